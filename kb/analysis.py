@@ -1,0 +1,232 @@
+"""How text becomes search terms, the same way for every engine and for queries.
+
+Prose is lower-cased and stemmed ("printing" -> "print"). Things a technician reads out
+exactly are kept whole as well as split: error codes (``0x80070005``, also as
+``80070005``), KB numbers and ticket ids (``KB5034441``, ``INC0012345``), host names
+(``srv-print01.corp.local``), e-mail addresses and paths (``C:\\Windows\\System32``,
+``/etc/hosts``). Hyphenated words also match written together (``wi-fi`` = ``wifi``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+#: Terms longer than this are not indexed (base64 blobs, hashes pasted into notes).
+MAX_TERM_LENGTH = 120
+
+_RAW = re.compile(
+    r"""
+    (?P<url>\b[a-zA-Z][a-zA-Z0-9+.\-]{1,15}://[^\s<>"'`)\]]+)
+  | (?P<path>(?:\b[A-Za-z]:\\|\\\\)[^\s"'<>|*?,;()\[\]`]*
+            | (?<![\w/.~])(?:~|\.{1,2})?/(?:[\w.\-]+/)*[\w.\-]*\w)
+  | (?P<hex>\b0[xX][0-9A-Fa-f]+\b)
+  | (?P<word>\w+(?:['’]\w+)?(?:[.\-_@+]\w+(?:['’]\w+)?)*)
+    """,
+    re.VERBOSE,
+)
+_PARTS = re.compile(r"[^\W_]+")
+_SEPARATORS = re.compile(r"[.\-_@+'’]")
+_LETTERS_DIGITS = re.compile(r"^([a-z]+)(\d{3,})$")
+
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "but",
+        "by",
+        "can",
+        "could",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "me",
+        "my",
+        "no",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "please",
+        "so",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "too",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "get",
+        "got",
+        "keeps",
+        "keep",
+        "just",
+        "still",
+    ]
+)
+
+
+@dataclass(slots=True)
+class Token:
+    """A term at a position, with where it came from in the text."""
+
+    text: str
+    pos: int
+    start: int
+    end: int
+    #: True for the whole form of an exact token (code, path, host), not its parts.
+    exact: bool = False
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The English stem of a lower-case word; words with digits are kept as they are."""
+    if not word.isalpha() or len(word) < 3:
+        return word
+    return _stemmer().stemWord(word)
+
+
+def fold(text: str) -> str:
+    """Lower-case a word and drop apostrophes, the form every term is compared in."""
+    return text.casefold().replace("'", "").replace("’", "")
+
+
+def analyze(text: str, *, stemmed: bool = True) -> Iterator[Token]:
+    """The terms of ``text``: stemmed prose (or surface words) plus whole exact tokens."""
+    pos = 0
+    for match in _RAW.finditer(text):
+        kind = match.lastgroup
+        raw = match.group(0)
+        start = match.start()
+        end = match.end()
+        if kind == "path":
+            raw = raw.rstrip(".\\/")
+            end = start + len(raw)
+        whole = fold(raw)
+        if kind == "hex":
+            yield Token(whole, pos, start, end, True)
+            yield Token(whole[2:], pos, start, end, True)
+            pos += 1
+            continue
+        parts = _PARTS.findall(whole) if kind != "word" or _SEPARATORS.search(raw) else [whole]
+        if kind in ("url", "path") or len(parts) > 1:
+            if len(whole) <= MAX_TERM_LENGTH:
+                yield Token(whole, pos, start, end, True)
+            if kind == "word":
+                joined = "".join(parts)
+                if joined != whole and len(joined) <= MAX_TERM_LENGTH:
+                    yield Token(joined, pos, start, end, True)
+            for part in parts:
+                yield from _simple(part, pos, start, end, stemmed)
+                pos += 1
+            continue
+        word = parts[0] if parts else whole
+        yield from _simple(word, pos, start, end, stemmed)
+        pos += 1
+
+
+def _simple(word: str, pos: int, start: int, end: int, stemmed: bool) -> Iterator[Token]:
+    if not word or len(word) > MAX_TERM_LENGTH:
+        return
+    if word.isalpha():
+        yield Token(stem(word) if stemmed else word, pos, start, end)
+        return
+    yield Token(word, pos, start, end, True)
+    split = _LETTERS_DIGITS.match(word)
+    if split:
+        # "KB5034441" is also found by "5034441", as callers often drop the prefix.
+        yield Token(split.group(2), pos, start, end, True)
+
+
+def terms(text: str, *, stemmed: bool = True) -> list[str]:
+    """Just the term texts of :func:`analyze`, in order."""
+    return [token.text for token in analyze(text, stemmed=stemmed)]
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """One word of a query as typed, and the index terms that count as a match for it."""
+
+    typed: str
+    #: Any of these terms in the prose fields is a match (stemmed form, or exact forms).
+    alternatives: tuple[str, ...]
+    #: The surface form, for prefix and typo matching.
+    surface: str
+    exact: bool
+    stop: bool
+
+
+def query_words(text: str) -> list[QueryWord]:
+    """Split typed query text into words, each with the terms that match it."""
+    words: list[QueryWord] = []
+    for match in _RAW.finditer(text):
+        raw = match.group(0)
+        if match.lastgroup == "path":
+            raw = raw.rstrip(".\\/")
+        whole = fold(raw)
+        if not whole or len(whole) > MAX_TERM_LENGTH:
+            continue
+        if match.lastgroup == "hex":
+            words.append(QueryWord(raw, (whole, whole[2:]), whole, True, False))
+            continue
+        parts = _PARTS.findall(whole)
+        compound = match.lastgroup in ("url", "path") or len(parts) > 1
+        if compound:
+            alternatives = [whole]
+            if match.lastgroup == "word":
+                alternatives.append("".join(parts))
+            words.append(QueryWord(raw, tuple(dict.fromkeys(alternatives)), whole, True, False))
+            continue
+        word = parts[0] if parts else whole
+        if word.isalpha():
+            words.append(QueryWord(raw, (stem(word),), word, False, word in STOP_WORDS))
+        else:
+            words.append(QueryWord(raw, (word,), word, True, False))
+    return words

@@ -1,0 +1,96 @@
+"""``kb check``: what in a KB needs fixing, file by file."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import posixpath
+from typing import TYPE_CHECKING
+
+from kb.notes import NOTE_TYPES, STATUSES, TICKET_KIND, Note
+from kb.problems import Problem
+
+if TYPE_CHECKING:
+    from kb.knowledgebase import KnowledgeBase
+
+
+def check(kb: KnowledgeBase, today: _dt.date | None = None) -> list[Problem]:
+    """Every problem found: unreadable files, front matter, links, sections, titles, dates."""
+    today = today or _dt.date.today()
+    notes, problems = kb.notes()
+    problems.extend(kb.settings.problems)
+    names = {note.name.lower(): note for note in notes}
+    paths = {note.path for note in notes}
+    titles: dict[str, list[Note]] = {}
+    for note in notes:
+        if note.kind == TICKET_KIND:
+            continue
+        titles.setdefault(note.title.lower(), []).append(note)
+        problems.extend(_fields(note, today))
+        problems.extend(_links(kb, note, names, paths))
+    for same in titles.values():
+        if len(same) > 1:
+            others = ", ".join(note.path for note in same[1:])
+            problems.append(Problem(same[0].path, f"same title as {others}"))
+    problems.sort(key=lambda problem: (problem.path, problem.line or 0))
+    return _unique(problems)
+
+
+def _fields(note: Note, today: _dt.date) -> list[Problem]:
+    found: list[Problem] = []
+    declared_type = note.fields.get("type")
+    if declared_type is not None and note.type not in NOTE_TYPES:
+        found.append(
+            Problem(note.path, f"unknown type {declared_type!r} (use {', '.join(NOTE_TYPES)})")
+        )
+    if note.status and note.status not in STATUSES:
+        found.append(
+            Problem(note.path, f"unknown status {note.status!r} (use {', '.join(STATUSES)})")
+        )
+    if note.type == "fix" and declared_type is not None:
+        missing = [name for name in ("issue", "resolution") if name not in note.body.sections]
+        if missing:
+            found.append(
+                Problem(
+                    note.path,
+                    "fix note without " + " and ".join(f"## {m.title()}" for m in missing),
+                )
+            )
+    if note.review_by and note.review_by < today and note.status != "archived":
+        found.append(Problem(note.path, f"review date {note.review_by.isoformat()} has passed"))
+    if "review_by" in note.fields and note.review_by is None and note.fields["review_by"]:
+        found.append(Problem(note.path, "review_by is not a date (use YYYY-MM-DD)"))
+    return found
+
+
+def _links(kb: KnowledgeBase, note: Note, names: dict[str, Note], paths: set[str]) -> list[Problem]:
+    found: list[Problem] = []
+    folder = posixpath.dirname(note.path)
+    for link in note.body.links:
+        if link.kind == "wiki":
+            target = link.target.strip().lower().removesuffix(".md")
+            key = posixpath.basename(target)
+            if key not in names and key.replace(" ", "-") not in names:
+                found.append(
+                    Problem(note.path, f"broken link [[{link.target}]]", _line(note, link.line))
+                )
+            continue
+        target = posixpath.normpath(posixpath.join(folder, link.target))
+        if target.startswith("../") or target == "..":
+            found.append(
+                Problem(
+                    note.path, f"link leads outside the KB: {link.target}", _line(note, link.line)
+                )
+            )
+            continue
+        if target not in paths and not (kb.root / target).exists():
+            found.append(Problem(note.path, f"broken link {link.target}", _line(note, link.line)))
+    return found
+
+
+def _line(note: Note, body_line: int) -> int | None:
+    # Link lines count from the top of the body; report them as lines of the file.
+    return body_line + note.body_line - 1 if body_line else None
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))

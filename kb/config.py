@@ -1,0 +1,130 @@
+"""Settings: a KB's own ``kb.toml`` and the user's config file, and which KB to open."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb.problems import Problem
+from kb.tickets import DEFAULT_PATTERNS
+
+ENGINES = ("auto", "whoosh", "tantivy")
+#: Notes bigger than this are indexed only up to this many bytes.
+DEFAULT_MAX_FILE_BYTES = 1_000_000
+
+
+@dataclass
+class Settings:
+    """A KB's team settings, read from ``kb.toml`` (every key optional)."""
+
+    ticket_patterns: tuple[str, ...] = DEFAULT_PATTERNS
+    hash_numbers: bool = False
+    ticket_url: str | None = None
+    engine: str = "auto"
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    stale_days: int = 365
+    problems: list[Problem] = field(default_factory=list)
+
+
+def load_settings(root: Path) -> Settings:
+    """Read ``<root>/kb.toml``. A missing or broken file gives the defaults and a problem."""
+    settings = Settings()
+    path = root / "kb.toml"
+    if not path.is_file():
+        return settings
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        settings.problems.append(
+            Problem("kb.toml", f"not read, defaults used ({exc})", level="error")
+        )
+        return settings
+    tickets = _table(data, "tickets", settings)
+    patterns = tickets.get("patterns")
+    if isinstance(patterns, list) and all(isinstance(item, str) for item in patterns):
+        settings.ticket_patterns = tuple(patterns)
+    extra = tickets.get("extra_patterns")
+    if isinstance(extra, list):
+        settings.ticket_patterns += tuple(item for item in extra if isinstance(item, str))
+    if isinstance(tickets.get("hash_numbers"), bool):
+        settings.hash_numbers = tickets["hash_numbers"]
+    if isinstance(tickets.get("url"), str):
+        settings.ticket_url = tickets["url"]
+    search = _table(data, "search", settings)
+    engine = search.get("engine", "auto")
+    if engine in ENGINES:
+        settings.engine = engine
+    else:
+        settings.problems.append(
+            Problem("kb.toml", f"unknown search engine {engine!r}; use one of {', '.join(ENGINES)}")
+        )
+    max_bytes = search.get("max_file_bytes")
+    if isinstance(max_bytes, int) and max_bytes > 0:
+        settings.max_file_bytes = max_bytes
+    health = _table(data, "health", settings)
+    if isinstance(health.get("stale_days"), int):
+        settings.stale_days = health["stale_days"]
+    return settings
+
+
+def _table(data: dict[str, Any], name: str, settings: Settings) -> dict[str, Any]:
+    value = data.get(name, {})
+    if isinstance(value, dict):
+        return value
+    settings.problems.append(Problem("kb.toml", f"[{name}] should be a table; ignored"))
+    return {}
+
+
+# --- the user's config and which KB to open -----------------------------------------------
+
+
+def user_config_path() -> Path:
+    """The user's config file: ``$KB_CONFIG`` or the platform's config folder."""
+    override = os.environ.get("KB_CONFIG")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_path as _config_dir
+
+    return _config_dir("kb") / "config.toml"
+
+
+def personal_kb_path() -> Path:
+    """Where the personal KB lives when no other KB is configured."""
+    from platformdirs import user_data_path
+
+    return user_data_path("kb") / "personal"
+
+
+def load_user_config() -> dict[str, Any]:
+    """The user's config as a dict; empty when missing. Raises ValueError when unreadable."""
+    path = user_config_path()
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"config file {path} cannot be read: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class KBLocation:
+    """Which KB to open and why (for messages)."""
+
+    path: Path
+    source: str  # "option", "KB_DIR", "config", "personal"
+
+
+def locate(option: str | os.PathLike[str] | None = None) -> KBLocation:
+    """Choose the KB: ``--kb``, then ``$KB_DIR``, then the config file, then the personal KB."""
+    if option:
+        return KBLocation(Path(option).expanduser().resolve(), "option")
+    env = os.environ.get("KB_DIR")
+    if env:
+        return KBLocation(Path(env).expanduser().resolve(), "KB_DIR")
+    configured = load_user_config().get("kb")
+    if isinstance(configured, str) and configured.strip():
+        return KBLocation(Path(configured).expanduser().resolve(), "config")
+    return KBLocation(personal_kb_path(), "personal")

@@ -1,0 +1,139 @@
+"""The small interface every search engine implements, and the choice between engines.
+
+Nothing outside ``kb/engines/`` imports an engine library. kb analyses text itself
+(:mod:`kb.analysis`), so an engine receives documents and queries as terms, and answers
+with paths and scores; snippets, synonyms, typo handling and ranking signals live in
+:mod:`kb.search`, the same for every engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+#: Text fields, with how much a match in each counts (title > tags/issue > body).
+TEXT_FIELDS: dict[str, float] = {"title": 4.0, "tags": 2.5, "issue": 2.0, "body": 1.0}
+#: Filters a query can use, mapped to how the engine stores them.
+FILTER_FIELDS = ("tag", "type", "status", "ticket", "system", "author", "kind")
+
+
+class IndexUnavailable(Exception):
+    """The index on disk cannot be used (missing, corrupt, other schema); rebuild it."""
+
+
+class IndexBusy(Exception):
+    """Another kb process holds the index for writing and did not let go in time."""
+
+
+@dataclass
+class IndexDoc:
+    """One note or ticket record, ready for an engine."""
+
+    path: str
+    kind: str
+    title: str
+    tags: str
+    issue: str
+    body: str
+    #: Exact filter values: tag, type, status, ticket (lower case), system and author words.
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    #: Small values returned with hits (title, status, tickets, dates, snippet source, ...).
+    stored: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WordMatch:
+    """One query word: any of these terms (or phrases) in a text field matches it."""
+
+    terms: tuple[str, ...]
+    phrases: tuple[tuple[str, ...], ...] = ()
+    #: Surface-form prefix (the word being typed) matched against every word of the notes.
+    prefix: str | None = None
+    #: Surface form to match with typos allowed (only when exact terms find little).
+    fuzzy: str | None = None
+    boost: float = 1.0
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    """Terms that must appear next to each other, in order, in one text field."""
+
+    terms: tuple[str, ...]
+    boost: float = 1.0
+
+
+Match = WordMatch | PhraseMatch
+
+
+@dataclass(frozen=True)
+class FilterMatch:
+    """A filter: the document's field must (or must not) hold every one of these values."""
+
+    field: str
+    values: tuple[str, ...]
+    negated: bool = False
+
+
+@dataclass
+class SearchPlan:
+    """What to look for, in engine terms."""
+
+    should: list[Match] = field(default_factory=list)
+    must_not: list[Match] = field(default_factory=list)
+    filters: list[FilterMatch] = field(default_factory=list)
+    #: When there is nothing to match, list documents by most recently changed.
+    recent: bool = False
+
+
+@dataclass
+class EngineHit:
+    """A document an engine found."""
+
+    path: str
+    score: float
+    stored: dict[str, Any]
+
+
+class Engine(Protocol):
+    """A search engine holding one index folder."""
+
+    name: ClassVar[str]
+    schema_version: ClassVar[int]
+
+    def write(self, changes: Iterable[IndexDoc | str], timeout: float) -> None:
+        """Apply changes in one commit: a document is added or replaces the one at its path;
+        a plain path string deletes that document."""
+
+    def search(self, plan: SearchPlan, limit: int) -> list[EngineHit]:
+        """The best ``limit`` documents for a plan, best first."""
+
+    def document_frequency(self, term: str) -> int:
+        """In how many documents a term occurs in any text field (for typo decisions)."""
+
+    def count(self) -> int:
+        """How many documents the index holds."""
+
+    def close(self) -> None:
+        """Let go of files and searchers."""
+
+
+class EngineFactory(Protocol):
+    """Creates and opens engines of one kind."""
+
+    name: ClassVar[str]
+    schema_version: ClassVar[int]
+
+    def create(self, folder: Path) -> Engine:
+        """A new, empty index in ``folder``."""
+
+    def open(self, folder: Path) -> Engine:
+        """The index in ``folder``; raises IndexUnavailable when it cannot be used."""
+
+
+def choose(setting: str = "auto") -> EngineFactory:
+    """The engine to use for a KB's ``[search] engine`` setting (Whoosh, for every value)."""
+    from kb.engines import whoosh_engine
+
+    return whoosh_engine.FACTORY

@@ -1,0 +1,323 @@
+"""The search index: a disposable cache under ``<kb>/.kb/index`` kept in step with the files.
+
+Layout::
+
+    .kb/index/current.json     which generation folder is live, and its engine and format
+    .kb/index/<generation>/    the engine's files and ``manifest.json`` (what was indexed)
+    .kb/index/lock             held while the index is updated
+
+A rebuild writes a new generation and switches ``current.json`` atomically, so a search
+never sees half an index and a crash leaves the previous one in place. Updates are
+incremental: files are compared with the manifest by size and mtime, and files whose stat
+changed are re-read and compared by content hash, so a touched but unchanged file costs a
+read, never a re-index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb import atomic, files
+from kb.analysis import terms
+from kb.config import Settings
+from kb.engine import Engine, EngineFactory, IndexDoc, IndexUnavailable, choose
+from kb.lock import FileLock
+from kb.notes import Note, parse_note
+from kb.problems import Problem
+from kb.tickets import TicketMatcher
+
+#: Bump when kb's analysis or document layout changes, so that old indexes are rebuilt.
+FORMAT_VERSION = 1
+#: Text kept per document for snippets.
+SNIPPET_SOURCE_CHARS = 20_000
+#: How long an update waits for another kb process to finish its own.
+LOCK_TIMEOUT = 30.0
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IndexReport:
+    """What an index update did."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    #: Why the index was built from scratch, or None for an incremental update.
+    rebuilt: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def touched(self) -> int:
+        """How many documents were written or removed."""
+        return len(self.added) + len(self.changed) + len(self.deleted)
+
+
+def document(note: Note, source: files.SourceFile) -> IndexDoc:
+    """The engine document for a note."""
+    systems = _with_words(note.systems)
+    authors = _with_words(note.authors)
+    return IndexDoc(
+        path=note.path,
+        kind=note.kind,
+        title=note.title,
+        tags=" ".join(note.tags),
+        issue=note.body.sections.get("issue", ""),
+        body=note.body.text,
+        filters={
+            "tag": [tag.lower() for tag in note.tags],
+            "type": [note.type],
+            "status": [note.status] if note.status else [],
+            "ticket": [ticket.lower() for ticket in note.all_tickets],
+            "system": systems,
+            "author": authors,
+        },
+        stored={
+            "title": note.title,
+            "kind": note.kind,
+            "type": note.type,
+            "status": note.status,
+            "tags": note.tags,
+            "tickets": note.tickets,
+            "mentioned": note.mentioned_tickets,
+            "created": note.created.isoformat() if note.created else None,
+            "review_by": note.review_by.isoformat() if note.review_by else None,
+            "modified": source.mtime_ns / 1e9,
+            "text": note.body.text[:SNIPPET_SOURCE_CHARS],
+        },
+    )
+
+
+def _with_words(values: list[str]) -> list[str]:
+    result: dict[str, None] = {}
+    for value in values:
+        result.setdefault(value.lower(), None)
+        for word in terms(value, stemmed=False):
+            result.setdefault(word, None)
+    return list(result)
+
+
+class SearchIndex:
+    """The index of one KB: opened lazily, rebuilt when unusable, updated incrementally."""
+
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        matcher: TicketMatcher,
+        factory: EngineFactory | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.settings = settings
+        self.matcher = matcher
+        self.factory = factory or choose(settings.engine)
+        self.folder = self.root / ".kb" / "index"
+        self._engine: Engine | None = None
+        self._generation: str | None = None
+
+    # -- the live generation ----------------------------------------------------------------
+
+    @property
+    def format_id(self) -> str:
+        """Identifies engine, engine schema and kb's own document format."""
+        return f"{self.factory.name}-{self.factory.schema_version}-{FORMAT_VERSION}"
+
+    def _read_current(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads((self.folder / "current.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def engine(self) -> Engine:
+        """The live engine; raises IndexUnavailable when there is no usable index."""
+        current = self._read_current()
+        if current is None:
+            raise IndexUnavailable("there is no index yet")
+        if current.get("format") != self.format_id:
+            raise IndexUnavailable("the index was made by another version of kb")
+        generation = str(current.get("generation", ""))
+        if self._engine is not None and generation == self._generation:
+            return self._engine
+        folder = self.folder / generation
+        if not generation or "/" in generation or not folder.is_dir():
+            raise IndexUnavailable("the index folder is missing")
+        engine = self.factory.open(folder)
+        self.close()
+        self._engine, self._generation = engine, generation
+        return engine
+
+    def close(self) -> None:
+        """Let go of the engine (files, searchers)."""
+        if self._engine is not None:
+            with contextlib.suppress(Exception):
+                self._engine.close()
+        self._engine = None
+        self._generation = None
+
+    # -- updating ---------------------------------------------------------------------------
+
+    def update(
+        self,
+        *,
+        rebuild: bool = False,
+        only: list[str] | None = None,
+        progress: Progress | None = None,
+    ) -> IndexReport:
+        """Bring the index in step with the files (only ``only`` paths, when given)."""
+        started = time.perf_counter()
+        report = IndexReport()
+        with FileLock(self.folder / "lock", timeout=LOCK_TIMEOUT):
+            engine: Engine | None = None
+            manifest: dict[str, dict[str, Any]] = {}
+            if rebuild:
+                report.rebuilt = "asked for"
+            else:
+                try:
+                    engine = self.engine()
+                    manifest = self._read_manifest()
+                except IndexUnavailable as exc:
+                    report.rebuilt = str(exc)
+            sources, scan_problems = files.scan(self.root)
+            report.problems.extend(scan_problems)
+            if only is not None and engine is not None:
+                wanted = set(only)
+                sources = [source for source in sources if source.rel in wanted]
+                gone = [path for path in wanted if path in manifest]
+            else:
+                gone = list(manifest)
+            present = {source.rel for source in sources}
+            deletes = [path for path in gone if path not in present]
+            to_read: list[files.SourceFile] = []
+            for source in sources:
+                entry = manifest.get(source.rel)
+                if (
+                    entry
+                    and entry.get("size") == source.size
+                    and entry.get("mtime_ns") == source.mtime_ns
+                ):
+                    report.unchanged += 1
+                    report.problems.extend(_problems(entry))
+                else:
+                    to_read.append(source)
+
+            new_generation: str | None = None
+            if engine is None:
+                new_generation = f"{self.format_id}-{uuid.uuid4().hex[:12]}"
+                engine = self.factory.create(self.folder / new_generation)
+                manifest = {}
+
+            changes = itertools.chain(deletes, self._documents(to_read, manifest, report, progress))
+            try:
+                engine.write(changes, timeout=LOCK_TIMEOUT)
+            except BaseException:
+                if new_generation is not None:
+                    with contextlib.suppress(Exception):
+                        engine.close()
+                    shutil.rmtree(self.folder / new_generation, ignore_errors=True)
+                raise
+            for path in deletes:
+                manifest.pop(path, None)
+            report.deleted[:0] = deletes
+            if new_generation is not None:
+                self._write_manifest(new_generation, manifest)
+                self._switch_to(new_generation, engine)
+            elif report.touched or to_read:
+                assert self._generation is not None
+                self._write_manifest(self._generation, manifest)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _documents(
+        self,
+        to_read: list[files.SourceFile],
+        manifest: dict[str, dict[str, Any]],
+        report: IndexReport,
+        progress: Progress | None,
+    ) -> Iterator[IndexDoc | str]:
+        total = len(to_read)
+        for done, source in enumerate(to_read, start=1):
+            if progress is not None:
+                progress(done, total, source.rel)
+            previous = manifest.get(source.rel)
+            text, problems = files.read_source(source, self.settings.max_file_bytes)
+            entry: dict[str, Any] = {"size": source.size, "mtime_ns": source.mtime_ns}
+            if text is None:
+                entry.update(digest=None, indexed=False)
+                if previous and previous.get("indexed"):
+                    report.deleted.append(source.rel)
+                    yield source.rel  # it became unreadable: take it out of the index
+            elif previous and previous.get("digest") == text.digest and previous.get("indexed"):
+                entry.update(digest=text.digest, indexed=True)
+                problems = _problems(previous)
+                report.unchanged += 1
+            else:
+                note = parse_note(source.rel, text.text, self.matcher, kind=source.kind)
+                problems = problems + note.problems
+                entry.update(digest=text.digest, indexed=True)
+                (report.changed if previous and previous.get("indexed") else report.added).append(
+                    source.rel
+                )
+                yield document(note, source)
+            entry["problems"] = [_problem_dict(problem) for problem in problems]
+            report.problems.extend(problems)
+            manifest[source.rel] = entry
+
+    # -- manifest and generations -----------------------------------------------------------
+
+    def _read_manifest(self) -> dict[str, dict[str, Any]]:
+        if self._generation is None:
+            return {}
+        path = self.folder / self._generation / "manifest.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexUnavailable("the index manifest is missing or damaged") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+            raise IndexUnavailable("the index manifest is damaged")
+        return data["files"]
+
+    def _write_manifest(self, generation: str, manifest: dict[str, dict[str, Any]]) -> None:
+        payload = {"format": self.format_id, "files": manifest}
+        atomic.write_text(self.folder / generation / "manifest.json", json.dumps(payload))
+
+    def _switch_to(self, generation: str, engine: Engine) -> None:
+        current = {"format": self.format_id, "generation": generation}
+        atomic.write_text(self.folder / "current.json", json.dumps(current))
+        self.close()
+        self._engine, self._generation = engine, generation
+        for child in self.folder.iterdir():
+            if child.is_dir() and child.name != generation:
+                shutil.rmtree(child, ignore_errors=True)
+
+
+def _problems(entry: dict[str, Any]) -> list[Problem]:
+    result = []
+    for item in entry.get("problems") or []:
+        if isinstance(item, dict) and "path" in item and "message" in item:
+            result.append(
+                Problem(
+                    item["path"], item["message"], item.get("line"), item.get("level", "warning")
+                )
+            )
+    return result
+
+
+def _problem_dict(problem: Problem) -> dict[str, Any]:
+    return {
+        "path": problem.path,
+        "message": problem.message,
+        "line": problem.line,
+        "level": problem.level,
+    }

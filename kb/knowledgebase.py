@@ -1,0 +1,384 @@
+"""``KnowledgeBase``: the one facade the CLI, the app and scripts use."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kb import atomic, files, frontmatter
+from kb.config import Settings, load_settings
+from kb.notes import NOTE_TYPES, Note, parse_note
+from kb.problems import Problem
+from kb.tickets import TicketMatcher
+
+if TYPE_CHECKING:
+    from kb.git import CommitResult
+    from kb.index import IndexReport, Progress, SearchIndex
+    from kb.search import Results
+    from kb.synonyms import Synonyms
+
+GITIGNORE = ".kb/\n"
+KB_TOML = """# kb team settings. Every key is optional.
+
+[tickets]
+# Regular expressions for ticket ids, replacing the defaults (ServiceNow INC/REQ/RITM/CHG/PRB
+# numbers and Jira-style keys such as HELP-123). Use extra_patterns to add to the defaults.
+# extra_patterns = ['\\bCASE-\\d{6}\\b']
+# Also find plain #1234 numbers in note text (they are always accepted in front matter).
+hash_numbers = false
+# Where a ticket opens in the browser; {id} is replaced by the ticket id.
+# url = "https://example.service-now.com/nav_to.do?uri=task.do?sysparm_query=number={id}"
+
+[search]
+# Search engine: "auto", "whoosh" or "tantivy".
+engine = "auto"
+"""
+
+
+class KBError(Exception):
+    """A problem to report to the user in one line, with the exit code for the CLI."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class AmbiguousNote(KBError):
+    """Several notes match a NOTE argument."""
+
+    def __init__(self, reference: str, candidates: list[Note]) -> None:
+        super().__init__(f"{len(candidates)} notes match {reference!r}; be more specific", 2)
+        self.candidates = candidates
+
+
+@dataclass
+class Saved:
+    """A note written by kb: where, and what happened in git."""
+
+    path: str
+    commit: CommitResult | None = None
+
+
+class KnowledgeBase:
+    """A KB on disk: notes, tickets, settings, its search index and its git history."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.settings: Settings = load_settings(self.root)
+        self.matcher = TicketMatcher(self.settings.ticket_patterns, self.settings.hash_numbers)
+        self._index: SearchIndex | None = None
+        self._synonyms: Synonyms | None = None
+
+    # -- opening and creating -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
+        """Open the KB at ``path`` (or the configured one, or the personal starter KB)."""
+        if path is None:
+            from kb.config import locate
+
+            location = locate()
+            if location.source == "personal" and not location.path.exists():
+                from kb.starter import create_personal_kb
+
+                create_personal_kb(location.path)
+            path = location.path
+        root = Path(path).expanduser()
+        if not root.exists():
+            raise KBError(f"no KB at {root} (create one with 'kb init {root}')")
+        if not root.is_dir():
+            raise KBError(f"{root} is not a folder")
+        return cls(root)
+
+    @classmethod
+    def init(cls, path: str | os.PathLike[str]) -> KnowledgeBase:
+        """Create a KB (folders, kb.toml, .gitignore, templates, git repository) at ``path``."""
+        from kb import git
+        from kb.templates import BUILT_IN
+
+        root = Path(path).expanduser().resolve()
+        if root.exists() and not root.is_dir():
+            raise KBError(f"{root} exists and is not a folder")
+        created: list[str] = []
+        for folder in ("notes", "tickets", "templates"):
+            (root / folder).mkdir(parents=True, exist_ok=True)
+        for rel, text in [
+            ("kb.toml", KB_TOML),
+            ("notes/.gitkeep", ""),
+            ("tickets/.gitkeep", ""),
+            *[(f"templates/{name}.md", body) for name, body in BUILT_IN.items()],
+        ]:
+            target = root / rel
+            if not target.exists():
+                atomic.write_text(target, text)
+                created.append(rel)
+        _ensure_gitignore(root)
+        created.append(".gitignore")
+        if not git.is_repo(root):
+            git.init(root, ["notes", "tickets", *created], "Create knowledge base")
+        return cls(root)
+
+    # -- search -------------------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        """The KB's search index (opened lazily)."""
+        if self._index is None:
+            from kb.index import SearchIndex
+
+            self._index = SearchIndex(self.root, self.settings, self.matcher)
+        return self._index
+
+    @property
+    def synonyms(self) -> Synonyms:
+        """Default and team synonyms."""
+        if self._synonyms is None:
+            from kb import synonyms
+
+            self._synonyms = synonyms.load(self.root)
+        return self._synonyms
+
+    def reindex(self, *, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+        """Bring the index in step with the files: incremental, or from scratch with ``rebuild``."""
+        return self.index.update(rebuild=rebuild, progress=progress)
+
+    def search(self, query: str, limit: int = 10, *, refresh: bool = True) -> Results:
+        """Hits for ``query`` (kb's query language), best first. Never raises for any text.
+
+        With ``refresh`` the index is first brought up to date (cheap when nothing changed).
+        """
+        from kb.engine import IndexUnavailable
+        from kb.search import search
+
+        if refresh:
+            self.reindex()
+        try:
+            engine = self.index.engine()
+        except IndexUnavailable:
+            self.reindex()
+            engine = self.index.engine()
+        return search(engine, query, limit=limit, synonyms=self.synonyms)
+
+    def close(self) -> None:
+        """Release the index."""
+        if self._index is not None:
+            self._index.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- reading notes ------------------------------------------------------------------------
+
+    def sources(self) -> tuple[list[files.SourceFile], list[Problem]]:
+        """The KB's Markdown files and the problems met finding them."""
+        return files.scan(self.root)
+
+    def load(self, source: files.SourceFile) -> tuple[Note | None, list[Problem]]:
+        """Read one file as a note (None when it cannot be read as text)."""
+        text, problems = files.read_source(source, self.settings.max_file_bytes)
+        if text is None:
+            return None, problems
+        note = parse_note(source.rel, text.text, self.matcher, kind=source.kind)
+        return note, problems + note.problems
+
+    def notes(self) -> tuple[list[Note], list[Problem]]:
+        """Every readable note and ticket record, and every problem found on the way."""
+        sources, problems = self.sources()
+        result: list[Note] = []
+        for source in sources:
+            note, found = self.load(source)
+            problems.extend(found)
+            if note is not None:
+                result.append(note)
+        return result, problems
+
+    def note(self, reference: str) -> Note:
+        """The note a NOTE argument names: a path, a file name, or words of its title.
+
+        Raises KBError (exit 1) when nothing matches and AmbiguousNote when several do.
+        """
+        source = self.find(reference)
+        note, problems = self.load(source)
+        if note is None:
+            raise KBError(str(problems[0]) if problems else f"{source.rel} cannot be read")
+        return note
+
+    def find(self, reference: str) -> files.SourceFile:
+        """The file a NOTE argument names (see :meth:`note`)."""
+        reference = reference.strip()
+        if not reference:
+            raise KBError("name a note: a path, a file name or words of its title")
+        sources, _ = self.sources()
+        by_rel = {source.rel: source for source in sources}
+        candidate = Path(reference).expanduser()
+        for base in (Path.cwd(), self.root):
+            full = (
+                (base / candidate).resolve() if not candidate.is_absolute() else candidate.resolve()
+            )
+            try:
+                rel = full.relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+            if rel in by_rel:
+                return by_rel[rel]
+        name = reference.lower().removesuffix(".md")
+        named = [s for s in sources if Path(s.rel).stem.lower() == name]
+        if len(named) == 1:
+            return named[0]
+        words = _title_words(reference)
+        if words:
+            matches: list[Note] = []
+            for source in named or sources:
+                note, _ = self.load(source)
+                if note is not None and words <= _title_words(note.title):
+                    matches.append(note)
+            exact = [note for note in matches if note.title.lower() == reference.lower()]
+            if len(exact) == 1 or len(matches) == 1:
+                return by_rel[(exact or matches)[0].path]
+            if matches:
+                raise AmbiguousNote(reference, matches)
+        if len(named) > 1:
+            raise AmbiguousNote(reference, [n for s in named if (n := self.load(s)[0])])
+        raise KBError(f"no note matches {reference!r}", 1)
+
+    def read_text(self, rel: str) -> str:
+        """The current text of a KB file (UTF-8, replacement characters if it is not)."""
+        return (self.root / rel).read_bytes().decode("utf-8", errors="replace")
+
+    # -- writing notes ------------------------------------------------------------------------
+
+    def new_note(
+        self,
+        title: str,
+        *,
+        note_type: str = "fix",
+        tickets: list[str] | None = None,
+        tags: list[str] | None = None,
+        body: str | None = None,
+        commit: bool = True,
+    ) -> Saved:
+        """Write a new note ``notes/<slug>.md`` from a template (or ``body``) and index it."""
+        from kb.templates import fill, template_text
+
+        title = " ".join(title.split())
+        if not title:
+            raise KBError("a note needs a title")
+        if note_type not in NOTE_TYPES:
+            raise KBError(f"unknown note type {note_type!r}; use one of {', '.join(NOTE_TYPES)}")
+        tickets = [t.strip() for t in tickets or [] if t.strip()]
+        for ticket in tickets:
+            if not self.matcher.is_ticket_id(ticket):
+                raise KBError(
+                    f"{ticket!r} does not look like a ticket id (see [tickets] in kb.toml)"
+                )
+        if body is None:
+            text = fill(template_text(self.root, note_type), title=title, ticket=",".join(tickets))
+        elif frontmatter.parse(body).present:
+            text = body
+        else:
+            text = frontmatter.set_field(body, "type", note_type)
+        broken = frontmatter.parse(text).error
+        if broken:
+            raise KBError(f"the note's front matter is broken: {broken}")
+        text = _move_title_first(frontmatter.set_field(text, "title", title))
+        if frontmatter.parse(text).data.get("type") != note_type:
+            text = frontmatter.set_field(text, "type", note_type)
+        existing = frontmatter.parse(text).data
+        if not existing.get("status"):
+            text = frontmatter.set_field(text, "status", "wip")
+        if not existing.get("created"):
+            text = frontmatter.set_field(text, "created", _dt.date.today())
+        if tickets:
+            field_name = "ticket" if note_type == "question" and len(tickets) == 1 else "tickets"
+            if field_name == "ticket":
+                text = frontmatter.set_field(text, "ticket", tickets[0])
+            else:
+                for ticket in tickets:
+                    text = frontmatter.add_to_list(text, "tickets", ticket)
+        for tag in tags or []:
+            text = frontmatter.add_to_list(text, "tags", tag.strip())
+        rel = self._free_path(title)
+        atomic.write_text(self.root / rel, text)
+        return self._after_save(rel, f"New {note_type}: {title}", commit)
+
+    def save_text(self, rel: str, text: str, message: str, *, commit: bool = True) -> Saved:
+        """Write a note's new text atomically, reindex it and commit it."""
+        target = (self.root / rel).resolve()
+        try:
+            target.relative_to(self.root)
+        except ValueError as exc:
+            raise KBError(f"{rel} is outside the KB") from exc
+        atomic.write_text(target, text)
+        return self._after_save(rel, message, commit)
+
+    def _after_save(self, rel: str, message: str, commit: bool) -> Saved:
+        # The single place where every save reaches git and the index.
+        saved = Saved(rel)
+        self.index.update(only=[rel])
+        if commit:
+            from kb import git
+
+            saved.commit = git.commit(self.root, [rel], message)
+        return saved
+
+    def _free_path(self, title: str) -> str:
+        slug = slugify(title)
+        candidate = f"notes/{slug}.md"
+        number = 2
+        while (self.root / candidate).exists():
+            candidate = f"notes/{slug}-{number}.md"
+            number += 1
+        return candidate
+
+    # -- health -------------------------------------------------------------------------------
+
+    def check(self) -> list[Problem]:
+        """Everything wrong in the KB: unreadable files, front matter, links, sections, dates."""
+        from kb.check import check
+
+        return check(self)
+
+
+def slugify(title: str, max_length: int = 60) -> str:
+    """A file-name-safe, readable slug for a title ("VPN: no DNS!" -> "vpn-no-dns")."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug or "note"
+
+
+def _title_words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _move_title_first(text: str) -> str:
+    # A new note reads best with its title on the first line of the front matter.
+    lines = text.splitlines(keepends=True)
+    for index in range(1, len(lines)):
+        if lines[index].startswith("title:"):
+            if index != 1:
+                lines.insert(1, lines.pop(index))
+            break
+        if lines[index].rstrip() == "---":
+            break
+    return "".join(lines)
+
+
+def _ensure_gitignore(root: Path) -> None:
+    path = root / ".gitignore"
+    try:
+        current = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        current = ""
+    if not any(line.strip() in (".kb", ".kb/", "/.kb/", "/.kb") for line in current.splitlines()):
+        separator = "" if not current or current.endswith("\n") else "\n"
+        atomic.write_text(path, current + separator + GITIGNORE)
