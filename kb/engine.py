@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-#: Text fields, with how much a match in each counts (title > tags/issue > body).
-TEXT_FIELDS: dict[str, float] = {"title": 4.0, "tags": 2.5, "issue": 2.0, "body": 1.0}
+#: Text fields, with how much a match in each counts (title > labels/issue > body).
+#: "labels" holds a note's tags, systems and ticket ids.
+TEXT_FIELDS: dict[str, float] = {"title": 4.0, "labels": 2.5, "issue": 2.0, "body": 1.0}
 #: Filters a query can use, mapped to how the engine stores them.
 FILTER_FIELDS = ("tag", "type", "status", "ticket", "system", "author", "kind")
 
@@ -34,7 +35,7 @@ class IndexDoc:
     path: str
     kind: str
     title: str
-    tags: str
+    labels: str
     issue: str
     body: str
     #: Exact filter values: tag, type, status, ticket (lower case), system and author words.

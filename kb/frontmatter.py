@@ -117,13 +117,21 @@ def dump_value(value: Any) -> str:
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, _dt.date):
         return value.isoformat()
-    dumped = yaml.safe_dump(value, default_flow_style=True, width=1_000_000, allow_unicode=True)
+    if isinstance(value, str) and not _plain(value):
+        # Line breaks, control and odd characters: a double-quoted scalar with escapes.
+        dumped = yaml.safe_dump(value, default_style='"', width=1_000_000, allow_unicode=False)
+    else:
+        dumped = yaml.safe_dump(value, default_flow_style=True, width=1_000_000, allow_unicode=True)
     dumped = dumped.strip()
     if dumped.endswith("\n..."):
         dumped = dumped[: -len("\n...")]
     if dumped.endswith("..."):
         dumped = dumped[:-3].rstrip()
-    return dumped.replace("\n", " ")
+    return dumped
+
+
+def _plain(value: str) -> bool:
+    return value.isprintable() and not any(char in value for char in "\x85\u2028\u2029\ufeff")
 
 
 def _newline_of(text: str) -> str:

@@ -36,7 +36,7 @@ from kb.problems import Problem
 from kb.tickets import TicketMatcher
 
 #: Bump when kb's analysis or document layout changes, so that old indexes are rebuilt.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Text kept per document for snippets.
 SNIPPET_SOURCE_CHARS = 20_000
 #: How long an update waits for another kb process to finish its own.
@@ -72,7 +72,7 @@ def document(note: Note, source: files.SourceFile) -> IndexDoc:
         path=note.path,
         kind=note.kind,
         title=note.title,
-        tags=" ".join(note.tags),
+        labels="\n".join([*note.tags, *note.systems, *note.all_tickets]),
         issue=note.body.sections.get("issue", ""),
         body=note.body.text,
         filters={

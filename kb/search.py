@@ -298,23 +298,39 @@ def _highlight_terms(built: _Plan) -> tuple[set[str], set[str]]:
 def _coverage(built: _Plan, text: str, corrected: bool) -> float:
     if not built.matches:
         return 1.0
-    found_terms = set()
-    surfaces = []
-    for token in analyze(text):
-        found_terms.add(token.text)
-    if any(match.prefix for match in built.matches):
-        surfaces = terms(text, stemmed=False)
-    found = 0.0
-    for match in built.matches:
+    found_terms = {token.text for token in analyze(text)}
+    surfaces: set[str] = set()
+    if corrected or any(match.prefix for match in built.matches):
+        surfaces = set(terms(text, stemmed=False))
+    found = 0
+    for index, match in enumerate(built.matches):
+        surface = built.words[index].surface
         if (
             any(term in found_terms for term in match.terms)
             or any(all(term in found_terms for term in phrase) for phrase in match.phrases)
-            or (match.prefix and any(surface.startswith(match.prefix) for surface in surfaces))
+            or (match.prefix and any(word.startswith(match.prefix) for word in surfaces))
+            or (corrected and any(_near(surface, word) for word in surfaces))
         ):
             found += 1
-        elif corrected:
-            found += 0.5
     return found / len(built.matches)
+
+
+def _near(typed: str, word: str) -> bool:
+    """True when ``word`` is ``typed`` with a typo or two (the engine's fuzzy rule)."""
+    if len(typed) < 4 or typed[0] != word[:1] or abs(len(typed) - len(word)) > 2:
+        return False
+    limit = 1 if len(typed) < 8 else 2
+    previous = list(range(len(word) + 1))
+    for i, char in enumerate(typed, start=1):
+        current = [i]
+        for j, other in enumerate(word, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            )
+        if min(current) > limit:
+            return False
+        previous = current
+    return previous[-1] <= limit
 
 
 def make_snippet(

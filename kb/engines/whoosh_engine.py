@@ -197,10 +197,10 @@ def _fields(doc: IndexDoc) -> dict[str, Any]:
         "path": doc.path,
         "kind": doc.kind,
         "title": doc.title,
-        "tags": doc.tags,
+        "labels": doc.labels,
         "issue": doc.issue,
         "body": doc.body,
-        "words": "\n".join((doc.title, doc.tags, doc.issue, doc.body)),
+        "words": "\n".join((doc.title, doc.labels, doc.issue, doc.body)),
         "modified": int(doc.stored.get("modified") or 0),
         "data": json.dumps(doc.stored, default=str),
     }
