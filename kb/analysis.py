@@ -230,3 +230,32 @@ def query_words(text: str) -> list[QueryWord]:
         else:
             words.append(QueryWord(raw, (word,), word, True, False))
     return words
+
+
+def edit_distance(first: str, second: str, limit: int = 3) -> int:
+    """Edits between two words, a swap of neighbouring letters counting as one.
+
+    Stops early and returns ``limit + 1`` once the distance is sure to exceed ``limit``.
+    """
+    if abs(len(first) - len(second)) > limit:
+        return limit + 1
+    before: list[int] | None = None
+    previous = list(range(len(second) + 1))
+    for i, char in enumerate(first, start=1):
+        current = [i]
+        for j, other in enumerate(second, start=1):
+            cost = 0 if char == other else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if (
+                before is not None
+                and i > 1
+                and j > 1
+                and char == second[j - 2]
+                and first[i - 2] == other
+            ):
+                value = min(value, before[j - 2] + 1)
+            current.append(value)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]

@@ -20,6 +20,11 @@ TEXT_FIELDS: dict[str, float] = {"title": 4.0, "labels": 2.5, "issue": 2.0, "bod
 FILTER_FIELDS = ("tag", "type", "status", "ticket", "system", "author", "kind")
 
 
+def typo_distance(word: str) -> int:
+    """How many edits a typed word may be from an indexed word (a swap of letters is one)."""
+    return 1 if len(word) < 8 else 2
+
+
 class IndexUnavailable(Exception):
     """The index on disk cannot be used (missing, corrupt, other schema); rebuild it."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kb import tickets
-from kb.analysis import QueryWord, analyze, fold, query_words, terms
+from kb.analysis import QueryWord, analyze, edit_distance, fold, query_words, terms
 from kb.engine import (
     Engine,
     FilterMatch,
@@ -20,6 +20,7 @@ from kb.engine import (
     PhraseMatch,
     SearchPlan,
     WordMatch,
+    typo_distance,
 )
 from kb.query import Query
 from kb.query import parse as parse_query
@@ -316,21 +317,11 @@ def _coverage(built: _Plan, text: str, corrected: bool) -> float:
 
 
 def _near(typed: str, word: str) -> bool:
-    """True when ``word`` is ``typed`` with a typo or two (the engine's fuzzy rule)."""
-    if len(typed) < 4 or typed[0] != word[:1] or abs(len(typed) - len(word)) > 2:
+    """True when ``word`` is ``typed`` with a typo or two (the engines' rule)."""
+    limit = typo_distance(typed)
+    if len(typed) < 4 or typed[0] != word[:1]:
         return False
-    limit = 1 if len(typed) < 8 else 2
-    previous = list(range(len(word) + 1))
-    for i, char in enumerate(typed, start=1):
-        current = [i]
-        for j, other in enumerate(word, start=1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
-            )
-        if min(current) > limit:
-            return False
-        previous = current
-    return previous[-1] <= limit
+    return edit_distance(typed, word, limit) <= limit
 
 
 def make_snippet(

@@ -6,6 +6,7 @@ import ast
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -53,10 +54,23 @@ def test_only_engine_modules_import_a_search_engine() -> None:
 
 
 def test_ruff_is_clean() -> None:
-    ruff = shutil.which("ruff") or str(PROJECT.parent / "venv" / "bin" / "ruff")
-    if not shutil.which("ruff") and not (PROJECT.parent / "venv" / "bin" / "ruff").exists():
+    beside = Path(sys.executable).parent / "ruff"
+    ruff = str(beside) if beside.exists() else shutil.which("ruff")
+    if ruff is None:
         pytest.skip("ruff not installed")
     done = subprocess.run(
         [ruff, "check", "kb", "tests", "bench"], cwd=PROJECT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ci_runs_the_readme_commands_word_for_word() -> None:
+    readme = (PROJECT / "README.md").read_text()
+    ci = (PROJECT / ".ci" / "run").read_text()
+    for line in ci.splitlines():
+        if line.startswith("TEST_COMMAND="):
+            command = line.split("=", 1)[1].strip().strip('"')
+            break
+    else:
+        raise AssertionError("no TEST_COMMAND in .ci/run")
+    assert f"\n{command}\n" in readme

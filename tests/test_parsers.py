@@ -198,3 +198,10 @@ def test_broken_front_matter_note_is_still_read() -> None:
 def test_parse_note_never_raises(text: str) -> None:
     note = parse_note("notes/any.md", text)
     assert note.title
+
+
+def test_edit_distance_counts_a_swap_as_one() -> None:
+    assert analysis.edit_distance("pirnter", "printer") == 1
+    assert analysis.edit_distance("pirnter", "pointer") == 2
+    assert analysis.edit_distance("kitten", "sitting") == 3
+    assert analysis.edit_distance("a", "abcdefgh", limit=2) == 3

@@ -49,8 +49,17 @@ def test_typos_are_tolerated_when_exact_words_find_little(kb: KnowledgeBase) -> 
     results = kb.search("splooler")
     assert results and results[0].path == PRINTER
     assert results.corrected
+    assert paths(kb, "splooer sevrice")[0] == PRINTER  # a dropped letter and a swap
     # A real word is never "corrected" away from its exact matches.
     assert not kb.search("spooler").corrected
+
+
+def test_the_word_being_typed_scores_by_its_best_completion(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "kb"
+    write(root, "notes/tar.md", "# tar\nArchive files with tar.\n")
+    # Many words that start with "tar" must not outweigh the note about tar itself.
+    write(root, "notes/deploy.md", "# Deploy\n" + "target targets targeted tarball " * 30 + "\n")
+    assert paths(KnowledgeBase(root), "tar")[0] == "notes/tar.md"
 
 
 def test_synonyms_from_defaults_and_the_kb_file(kb: KnowledgeBase) -> None:

@@ -7,12 +7,13 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from whoosh import fields, index, query, scoring
+from whoosh import fields, index, matching, query, scoring
 from whoosh.analysis import Token, Tokenizer
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from kb.analysis import analyze
+from kb.analysis import analyze, edit_distance
+from kb.analysis import stem as stem_word
 from kb.engine import (
     TEXT_FIELDS,
     EngineHit,
@@ -24,10 +25,15 @@ from kb.engine import (
     PhraseMatch,
     SearchPlan,
     WordMatch,
+    typo_distance,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _INDEX_NAME = "kb"
+#: The word being typed stands for at most this many of the index's words (the commonest).
+MAX_COMPLETIONS = 24
+#: How many words starting with the typed prefix are looked at to find the commonest.
+MAX_EXPANSION_SCAN = 5000
 
 
 class KbTokenizer(Tokenizer):
@@ -82,10 +88,8 @@ class KbTokenizer(Tokenizer):
 def _schema() -> fields.Schema:
     stemmed = KbTokenizer(stemmed=True)
     surface = KbTokenizer(stemmed=False)
-    text_fields = {
-        name: fields.TEXT(analyzer=stemmed, field_boost=boost, stored=False)
-        for name, boost in TEXT_FIELDS.items()
-    }
+    # Field weights are applied at query time (see _Queries), not with field_boost.
+    text_fields = {name: fields.TEXT(analyzer=stemmed, stored=False) for name in TEXT_FIELDS}
     return fields.Schema(
         path=fields.ID(stored=True, unique=True),
         kind=fields.ID,
@@ -156,20 +160,22 @@ class WhooshEngine:
         """The best documents for a plan."""
         searcher = self._current()
         limit = max(1, limit)
-        filters = [_filter(item) for item in plan.filters]
+        build = _Queries(searcher)
         if plan.recent or not plan.should:
-            main: query.Query = query.Every()
             results = searcher.search(
-                _and(main, filters, plan.must_not), limit=limit, sortedby="modified", reverse=True
+                build.combine(query.Every(), plan),
+                limit=limit,
+                sortedby="modified",
+                reverse=True,
             )
         else:
-            parts = [_match(item) for item in plan.should]
-            scored = query.Or(parts)
+            parts = [build.match(item) for item in plan.should]
+            scored: query.Query = query.Or(parts)
             if len(parts) > 1:
                 # A note that matches every word earns half its score again. (Whoosh's own
                 # coordination, Or(scale=...), scores zero when a word matches nothing.)
                 scored = query.Or([scored, query.And(parts, boost=0.5)])
-            results = searcher.search(_and(scored, filters, plan.must_not), limit=limit)
+            results = searcher.search(build.combine(scored, plan), limit=limit)
         return [
             EngineHit(hit["path"], float(hit.score or 0.0), json.loads(hit.get("data") or "{}"))
             for hit in results
@@ -210,29 +216,122 @@ def _fields(doc: IndexDoc) -> dict[str, Any]:
     return values
 
 
-def _word(item: WordMatch) -> query.Query:
-    options: list[query.Query] = []
-    for name, _boost in TEXT_FIELDS.items():
-        options.extend(query.Term(name, term) for term in item.terms)
-        options.extend(query.Phrase(name, list(phrase), boost=0.9) for phrase in item.phrases)
-    if item.prefix:
-        options.append(query.Prefix("words", item.prefix, boost=0.6))
-    if item.fuzzy:
-        distance = 1 if len(item.fuzzy) < 8 else 2
-        options.append(
-            query.FuzzyTerm("words", item.fuzzy, boost=0.5, maxdist=distance, prefixlength=1)
+class _BestOfMatcher(matching.UnionMatcher):
+    """Matches what either side matches; scores a document by its better side.
+
+    Whoosh's own DisjunctionMaxMatcher compares the two sides' scores even when they sit on
+    different documents, so it gives documents scores that belong to others.
+    """
+
+    tiebreak = 0.1
+
+    def score(self) -> float:
+        a, b = self.a, self.b
+        if not a.is_active():
+            return float(b.score())
+        if not b.is_active():
+            return float(a.score())
+        if a.id() < b.id():
+            return float(a.score())
+        if b.id() < a.id():
+            return float(b.score())
+        first, second = a.score(), b.score()
+        return max(first, second) + self.tiebreak * min(first, second)
+
+
+class BestOf(query.CompoundQuery):
+    """Any of the subqueries; a document scores by the best one it matches (plus a little)."""
+
+    JOINT = " | "
+
+    def _matcher(self, subs, searcher, context):  # type: ignore[no-untyped-def]
+        reader = searcher.reader()
+        return self._tree_matcher(
+            subs, _BestOfMatcher, searcher, context, lambda q: q.estimate_size(reader)
         )
-    return query.Or(options, boost=item.boost)
 
 
-def _phrase(item: PhraseMatch) -> query.Query:
-    return query.Or(
-        [query.Phrase(name, list(item.terms)) for name in TEXT_FIELDS], boost=item.boost
-    )
+class _Queries:
+    """Builds Whoosh queries from a plan, expanding prefixes and typos against the lexicon.
 
+    A word being typed ("prin") or mistyped ("pirnter") stands for the words of the index
+    it could be. Each candidate is scored like a typed word, and a note counts only its best
+    candidate (a disjunction-max), so that a note holding many words that start with "tar"
+    does not outrank the note about ``tar`` itself.
+    """
 
-def _match(item: Match) -> query.Query:
-    return _phrase(item) if isinstance(item, PhraseMatch) else _word(item)
+    def __init__(self, searcher: Searcher) -> None:
+        self.reader = searcher.reader()
+
+    def word(self, item: WordMatch) -> query.Query:
+        choices: list[query.Query] = [self._everywhere(term) for term in item.terms]
+        choices.extend(
+            query.Or(
+                [query.Phrase(name, list(phrase), boost=w) for name, w in TEXT_FIELDS.items()],
+                boost=0.9,
+            )
+            for phrase in item.phrases
+        )
+        candidates: list[str] = []
+        if item.prefix:
+            candidates += self._completions(item.prefix)
+        if item.fuzzy:
+            candidates += self._near(item.fuzzy)
+        stems = dict.fromkeys(stem_word(word) for word in candidates)
+        choices.extend(self._everywhere(value, 0.8) for value in stems if value not in item.terms)
+        if len(choices) == 1:
+            choices[0].boost *= item.boost
+            return choices[0]
+        # Synonyms, completions and corrections are alternatives: a note scores by the best
+        # one it holds (plus a little for the others), never by how many of them it holds.
+        return BestOf(choices, boost=item.boost)
+
+    @staticmethod
+    def _everywhere(term: str, boost: float = 1.0) -> query.Query:
+        # Field weights are applied here, at query time, where every engine can apply them.
+        return query.Or(
+            [query.Term(name, term, boost=weight) for name, weight in TEXT_FIELDS.items()],
+            boost=boost,
+        )
+
+    def _completions(self, prefix: str) -> list[str]:
+        found: list[tuple[int, str]] = []
+        for raw in self.reader.expand_prefix("words", prefix):
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            found.append((self.reader.doc_frequency("words", word), word))
+            if len(found) >= MAX_EXPANSION_SCAN:
+                break
+        found.sort(reverse=True)
+        return [word for _count, word in found[:MAX_COMPLETIONS]]
+
+    def _near(self, typed: str) -> list[str]:
+        """Indexed words closest to a mistyped one (Whoosh counts a swap as two edits, so
+        candidates are found with one more edit and then measured properly)."""
+        limit = typo_distance(typed)
+        scored: list[tuple[int, str]] = []
+        for raw in self.reader.terms_within("words", typed, limit + 1, prefix=1):
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            distance = edit_distance(typed, word, limit)
+            if distance <= limit:
+                scored.append((distance, word))
+        if not scored:
+            return []
+        best = min(distance for distance, _word in scored)
+        return sorted(word for distance, word in scored if distance == best)[:MAX_COMPLETIONS]
+
+    def phrase(self, item: PhraseMatch) -> query.Query:
+        return query.Or(
+            [query.Phrase(name, list(item.terms), boost=w) for name, w in TEXT_FIELDS.items()],
+            boost=item.boost,
+        )
+
+    def match(self, item: Match) -> query.Query:
+        return self.phrase(item) if isinstance(item, PhraseMatch) else self.word(item)
+
+    def combine(self, main: query.Query, plan: SearchPlan) -> query.Query:
+        parts = [main, *(_filter(item) for item in plan.filters)]
+        parts.extend(query.Not(self.match(item)) for item in plan.must_not)
+        return parts[0] if len(parts) == 1 else query.And(parts)
 
 
 def _filter(item: FilterMatch) -> query.Query:
@@ -240,12 +339,6 @@ def _filter(item: FilterMatch) -> query.Query:
         return query.NullQuery()
     matcher: query.Query = query.And([query.Term(item.field, value) for value in item.values])
     return query.Not(matcher) if item.negated else matcher
-
-
-def _and(main: query.Query, filters: list[query.Query], exclude: list[Match]) -> query.Query:
-    parts = [main, *filters]
-    parts.extend(query.Not(_match(item)) for item in exclude)
-    return parts[0] if len(parts) == 1 else query.And(parts)
 
 
 class WhooshFactory:
