@@ -143,14 +143,16 @@ def init(directory: str) -> None:
     from kb.knowledgebase import KnowledgeBase
 
     kb = KnowledgeBase.init(directory)
+    if kb.init_warning:
+        _err(f"kb: warning: {kb.init_warning}")
     click.echo(f"KB ready at {kb.root}")
 
 
 # --- kb search ----------------------------------------------------------------------------
 
 
-@main.command()
-@click.argument("query", nargs=-1, required=True)
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("query", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--json", "as_json", is_flag=True, help="Print hits as a JSON list.")
 @click.pass_context
@@ -158,8 +160,8 @@ def init(directory: str) -> None:
 def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool) -> None:
     """Search notes and tickets. QUERY words, "phrases", -exclusions and filters
 
-    tag: type: status: ticket: system: author: (for example: kb search vpn dns tag:remote).
-    Exit 1 when nothing is found.
+    tag: type: status: ticket: system: author: (for example: kb search vpn dns -mac tag:remote).
+    Put -- before a query that could be read as an option. Exit 1 when nothing is found.
     """
     kb = _kb(ctx)
     report = kb.reindex(progress=_progress_printer() if _interactive() else None)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,8 +30,18 @@ class CommitResult:
     warning: str | None = None
 
 
+def _gitpython() -> ModuleType:
+    """GitPython, or GitError when it (or the git program it drives) is missing."""
+    try:
+        import git
+    except ImportError as exc:  # GitPython raises ImportError when git itself is not installed
+        raise GitError("git is not installed (kb needs it to save history)") from exc
+    return git
+
+
 @contextmanager
 def _repo(root: Path) -> Iterator[Repo]:
+    _gitpython()
     from git import InvalidGitRepositoryError, NoSuchPathError, Repo
 
     try:
@@ -78,6 +89,7 @@ def init(root: Path, paths: list[str], message: str) -> CommitResult:
     The first commit of a new KB is kb's, not the user's: when git does not know who the
     user is yet, it is made as "kb".
     """
+    _gitpython()
     from git import GitCommandError, Repo
 
     repo = Repo.init(root, initial_branch="main")
@@ -105,6 +117,10 @@ def commit(root: Path, paths: list[str], message: str) -> CommitResult:
     """
     if not is_repo(root):
         return CommitResult(None, "not committed: this KB is not a git repository (run 'kb init')")
+    try:
+        _gitpython()
+    except GitError as exc:
+        return CommitResult(None, f"not committed: {exc}")
     from git import GitCommandError
 
     try:

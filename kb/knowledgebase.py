@@ -73,6 +73,8 @@ class KnowledgeBase:
         self.matcher = TicketMatcher(self.settings.ticket_patterns, self.settings.hash_numbers)
         self._index: SearchIndex | None = None
         self._synonyms: Synonyms | None = None
+        #: Set by :meth:`init` when the KB was created but its git history could not be.
+        self.init_warning: str | None = None
 
     # -- opening and creating -----------------------------------------------------------------
 
@@ -119,9 +121,15 @@ class KnowledgeBase:
                 created.append(rel)
         _ensure_gitignore(root)
         created.append(".gitignore")
+        kb = cls(root)
         if not git.is_repo(root):
-            git.init(root, ["notes", "tickets", *created], "Create knowledge base")
-        return cls(root)
+            try:
+                kb.init_warning = git.init(
+                    root, ["notes", "tickets", *created], "Create knowledge base"
+                ).warning
+            except git.GitError as exc:
+                kb.init_warning = f"not a git repository: {exc}"
+        return kb
 
     # -- search -------------------------------------------------------------------------------
 
