@@ -249,8 +249,8 @@ HOST_ROLES = ["srv-print", "srv-fs", "srv-app", "dc", "exch", "wsus", "vpn-gw", 
               "srv-citrix", "srv-rds", "sccm", "srv-web"]  # fmt: skip
 PATHS = [
     r"C:\Windows\System32\spool\PRINTERS", r"C:\Windows\SoftwareDistribution\Download",
-    r"C:\Windows\System32\drivers\etc\hosts", r"C:\ProgramData\Microsoft\Windows\WER",
-    r"C:\Windows\Temp", r"C:\Windows\Logs\CBS\CBS.log", r"C:\Windows\Minidump",
+    r"C:\Windows\System32\drivers\etc", r"C:\ProgramData\Microsoft\Windows\WER",
+    r"C:\Windows\Temp", r"C:\Windows\Logs\CBS", r"C:\Windows\Minidump",
     r"C:\Program Files\Microsoft Office\root\Office16",
     r"C:\Windows\CCM\Logs", r"\\srv-fs01.corp.local\Shares\Finance",
     r"\\srv-fs02.corp.local\Profiles$", r"C:\Windows\System32\config",
@@ -479,12 +479,13 @@ class NoteGenerator:
             return total + len(text.split()) <= goal
 
         quote = rng.choice(QUOTES).format(**self._slots(topic))
-        issue = [f'"{quote}"', self.sentence(topic)]
-        while fits(sentence := self.sentence(topic), target * 0.25):
-            issue.append(sentence)
         env = [f"- {system}" for system in rng.sample(SYSTEMS, rng.randint(1, 3))]
         env.append(f"- {rng.choice(TOPICS[topic][1])} served from `{self.host()}`")
-        total = len(" ".join(issue + env).split()) + 8  # + headings
+        issue = [f'"{quote}"', self.sentence(topic)]
+        total = len(" ".join(issue + env).split()) + 8  # + the section headings
+        while fits(sentence := self.sentence(topic), target * 0.25):
+            issue.append(sentence)
+            total += len(sentence.split())
 
         steps: list[str] = []
         code_at = rng.randrange(1, 4) if rng.random() < 0.45 else -1

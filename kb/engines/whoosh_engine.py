@@ -32,6 +32,10 @@ SCHEMA_VERSION = 2
 _INDEX_NAME = "kb"
 #: The word being typed stands for at most this many of the index's words (the commonest).
 MAX_COMPLETIONS = 24
+#: Prefixes this short are completed from titles and labels only, to fewer words.
+SHORT_PREFIX = 2
+SHORT_PREFIX_FIELDS = ("title", "labels")
+MAX_SHORT_COMPLETIONS = 8
 #: How many words starting with the typed prefix are looked at to find the commonest.
 MAX_EXPANSION_SCAN = 5000
 
@@ -273,12 +277,24 @@ class _Queries:
             for phrase in item.phrases
         )
         candidates: list[str] = []
-        if item.prefix:
-            candidates += self._completions(item.prefix)
         if item.fuzzy:
             candidates += self._near(item.fuzzy)
         stems = dict.fromkeys(stem_word(word) for word in candidates)
         choices.extend(self._everywhere(value, 0.8) for value in stems if value not in item.terms)
+        if item.prefix:
+            short = len(item.prefix) <= SHORT_PREFIX
+            # Two letters could start thousands of words: complete them from titles and
+            # labels only, which is what a technician is scanning for at that point.
+            fields_ = SHORT_PREFIX_FIELDS if short else tuple(TEXT_FIELDS)
+            limit = MAX_SHORT_COMPLETIONS if short else MAX_COMPLETIONS
+            completions = dict.fromkeys(
+                stem_word(word) for word in self._completions(item.prefix, limit)
+            )
+            choices.extend(
+                self._everywhere(value, 0.8, fields_)
+                for value in completions
+                if value not in item.terms and value not in stems
+            )
         if len(choices) == 1:
             choices[0].boost *= item.boost
             return choices[0]
@@ -287,14 +303,15 @@ class _Queries:
         return BestOf(choices, boost=item.boost)
 
     @staticmethod
-    def _everywhere(term: str, boost: float = 1.0) -> query.Query:
+    def _everywhere(
+        term: str, boost: float = 1.0, names: tuple[str, ...] = tuple(TEXT_FIELDS)
+    ) -> query.Query:
         # Field weights are applied here, at query time, where every engine can apply them.
         return query.Or(
-            [query.Term(name, term, boost=weight) for name, weight in TEXT_FIELDS.items()],
-            boost=boost,
+            [query.Term(name, term, boost=TEXT_FIELDS[name]) for name in names], boost=boost
         )
 
-    def _completions(self, prefix: str) -> list[str]:
+    def _completions(self, prefix: str, limit: int) -> list[str]:
         found: list[tuple[int, str]] = []
         for raw in self.reader.expand_prefix("words", prefix):
             word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
@@ -302,7 +319,7 @@ class _Queries:
             if len(found) >= MAX_EXPANSION_SCAN:
                 break
         found.sort(reverse=True)
-        return [word for _count, word in found[:MAX_COMPLETIONS]]
+        return [word for _count, word in found[:limit]]
 
     def _near(self, typed: str) -> list[str]:
         """Indexed words closest to a mistyped one (Whoosh counts a swap as two edits, so
