@@ -8,6 +8,7 @@ with paths and scores; snippets, synonyms, typo handling and ranking signals liv
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,16 +50,25 @@ class IndexDoc:
     stored: dict[str, Any] = field(default_factory=dict)
 
 
+#: How much a completion of the word being typed, or a correction of a typo, counts
+#: compared with the word itself.
+EXPANSION_WEIGHT = 0.8
+
+
 @dataclass(frozen=True)
 class WordMatch:
-    """One query word: any of these terms (or phrases) in a text field matches it."""
+    """One query word: any of these terms (or phrases) in a text field matches it.
+
+    A note scores by the best alternative it holds (plus a little for the others), never by
+    how many of them it holds: synonyms, completions and corrections are alternatives.
+    """
 
     terms: tuple[str, ...]
     phrases: tuple[tuple[str, ...], ...] = ()
-    #: Surface-form prefix (the word being typed) matched against every word of the notes.
-    prefix: str | None = None
-    #: Surface form to match with typos allowed (only when exact terms find little).
-    fuzzy: str | None = None
+    #: Completions of the word being typed, or corrections of a typo (index terms), which
+    #: count EXPANSION_WEIGHT and are looked for in ``expansion_fields`` only.
+    expansions: tuple[str, ...] = ()
+    expansion_fields: tuple[str, ...] = tuple(TEXT_FIELDS)
     boost: float = 1.0
 
 
@@ -118,6 +128,13 @@ class Engine(Protocol):
     def document_frequency(self, term: str) -> int:
         """In how many documents a term occurs in any text field (for typo decisions)."""
 
+    def vocabulary(self, prefix: str, limit: int) -> list[str]:
+        """Words of the notes (unstemmed) starting with ``prefix``, commonest first."""
+
+    def similar_words(self, word: str, distance: int) -> list[str]:
+        """Words of the notes that may be within ``distance`` edits of ``word`` (a superset is
+        fine: the caller measures each one)."""
+
     def count(self) -> int:
         """How many documents the index holds."""
 
@@ -138,8 +155,18 @@ class EngineFactory(Protocol):
         """The index in ``folder``; raises IndexUnavailable when it cannot be used."""
 
 
+def tantivy_installed() -> bool:
+    """True when the optional Tantivy engine can be used (``pip install 'kb[fast]'``)."""
+    return importlib.util.find_spec("tantivy") is not None
+
+
 def choose(setting: str = "auto") -> EngineFactory:
-    """The engine to use for a KB's ``[search] engine`` setting (Whoosh, for every value)."""
+    """The engine for a KB's ``[search] engine`` setting: ``auto`` takes Tantivy when it is
+    installed and Whoosh otherwise; ``tantivy`` falls back to Whoosh when it is missing."""
+    if setting in ("auto", "tantivy") and tantivy_installed():
+        from kb.engines import tantivy_engine
+
+        return tantivy_engine.FACTORY
     from kb.engines import whoosh_engine
 
     return whoosh_engine.FACTORY

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kb import tickets
-from kb.analysis import QueryWord, analyze, edit_distance, fold, query_words, terms
+from kb.analysis import QueryWord, analyze, edit_distance, fold, query_words, stem, terms
 from kb.engine import (
+    TEXT_FIELDS,
     Engine,
     FilterMatch,
     Match,
@@ -27,6 +28,14 @@ from kb.query import parse as parse_query
 from kb.synonyms import Synonyms
 
 SNIPPET_WIDTH = 200
+#: The word being typed is completed from this many letters on.
+MIN_PREFIX = 2
+#: Prefixes this short are completed from titles and labels only, to fewer words.
+SHORT_PREFIX = 2
+SHORT_PREFIX_FIELDS = ("title", "labels")
+MAX_SHORT_COMPLETIONS = 8
+#: The most words a typed prefix or a typo stands for (the commonest are kept).
+MAX_COMPLETIONS = 24
 #: Below this many hits, words the index has never seen are retried with typos allowed.
 FEW_HITS = 3
 #: A hit matching less than this share of the query's words is a weak answer.
@@ -104,15 +113,20 @@ class Results(list[Hit]):
 @dataclass
 class _Plan:
     plan: SearchPlan
+    #: The query's meaningful words, and the plan's match for each (same order).
     words: list[QueryWord]
     matches: list[WordMatch]
+    #: Index (in ``words``) of the word still being typed, matched as a prefix too.
+    typing: int | None = None
+    #: Surface forms that were corrected, and what they were corrected to.
+    corrections: dict[str, list[str]] = field(default_factory=dict)
+    completions: list[str] = field(default_factory=list)
 
 
 def build_plan(query: Query, synonyms: Synonyms | None = None) -> _Plan:
-    """Turn a parsed query into an engine plan (public for tests and benchmarks)."""
+    """Turn a parsed query into an engine plan, before completions and corrections."""
     plan = SearchPlan()
     content: list[QueryWord] = []
-    word_matches: list[WordMatch] = []
     for clause in query.clauses:
         if clause.phrase:
             phrase = tuple(terms(clause.text))
@@ -132,17 +146,16 @@ def build_plan(query: Query, synonyms: Synonyms | None = None) -> _Plan:
             continue
         content.extend(words)
     meaningful = [word for word in content if not word.stop] or content
-    last = meaningful[-1] if meaningful else None
-    for word in meaningful:
-        prefix = None
+    built = _Plan(plan, meaningful, [])
+    for index, word in enumerate(meaningful):
         if (
-            word is last
+            index == len(meaningful) - 1
             and query.prefix is not None
             and not word.exact
-            and len(word.surface) >= 2
+            and len(word.surface) >= MIN_PREFIX
             and fold(query.prefix).endswith(word.surface)
         ):
-            prefix = word.surface
+            built.typing = index
         phrases: tuple[tuple[str, ...], ...] = ()
         alternatives = list(word.alternatives)
         if synonyms is not None:
@@ -151,8 +164,8 @@ def build_plan(query: Query, synonyms: Synonyms | None = None) -> _Plan:
                     alternatives.append(other[0])
                 else:
                     phrases += (other,)
-        match = WordMatch(tuple(dict.fromkeys(alternatives)), phrases, prefix=prefix)
-        word_matches.append(match)
+        match = WordMatch(tuple(dict.fromkeys(alternatives)), phrases)
+        built.matches.append(match)
         plan.should.append(match)
     if synonyms is not None:
         plan.should.extend(_multiword_synonyms(meaningful, synonyms))
@@ -160,7 +173,7 @@ def build_plan(query: Query, synonyms: Synonyms | None = None) -> _Plan:
         plan.filters.append(_filter(item.name, item.value, item.negated))
     if not plan.should:
         plan.recent = True
-    return _Plan(plan, meaningful, word_matches)
+    return built
 
 
 def _multiword_synonyms(words: list[QueryWord], synonyms: Synonyms) -> list[Match]:
@@ -184,6 +197,37 @@ def _filter(name: str, value: str, negated: bool) -> FilterMatch:
     return FilterMatch(name, (lowered,), negated)
 
 
+def _replace_match(built: _Plan, index: int, match: WordMatch) -> None:
+    old = built.matches[index]
+    built.matches[index] = match
+    built.plan.should[built.plan.should.index(old)] = match
+
+
+def _complete(engine: Engine, built: _Plan) -> None:
+    """Let the word being typed stand for the commonest words it could become."""
+    if built.typing is None:
+        return
+    word = built.words[built.typing]
+    match = built.matches[built.typing]
+    short = len(word.surface) <= SHORT_PREFIX
+    # Two letters could start thousands of words: complete them from titles and labels only,
+    # and to fewer words; that is what a technician scans for at that point.
+    limit = MAX_SHORT_COMPLETIONS if short else MAX_COMPLETIONS
+    built.completions = engine.vocabulary(word.surface, limit)
+    stems = tuple(
+        value
+        for value in dict.fromkeys(stem(candidate) for candidate in built.completions)
+        if value not in match.terms
+    )
+    if stems:
+        fields = SHORT_PREFIX_FIELDS if short else match.expansion_fields
+        _replace_match(
+            built,
+            built.typing,
+            WordMatch(match.terms, match.phrases, stems, fields, match.boost),
+        )
+
+
 def search(
     engine: Engine,
     text: str,
@@ -200,15 +244,13 @@ def search(
     built = build_plan(query, synonyms)
     if not built.plan.should and not built.plan.filters:
         return results
+    _complete(engine, built)
     candidates = engine.search(built.plan, _candidate_count(limit))
-    corrected = False
-    if len(candidates) < FEW_HITS and built.matches:
-        retry = _with_typos(engine, built)
-        if retry is not None:
-            more = engine.search(retry, _candidate_count(limit))
-            known = {hit.path for hit in candidates}
-            candidates += [hit for hit in more if hit.path not in known]
-            corrected = len(candidates) > 0 and len(more) > 0
+    if len(candidates) < FEW_HITS and built.matches and _correct(engine, built):
+        known = {hit.path for hit in candidates}
+        more = engine.search(built.plan, _candidate_count(limit))
+        candidates += [hit for hit in more if hit.path not in known]
+        results.corrected = any(hit.path not in known for hit in more)
     hits = [_hit(candidate.path, candidate.score, candidate.stored) for candidate in candidates]
     if not built.plan.recent:
         for hit in hits:
@@ -220,9 +262,8 @@ def search(
         source = hit.snippet
         hit.snippet, hit.highlights = make_snippet(source, *wanted)
         if not built.plan.recent and index < 3:
-            hit.coverage = _coverage(built, hit.title + "\n" + source, corrected)
+            hit.coverage = _coverage(built, hit.title + "\n" + source)
     results.extend(hits)
-    results.corrected = corrected
     return results
 
 
@@ -230,24 +271,49 @@ def _candidate_count(limit: int) -> int:
     return max(limit * 3, 30)
 
 
-def _with_typos(engine: Engine, built: _Plan) -> SearchPlan | None:
+def _correct(engine: Engine, built: _Plan) -> bool:
+    """Allow typos in words the index has never seen. True when any word was corrected."""
     changed = False
-    should: list[Match] = []
-    for match in built.plan.should:
-        if isinstance(match, WordMatch) and match in built.matches:
-            word = built.words[built.matches.index(match)]
-            if (
-                not word.exact
-                and len(word.surface) >= 4
-                and all(engine.document_frequency(term) == 0 for term in match.terms)
-                and (match.prefix is None or engine.document_frequency(match.prefix) == 0)
-            ):
-                match = WordMatch(match.terms, match.phrases, None, word.surface, match.boost)
-                changed = True
-        should.append(match)
-    if not changed:
-        return None
-    return SearchPlan(should, built.plan.must_not, built.plan.filters)
+    for index, word in enumerate(built.words):
+        match = built.matches[index]
+        if word.exact or len(word.surface) < 4:
+            continue
+        if any(engine.document_frequency(term) for term in match.terms):
+            continue
+        if index == built.typing and built.completions:
+            continue  # an unfinished word that does start real words is not a typo
+        limit = typo_distance(word.surface)
+        measured = [
+            (edit_distance(word.surface, candidate, limit), candidate)
+            for candidate in engine.similar_words(word.surface, limit)
+            if candidate[:1] == word.surface[:1]
+        ]
+        measured = [(distance, candidate) for distance, candidate in measured if distance <= limit]
+        if not measured:
+            continue
+        best = min(distance for distance, _candidate in measured)
+        chosen = sorted(candidate for distance, candidate in measured if distance == best)
+        chosen = chosen[:MAX_COMPLETIONS]
+        built.corrections[word.surface] = chosen
+        stems = tuple(
+            value
+            for value in dict.fromkeys(stem(candidate) for candidate in chosen)
+            if value not in match.terms and value not in match.expansions
+        )
+        if stems:
+            _replace_match(
+                built,
+                index,
+                WordMatch(
+                    match.terms,
+                    match.phrases,
+                    match.expansions + stems,
+                    tuple(TEXT_FIELDS),
+                    match.boost,
+                ),
+            )
+            changed = True
+    return changed
 
 
 def _signal(hit: Hit) -> float:
@@ -283,45 +349,30 @@ def _highlight_terms(built: _Plan) -> tuple[set[str], set[str]]:
     wanted: set[str] = set()
     prefixes: set[str] = set()
     for match in built.plan.should:
-        if isinstance(match, PhraseMatch):
-            wanted.update(match.terms)
-            continue
         wanted.update(match.terms)
-        for phrase in match.phrases:
-            wanted.update(phrase)
-        if match.prefix:
-            prefixes.add(match.prefix)
-        if match.fuzzy:
-            prefixes.add(match.fuzzy[:3])
+        if isinstance(match, WordMatch):
+            wanted.update(match.expansions)
+            for phrase in match.phrases:
+                wanted.update(phrase)
+    if built.typing is not None:
+        prefixes.add(built.words[built.typing].surface)
     return wanted, prefixes
 
 
-def _coverage(built: _Plan, text: str, corrected: bool) -> float:
+def _coverage(built: _Plan, text: str) -> float:
+    """Share of the query's words found in ``text`` (completions and corrections count)."""
     if not built.matches:
         return 1.0
     found_terms = {token.text for token in analyze(text)}
-    surfaces: set[str] = set()
-    if corrected or any(match.prefix for match in built.matches):
-        surfaces = set(terms(text, stemmed=False))
     found = 0
-    for index, match in enumerate(built.matches):
-        surface = built.words[index].surface
+    for match in built.matches:
         if (
             any(term in found_terms for term in match.terms)
             or any(all(term in found_terms for term in phrase) for phrase in match.phrases)
-            or (match.prefix and any(word.startswith(match.prefix) for word in surfaces))
-            or (corrected and any(_near(surface, word) for word in surfaces))
+            or any(term in found_terms for term in match.expansions)
         ):
             found += 1
     return found / len(built.matches)
-
-
-def _near(typed: str, word: str) -> bool:
-    """True when ``word`` is ``typed`` with a typo or two (the engines' rule)."""
-    limit = typo_distance(typed)
-    if len(typed) < 4 or typed[0] != word[:1]:
-        return False
-    return edit_distance(typed, word, limit) <= limit
 
 
 def make_snippet(

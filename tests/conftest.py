@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from kb import KnowledgeBase
 from kb.cli import main
+from kb.engine import tantivy_installed
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORPUS = PROJECT.parent / "shared" / "corpus"
@@ -109,11 +110,30 @@ Flush DNS and reconnect the VPN. Check split tunnel settings.
 """
 
 
+ENGINES = ["whoosh", "tantivy"]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    """Each search engine in turn: every test that uses a KB runs against both."""
+    name = str(request.param)
+    if name == "tantivy" and not tantivy_installed():
+        pytest.skip("tantivy is not installed (pip install 'kb[fast]')")
+    return name
+
+
+def use_engine(root: Path, engine: str) -> None:
+    """Make the KB at root use one search engine (kb.toml [search] engine)."""
+    (root / "kb.toml").parent.mkdir(parents=True, exist_ok=True)
+    (root / "kb.toml").write_text(f'[search]\nengine = "{engine}"\n')
+
+
 @pytest.fixture
-def kb_root(tmp_path: Path) -> Path:
+def kb_root(tmp_path: Path, engine: str) -> Path:
     """A KB (git repository) holding three realistic fix notes."""
     root = tmp_path / "kb"
     KnowledgeBase.init(root)
+    use_engine(root, engine)
     write(root, "notes/printer-offline.md", PRINTER_NOTE)
     write(root, "notes/updates/windows-update-0x80070005.md", UPDATE_NOTE)
     write(root, "notes/vpn-no-intranet.md", VPN_NOTE)

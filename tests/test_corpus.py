@@ -8,18 +8,24 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
+from kb.engine import tantivy_installed
 
-from .conftest import CORPUS
+from .conftest import CORPUS, ENGINES, use_engine
 
 MS = CORPUS / "ms-support"
 
 
-@pytest.fixture(scope="module")
-def ms_kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+@pytest.fixture(scope="module", params=ENGINES)
+def ms_kb(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> KnowledgeBase:
     if not MS.is_dir():
         pytest.skip("shared corpus not present")
+    if request.param == "tantivy" and not tantivy_installed():
+        pytest.skip("tantivy is not installed")
     root = tmp_path_factory.mktemp("ms") / "kb"
     shutil.copytree(MS, root / "notes", ignore=shutil.ignore_patterns("*.txt", "SOURCE.md"))
+    use_engine(root, request.param)
     kb = KnowledgeBase(root)
     kb.reindex()
     return kb
@@ -49,7 +55,7 @@ def test_articles_are_found_by_their_words(ms_kb: KnowledgeBase, query: str, fra
     assert any(fragment in path for path in paths), paths
 
 
-def test_tldr_pages_index_without_problems(tmp_path: Path) -> None:
+def test_tldr_pages_index_without_problems(tmp_path: Path, engine: str) -> None:
     pages = CORPUS / "tldr" / "pages" / "common"
     if not pages.is_dir():
         pytest.skip("shared corpus not present")
@@ -57,6 +63,7 @@ def test_tldr_pages_index_without_problems(tmp_path: Path) -> None:
     # Dot files (such as tldr's "..md") are skipped on purpose: editors leave ".#x.md" locks.
     files = [path for path in sorted(pages.glob("*.md")) if not path.name.startswith(".")][:400]
     (root / "notes").mkdir(parents=True)
+    use_engine(root, engine)
     for path in files:
         shutil.copy(path, root / "notes" / path.name)
     kb = KnowledgeBase(root)

@@ -15,7 +15,7 @@ from kb import KnowledgeBase
 from kb.engine import IndexBusy
 from kb.lock import FileLock
 
-from .conftest import write
+from .conftest import use_engine, write
 
 
 def digest_tree(root: Path) -> dict[str, str]:
@@ -128,7 +128,7 @@ def test_busy_index_times_out_with_a_clear_error(
     held = threading.Event()
     release = threading.Event()
 
-    def hold() -> None:
+    def hold() -> None:  # another kb process, updating the index
         with FileLock(kb.root / ".kb" / "index" / "lock"):
             held.set()
             release.wait(5)
@@ -145,9 +145,12 @@ def test_busy_index_times_out_with_a_clear_error(
     assert kb.reindex().rebuilt
 
 
-def test_hostile_files_are_reported_never_followed_never_rewritten(tmp_path: Path) -> None:
+def test_hostile_files_are_reported_never_followed_never_rewritten(
+    tmp_path: Path, engine: str
+) -> None:
     root = tmp_path / "kb"
     KnowledgeBase.init(root)
+    use_engine(root, engine)
     notes = root / "notes"
     write(root, "notes/good.md", "---\ntitle: Good note about toner\n---\nReplace the toner.\n")
     write(root, "notes/broken-yaml.md", "---\ntitle: [oops\n---\n# Scanner jams\nFeed rollers.\n")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kb import KnowledgeBase
 
-from .conftest import write
+from .conftest import use_engine, write
 
 PRINTER = "notes/printer-offline.md"
 UPDATE = "notes/updates/windows-update-0x80070005.md"
@@ -54,8 +56,9 @@ def test_typos_are_tolerated_when_exact_words_find_little(kb: KnowledgeBase) -> 
     assert not kb.search("spooler").corrected
 
 
-def test_the_word_being_typed_scores_by_its_best_completion(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_word_being_typed_scores_by_its_best_completion(tmp_path: Path, engine: str) -> None:
     root = tmp_path / "kb"
+    use_engine(root, engine)
     write(root, "notes/tar.md", "# tar\nArchive files with tar.\n")
     # Many words that start with "tar" must not outweigh the note about tar itself.
     write(root, "notes/deploy.md", "# Deploy\n" + "target targets targeted tarball " * 30 + "\n")

@@ -8,18 +8,24 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
+from kb.engine import tantivy_installed
 from kb.starter import starter_notes
 
-from .conftest import PROJECT
+from .conftest import ENGINES, PROJECT, use_engine
 
 
-@pytest.fixture(scope="module")
-def starter(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+@pytest.fixture(scope="module", params=ENGINES)
+def starter(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> KnowledgeBase:
+    if request.param == "tantivy" and not tantivy_installed():
+        pytest.skip("tantivy is not installed")
     root = tmp_path_factory.mktemp("starter") / "kb"
     source = starter_notes()
     assert source is not None and source.resolve() == (PROJECT / "notes").resolve()
     root.mkdir()
     shutil.copytree(source, root / "notes")
+    use_engine(root, request.param)
     return KnowledgeBase(root)
 
 

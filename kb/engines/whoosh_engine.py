@@ -12,9 +12,9 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from kb.analysis import analyze, edit_distance
-from kb.analysis import stem as stem_word
+from kb.analysis import analyze
 from kb.engine import (
+    EXPANSION_WEIGHT,
     TEXT_FIELDS,
     EngineHit,
     FilterMatch,
@@ -25,17 +25,10 @@ from kb.engine import (
     PhraseMatch,
     SearchPlan,
     WordMatch,
-    typo_distance,
 )
 
 SCHEMA_VERSION = 2
 _INDEX_NAME = "kb"
-#: The word being typed stands for at most this many of the index's words (the commonest).
-MAX_COMPLETIONS = 24
-#: Prefixes this short are completed from titles and labels only, to fewer words.
-SHORT_PREFIX = 2
-SHORT_PREFIX_FIELDS = ("title", "labels")
-MAX_SHORT_COMPLETIONS = 8
 #: How many words starting with the typed prefix are looked at to find the commonest.
 MAX_EXPANSION_SCAN = 5000
 
@@ -164,7 +157,7 @@ class WhooshEngine:
         """The best documents for a plan."""
         searcher = self._current()
         limit = max(1, limit)
-        build = _Queries(searcher)
+        build = _Queries()
         if plan.recent or not plan.should:
             results = searcher.search(
                 build.combine(query.Every(), plan),
@@ -189,6 +182,24 @@ class WhooshEngine:
         """In how many documents ``term`` occurs in the title or body (an upper bound)."""
         searcher = self._current()
         return max(searcher.doc_frequency(name, term) for name in ("title", "body", "words"))
+
+    def vocabulary(self, prefix: str, limit: int) -> list[str]:
+        """Unstemmed words starting with ``prefix``, commonest first."""
+        reader = self._current().reader()
+        found: list[tuple[int, str]] = []
+        for raw in reader.expand_prefix("words", prefix):
+            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            found.append((reader.doc_frequency("words", word), word))
+            if len(found) >= MAX_EXPANSION_SCAN:
+                break
+        found.sort(key=lambda item: (-item[0], item[1]))
+        return [word for _count, word in found[:limit]]
+
+    def similar_words(self, word: str, distance: int) -> list[str]:
+        """Words within ``distance`` edits, where Whoosh counts a swap of letters as two."""
+        reader = self._current().reader()
+        found = reader.terms_within("words", word, distance + 1, prefix=1)
+        return [raw.decode("utf-8") if isinstance(raw, bytes) else raw for raw in found]
 
     def count(self) -> int:
         """Number of documents."""
@@ -256,16 +267,7 @@ class BestOf(query.CompoundQuery):
 
 
 class _Queries:
-    """Builds Whoosh queries from a plan, expanding prefixes and typos against the lexicon.
-
-    A word being typed ("prin") or mistyped ("pirnter") stands for the words of the index
-    it could be. Each candidate is scored like a typed word, and a note counts only its best
-    candidate (a disjunction-max), so that a note holding many words that start with "tar"
-    does not outrank the note about ``tar`` itself.
-    """
-
-    def __init__(self, searcher: Searcher) -> None:
-        self.reader = searcher.reader()
+    """Builds Whoosh queries from a plan."""
 
     def word(self, item: WordMatch) -> query.Query:
         choices: list[query.Query] = [self._everywhere(term) for term in item.terms]
@@ -276,30 +278,13 @@ class _Queries:
             )
             for phrase in item.phrases
         )
-        candidates: list[str] = []
-        if item.fuzzy:
-            candidates += self._near(item.fuzzy)
-        stems = dict.fromkeys(stem_word(word) for word in candidates)
-        choices.extend(self._everywhere(value, 0.8) for value in stems if value not in item.terms)
-        if item.prefix:
-            short = len(item.prefix) <= SHORT_PREFIX
-            # Two letters could start thousands of words: complete them from titles and
-            # labels only, which is what a technician is scanning for at that point.
-            fields_ = SHORT_PREFIX_FIELDS if short else tuple(TEXT_FIELDS)
-            limit = MAX_SHORT_COMPLETIONS if short else MAX_COMPLETIONS
-            completions = dict.fromkeys(
-                stem_word(word) for word in self._completions(item.prefix, limit)
-            )
-            choices.extend(
-                self._everywhere(value, 0.8, fields_)
-                for value in completions
-                if value not in item.terms and value not in stems
-            )
+        choices.extend(
+            self._everywhere(term, EXPANSION_WEIGHT, item.expansion_fields)
+            for term in item.expansions
+        )
         if len(choices) == 1:
             choices[0].boost *= item.boost
             return choices[0]
-        # Synonyms, completions and corrections are alternatives: a note scores by the best
-        # one it holds (plus a little for the others), never by how many of them it holds.
         return BestOf(choices, boost=item.boost)
 
     @staticmethod
@@ -310,31 +295,6 @@ class _Queries:
         return query.Or(
             [query.Term(name, term, boost=TEXT_FIELDS[name]) for name in names], boost=boost
         )
-
-    def _completions(self, prefix: str, limit: int) -> list[str]:
-        found: list[tuple[int, str]] = []
-        for raw in self.reader.expand_prefix("words", prefix):
-            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            found.append((self.reader.doc_frequency("words", word), word))
-            if len(found) >= MAX_EXPANSION_SCAN:
-                break
-        found.sort(reverse=True)
-        return [word for _count, word in found[:limit]]
-
-    def _near(self, typed: str) -> list[str]:
-        """Indexed words closest to a mistyped one (Whoosh counts a swap as two edits, so
-        candidates are found with one more edit and then measured properly)."""
-        limit = typo_distance(typed)
-        scored: list[tuple[int, str]] = []
-        for raw in self.reader.terms_within("words", typed, limit + 1, prefix=1):
-            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            distance = edit_distance(typed, word, limit)
-            if distance <= limit:
-                scored.append((distance, word))
-        if not scored:
-            return []
-        best = min(distance for distance, _word in scored)
-        return sorted(word for distance, word in scored if distance == best)[:MAX_COMPLETIONS]
 
     def phrase(self, item: PhraseMatch) -> query.Query:
         return query.Or(
