@@ -7,12 +7,14 @@ tolerance, ranking signals from the KB and snippets behave the same on every eng
 from __future__ import annotations
 
 import math
+import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from kb import tickets
-from kb.analysis import QueryWord, analyze, edit_distance, fold, query_words, stem, terms
+from kb.analysis import QueryWord, edit_distance, fold, query_words, stem, terms
 from kb.engine import (
     TEXT_FIELDS,
     Engine,
@@ -36,6 +38,8 @@ SHORT_PREFIX_FIELDS = ("title", "labels")
 MAX_SHORT_COMPLETIONS = 8
 #: The most words a typed prefix or a typo stands for (the commonest are kept).
 MAX_COMPLETIONS = 24
+#: Matches looked at when choosing a snippet (enough for any passage a person reads).
+MAX_SNIPPET_SPANS = 200
 #: Below this many hits, words the index has never seen are retried with typos allowed.
 FEW_HITS = 3
 #: A hit matching less than this share of the query's words is a weak answer.
@@ -257,10 +261,10 @@ def search(
             hit.score *= _signal(hit)
         hits.sort(key=lambda hit: hit.score, reverse=True)
     hits = hits[:limit]
-    wanted = _highlight_terms(built)
+    pattern = _highlight_pattern(built)
     for index, hit in enumerate(hits):
         source = hit.snippet
-        hit.snippet, hit.highlights = make_snippet(source, *wanted)
+        hit.snippet, hit.highlights = make_snippet(source, pattern)
         if not built.plan.recent and index < 3:
             hit.coverage = _coverage(built, hit.title + "\n" + source)
     results.extend(hits)
@@ -345,63 +349,78 @@ def _hit(path: str, score: float, stored: dict[str, Any]) -> Hit:
     )
 
 
-def _highlight_terms(built: _Plan) -> tuple[set[str], set[str]]:
-    wanted: set[str] = set()
-    prefixes: set[str] = set()
+def needle_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """A regular expression finding index terms in raw text, case-insensitively.
+
+    Stems match as word beginnings ("print" finds "printing"); exact tokens match whole
+    ("0x80070005"), and a number also inside a longer code ("80070005" in "0x80070005").
+    One compiled pattern scans a note at C speed, which keeps snippets cheap per keystroke.
+    """
+    pieces: list[str] = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        if not term:
+            continue
+        escaped = re.escape(term)
+        if term.isalpha():
+            pieces.append(rf"(?<!\w){escaped}\w*")
+        elif term.isdigit():
+            pieces.append(rf"(?<![0-9]){escaped}(?![0-9])")
+        else:
+            pieces.append(rf"(?<!\w){escaped}(?!\w)")
+    if not pieces:
+        return None
+    return re.compile("|".join(pieces), re.IGNORECASE)
+
+
+def _match_terms(match: Match) -> list[str]:
+    found = list(match.terms)
+    if isinstance(match, WordMatch):
+        found.extend(match.expansions)
+        for phrase in match.phrases:
+            found.extend(phrase)
+    return found
+
+
+def _highlight_pattern(built: _Plan) -> re.Pattern[str] | None:
+    wanted: list[str] = []
     for match in built.plan.should:
-        wanted.update(match.terms)
-        if isinstance(match, WordMatch):
-            wanted.update(match.expansions)
-            for phrase in match.phrases:
-                wanted.update(phrase)
+        wanted.extend(_match_terms(match))
     if built.typing is not None:
-        prefixes.add(built.words[built.typing].surface)
-    return wanted, prefixes
+        wanted.append(built.words[built.typing].surface)
+    return needle_pattern(wanted)
 
 
 def _coverage(built: _Plan, text: str) -> float:
     """Share of the query's words found in ``text`` (completions and corrections count)."""
     if not built.matches:
         return 1.0
-    found_terms = {token.text for token in analyze(text)}
     found = 0
     for match in built.matches:
-        if (
-            any(term in found_terms for term in match.terms)
-            or any(all(term in found_terms for term in phrase) for phrase in match.phrases)
-            or any(term in found_terms for term in match.expansions)
-        ):
+        pattern = needle_pattern(_match_terms(match))
+        if pattern is not None and pattern.search(text):
             found += 1
     return found / len(built.matches)
 
 
 def make_snippet(
-    text: str, wanted: set[str], prefixes: set[str], width: int = SNIPPET_WIDTH
+    text: str, pattern: re.Pattern[str] | None, width: int = SNIPPET_WIDTH
 ) -> tuple[str, list[tuple[int, int]]]:
     """The passage of ``text`` with the most distinct matched words, and where they are."""
     spans: list[tuple[int, int, str]] = []
-    for token in analyze(text):
-        if token.text in wanted:
-            spans.append((token.start, token.end, token.text))
-        elif prefixes:
-            surface = fold(text[token.start : token.end])
-            if any(surface.startswith(prefix) for prefix in prefixes):
-                spans.append((token.start, token.end, surface))
-    unique_spans = sorted({(start, end): key for start, end, key in spans}.items())
-    if unique_spans:
-        best_start, best_score = 0, -1
-        for (start, _end), _key in unique_spans:
+    if pattern is not None:
+        for found in pattern.finditer(text):
+            spans.append((found.start(), found.end(), found.group(0).casefold()))
+            if len(spans) >= MAX_SNIPPET_SPANS:
+                break
+    begin = 0
+    if spans:
+        best_score = -1
+        for start, _end, _key in spans:
             window_start = max(0, start - 40)
-            keys = {
-                key
-                for (s, e), key in unique_spans
-                if s >= window_start and e <= window_start + width
-            }
+            window_end = window_start + width
+            keys = {key for s, e, key in spans if s >= window_start and e <= window_end}
             if len(keys) > best_score:
-                best_start, best_score = window_start, len(keys)
-        begin = best_start
-    else:
-        begin = 0
+                begin, best_score = window_start, len(keys)
     if begin > 0:
         space = text.find(" ", begin, begin + 30)
         begin = space + 1 if space != -1 else begin
@@ -409,13 +428,12 @@ def make_snippet(
     if end < len(text):
         space = text.rfind(" ", begin + width - 40, end)
         end = space if space > begin else end
-    piece = text[begin:end]
-    prefix = "…" if begin > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    flat = "".join(" " if char in "\r\n\t" else char for char in piece)
+    lead = "…" if begin > 0 else ""
+    tail = "…" if end < len(text) else ""
+    flat = text[begin:end].replace("\r", " ").replace("\n", " ").replace("\t", " ")
     highlights = [
-        (start - begin + len(prefix), end_ - begin + len(prefix))
-        for (start, end_), _key in unique_spans
-        if start >= begin and end_ <= end
+        (start - begin + len(lead), stop - begin + len(lead))
+        for start, stop, _key in spans
+        if start >= begin and stop <= end
     ]
-    return prefix + flat + suffix, highlights
+    return lead + flat + tail, highlights
