@@ -138,51 +138,78 @@ def fold(text: str) -> str:
     return text.casefold().replace("'", "").replace("’", "")
 
 
+#: A raw token's terms: (term, position offset, exact) for each, and how far it advances.
+_Expansion = tuple[tuple[tuple[str, int, bool], ...], int]
+
+
+@lru_cache(maxsize=300_000)
+def _expand(raw: str, kind: str, stemmed: bool) -> _Expansion:
+    """What one raw token of the text becomes (cached: most words repeat across notes)."""
+    whole = fold(raw)
+    if kind == "hex":
+        return ((whole, 0, True), (whole[2:], 0, True)), 1
+    parts = _PARTS.findall(whole) if kind != "word" or _SEPARATORS.search(raw) else [whole]
+    found: list[tuple[str, int, bool]] = []
+    if kind in ("url", "path") or len(parts) > 1:
+        if len(whole) <= MAX_TERM_LENGTH:
+            found.append((whole, 0, True))
+        if kind == "word":
+            joined = "".join(parts)
+            if joined != whole and len(joined) <= MAX_TERM_LENGTH:
+                found.append((joined, 0, True))
+        for offset, part in enumerate(parts):
+            found.extend(_simple(part, offset, stemmed))
+        return tuple(found), len(parts)
+    word = parts[0] if parts else whole
+    return tuple(_simple(word, 0, stemmed)), 1
+
+
+def _simple(word: str, offset: int, stemmed: bool) -> list[tuple[str, int, bool]]:
+    if not word or len(word) > MAX_TERM_LENGTH:
+        return []
+    if word.isalpha():
+        return [(stem(word) if stemmed else word, offset, False)]
+    found = [(word, offset, True)]
+    split = _LETTERS_DIGITS.match(word)
+    if split:
+        # "KB5034441" is also found by "5034441", as callers often drop the prefix.
+        found.append((split.group(2), offset, True))
+    return found
+
+
+def analyze_fast(text: str, *, stemmed: bool = True) -> list[tuple[str, int, int, int]]:
+    """:func:`analyze` as plain ``(term, position, start, end)`` tuples, for indexing."""
+    result: list[tuple[str, int, int, int]] = []
+    append = result.append
+    pos = 0
+    for match in _RAW.finditer(text):
+        kind = match.lastgroup or "word"
+        raw = match.group(0)
+        start = match.start()
+        if kind == "path":
+            raw = raw.rstrip(".\\/")
+        end = start + len(raw)
+        items, advance = _expand(raw, kind, stemmed)
+        for term, offset, _exact in items:
+            append((term, pos + offset, start, end))
+        pos += advance
+    return result
+
+
 def analyze(text: str, *, stemmed: bool = True) -> Iterator[Token]:
     """The terms of ``text``: stemmed prose (or surface words) plus whole exact tokens."""
     pos = 0
     for match in _RAW.finditer(text):
-        kind = match.lastgroup
+        kind = match.lastgroup or "word"
         raw = match.group(0)
         start = match.start()
-        end = match.end()
         if kind == "path":
             raw = raw.rstrip(".\\/")
-            end = start + len(raw)
-        whole = fold(raw)
-        if kind == "hex":
-            yield Token(whole, pos, start, end, True)
-            yield Token(whole[2:], pos, start, end, True)
-            pos += 1
-            continue
-        parts = _PARTS.findall(whole) if kind != "word" or _SEPARATORS.search(raw) else [whole]
-        if kind in ("url", "path") or len(parts) > 1:
-            if len(whole) <= MAX_TERM_LENGTH:
-                yield Token(whole, pos, start, end, True)
-            if kind == "word":
-                joined = "".join(parts)
-                if joined != whole and len(joined) <= MAX_TERM_LENGTH:
-                    yield Token(joined, pos, start, end, True)
-            for part in parts:
-                yield from _simple(part, pos, start, end, stemmed)
-                pos += 1
-            continue
-        word = parts[0] if parts else whole
-        yield from _simple(word, pos, start, end, stemmed)
-        pos += 1
-
-
-def _simple(word: str, pos: int, start: int, end: int, stemmed: bool) -> Iterator[Token]:
-    if not word or len(word) > MAX_TERM_LENGTH:
-        return
-    if word.isalpha():
-        yield Token(stem(word) if stemmed else word, pos, start, end)
-        return
-    yield Token(word, pos, start, end, True)
-    split = _LETTERS_DIGITS.match(word)
-    if split:
-        # "KB5034441" is also found by "5034441", as callers often drop the prefix.
-        yield Token(split.group(2), pos, start, end, True)
+        end = start + len(raw)
+        items, advance = _expand(raw, kind, stemmed)
+        for term, offset, exact in items:
+            yield Token(term, pos + offset, start, end, exact)
+        pos += advance
 
 
 def terms(text: str, *, stemmed: bool = True) -> list[str]:

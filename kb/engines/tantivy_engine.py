@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import tantivy
 
-from kb.analysis import analyze
+from kb.analysis import analyze_fast
 from kb.engine import (
     EXPANSION_WEIGHT,
     TEXT_FIELDS,
@@ -53,9 +53,10 @@ def _schema() -> tantivy.Schema:
 
 
 def _tokens(text: str, *, stemmed: bool = True) -> tantivy.PreTokenizedString:
+    make = tantivy.Token
     tokens = [
-        tantivy.Token(token.text, token.pos, token.start, token.end)
-        for token in analyze(text, stemmed=stemmed)
+        make(term, position, start, end)
+        for term, position, start, end in analyze_fast(text, stemmed=stemmed)
     ]
     return tantivy.PreTokenizedString(text, tokens)
 

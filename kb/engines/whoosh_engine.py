@@ -12,7 +12,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from kb.analysis import analyze
+from kb.analysis import analyze_fast
 from kb.engine import (
     EXPANSION_WEIGHT,
     TEXT_FIELDS,
@@ -68,17 +68,17 @@ class KbTokenizer(Tokenizer):
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        for item in analyze(value, stemmed=self.stemmed):
-            token.text = item.text
+        for term, position, start, end in analyze_fast(value, stemmed=self.stemmed):
+            token.text = term
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
-                token.original = item.text
+                token.original = term
             if positions:
-                token.pos = start_pos + item.pos
+                token.pos = start_pos + position
             if chars:
-                token.startchar = start_char + item.start
-                token.endchar = start_char + item.end
+                token.startchar = start_char + start
+                token.endchar = start_char + end
             yield token
 
 
