@@ -39,6 +39,43 @@ def write_bytes(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
+def write_new(path: Path, data: bytes) -> bool:
+    """Create ``path`` holding ``data`` only if it does not exist yet; False when it does.
+
+    The complete file appears at once (written aside, then hard-linked into place), so two
+    processes choosing the same name never overwrite each other.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
+        try:
+            os.link(tmp_name, path)
+        except FileExistsError:
+            return False
+        except OSError:
+            # File systems without hard links: exclusive create, then fill it.
+            try:
+                with open(path, "xb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except FileExistsError:
+                return False
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+    _fsync_dir(path.parent)
+    return True
+
+
 def write_text(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` encoded as UTF-8, atomically. Newlines are kept as given."""
     write_bytes(path, text.encode("utf-8"))

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -66,8 +65,9 @@ def handle_errors(function: F) -> F:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from kb.engine import IndexBusy
+        from kb.errors import KBError
         from kb.git import GitError
-        from kb.knowledgebase import AmbiguousNote, KBError
+        from kb.knowledgebase import AmbiguousNote
 
         try:
             return function(*args, **kwargs)
@@ -79,7 +79,7 @@ def handle_errors(function: F) -> F:
         except KBError as exc:
             _fail(str(exc), exc.code)
         except IndexBusy as exc:
-            _fail(str(exc), 1)
+            _fail(str(exc), 2)
         except GitError as exc:
             _fail(str(exc), 2)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
@@ -146,6 +146,7 @@ def init(directory: str) -> None:
     if kb.init_warning:
         _err(f"kb: warning: {kb.init_warning}")
     click.echo(f"KB ready at {kb.root}")
+    click.echo(f"Use it with: kb --kb {kb.root} ...  (or export KB_DIR={kb.root})")
 
 
 # --- kb search ----------------------------------------------------------------------------
@@ -181,7 +182,8 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         for rank, hit in enumerate(results, start=1):
             click.echo(_format_hit(rank, hit, color), color=color)
     if not results:
-        _err(f"Nothing found for {text!r}.")
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        _err(f"Nothing found for {shown!r}.")
         sys.exit(1)
 
 
@@ -227,19 +229,20 @@ def _age(timestamp: float) -> str:
 
 
 @main.command()
-@click.argument("note")
+@click.argument("note", nargs=-1, required=True)
 @click.option("--at", "revision", metavar="REV", help="The note as it was at a git revision.")
 @click.pass_context
 @handle_errors
-def show(ctx: click.Context, note: str, revision: str | None) -> None:
+def show(ctx: click.Context, note: tuple[str, ...], revision: str | None) -> None:
     """Print a NOTE (a path, file name or title words)."""
     kb = _kb(ctx)
-    source = kb.find(note)
+    source = kb.find(" ".join(note))
     if revision:
         from kb import git
 
         text = git.show(kb.root, source.rel, revision)
     else:
+        kb.require_text(source)
         text = kb.read_text(source.rel)
     click.echo(text, nl=not text.endswith("\n"))
 
@@ -253,8 +256,8 @@ def show(ctx: click.Context, note: str, revision: str | None) -> None:
     "--type",
     "note_type",
     type=click.Choice(["fix", "question", "guide", "reference"]),
-    default="fix",
-    show_default=True,
+    default=None,
+    help="The note type (default: the body's own type:, else fix).",
 )
 @click.option(
     "--ticket", "tickets", multiple=True, metavar="ID", help="A ticket it solved (repeatable)."
@@ -270,7 +273,7 @@ def show(ctx: click.Context, note: str, revision: str | None) -> None:
 def new(
     ctx: click.Context,
     title: str,
-    note_type: str,
+    note_type: str | None,
     tickets: tuple[str, ...],
     tags: tuple[str, ...],
     body_file: Any,
@@ -293,19 +296,22 @@ def new(
 def _report_commit(saved: Any) -> None:
     if saved.commit is not None and saved.commit.warning:
         _err(f"kb: {saved.path}: saved; {saved.commit.warning}")
+    if saved.index_warning:
+        _err(f"kb: {saved.path}: saved; {saved.index_warning}")
 
 
 # --- kb edit ------------------------------------------------------------------------------
 
 
 @main.command()
-@click.argument("note")
+@click.argument("note", nargs=-1, required=True)
 @click.pass_context
 @handle_errors
-def edit(ctx: click.Context, note: str) -> None:
-    """Open NOTE in $VISUAL/$EDITOR; when it changed, save (commit) and reindex it."""
+def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
+    """Open NOTE in $VISUAL/$EDITOR; when it changed, commit and reindex it."""
     kb = _kb(ctx)
-    source = kb.find(note)
+    source = kb.find(" ".join(note))
+    kb.require_text(source)
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         if not sys.stdin.isatty():
@@ -320,14 +326,12 @@ def edit(ctx: click.Context, note: str) -> None:
         return
     if completed.returncode != 0:
         _fail(f"the editor exited with status {completed.returncode}; nothing saved by kb", 2)
-    after = path.read_bytes()
-    if after == before:
+    if path.read_bytes() == before:
         click.echo("No changes.")
         return
+    # The editor saved the file: kb commits and reindexes it as it is, byte for byte.
     edited = kb.note(source.rel)
-    saved = kb.save_text(
-        source.rel, after.decode("utf-8", errors="replace"), f"Edit: {edited.title}"
-    )
+    saved = kb.record_edit(source.rel, f"Edit: {edited.title}")
     for problem in edited.problems:
         _err(f"warning: {problem}")
     _report_commit(saved)
@@ -431,15 +435,3 @@ def check(ctx: click.Context, as_json: bool) -> None:
         )
     if problems:
         sys.exit(1)
-
-
-def run() -> None:  # pragma: no cover - kept for `python -m kb`
-    """Entry point for ``python -m kb``."""
-    main()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
-
-
-_ = Path  # used in type hints by click callbacks

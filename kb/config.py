@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.errors import KBError
 from kb.problems import Problem
 from kb.tickets import DEFAULT_PATTERNS
 
@@ -45,10 +47,10 @@ def load_settings(root: Path) -> Settings:
     tickets = _table(data, "tickets", settings)
     patterns = tickets.get("patterns")
     if isinstance(patterns, list) and all(isinstance(item, str) for item in patterns):
-        settings.ticket_patterns = tuple(patterns)
+        settings.ticket_patterns = _valid_patterns(patterns, "patterns", settings)
     extra = tickets.get("extra_patterns")
     if isinstance(extra, list):
-        settings.ticket_patterns += tuple(item for item in extra if isinstance(item, str))
+        settings.ticket_patterns += _valid_patterns(extra, "extra_patterns", settings)
     if isinstance(tickets.get("hash_numbers"), bool):
         settings.hash_numbers = tickets["hash_numbers"]
     if isinstance(tickets.get("url"), str):
@@ -68,6 +70,20 @@ def load_settings(root: Path) -> Settings:
     if isinstance(health.get("stale_days"), int):
         settings.stale_days = health["stale_days"]
     return settings
+
+
+def _valid_patterns(items: list[Any], key: str, settings: Settings) -> tuple[str, ...]:
+    valid: list[str] = []
+    for item in items:
+        try:
+            re.compile(item)
+        except (re.error, TypeError) as exc:
+            settings.problems.append(
+                Problem("kb.toml", f"[tickets] {key}: {item!r} is not a valid pattern ({exc})")
+            )
+            continue
+        valid.append(item)
+    return tuple(valid)
 
 
 def _table(data: dict[str, Any], name: str, settings: Settings) -> dict[str, Any]:
@@ -99,14 +115,14 @@ def personal_kb_path() -> Path:
 
 
 def load_user_config() -> dict[str, Any]:
-    """The user's config as a dict; empty when missing. Raises ValueError when unreadable."""
+    """The user's config as a dict; empty when missing. Raises KBError when unreadable."""
     path = user_config_path()
     if not path.is_file():
         return {}
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"config file {path} cannot be read: {exc}") from exc
+        raise KBError(f"config file {path} cannot be read: {exc}") from exc
 
 
 @dataclass(frozen=True)

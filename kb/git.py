@@ -71,6 +71,25 @@ def _first_line(exc: Exception) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
+def user_name(root: Path) -> str | None:
+    """The user's git name (for a note's ``author``), or None when git does not know it."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "config", "user.name"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    name = done.stdout.strip()
+    return name or None
+
+
 def has_identity(root: Path) -> bool:
     """True when git knows the user's name and e-mail for commits in this repository."""
     with _repo(root) as repo:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from kb import atomic, files, frontmatter
 from kb.config import Settings, load_settings
+from kb.errors import KBError
 from kb.notes import NOTE_TYPES, Note, parse_note
 from kb.problems import Problem
 from kb.tickets import TicketMatcher
@@ -40,14 +41,6 @@ engine = "auto"
 """
 
 
-class KBError(Exception):
-    """A problem to report to the user in one line, with the exit code for the CLI."""
-
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
-
-
 class AmbiguousNote(KBError):
     """Several notes match a NOTE argument."""
 
@@ -62,6 +55,8 @@ class Saved:
 
     path: str
     commit: CommitResult | None = None
+    #: Why the note is not searchable yet, if it is not.
+    index_warning: str | None = None
 
 
 class KnowledgeBase:
@@ -95,6 +90,11 @@ class KnowledgeBase:
             raise KBError(f"no KB at {root} (create one with 'kb init {root}')")
         if not root.is_dir():
             raise KBError(f"{root} is not a folder")
+        if not any((root / name).exists() for name in ("kb.toml", "notes", "tickets")):
+            raise KBError(
+                f"{root} is not a KB (no notes/ folder or kb.toml); "
+                f"create one with 'kb init {root}'"
+            )
         return cls(root)
 
     @classmethod
@@ -257,6 +257,13 @@ class KnowledgeBase:
             raise AmbiguousNote(reference, [n for s in named if (n := self.load(s)[0])])
         raise KBError(f"no note matches {reference!r}", 1)
 
+    def require_text(self, source: files.SourceFile) -> None:
+        """Raise KBError when a file cannot be shown or edited as text (binary, unreadable)."""
+        text, problems = files.read_source(source, self.settings.max_file_bytes)
+        if text is None:
+            reason = problems[0].message if problems else "cannot be read"
+            raise KBError(f"{source.rel}: {reason}")
+
     def read_text(self, rel: str) -> str:
         """The current text of a KB file (UTF-8, replacement characters if it is not)."""
         return (self.root / rel).read_bytes().decode("utf-8", errors="replace")
@@ -267,19 +274,23 @@ class KnowledgeBase:
         self,
         title: str,
         *,
-        note_type: str = "fix",
+        note_type: str | None = None,
         tickets: list[str] | None = None,
         tags: list[str] | None = None,
         body: str | None = None,
         commit: bool = True,
     ) -> Saved:
-        """Write a new note ``notes/<slug>.md`` from a template (or ``body``) and index it."""
+        """Write a new note ``notes/<slug>.md`` from a template (or ``body``), commit and index it.
+
+        The type is ``note_type`` when given, else the body's own ``type:``, else ``fix``.
+        The author is the user's git name, when git knows it.
+        """
         from kb.templates import fill, template_text
 
         title = " ".join(title.split())
         if not title:
             raise KBError("a note needs a title")
-        if note_type not in NOTE_TYPES:
+        if note_type is not None and note_type not in NOTE_TYPES:
             raise KBError(f"unknown note type {note_type!r}; use one of {', '.join(NOTE_TYPES)}")
         tickets = [t.strip() for t in tickets or [] if t.strip()]
         for ticket in tickets:
@@ -287,34 +298,44 @@ class KnowledgeBase:
                 raise KBError(
                     f"{ticket!r} does not look like a ticket id (see [tickets] in kb.toml)"
                 )
-        if body is None:
-            text = fill(template_text(self.root, note_type), title=title, ticket=",".join(tickets))
-        elif frontmatter.parse(body).present:
+        if body is not None and frontmatter.parse(body).present:
             text = body
+        elif body is not None:
+            text = frontmatter.set_field(body, "type", note_type or "fix")
         else:
-            text = frontmatter.set_field(body, "type", note_type)
+            chosen = note_type or "fix"
+            text = fill(template_text(self.root, chosen), title=title, ticket=",".join(tickets))
         broken = frontmatter.parse(text).error
         if broken:
             raise KBError(f"the note's front matter is broken: {broken}")
         text = _move_title_first(frontmatter.set_field(text, "title", title))
-        if frontmatter.parse(text).data.get("type") != note_type:
-            text = frontmatter.set_field(text, "type", note_type)
         existing = frontmatter.parse(text).data
+        declared = str(existing.get("type") or "").lower()
+        if note_type is not None and declared != note_type:
+            text = frontmatter.set_field(text, "type", note_type)
+        elif declared not in NOTE_TYPES:
+            text = frontmatter.set_field(text, "type", "fix")
+        note_type = str(frontmatter.parse(text).data["type"])
         if not existing.get("status"):
             text = frontmatter.set_field(text, "status", "wip")
         if not existing.get("created"):
             text = frontmatter.set_field(text, "created", _dt.date.today())
+        if not existing.get("author"):
+            from kb import git
+
+            name = git.user_name(self.root)
+            if name:
+                text = frontmatter.set_field(text, "author", name)
         if tickets:
-            field_name = "ticket" if note_type == "question" and len(tickets) == 1 else "tickets"
-            if field_name == "ticket":
+            if note_type == "question" and len(tickets) == 1:
                 text = frontmatter.set_field(text, "ticket", tickets[0])
             else:
                 for ticket in tickets:
                     text = frontmatter.add_to_list(text, "tickets", ticket)
         for tag in tags or []:
-            text = frontmatter.add_to_list(text, "tags", tag.strip())
-        rel = self._free_path(title)
-        atomic.write_text(self.root / rel, text)
+            if tag.strip():
+                text = frontmatter.add_to_list(text, "tags", tag.strip())
+        rel = self._create(title, text.encode("utf-8"))
         return self._after_save(rel, f"New {note_type}: {title}", commit)
 
     def save_text(self, rel: str, text: str, message: str, *, commit: bool = True) -> Saved:
@@ -327,24 +348,35 @@ class KnowledgeBase:
         atomic.write_text(target, text)
         return self._after_save(rel, message, commit)
 
+    def record_edit(self, rel: str, message: str, *, commit: bool = True) -> Saved:
+        """After a note was changed in place (by an editor): commit it and reindex it."""
+        return self._after_save(rel, message, commit)
+
     def _after_save(self, rel: str, message: str, commit: bool) -> Saved:
-        # The single place where every save reaches git and the index.
+        # The single place where every save reaches git and the index. The note is already
+        # safe on disk: git first, so that a busy or unwritable index never costs a commit.
+        from kb.engine import IndexBusy
+
         saved = Saved(rel)
-        self.index.update(only=[rel])
         if commit:
             from kb import git
 
             saved.commit = git.commit(self.root, [rel], message)
+        try:
+            self.index.update(only=[rel])
+        except (IndexBusy, OSError) as exc:
+            saved.index_warning = f"not in the search index yet ({exc}); run 'kb index'"
         return saved
 
-    def _free_path(self, title: str) -> str:
+    def _create(self, title: str, data: bytes) -> str:
+        """Write a new note under a free name made from the title; never overwrites."""
         slug = slugify(title)
-        candidate = f"notes/{slug}.md"
-        number = 2
-        while (self.root / candidate).exists():
-            candidate = f"notes/{slug}-{number}.md"
+        number = 1
+        while True:
+            rel = f"notes/{slug}.md" if number == 1 else f"notes/{slug}-{number}.md"
+            if atomic.write_new(self.root / rel, data):
+                return rel
             number += 1
-        return candidate
 
     # -- health -------------------------------------------------------------------------------
 

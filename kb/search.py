@@ -246,7 +246,7 @@ def search(
     if query.is_empty:
         return results
     built = build_plan(query, synonyms)
-    if not built.plan.should and not built.plan.filters:
+    if not built.plan.should and not built.plan.filters and not built.plan.must_not:
         return results
     _complete(engine, built)
     candidates = engine.search(built.plan, _candidate_count(limit))
@@ -262,10 +262,10 @@ def search(
         hits.sort(key=lambda hit: hit.score, reverse=True)
     hits = hits[:limit]
     pattern = _highlight_pattern(built)
-    for index, hit in enumerate(hits):
+    for hit in hits:
         source = hit.snippet
         hit.snippet, hit.highlights = make_snippet(source, pattern)
-        if not built.plan.recent and index < 3:
+        if not built.plan.recent:
             hit.coverage = _coverage(built, hit.title + "\n" + source)
     results.extend(hits)
     return results
