@@ -40,8 +40,6 @@ MAX_SHORT_COMPLETIONS = 8
 MAX_COMPLETIONS = 24
 #: Matches looked at when choosing a snippet (enough for any passage a person reads).
 MAX_SNIPPET_SPANS = 200
-#: Below this many hits, words the index has never seen are retried with typos allowed.
-FEW_HITS = 3
 #: A hit matching less than this share of the query's words is a weak answer.
 WEAK_COVERAGE = 0.5
 
@@ -249,26 +247,27 @@ def search(
     if not built.plan.should and not built.plan.filters and not built.plan.must_not:
         return results
     _complete(engine, built)
+    results.corrected = _correct(engine, built)
     candidates = engine.search(built.plan, _candidate_count(limit))
-    if len(candidates) < FEW_HITS and built.matches and _correct(engine, built):
-        known = {hit.path for hit in candidates}
-        more = engine.search(built.plan, _candidate_count(limit))
-        candidates += [hit for hit in more if hit.path not in known]
-        results.corrected = any(hit.path not in known for hit in more)
     hits = [_hit(candidate.path, candidate.score, candidate.stored) for candidate in candidates]
     if not built.plan.recent:
+        patterns = [needle_pattern(_match_terms(match)) for match in built.matches]
         for hit in hits:
-            hit.score *= _signal(hit)
+            hit.coverage = _coverage(patterns, hit.title + "\n" + hit.snippet)
+            hit.score *= _signal(hit) * _coordination(hit.coverage)
         hits.sort(key=lambda hit: hit.score, reverse=True)
     hits = hits[:limit]
     pattern = _highlight_pattern(built)
     for hit in hits:
-        source = hit.snippet
-        hit.snippet, hit.highlights = make_snippet(source, pattern)
-        if not built.plan.recent:
-            hit.coverage = _coverage(built, hit.title + "\n" + source)
+        hit.snippet, hit.highlights = make_snippet(hit.snippet, pattern)
     results.extend(hits)
     return results
+
+
+def _coordination(coverage: float) -> float:
+    """A note matching more of the query's words ranks above one matching a few strongly
+    (a short page titled with one of the words must not beat the note about all of them)."""
+    return coverage
 
 
 def _candidate_count(limit: int) -> int:
@@ -276,7 +275,8 @@ def _candidate_count(limit: int) -> int:
 
 
 def _correct(engine: Engine, built: _Plan) -> bool:
-    """Allow typos in words the index has never seen. True when any word was corrected."""
+    """Allow typos in words the index has never seen (an exact word that finds nothing is
+    the clearest case of finding little). True when any word was corrected."""
     changed = False
     for index, word in enumerate(built.words):
         match = built.matches[index]
@@ -390,16 +390,12 @@ def _highlight_pattern(built: _Plan) -> re.Pattern[str] | None:
     return needle_pattern(wanted)
 
 
-def _coverage(built: _Plan, text: str) -> float:
+def _coverage(patterns: list[re.Pattern[str] | None], text: str) -> float:
     """Share of the query's words found in ``text`` (completions and corrections count)."""
-    if not built.matches:
+    if not patterns:
         return 1.0
-    found = 0
-    for match in built.matches:
-        pattern = needle_pattern(_match_terms(match))
-        if pattern is not None and pattern.search(text):
-            found += 1
-    return found / len(built.matches)
+    found = sum(1 for pattern in patterns if pattern is not None and pattern.search(text))
+    return found / len(patterns)
 
 
 def make_snippet(
