@@ -8,17 +8,36 @@ with paths and scores; snippets, synonyms, typo handling and ranking signals liv
 
 from __future__ import annotations
 
+import functools
 import importlib.util
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 #: Text fields, with how much a match in each counts (title > labels/issue > body).
 #: "labels" holds a note's tags, systems and ticket ids.
 TEXT_FIELDS: dict[str, float] = {"title": 4.0, "labels": 2.5, "issue": 2.0, "body": 1.0}
 #: Filters a query can use, mapped to how the engine stores them.
 FILTER_FIELDS = ("tag", "type", "status", "ticket", "system", "author", "kind")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def synchronized(method: F) -> F:
+    """Run an engine method under the engine's lock (``self._lock``, an RLock).
+
+    The app searches from one thread while another updates the index; searchers are
+    swapped after writes, and must never be closed under a search that is still running.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def typo_distance(word: str) -> int:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
 import json
 import shutil
 import time
@@ -125,6 +126,8 @@ class SearchIndex:
         self.folder = self.root / ".kb" / "index"
         self._engine: Engine | None = None
         self._generation: str | None = None
+        # Guards which engine is live: the app searches while another thread updates.
+        self._state = threading.RLock()
 
     # -- the live generation ----------------------------------------------------------------
 
@@ -142,6 +145,10 @@ class SearchIndex:
 
     def engine(self) -> Engine:
         """The live engine; raises IndexUnavailable when there is no usable index."""
+        with self._state:
+            return self._live_engine()
+
+    def _live_engine(self) -> Engine:
         current = self._read_current()
         if current is None:
             raise IndexUnavailable("there is no index yet")
@@ -154,12 +161,16 @@ class SearchIndex:
         if not generation or "/" in generation or not folder.is_dir():
             raise IndexUnavailable("the index folder is missing")
         engine = self.factory.open(folder)
-        self.close()
+        self._close()
         self._engine, self._generation = engine, generation
         return engine
 
     def close(self) -> None:
         """Let go of the engine (files, searchers)."""
+        with self._state:
+            self._close()
+
+    def _close(self) -> None:
         if self._engine is not None:
             with contextlib.suppress(Exception):
                 self._engine.close()
@@ -294,9 +305,10 @@ class SearchIndex:
 
     def _switch_to(self, generation: str, engine: Engine) -> None:
         current = {"format": self.format_id, "generation": generation}
-        atomic.write_text(self.folder / "current.json", json.dumps(current))
-        self.close()
-        self._engine, self._generation = engine, generation
+        with self._state:
+            atomic.write_text(self.folder / "current.json", json.dumps(current))
+            self._close()
+            self._engine, self._generation = engine, generation
         for child in self.folder.iterdir():
             if child.is_dir() and child.name != generation:
                 shutil.rmtree(child, ignore_errors=True)

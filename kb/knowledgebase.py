@@ -18,6 +18,7 @@ from kb.problems import Problem
 from kb.tickets import TicketMatcher
 
 if TYPE_CHECKING:
+    from kb.engine import Engine
     from kb.git import CommitResult
     from kb.index import IndexReport, Progress, SearchIndex
     from kb.search import Results
@@ -160,17 +161,26 @@ class KnowledgeBase:
 
         With ``refresh`` the index is first brought up to date (cheap when nothing changed).
         """
-        from kb.engine import IndexUnavailable
         from kb.search import search
+
+        return search(self._engine(refresh), query, limit=limit, synonyms=self.synonyms)
+
+    def recent(self, limit: int = 20, *, refresh: bool = False) -> Results:
+        """The most recently changed notes and tickets (what the app shows before typing)."""
+        from kb.search import recent
+
+        return recent(self._engine(refresh), limit)
+
+    def _engine(self, refresh: bool) -> Engine:
+        from kb.engine import IndexUnavailable
 
         if refresh:
             self.reindex()
         try:
-            engine = self.index.engine()
+            return self.index.engine()
         except IndexUnavailable:
             self.reindex()
-            engine = self.index.engine()
-        return search(engine, query, limit=limit, synonyms=self.synonyms)
+            return self.index.engine()
 
     def close(self) -> None:
         """Release the index."""

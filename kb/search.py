@@ -270,6 +270,15 @@ def _coordination(coverage: float) -> float:
     return coverage
 
 
+def recent(engine: Engine, limit: int = 20) -> Results:
+    """The most recently changed notes and tickets, newest first (for an empty query)."""
+    found = engine.search(SearchPlan(recent=True), max(1, limit))
+    results = Results([_hit(hit.path, 0.0, hit.stored) for hit in found])
+    for hit in results:
+        hit.snippet, hit.highlights = make_snippet(hit.snippet, None)
+    return results
+
+
 def _candidate_count(limit: int) -> int:
     return max(limit * 3, 30)
 

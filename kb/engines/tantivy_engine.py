@@ -7,6 +7,7 @@ completions and typo handling behave exactly as with Whoosh.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,6 +28,7 @@ from kb.engine import (
     PhraseMatch,
     SearchPlan,
     WordMatch,
+    synchronized,
 )
 
 SCHEMA_VERSION = 1
@@ -73,6 +75,7 @@ class TantivyEngine:
         self._folder = folder
         self._searcher: tantivy.Searcher | None = None
         self._seen_meta: float | None = None
+        self._lock = threading.RLock()
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -94,8 +97,9 @@ class TantivyEngine:
             writer.wait_merging_threads()
         finally:
             del writer
-        self._index.reload()
-        self._searcher = None
+        with self._lock:
+            self._index.reload()
+            self._searcher = None
 
     def _writer(self, timeout: float) -> Any:
         deadline = time.monotonic() + timeout
@@ -145,6 +149,7 @@ class TantivyEngine:
             self._seen_meta = meta
         return self._searcher
 
+    @synchronized
     def search(self, plan: SearchPlan, limit: int) -> list[EngineHit]:
         """The best documents for a plan."""
         searcher = self._current()
@@ -231,16 +236,19 @@ class TantivyEngine:
         clauses.extend((_MUST_NOT, self._match(item)) for item in plan.must_not)
         return main if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
 
+    @synchronized
     def document_frequency(self, term: str) -> int:
         """In how many documents ``term`` occurs in the title, body or words (an upper bound)."""
         searcher = self._current()
         return max(searcher.doc_freq(name, term) for name in ("title", "body", "words"))
 
+    @synchronized
     def vocabulary(self, prefix: str, limit: int) -> list[str]:
         """Unstemmed words starting with ``prefix``, commonest first."""
         found = self._current().terms_with_prefix("words", prefix, limit=limit)
         return [str(word) for word, _count in found]
 
+    @synchronized
     def similar_words(self, word: str, distance: int) -> list[str]:
         """Words sharing the first letter and about the length of ``word``; measured by the
         caller (Tantivy does not list the words a fuzzy query would match)."""
@@ -251,10 +259,12 @@ class TantivyEngine:
             if abs(len(str(candidate)) - len(word)) <= distance
         ]
 
+    @synchronized
     def count(self) -> int:
         """Number of documents."""
         return int(self._current().num_docs)
 
+    @synchronized
     def close(self) -> None:
         """Drop the searcher; Tantivy closes its files when the index is released."""
         self._searcher = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,6 +26,7 @@ from kb.engine import (
     PhraseMatch,
     SearchPlan,
     WordMatch,
+    synchronized,
 )
 
 SCHEMA_VERSION = 2
@@ -114,6 +116,7 @@ class WhooshEngine:
     def __init__(self, ix: index.Index) -> None:
         self._ix = ix
         self._searcher: Searcher | None = None
+        self._lock = threading.RLock()
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -134,7 +137,8 @@ class WhooshEngine:
             raise
         else:
             writer.commit()
-        self._refresh()
+        with self._lock:
+            self._refresh()
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -153,6 +157,7 @@ class WhooshEngine:
             self._searcher.close()
             self._searcher = None
 
+    @synchronized
     def search(self, plan: SearchPlan, limit: int) -> list[EngineHit]:
         """The best documents for a plan."""
         searcher = self._current()
@@ -178,11 +183,13 @@ class WhooshEngine:
             for hit in results
         ]
 
+    @synchronized
     def document_frequency(self, term: str) -> int:
         """In how many documents ``term`` occurs in the title or body (an upper bound)."""
         searcher = self._current()
         return max(searcher.doc_frequency(name, term) for name in ("title", "body", "words"))
 
+    @synchronized
     def vocabulary(self, prefix: str, limit: int) -> list[str]:
         """Unstemmed words starting with ``prefix``, commonest first."""
         reader = self._current().reader()
@@ -195,16 +202,19 @@ class WhooshEngine:
         found.sort(key=lambda item: (-item[0], item[1]))
         return [word for _count, word in found[:limit]]
 
+    @synchronized
     def similar_words(self, word: str, distance: int) -> list[str]:
         """Words within ``distance`` edits, where Whoosh counts a swap of letters as two."""
         reader = self._current().reader()
         found = reader.terms_within("words", word, distance + 1, prefix=1)
         return [raw.decode("utf-8") if isinstance(raw, bytes) else raw for raw in found]
 
+    @synchronized
     def count(self) -> int:
         """Number of documents."""
         return self._current().doc_count()
 
+    @synchronized
     def close(self) -> None:
         """Close the searcher and the index."""
         if self._searcher is not None:
