@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import threading
 import json
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
