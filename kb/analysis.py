@@ -138,49 +138,54 @@ def fold(text: str) -> str:
     return text.casefold().replace("'", "").replace("’", "")
 
 
-#: A raw token's terms: (term, position offset, exact) for each, and how far it advances.
-_Expansion = tuple[tuple[tuple[str, int, bool], ...], int]
+#: A raw token's terms, (stemmed, surface, position offset, exact) each, and how far it
+#: advances the position.
+_Expansion = tuple[tuple[tuple[str, str, int, bool], ...], int]
 
 
 @lru_cache(maxsize=300_000)
-def _expand(raw: str, kind: str, stemmed: bool) -> _Expansion:
+def _expand(raw: str, kind: str) -> _Expansion:
     """What one raw token of the text becomes (cached: most words repeat across notes)."""
     whole = fold(raw)
     if kind == "hex":
-        return ((whole, 0, True), (whole[2:], 0, True)), 1
+        return ((whole, whole, 0, True), (whole[2:], whole[2:], 0, True)), 1
     parts = _PARTS.findall(whole) if kind != "word" or _SEPARATORS.search(raw) else [whole]
-    found: list[tuple[str, int, bool]] = []
+    found: list[tuple[str, str, int, bool]] = []
     if kind in ("url", "path") or len(parts) > 1:
         if len(whole) <= MAX_TERM_LENGTH:
-            found.append((whole, 0, True))
+            found.append((whole, whole, 0, True))
         if kind == "word":
             joined = "".join(parts)
             if joined != whole and len(joined) <= MAX_TERM_LENGTH:
-                found.append((joined, 0, True))
+                found.append((joined, joined, 0, True))
         for offset, part in enumerate(parts):
-            found.extend(_simple(part, offset, stemmed))
+            found.extend(_simple(part, offset))
         return tuple(found), len(parts)
     word = parts[0] if parts else whole
-    return tuple(_simple(word, 0, stemmed)), 1
+    return tuple(_simple(word, 0)), 1
 
 
-def _simple(word: str, offset: int, stemmed: bool) -> list[tuple[str, int, bool]]:
+def _simple(word: str, offset: int) -> list[tuple[str, str, int, bool]]:
     if not word or len(word) > MAX_TERM_LENGTH:
         return []
     if word.isalpha():
-        return [(stem(word) if stemmed else word, offset, False)]
-    found = [(word, offset, True)]
+        return [(stem(word), word, offset, False)]
+    found = [(word, word, offset, True)]
     split = _LETTERS_DIGITS.match(word)
     if split:
         # "KB5034441" is also found by "5034441", as callers often drop the prefix.
-        found.append((split.group(2), offset, True))
+        found.append((split.group(2), split.group(2), offset, True))
     return found
 
 
-def analyze_fast(text: str, *, stemmed: bool = True) -> list[tuple[str, int, int, int]]:
+Indexed = tuple[str, int, int, int]
+
+
+def analyze_fast(text: str, *, stemmed: bool = True) -> list[Indexed]:
     """:func:`analyze` as plain ``(term, position, start, end)`` tuples, for indexing."""
-    result: list[tuple[str, int, int, int]] = []
+    result: list[Indexed] = []
     append = result.append
+    form = 0 if stemmed else 1
     pos = 0
     for match in _RAW.finditer(text):
         kind = match.lastgroup or "word"
@@ -189,11 +194,28 @@ def analyze_fast(text: str, *, stemmed: bool = True) -> list[tuple[str, int, int
         if kind == "path":
             raw = raw.rstrip(".\\/")
         end = start + len(raw)
-        items, advance = _expand(raw, kind, stemmed)
-        for term, offset, _exact in items:
-            append((term, pos + offset, start, end))
+        items, advance = _expand(raw, kind)
+        for item in items:
+            append((item[form], pos + item[2], start, end))
         pos += advance
     return result
+
+
+def term_lists(text: str) -> tuple[list[str], list[str]]:
+    """Stemmed and surface terms of ``text`` in order, without positions: the cheapest form,
+    for engines that take terms as whitespace-separated text."""
+    stemmed: list[str] = []
+    surface: list[str] = []
+    for match in _RAW.finditer(text):
+        kind = match.lastgroup or "word"
+        raw = match.group(0)
+        if kind == "path":
+            raw = raw.rstrip(".\\/")
+        items, _advance = _expand(raw, kind)
+        for stem_form, surface_form, _offset, _exact in items:
+            stemmed.append(stem_form)
+            surface.append(surface_form)
+    return stemmed, surface
 
 
 def analyze(text: str, *, stemmed: bool = True) -> Iterator[Token]:
@@ -206,9 +228,9 @@ def analyze(text: str, *, stemmed: bool = True) -> Iterator[Token]:
         if kind == "path":
             raw = raw.rstrip(".\\/")
         end = start + len(raw)
-        items, advance = _expand(raw, kind, stemmed)
-        for term, offset, exact in items:
-            yield Token(term, pos + offset, start, end, exact)
+        items, advance = _expand(raw, kind)
+        for stem_form, surface_form, offset, exact in items:
+            yield Token(stem_form if stemmed else surface_form, pos + offset, start, end, exact)
         pos += advance
 
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import tantivy
 
-from kb.analysis import analyze_fast
+from kb.analysis import term_lists
 from kb.engine import (
     EXPANSION_WEIGHT,
     TEXT_FIELDS,
@@ -31,7 +31,7 @@ from kb.engine import (
     synchronized,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _FILTERS = ("tag", "type", "status", "ticket", "system", "author", "kind")
 #: Memory for the index writer; Tantivy needs at least 15 MB per thread.
 _WRITER_HEAP = 96_000_000
@@ -44,23 +44,14 @@ def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("path", stored=True, tokenizer_name="raw", index_option="basic")
     for name in TEXT_FIELDS:
-        builder.add_text_field(name, tokenizer_name="raw", index_option="position")
+        builder.add_text_field(name, tokenizer_name="whitespace", index_option="position")
     # Unstemmed words of every text field: completions and typo candidates come from here.
-    builder.add_text_field("words", tokenizer_name="raw", index_option="freq")
+    builder.add_text_field("words", tokenizer_name="whitespace", index_option="freq")
     for name in _FILTERS:
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("modified", fast=True)
     builder.add_bytes_field("data", stored=True)
     return builder.build()
-
-
-def _tokens(text: str, *, stemmed: bool = True) -> tantivy.PreTokenizedString:
-    make = tantivy.Token
-    tokens = [
-        make(term, position, start, end)
-        for term, position, start, end in analyze_fast(text, stemmed=stemmed)
-    ]
-    return tantivy.PreTokenizedString(text, tokens)
 
 
 class TantivyEngine:
@@ -120,12 +111,17 @@ class TantivyEngine:
         document = tantivy.Document()
         document.add_text("path", doc.path)
         texts = {"title": doc.title, "labels": doc.labels, "issue": doc.issue, "body": doc.body}
+        # kb's terms go in as whitespace-separated text (Tantivy's "whitespace" tokenizer),
+        # which is far cheaper than building a token object per term. One analysis pass per
+        # field gives both its stemmed terms and the surface words of the "words" field.
+        surface: list[str] = []
         for name, text in texts.items():
             if text:
-                document.add_pre_tokenized_text(name, _tokens(text))
-        words = "\n".join(texts.values())
-        if words.strip():
-            document.add_pre_tokenized_text("words", _tokens(words, stemmed=False))
+                stemmed, words = term_lists(text)
+                document.add_text(name, " ".join(stemmed))
+                surface.extend(words)
+        if surface:
+            document.add_text("words", " ".join(surface))
         document.add_text("kind", doc.kind)
         for name in _FILTERS[:-1]:
             for value in doc.filters.get(name, []):

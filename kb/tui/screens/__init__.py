@@ -1,0 +1,1 @@
+"""The app's screens: home (search), note view, editor, new note, help and small dialogs."""

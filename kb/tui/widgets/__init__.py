@@ -1,0 +1,1 @@
+"""Widgets the screens share: search results, note preview, note header, index progress."""
