@@ -419,13 +419,25 @@ def make_snippet(
                 break
     begin = 0
     if spans:
+        # Slide a window over the matches (sorted by position) and keep the one holding the
+        # most distinct words; one pass, so a note full of matches stays cheap.
+        counts: dict[str, int] = {}
         best_score = -1
-        for start, _end, _key in spans:
+        last = 0
+        for first, (start, _end, _key) in enumerate(spans):
             window_start = max(0, start - 40)
             window_end = window_start + width
-            keys = {key for s, e, key in spans if s >= window_start and e <= window_end}
-            if len(keys) > best_score:
-                begin, best_score = window_start, len(keys)
+            while last < len(spans) and spans[last][1] <= window_end:
+                key = spans[last][2]
+                counts[key] = counts.get(key, 0) + 1
+                last += 1
+            if len(counts) > best_score:
+                begin, best_score = window_start, len(counts)
+            if first < last:
+                key = spans[first][2]
+                counts[key] -= 1
+                if not counts[key]:
+                    del counts[key]
     if begin > 0:
         space = text.find(" ", begin, begin + 30)
         begin = space + 1 if space != -1 else begin

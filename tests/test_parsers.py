@@ -205,3 +205,23 @@ def test_edit_distance_counts_a_swap_as_one() -> None:
     assert analysis.edit_distance("pirnter", "pointer") == 2
     assert analysis.edit_distance("kitten", "sitting") == 3
     assert analysis.edit_distance("a", "abcdefgh", limit=2) == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=2000), st.lists(st.text(min_size=1, max_size=8), max_size=5))
+def test_snippets_never_raise_and_highlight_inside(text: str, words: list[str]) -> None:
+    from kb.search import make_snippet, needle_pattern
+
+    terms_ = [term for word in words for term in analysis.terms(word)]
+    snippet, highlights = make_snippet(text, needle_pattern(terms_))
+    for start, end in highlights:
+        assert 0 <= start < end <= len(snippet)
+
+
+def test_snippet_centres_on_the_densest_passage() -> None:
+    from kb.search import make_snippet, needle_pattern
+
+    text = "spooler " + "filler words here " * 40 + "the print spooler service restarts"
+    snippet, highlights = make_snippet(text, needle_pattern(["print", "spooler", "servic"]))
+    assert "print spooler service" in snippet
+    assert [snippet[a:b] for a, b in highlights][-3:] == ["print", "spooler", "service"]

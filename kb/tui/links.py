@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 #: The made-up scheme a ``[[wiki link]]`` becomes, so that Markdown renders it as a link.
 WIKI_SCHEME = "wiki:"
@@ -65,16 +65,19 @@ def _wiki_to_link(match: re.Match[str]) -> str:
 
 
 def resolve_href(href: str, note_path: str) -> LinkTarget:
-    """What a link clicked in the note at ``note_path`` (relative to the KB root) points to."""
+    """What a link clicked in the note at ``note_path`` (relative to the KB root) points to.
+
+    ``href`` is as Textual reports it: already percent-decoded.
+    """
     href = href.strip()
     if href.startswith(WIKI_SCHEME):
-        name = unquote(href[len(WIKI_SCHEME) :]).split("#", 1)[0].strip()
+        name = href[len(WIKI_SCHEME) :].split("#", 1)[0].strip()
         return LinkTarget("note", name)
     if href.startswith("#"):
         return LinkTarget("anchor", href[1:])
     if _SCHEME.match(href) or href.startswith("//"):
         return LinkTarget("url", href)
-    target = unquote(href.split("#", 1)[0].split("?", 1)[0])
+    target = href.split("#", 1)[0].split("?", 1)[0]
     if not target:
         return LinkTarget("anchor", href.partition("#")[2])
     if target.startswith("/"):

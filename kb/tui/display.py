@@ -1,0 +1,123 @@
+"""How notes and search hits read on screen: badges, ages, highlighted snippets, header lines."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from kb.notes import Note
+    from kb.search import Hit
+
+#: Status badge styles, from least to most trusted; the colours follow traffic lights.
+STATUS_STYLES: dict[str, str] = {
+    "validated": "bold green",
+    "not-validated": "bold yellow",
+    "wip": "bold cyan",
+    "archived": "dim strike",
+}
+HIGHLIGHT_STYLE = "bold reverse"
+_DAY = 86_400
+
+
+def age(modified: float, now: float | None = None) -> str:
+    """How long ago a note changed, in words a person says ("today", "3 days", "2 months")."""
+    if not modified:
+        return ""
+    days = int(((now if now is not None else time.time()) - modified) // _DAY)
+    if days < 1:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        return f"{days} days"
+    if days < 60:
+        return f"{days // 7} weeks"
+    if days < 730:
+        return f"{days // 30} months"
+    return f"{days // 365} years"
+
+
+def plural(count: int, word: str) -> str:
+    """``1 ticket``, ``2 tickets``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def status_badge(status: str) -> Text:
+    """The note's KCS status as a coloured word (empty when the note has none)."""
+    return Text(status, style=STATUS_STYLES.get(status, "bold")) if status else Text()
+
+
+def kind_label(kind: str, note_type: str) -> str:
+    """What a document is: "ticket" for a ticket record, else the note type (fix, guide, ...)."""
+    return "ticket" if kind == "ticket" else (note_type or "fix")
+
+
+def snippet_text(snippet: str, highlights: list[tuple[int, int]]) -> Text:
+    """A snippet with the matched words highlighted."""
+    text = Text(" ".join(snippet.split("\n")), style="dim")
+    for start, end in highlights:
+        if 0 <= start < end <= len(snippet):
+            text.stylize(HIGHLIGHT_STYLE, start, end)
+    return text
+
+
+def hit_meta(hit: Hit, now: float | None = None) -> Text:
+    """The line under a hit's title: status, kind, tickets solved, age."""
+    parts: list[Text] = []
+    if hit.status:
+        parts.append(status_badge(hit.status))
+    parts.append(Text(kind_label(hit.kind, hit.type), style="italic"))
+    if hit.kind != "ticket":
+        parts.append(Text(plural(hit.ticket_count, "ticket")))
+    when = age(hit.modified, now)
+    if when:
+        parts.append(Text(when))
+    return Text(" · ", style="dim").join(parts)
+
+
+def hit_prompt(hit: Hit, now: float | None = None) -> Text:
+    """A search result as three lines: title, meta (status, kind, tickets, age), snippet."""
+    prompt = Text(hit.title or hit.path, style="bold")
+    prompt.append("\n")
+    prompt.append_text(hit_meta(hit, now))
+    prompt.append("\n")
+    prompt.append_text(snippet_text(hit.snippet, hit.highlights))
+    return prompt
+
+
+def note_meta(note: Note) -> Text:
+    """A note's front matter as one compact line: type · status · tags · tickets."""
+    parts: list[Text] = [Text(kind_label(note.kind, note.type), style="italic")]
+    if note.status:
+        parts.append(status_badge(note.status))
+    if note.tags:
+        parts.append(Text(" ".join(f"#{tag}" for tag in note.tags), style="cyan"))
+    if note.tickets:
+        parts.append(Text(", ".join(note.tickets), style="magenta"))
+    if note.systems:
+        parts.append(Text(", ".join(note.systems), style="dim"))
+    question = _question_meta(note)
+    if question:
+        parts.append(Text(question, style="yellow"))
+    return Text(" · ", style="dim").join(parts)
+
+
+def _question_meta(note: Note) -> str:
+    # A question is a promise to a person: who waits and by when belongs in the header.
+    if note.type != "question":
+        return ""
+    asked_by = str(note.fields.get("asked_by") or "").strip()
+    promised = str(note.fields.get("promised") or "").strip()
+    bits = [f"asked by {asked_by}" if asked_by else "", f"promised {promised}" if promised else ""]
+    return ", ".join(bit for bit in bits if bit)
+
+
+def note_header(note: Note) -> Text:
+    """Title line and meta line shown above a rendered note."""
+    header = Text(note.title, style="bold")
+    header.append("\n")
+    header.append_text(note_meta(note))
+    return header

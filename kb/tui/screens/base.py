@@ -1,0 +1,76 @@
+"""What every kb screen shares: the shared KB, worker errors as notifications, save reports."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+from kb.errors import KBError
+
+if TYPE_CHECKING:
+    from kb.knowledgebase import Saved
+    from kb.tui.access import SharedKB
+    from kb.tui.app import KBApp
+
+
+def error_text(error: BaseException | None) -> str:
+    """One line for the user: kb's own message, or the kind of failure and its message."""
+    if error is None:
+        return "something went wrong"
+    if isinstance(error, KBError | OSError):
+        return str(error) or type(error).__name__
+    return f"{type(error).__name__}: {error}"
+
+
+def report_worker_error(screen: Screen[Any], event: Worker.StateChanged) -> None:
+    """Turn a failed worker into an error notification (never a traceback on screen)."""
+    if event.state == WorkerState.ERROR:
+        screen.app.notify(error_text(event.worker.error), severity="error", markup=False)
+
+
+def report_saved(screen: Screen[Any], saved: Saved) -> None:
+    """Tell the user a note was saved, and anything git or the index could not do."""
+    app = screen.app
+    app.notify(f"Saved {saved.path}", markup=False)
+    if saved.commit is not None and saved.commit.warning:
+        app.notify(saved.commit.warning, severity="warning", markup=False)
+    if saved.index_warning:
+        app.notify(saved.index_warning, severity="warning", markup=False)
+
+
+class KBScreen(Screen[Any]):
+    """A full screen of the app."""
+
+    @property
+    def kb_app(self) -> KBApp:
+        """The app, typed."""
+        return cast("KBApp", self.app)
+
+    @property
+    def shared(self) -> SharedKB:
+        """The KB, shared with the worker threads."""
+        return self.kb_app.shared
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Report a failed worker."""
+        report_worker_error(self, event)
+
+
+class KBModalScreen(ModalScreen[Any]):
+    """A dialog over another screen."""
+
+    @property
+    def kb_app(self) -> KBApp:
+        """The app, typed."""
+        return cast("KBApp", self.app)
+
+    @property
+    def shared(self) -> SharedKB:
+        """The KB, shared with the worker threads."""
+        return self.kb_app.shared
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Report a failed worker."""
+        report_worker_error(self, event)

@@ -1,0 +1,44 @@
+"""The list of search hits: title, status, kind, tickets solved, age and highlighted snippet."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from kb.tui.display import hit_prompt
+
+if TYPE_CHECKING:
+    from kb.search import Hit
+
+
+class ResultsList(OptionList, can_focus=False):
+    """Search hits, best first. Never takes focus: the search box keeps it while you type."""
+
+    DEFAULT_CSS = """
+    ResultsList {
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.hits: list[Hit] = []
+
+    def show_hits(self, hits: list[Hit]) -> None:
+        """Replace the list with these hits and highlight the first one."""
+        now = time.time()
+        self.hits = list(hits)
+        self.set_options(Option(hit_prompt(hit, now), id=hit.path) for hit in self.hits)
+        self.highlighted = 0 if self.hits else None
+
+    @property
+    def selected_hit(self) -> Hit | None:
+        """The highlighted hit, if any."""
+        index = self.highlighted
+        if index is None or not 0 <= index < len(self.hits):
+            return None
+        return self.hits[index]
