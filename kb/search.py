@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -358,27 +358,57 @@ def _hit(path: str, score: float, stored: dict[str, Any]) -> Hit:
     )
 
 
-def needle_pattern(terms: Iterable[str]) -> re.Pattern[str] | None:
-    """A regular expression finding index terms in raw text, case-insensitively.
+class Needles:
+    """Finds index terms in raw text, quickly enough to run on every keystroke.
 
     Stems match as word beginnings ("print" finds "printing"); exact tokens match whole
     ("0x80070005"), and a number also inside a longer code ("80070005" in "0x80070005").
-    One compiled pattern scans a note at C speed, which keeps snippets cheap per keystroke.
+    The text is lower-cased once and scanned by one compiled pattern without IGNORECASE,
+    which is several times faster than a case-insensitive pattern.
     """
-    pieces: list[str] = []
-    for term in sorted(set(terms), key=len, reverse=True):
-        if not term:
-            continue
-        escaped = re.escape(term)
-        if term.isalpha():
-            pieces.append(rf"(?<!\w){escaped}\w*")
-        elif term.isdigit():
-            pieces.append(rf"(?<![0-9]){escaped}(?![0-9])")
-        else:
-            pieces.append(rf"(?<!\w){escaped}(?!\w)")
-    if not pieces:
-        return None
-    return re.compile("|".join(pieces), re.IGNORECASE)
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        pieces: list[str] = []
+        for term in sorted(set(terms), key=len, reverse=True):
+            if not term:
+                continue
+            escaped = re.escape(term)
+            before = r"\b" if term[0].isalnum() or term[0] == "_" else r"(?<!\w)"
+            if term.isalpha():
+                pieces.append(rf"{before}{escaped}\w*")
+            elif term.isdigit():
+                pieces.append(rf"(?<![0-9]){escaped}(?![0-9])")
+            else:
+                pieces.append(rf"{before}{escaped}(?!\w)")
+        source = "|".join(pieces)
+        self._plain = re.compile(source) if pieces else None
+        self._folding = re.compile(source, re.IGNORECASE) if pieces else None
+
+    def _target(self, text: str) -> tuple[re.Pattern[str] | None, str]:
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            return self._plain, lowered
+        # Rare letters change length when lower-cased; offsets must stay those of the text.
+        return self._folding, text
+
+    def finditer(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, matched text lower-cased) for each match, in order."""
+        pattern, target = self._target(text)
+        if pattern is None:
+            return
+        for found in pattern.finditer(target):
+            yield found.start(), found.end(), found.group(0).lower()
+
+    def search(self, text: str) -> bool:
+        """True when any term occurs in ``text``."""
+        pattern, target = self._target(text)
+        return pattern is not None and pattern.search(target) is not None
+
+
+def needle_pattern(terms: Iterable[str]) -> Needles | None:
+    """:class:`Needles` for these terms, or None when there are none."""
+    needles = Needles(terms)
+    return needles if needles._plain is not None else None
 
 
 def _match_terms(match: Match) -> list[str]:
@@ -390,7 +420,7 @@ def _match_terms(match: Match) -> list[str]:
     return found
 
 
-def _highlight_pattern(built: _Plan) -> re.Pattern[str] | None:
+def _highlight_pattern(built: _Plan) -> Needles | None:
     wanted: list[str] = []
     for match in built.plan.should:
         wanted.extend(_match_terms(match))
@@ -399,7 +429,7 @@ def _highlight_pattern(built: _Plan) -> re.Pattern[str] | None:
     return needle_pattern(wanted)
 
 
-def _coverage(patterns: list[re.Pattern[str] | None], text: str) -> float:
+def _coverage(patterns: list[Needles | None], text: str) -> float:
     """Share of the query's words found in ``text`` (completions and corrections count)."""
     if not patterns:
         return 1.0
@@ -408,13 +438,13 @@ def _coverage(patterns: list[re.Pattern[str] | None], text: str) -> float:
 
 
 def make_snippet(
-    text: str, pattern: re.Pattern[str] | None, width: int = SNIPPET_WIDTH
+    text: str, pattern: Needles | None, width: int = SNIPPET_WIDTH
 ) -> tuple[str, list[tuple[int, int]]]:
     """The passage of ``text`` with the most distinct matched words, and where they are."""
     spans: list[tuple[int, int, str]] = []
     if pattern is not None:
-        for found in pattern.finditer(text):
-            spans.append((found.start(), found.end(), found.group(0).casefold()))
+        for span in pattern.finditer(text):
+            spans.append(span)
             if len(spans) >= MAX_SNIPPET_SPANS:
                 break
     begin = 0

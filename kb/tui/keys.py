@@ -37,7 +37,7 @@ def parse_keymap(table: Any) -> tuple[dict[str, str], list[str]]:
         if isinstance(keys, list) and all(isinstance(key, str) for key in keys):
             keys = ",".join(keys)
         if not isinstance(keys, str) or not keys.strip():
-            warnings.append(f"[keys] {binding_id}: give the keys as a string, e.g. \"ctrl+k\"")
+            warnings.append(f'[keys] {binding_id}: give the keys as a string, e.g. "ctrl+k"')
             continue
         keymap[str(binding_id)] = ",".join(key.strip() for key in keys.split(","))
     return keymap, warnings

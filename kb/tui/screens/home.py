@@ -1,0 +1,221 @@
+"""Home: one search box over the result list and a rendered preview of the highlighted note."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Container
+from textual.widgets import Footer, Input, OptionList, Static
+from textual.worker import get_current_worker
+
+from kb.tui.messages import NoteLoaded, SearchFinished
+from kb.tui.screens.base import KBScreen
+from kb.tui.widgets.index_status import IndexStatus
+from kb.tui.widgets.preview import NotePreview
+from kb.tui.widgets.results import ResultsList
+
+if TYPE_CHECKING:
+    from kb.search import Results
+    from kb.tui.commands import PaletteCommand
+
+#: Hits shown for a query (and recent notes for an empty one).
+RESULT_LIMIT = 30
+PLACEHOLDER = "Search: the caller's words, an error code, tag:vpn …"
+
+
+class HomeScreen(KBScreen):
+    """Search as you type; up/down move through the hits while the search box keeps focus."""
+
+    CSS_PATH = "home.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="open"),
+        Binding("down", "cursor_down", "Next hit", show=False, id="results-down"),
+        Binding("up", "cursor_up", "Previous hit", show=False, id="results-up"),
+        Binding("pagedown", "preview_page_down", "Scroll preview", show=False, id="preview-down"),
+        Binding("pageup", "preview_page_up", "Scroll preview", show=False, id="preview-up"),
+        # ctrl+a moves the cursor home in an Input; asking a question matters more here.
+        Binding("ctrl+a", "ask", "Ask", id="ask", priority=True),
+        Binding("escape", "clear_search", "Clear", show=False, id="clear-search"),
+        Binding("slash", "focus_search", "Search", show=False, id="focus-search"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: The query whose results are shown (None before the first search returns).
+        self.shown_query: str | None = None
+        self._preview_wanted: str | None = None
+
+    def compose(self) -> ComposeResult:
+        search = Input(placeholder=PLACEHOLDER, id="search")
+        search.border_title = f"kb · {self.kb_app.kb.root.name}"
+        yield search
+        yield IndexStatus(id="index-status")
+        yield Static("", id="notice")
+        with Container(id="body"):
+            yield ResultsList(id="results")
+            yield NotePreview(id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Start with the recently changed notes."""
+        self.query_one("#search", Input).focus()
+        self.refresh_results()
+
+    def on_screen_resume(self) -> None:
+        """Back from a note or the editor: hits and preview may have changed."""
+        if self.shown_query is not None:
+            self.refresh_results()
+
+    @property
+    def query_text(self) -> str:
+        """What is typed in the search box."""
+        return self.query_one("#search", Input).value
+
+    # -- searching ------------------------------------------------------------------------------
+
+    def refresh_results(self) -> None:
+        """Search again for what is typed (after an edit or an index update)."""
+        self._preview_wanted = None
+        self.run_search(self.query_text)
+
+    @on(Input.Changed, "#search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        self.run_search(event.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def run_search(self, query: str) -> None:
+        """Search in a thread; a newer keystroke cancels this one."""
+        worker = get_current_worker()
+        results = self.shared.search(query, RESULT_LIMIT, lambda: worker.is_cancelled)
+        if results is not None and not worker.is_cancelled:
+            self.post_message(SearchFinished(query, results))
+
+    def on_search_finished(self, message: SearchFinished) -> None:
+        """Show the hits, unless the box already holds a newer query."""
+        if message.query != self.query_text:
+            return
+        self.shown_query = message.query
+        results = self.query_one(ResultsList)
+        results.show_hits(message.results)
+        self._show_notice(message.query, message.results)
+        hit = results.selected_hit
+        if hit is None:
+            self.query_one(NotePreview).clear()
+            self._preview_wanted = None
+        else:
+            self._want_preview(hit.path, force=True)
+
+    def _show_notice(self, query: str, results: Results) -> None:
+        notice = self.query_one("#notice", Static)
+        if not query.strip():
+            text = "Recently changed notes" if results else self._empty_kb_text()
+        elif not results:
+            ask = self.kb_app.key_display("ask", "ctrl+a")
+            text = f"Nothing found for “{query.strip()}”. Press {ask} to capture it as a question."
+        elif results.weak:
+            text = "No strong match — closest notes:"
+        elif results.corrected:
+            text = f"{len(results)} found, allowing for typos"
+        else:
+            text = f"{len(results)} found" if len(results) < RESULT_LIMIT else "Best matches"
+        notice.update(text)
+        notice.set_class(bool(query.strip()) and (not results or results.weak), "-quiet-warning")
+
+    def _empty_kb_text(self) -> str:
+        new = self.kb_app.key_display("new-note", "ctrl+n")
+        return f"No notes yet. Press {new} to write the first one."
+
+    # -- the preview ----------------------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted, "#results")
+    def _hit_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id:
+            self._want_preview(event.option.id)
+
+    def _want_preview(self, path: str, force: bool = False) -> None:
+        if path == self._preview_wanted and not force:
+            return
+        self._preview_wanted = path
+        self.load_preview(path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
+    def load_preview(self, path: str) -> None:
+        """Read the highlighted note in a thread."""
+        worker = get_current_worker()
+        note = self.shared.kb.note(path)
+        if not worker.is_cancelled:
+            self.post_message(NoteLoaded(path, note))
+
+    def on_note_loaded(self, message: NoteLoaded) -> None:
+        """Render the note, if it is still the highlighted one."""
+        if message.path == self._preview_wanted:
+            self.query_one(NotePreview).show_note(message.note)
+
+    # -- actions --------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#search")
+    def _submitted(self) -> None:
+        self.action_open()
+
+    @on(OptionList.OptionSelected, "#results")
+    def _hit_clicked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.kb_app.open_note(event.option.id)
+
+    def action_open(self) -> None:
+        """Open the highlighted note."""
+        hit = self.query_one(ResultsList).selected_hit
+        if hit is not None:
+            self.kb_app.open_note(hit.path)
+
+    def action_edit_selected(self) -> None:
+        """Open the highlighted note in the built-in editor."""
+        hit = self.query_one(ResultsList).selected_hit
+        if hit is not None:
+            self.kb_app.edit_note(hit.path)
+
+    def action_cursor_down(self) -> None:
+        """Highlight the next hit."""
+        self.query_one(ResultsList).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        """Highlight the previous hit."""
+        self.query_one(ResultsList).action_cursor_up()
+
+    def action_preview_page_down(self) -> None:
+        """Scroll the preview down a page."""
+        self.query_one(NotePreview).scroll_page_down()
+
+    def action_preview_page_up(self) -> None:
+        """Scroll the preview up a page."""
+        self.query_one(NotePreview).scroll_page_up()
+
+    def action_ask(self) -> None:
+        """Capture what was searched for as a new question."""
+        self.kb_app.action_ask(self.query_text.strip())
+
+    def action_clear_search(self) -> None:
+        """Empty the search box (back to recent notes)."""
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.focus()
+
+    def action_focus_search(self) -> None:
+        """Put the cursor in the search box."""
+        self.query_one("#search", Input).focus()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Commands this screen adds to the command palette."""
+        from kb.tui.commands import PaletteCommand
+
+        return [
+            PaletteCommand("Open selected note", "Show the highlighted hit", self.action_open),
+            PaletteCommand(
+                "Edit selected note", "Built-in editor for the hit", self.action_edit_selected
+            ),
+            PaletteCommand("Clear search", "Back to recently changed notes", self.action_clear_search),
+        ]

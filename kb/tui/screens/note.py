@@ -1,0 +1,260 @@
+"""The note view: the rendered note with its table of contents, links, copy keys and edit keys."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Markdown
+from textual.widgets.markdown import MarkdownFence, MarkdownTableOfContents
+from textual.worker import get_current_worker
+
+from kb.tui.links import resolve_href, to_markdown_links
+from kb.tui.messages import LinkResolved, NoteLoaded, NoteSaved
+from kb.tui.screens.base import KBScreen, report_saved
+from kb.tui.widgets.note_header import NoteHeader
+
+if TYPE_CHECKING:
+    from kb.notes import Note
+    from kb.tui.commands import PaletteCommand
+
+
+def external_editor() -> list[str]:
+    """The user's editor command: $VISUAL, else $EDITOR, else nano or vi."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if editor:
+        return shlex.split(editor)
+    return ["nano" if shutil.which("nano") else "vi"]
+
+
+class NoteScreen(KBScreen):
+    """One note, full screen. Following a link opens the target on top; back returns."""
+
+    CSS_PATH = "note.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    BINDINGS = [
+        Binding("escape,backspace", "back", "Back", id="back"),
+        Binding("c", "copy_code", "Copy code", id="copy-code"),
+        *[
+            Binding(str(n), f"copy_code({n})", f"Copy code block {n}", show=False, id=f"copy-{n}")
+            for n in range(1, 10)
+        ],
+        Binding("r", "copy_resolution", "Copy resolution", id="copy-resolution"),
+        Binding("e", "edit", "Edit", id="edit"),
+        Binding("E", "edit_external", "$EDITOR", id="edit-external"),
+        Binding("l", "links", "Links", id="links"),
+        Binding("t", "toggle_toc", "Contents", show=False, id="toggle-contents"),
+    ]
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        #: The note's path relative to the KB root.
+        self.path = path
+        self.note: Note | None = None
+        #: Which code block ``c`` copies next (it cycles through them).
+        self._next_block = 0
+
+    def compose(self) -> ComposeResult:
+        markdown = Markdown(open_links=False, id="markdown")
+        yield NoteHeader(id="note-header")
+        with Horizontal(id="note-body"):
+            yield MarkdownTableOfContents(markdown, id="toc")
+            with VerticalScroll(id="document"):
+                yield markdown
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read the note in a thread; scroll keys work at once."""
+        self.query_one("#document").focus()
+        self.load_note()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="note")
+    def load_note(self) -> None:
+        """Read the note from disk."""
+        worker = get_current_worker()
+        note = self.shared.kb.note(self.path)
+        if not worker.is_cancelled:
+            self.post_message(NoteLoaded(self.path, note))
+
+    def on_note_loaded(self, message: NoteLoaded) -> None:
+        """Render the note."""
+        self.note = message.note
+        self.sub_title = message.note.title
+        self.query_one(NoteHeader).show_note(message.note)
+        self.query_one(Markdown).update(to_markdown_links(message.note.body_text))
+
+    # -- table of contents ----------------------------------------------------------------------
+
+    @on(Markdown.TableOfContentsUpdated)
+    def _contents_updated(self, message: Markdown.TableOfContentsUpdated) -> None:
+        message.stop()
+        self.query_one(MarkdownTableOfContents).table_of_contents = message.table_of_contents
+
+    @on(Markdown.TableOfContentsSelected)
+    def _contents_selected(self, message: Markdown.TableOfContentsSelected) -> None:
+        message.stop()
+        block = self.query_one(Markdown).query_one(f"#{message.block_id}")
+        self.query_one("#document", VerticalScroll).scroll_to_widget(block, top=True)
+
+    def action_toggle_toc(self) -> None:
+        """Show or hide the table of contents."""
+        shown = self.query_one(MarkdownTableOfContents).display
+        self.set_class(shown, "-toc-hidden")
+        self.set_class(not shown, "-toc-shown")
+
+    # -- links ----------------------------------------------------------------------------------
+
+    @on(Markdown.LinkClicked)
+    def _link_clicked(self, message: Markdown.LinkClicked) -> None:
+        message.stop()
+        self.follow(message.href)
+
+    def follow(self, href: str) -> None:
+        """Follow a link of this note: another note, a heading, or a web address."""
+        target = resolve_href(href, self.path)
+        if target.kind == "url":
+            self.app.open_url(target.value)
+        elif target.kind == "anchor":
+            if not self.query_one(Markdown).goto_anchor(target.value):
+                self.notify(f"No heading “{target.value}” in this note", severity="warning")
+        else:
+            self.resolve_link(target.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="link")
+    def resolve_link(self, reference: str) -> None:
+        """Find the note a link names (by path, file name or title words)."""
+        source = self.shared.kb.find(reference)
+        self.post_message(LinkResolved(source.rel))
+
+    def on_link_resolved(self, message: LinkResolved) -> None:
+        """Open the linked note on top of this one (back returns here)."""
+        self.kb_app.open_note(message.path)
+
+    def action_links(self) -> None:
+        """Pick a link of this note from a list (following links without a mouse)."""
+        from kb.tui.screens.links import LinkPicker
+
+        if self.note is None:
+            return
+        if not self.note.body.links:
+            self.notify("This note links to no other note", severity="warning")
+            return
+
+        def chosen(href: str | None) -> None:
+            if href:
+                self.follow(href)
+
+        self.app.push_screen(LinkPicker(self.note.body.links), chosen)
+
+    # -- copying --------------------------------------------------------------------------------
+
+    def action_copy_code(self, number: int = 0) -> None:
+        """Copy a code block: the next one in turn, or block ``number`` (1-based)."""
+        blocks = self.note.body.code_blocks if self.note else []
+        if not blocks:
+            self.notify("This note has no code block", severity="warning")
+            return
+        if number:
+            if number > len(blocks):
+                self.notify(f"This note has {len(blocks)} code block(s)", severity="warning")
+                return
+            index = number - 1
+        else:
+            index = self._next_block % len(blocks)
+        self._next_block = index + 1
+        block = blocks[index]
+        # Without the final newline, pasting into a shell does not run the command at once.
+        self.app.copy_to_clipboard(block.code.rstrip("\n"))
+        language = f" ({block.language})" if block.language else ""
+        self.notify(f"Copied code block {index + 1} of {len(blocks)}{language}", markup=False)
+        self._mark_block(index)
+
+    def _mark_block(self, index: int) -> None:
+        fences = list(self.query_one(Markdown).query(MarkdownFence))
+        for number, fence in enumerate(fences):
+            fence.set_class(number == index, "-copied")
+        if 0 <= index < len(fences):
+            self.query_one("#document", VerticalScroll).scroll_to_widget(fences[index])
+
+    def action_copy_resolution(self) -> None:
+        """Copy the Resolution section (Markdown as written)."""
+        resolution = self.note.body.sections.get("resolution", "") if self.note else ""
+        if not resolution.strip():
+            self.notify("This note has no Resolution section", severity="warning")
+            return
+        self.app.copy_to_clipboard(resolution.strip())
+        self.notify("Copied the Resolution section")
+
+    # -- editing --------------------------------------------------------------------------------
+
+    def action_edit(self) -> None:
+        """Edit the note in the built-in editor."""
+        self.kb_app.edit_note(self.path)
+
+    def action_edit_external(self) -> None:
+        """Edit the note in $VISUAL / $EDITOR; commit it when it changed."""
+        path = self.shared.kb.root / self.path
+        command = [*external_editor(), str(path)]
+        try:
+            # The editor owns the terminal until it exits, so the app is suspended, not blocked.
+            with self.app.suspend():
+                before = path.read_bytes()
+                completed = subprocess.run(command, check=False)
+                after = path.read_bytes()
+        except Exception as exc:  # SuspendNotSupported, a missing editor, an unreadable file
+            self.notify(f"Cannot run the editor {command[0]!r}: {exc}", severity="error")
+            return
+        if completed.returncode != 0:
+            self.notify(
+                f"The editor exited with status {completed.returncode}; nothing saved by kb",
+                severity="warning",
+            )
+        if after == before:
+            self.notify("No changes")
+            return
+        self.record_edit()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def record_edit(self) -> None:
+        """Commit and reindex a note the external editor changed."""
+        with self.shared.writing() as kb:
+            title = kb.note(self.path).title
+            saved = kb.record_edit(self.path, f"Edit: {title}")
+        self.post_message(NoteSaved(saved))
+
+    def on_note_saved(self, message: NoteSaved) -> None:
+        """Report the save and show the new text."""
+        report_saved(self, message.saved)
+        self.load_note()
+
+    def on_screen_resume(self) -> None:
+        """Back from the editor or a linked note: the note may have changed."""
+        if self.note is not None:
+            self.load_note()
+
+    def action_back(self) -> None:
+        """Back to the previous note, or home."""
+        self.dismiss()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Commands this screen adds to the command palette."""
+        from kb.tui.commands import PaletteCommand
+
+        return [
+            PaletteCommand("Edit note", "Built-in editor", self.action_edit),
+            PaletteCommand("Edit note in $EDITOR", "Your own editor", self.action_edit_external),
+            PaletteCommand("Copy code block", "Next code block to the clipboard",
+                           self.action_copy_code),
+            PaletteCommand("Copy resolution", "The Resolution section to the clipboard",
+                           self.action_copy_resolution),
+            PaletteCommand("Follow a link", "Pick a linked note", self.action_links),
+            PaletteCommand("Toggle contents", "Table of contents", self.action_toggle_toc),
+            PaletteCommand("Back", "Previous note or home", self.action_back),
+        ]
