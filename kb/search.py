@@ -37,7 +37,7 @@ SHORT_PREFIX = 2
 SHORT_PREFIX_FIELDS = ("title", "labels")
 MAX_SHORT_COMPLETIONS = 8
 #: The most words a typed prefix or a typo stands for (the commonest are kept).
-MAX_COMPLETIONS = 24
+MAX_COMPLETIONS = 10
 #: Matches looked at when choosing a snippet (enough for any passage a person reads).
 MAX_SNIPPET_SPANS = 200
 #: A hit matching less than this share of the query's words is a weak answer.
@@ -280,7 +280,7 @@ def recent(engine: Engine, limit: int = 20) -> Results:
 
 
 def _candidate_count(limit: int) -> int:
-    return max(limit * 3, 30)
+    return max(limit * 5, 50)
 
 
 def _correct(engine: Engine, built: _Plan) -> bool:

@@ -160,9 +160,11 @@ class TantivyEngine:
         else:
             parts = [self._match(item) for item in plan.should]
             scored = _any(parts)
-            if len(parts) > 1:
-                # A note that matches every word earns half its score again.
-                every = tantivy.Query.boolean_query([(_MUST, part) for part in parts])
+            core = [self._core(item) for item in plan.should]
+            if len(core) > 1:
+                # Notes holding every typed word (as typed, without completions or
+                # corrections) earn half their score again.
+                every = tantivy.Query.boolean_query([(_MUST, part) for part in core])
                 scored = _any([scored, tantivy.Query.boost_query(every, 0.5)])
             found = searcher.search(self._combine(scored, plan), limit=limit, count=False)
         hits = []
@@ -217,6 +219,12 @@ class TantivyEngine:
                 return self._everywhere(item.terms[0], item.boost)
             return self._phrase_everywhere(item.terms, item.boost)
         return self._word(item)
+
+    def _core(self, item: Match) -> tantivy.Query:
+        """The match without its completions, corrections or synonym phrases."""
+        if isinstance(item, PhraseMatch) or not item.expansions:
+            return self._match(item)
+        return self._word(WordMatch(item.terms, (), (), item.expansion_fields, item.boost))
 
     def _filter(self, item: FilterMatch) -> tantivy.Query:
         return tantivy.Query.boolean_query(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from whoosh import fields, index, matching, query, scoring
+from whoosh import collectors, fields, index, matching, query, scoring, searching
 from whoosh.analysis import Token, Tokenizer
 from whoosh.index import LockError
 from whoosh.searching import Searcher
@@ -31,6 +32,8 @@ from kb.engine import (
 
 SCHEMA_VERSION = 2
 _INDEX_NAME = "kb"
+#: Seconds after which a search returns the best documents found so far.
+SEARCH_TIME_LIMIT = 0.5
 #: How many words starting with the typed prefix are looked at to find the commonest.
 MAX_EXPANSION_SCAN = 5000
 
@@ -172,12 +175,20 @@ class WhooshEngine:
             )
         else:
             parts = [build.match(item) for item in plan.should]
-            scored: query.Query = query.Or(parts)
-            if len(parts) > 1:
-                # A note that matches every word earns half its score again. (Whoosh's own
-                # coordination, Or(scale=...), scores zero when a word matches nothing.)
-                scored = query.Or([scored, query.And(parts, boost=0.5)])
-            results = searcher.search(build.combine(scored, plan), limit=limit)
+            scored: query.Query = parts[0] if len(parts) == 1 else query.Or(parts)
+            core = [build.core(item) for item in plan.should]
+            if len(core) > 1:
+                # Notes holding every typed word (as typed, without completions or
+                # corrections, which keeps this cheap) earn half their score again.
+                scored = query.Or([scored, query.And(core, boost=0.5)])
+            # Block-quality skipping costs more than it saves on wide OR queries like these.
+            collector = searcher.collector(limit=limit, optimize=False)
+            # A safety net, not a budget: a pathological query returns what it found so far
+            # instead of freezing the app.
+            timed = collectors.TimeLimitCollector(collector, timelimit=SEARCH_TIME_LIMIT)
+            with contextlib.suppress(searching.TimeLimit):
+                searcher.search_with_collector(build.combine(scored, plan), timed)
+            results = timed.results()
         return [
             EngineHit(hit["path"], float(hit.score or 0.0), json.loads(hit.get("data") or "{}"))
             for hit in results
@@ -314,6 +325,12 @@ class _Queries:
 
     def match(self, item: Match) -> query.Query:
         return self.phrase(item) if isinstance(item, PhraseMatch) else self.word(item)
+
+    def core(self, item: Match) -> query.Query:
+        """The match without its completions, corrections or synonym phrases."""
+        if isinstance(item, PhraseMatch) or not item.expansions:
+            return self.match(item)
+        return self.word(WordMatch(item.terms, (), (), item.expansion_fields, item.boost))
 
     def combine(self, main: query.Query, plan: SearchPlan) -> query.Query:
         parts = [main, *(_filter(item) for item in plan.filters)]
