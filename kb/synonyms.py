@@ -13,7 +13,7 @@ from pathlib import Path
 from kb.analysis import terms
 
 DEFAULT_GROUPS = """
-password, passwd, pw, pwd, passcode
+password, passwd, pw, passcode
 wifi, wi-fi, wireless, wlan
 mfa, 2fa, two-factor, multi-factor, authenticator
 bsod, blue screen, stop error
