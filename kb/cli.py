@@ -114,18 +114,24 @@ def handle_errors(function: F) -> F:
 def main(ctx: click.Context, kb_dir: str | None) -> None:
     """kb: find the fix mid-call, keep the find-out promise, share it through git.
 
-    Run a COMMAND, or run kb alone for an overview of the KB.
+    Run kb alone to open the app (or, without a terminal, an overview of the KB).
     """
     ctx.obj = KBContext(kb_dir)
-    if ctx.invoked_subcommand is None:
-        kb = ctx.obj.kb
-        sources, _ = kb.sources()
-        notes = sum(1 for source in sources if source.kind == "note")
-        tickets = len(sources) - notes
-        click.echo(f"KB: {kb.root}")
-        click.echo(f"{notes} notes, {tickets} ticket records.")
-        click.echo("Search with:  kb search 'words the caller said'")
-        click.echo("All commands: kb --help")
+    if ctx.invoked_subcommand is not None:
+        return
+    kb = ctx.obj.kb
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from kb.tui.app import KBApp
+
+        KBApp(knowledge_base=kb).run()
+        return
+    # No terminal (a script, cron): an overview instead of the app.
+    sources, _ = kb.sources()
+    notes = sum(1 for source in sources if source.kind == "note")
+    click.echo(f"KB: {kb.root}")
+    click.echo(f"{notes} notes, {len(sources) - notes} ticket records.")
+    click.echo("Search with:  kb search 'words the caller said'")
+    click.echo("All commands: kb --help")
 
 
 def _kb(ctx: click.Context) -> KnowledgeBase:

@@ -67,6 +67,21 @@ def scan(root: Path) -> tuple[list[SourceFile], list[Problem]]:
     return found, problems
 
 
+def source_for(root: Path, rel: str) -> SourceFile | None:
+    """The source file at a KB-relative path (``notes/x.md``), without scanning the KB; None
+    when the path is not a readable note or ticket file inside the KB."""
+    parts = Path(rel).parts
+    if len(parts) < 2 or parts[0] not in SOURCE_FOLDERS or not rel.lower().endswith(".md"):
+        return None
+    if any(part in ("..", "") or part.startswith(".") for part in parts):
+        return None
+    root = Path(root)
+    real_root = os.path.realpath(root)
+    if not _inside(real_root, os.path.realpath(root.joinpath(*parts))):
+        return None  # a symlinked folder on the way leads out of the KB
+    return _examine(root, real_root, root.joinpath(*parts), SOURCE_FOLDERS[parts[0]], [])
+
+
 def _examine(
     root: Path, real_root: str, path: Path, kind: str, problems: list[Problem]
 ) -> SourceFile | None:

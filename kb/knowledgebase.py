@@ -165,6 +165,16 @@ class KnowledgeBase:
 
         return search(self._engine(refresh), query, limit=limit, synonyms=self.synonyms)
 
+    def has_index(self) -> bool:
+        """True when a usable search index exists (searches need not wait for a build)."""
+        from kb.engine import IndexUnavailable
+
+        try:
+            self.index.engine()
+        except IndexUnavailable:
+            return False
+        return True
+
     def recent(self, limit: int = 20, *, refresh: bool = False) -> Results:
         """The most recently changed notes and tickets (what the app shows before typing)."""
         from kb.search import recent
@@ -234,6 +244,9 @@ class KnowledgeBase:
         reference = reference.strip()
         if not reference:
             raise KBError("name a note: a path, a file name or words of its title")
+        direct = files.source_for(self.root, reference)
+        if direct is not None:
+            return direct
         sources, _ = self.sources()
         by_rel = {source.rel: source for source in sources}
         candidate = Path(reference).expanduser()

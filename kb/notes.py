@@ -75,7 +75,7 @@ def parse_note(
     title = _text(data.get("title"))
     if kind == TICKET_KIND:
         ticket_id = tickets.normalize(_text(data.get("id")) or stem)
-        summary = title or body.first_heading or ""
+        summary = title or _text(body.first_heading)
         title = (
             f"{ticket_id} {summary}".strip()
             if summary and ticket_id not in summary
@@ -83,7 +83,7 @@ def parse_note(
         )
         listed = [ticket_id]
     else:
-        title = title or body.first_heading or _title_from_name(stem)
+        title = title or _text(body.first_heading) or _title_from_name(stem)
         listed = tickets.from_field(data.get("tickets")) + [
             t for t in tickets.from_field(data.get("ticket")) if t
         ]

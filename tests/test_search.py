@@ -171,3 +171,22 @@ ODD_QUERIES = [
 def test_odd_queries_never_raise(kb: KnowledgeBase, text: str) -> None:
     results = kb.search(text)
     assert isinstance(results, list)
+
+
+def test_search_works_from_a_worker_thread(kb: KnowledgeBase) -> None:
+    """The app searches from thread workers: nothing may need the main thread."""
+    import threading
+
+    found: list[str] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            found.extend(paths(kb, "spooler"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert errors == [] and found == [PRINTER]

@@ -185,7 +185,11 @@ class WhooshEngine:
             collector = searcher.collector(limit=limit, optimize=False)
             # A safety net, not a budget: a pathological query returns what it found so far
             # instead of freezing the app.
-            timed = collectors.TimeLimitCollector(collector, timelimit=SEARCH_TIME_LIMIT)
+            # use_alarm=False: SIGALRM can only be set on the main thread, and the app
+            # searches from worker threads; the collector's own timer enforces the limit.
+            timed = collectors.TimeLimitCollector(
+                collector, timelimit=SEARCH_TIME_LIMIT, use_alarm=False
+            )
             with contextlib.suppress(searching.TimeLimit):
                 searcher.search_with_collector(build.combine(scored, plan), timed)
             results = timed.results()

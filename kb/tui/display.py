@@ -40,6 +40,11 @@ def age(modified: float, now: float | None = None) -> str:
     return f"{days // 365} years"
 
 
+def one_line(text: str) -> str:
+    """Text on one line: a title taken from a multi-line heading must not break a list row."""
+    return " ".join(text.split())
+
+
 def plural(count: int, word: str) -> str:
     """``1 ticket``, ``2 tickets``."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
@@ -55,12 +60,19 @@ def kind_label(kind: str, note_type: str) -> str:
     return "ticket" if kind == "ticket" else (note_type or "fix")
 
 
-def snippet_text(snippet: str, highlights: list[tuple[int, int]]) -> Text:
-    """A snippet with the matched words highlighted."""
-    text = Text(" ".join(snippet.split("\n")), style="dim")
-    for start, end in highlights:
-        if 0 <= start < end <= len(snippet):
-            text.stylize(HIGHLIGHT_STYLE, start, end)
+def snippet_text(snippet: str, highlights: list[tuple[int, int]], lead: int = 24) -> Text:
+    """A snippet with the matched words highlighted, starting shortly before the first match
+    (the list cuts long lines, and the match is what the technician needs to see)."""
+    flat = snippet.replace("\n", " ")
+    spans = sorted((start, end) for start, end in highlights if 0 <= start < end <= len(flat))
+    offset = 0
+    if spans and spans[0][0] > lead + 8:
+        cut = flat.rfind(" ", 0, spans[0][0] - lead)
+        offset = cut + 1 if cut > 0 else spans[0][0] - lead
+    text = Text(("…" if offset else "") + flat[offset:], style="dim")
+    shift = 1 if offset else 0
+    for start, end in spans:
+        text.stylize(HIGHLIGHT_STYLE, start - offset + shift, end - offset + shift)
     return text
 
 
@@ -80,7 +92,7 @@ def hit_meta(hit: Hit, now: float | None = None) -> Text:
 
 def hit_prompt(hit: Hit, now: float | None = None) -> Text:
     """A search result as three lines: title, meta (status, kind, tickets, age), snippet."""
-    prompt = Text(hit.title or hit.path, style="bold")
+    prompt = Text(one_line(hit.title) or hit.path, style="bold")
     prompt.append("\n")
     prompt.append_text(hit_meta(hit, now))
     prompt.append("\n")
@@ -117,7 +129,7 @@ def _question_meta(note: Note) -> str:
 
 def note_header(note: Note) -> Text:
     """Title line and meta line shown above a rendered note."""
-    header = Text(note.title, style="bold")
+    header = Text(one_line(note.title) or note.path, style="bold")
     header.append("\n")
     header.append_text(note_meta(note))
     return header

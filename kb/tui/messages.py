@@ -70,11 +70,13 @@ class LinkResolved(Message):
 class IndexProgress(Message):
     """The index update has read ``done`` of ``total`` files."""
 
-    def __init__(self, done: int, total: int, path: str) -> None:
+    def __init__(self, done: int, total: int, path: str, *, building: bool = False) -> None:
         super().__init__()
         self.done = done
         self.total = total
         self.path = path
+        #: True when the index is built from scratch (searching waits for it).
+        self.building = building
 
     def can_replace(self, message: Message) -> bool:
         # Only the latest count matters; a big rebuild would otherwise flood the queue.

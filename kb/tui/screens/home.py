@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Container
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.worker import get_current_worker
@@ -30,9 +30,13 @@ class HomeScreen(KBScreen):
     """Search as you type; up/down move through the hits while the search box keeps focus."""
 
     CSS_PATH = "home.tcss"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    BINDINGS = [
-        Binding("enter", "open", "Open", id="open"),
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (110, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Priority, so that the footer shows it over the search box's own (hidden) enter.
+        Binding("enter", "open", "Open", id="open", priority=True),
         Binding("down", "cursor_down", "Next hit", show=False, id="results-down"),
         Binding("up", "cursor_up", "Previous hit", show=False, id="results-up"),
         Binding("pagedown", "preview_page_down", "Scroll preview", show=False, id="preview-down"),
@@ -98,9 +102,13 @@ class HomeScreen(KBScreen):
         """Show the hits, unless the box already holds a newer query."""
         if message.query != self.query_text:
             return
-        self.shown_query = message.query
         results = self.query_one(ResultsList)
+        # Coming back to the same query keeps the hit the technician was on.
+        previous = results.selected_hit if message.query == self.shown_query else None
+        self.shown_query = message.query
         results.show_hits(message.results)
+        if previous is not None:
+            results.select_path(previous.path)
         self._show_notice(message.query, message.results)
         hit = results.selected_hit
         if hit is None:
@@ -156,10 +164,6 @@ class HomeScreen(KBScreen):
             self.query_one(NotePreview).show_note(message.note)
 
     # -- actions --------------------------------------------------------------------------------
-
-    @on(Input.Submitted, "#search")
-    def _submitted(self) -> None:
-        self.action_open()
 
     @on(OptionList.OptionSelected, "#results")
     def _hit_clicked(self, event: OptionList.OptionSelected) -> None:
@@ -217,5 +221,7 @@ class HomeScreen(KBScreen):
             PaletteCommand(
                 "Edit selected note", "Built-in editor for the hit", self.action_edit_selected
             ),
-            PaletteCommand("Clear search", "Back to recently changed notes", self.action_clear_search),
+            PaletteCommand(
+                "Clear search", "Back to recently changed notes", self.action_clear_search
+            ),
         ]

@@ -6,16 +6,17 @@ import os
 import shlex
 import shutil
 import subprocess
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Markdown
 from textual.widgets.markdown import MarkdownFence, MarkdownTableOfContents
 from textual.worker import get_current_worker
 
+from kb.tui.display import one_line
 from kb.tui.links import resolve_href, to_markdown_links
 from kb.tui.messages import LinkResolved, NoteLoaded, NoteSaved
 from kb.tui.screens.base import KBScreen, report_saved
@@ -38,8 +39,11 @@ class NoteScreen(KBScreen):
     """One note, full screen. Following a link opens the target on top; back returns."""
 
     CSS_PATH = "note.tcss"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    BINDINGS = [
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+        (0, "-narrow"),
+        (100, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back", id="back"),
         Binding("c", "copy_code", "Copy code", id="copy-code"),
         *[
@@ -86,7 +90,7 @@ class NoteScreen(KBScreen):
     def on_note_loaded(self, message: NoteLoaded) -> None:
         """Render the note."""
         self.note = message.note
-        self.sub_title = message.note.title
+        self.sub_title = one_line(message.note.title)
         self.query_one(NoteHeader).show_note(message.note)
         self.query_one(Markdown).update(to_markdown_links(message.note.body_text))
 
@@ -95,7 +99,12 @@ class NoteScreen(KBScreen):
     @on(Markdown.TableOfContentsUpdated)
     def _contents_updated(self, message: Markdown.TableOfContentsUpdated) -> None:
         message.stop()
-        self.query_one(MarkdownTableOfContents).table_of_contents = message.table_of_contents
+        contents = message.table_of_contents
+        # Notes start at "## Issue": without this the tree hangs under an empty level-1 node.
+        top = min((level for level, _, _ in contents), default=1)
+        self.query_one(MarkdownTableOfContents).table_of_contents = [
+            (level - top + 1, name, block_id) for level, name, block_id in contents
+        ]
 
     @on(Markdown.TableOfContentsSelected)
     def _contents_selected(self, message: Markdown.TableOfContentsSelected) -> None:
@@ -123,7 +132,9 @@ class NoteScreen(KBScreen):
             self.app.open_url(target.value)
         elif target.kind == "anchor":
             if not self.query_one(Markdown).goto_anchor(target.value):
-                self.notify(f"No heading “{target.value}” in this note", severity="warning")
+                self.notify(
+                    f"No heading “{target.value}” in this note", severity="warning", markup=False
+                )
         else:
             self.resolve_link(target.value)
 
@@ -209,7 +220,9 @@ class NoteScreen(KBScreen):
                 completed = subprocess.run(command, check=False)
                 after = path.read_bytes()
         except Exception as exc:  # SuspendNotSupported, a missing editor, an unreadable file
-            self.notify(f"Cannot run the editor {command[0]!r}: {exc}", severity="error")
+            self.notify(
+                f"Cannot run the editor {command[0]!r}: {exc}", severity="error", markup=False
+            )
             return
         if completed.returncode != 0:
             self.notify(
@@ -226,7 +239,7 @@ class NoteScreen(KBScreen):
         """Commit and reindex a note the external editor changed."""
         with self.shared.writing() as kb:
             title = kb.note(self.path).title
-            saved = kb.record_edit(self.path, f"Edit: {title}")
+            saved = kb.record_edit(self.path, f"Edit: {one_line(title)}")
         self.post_message(NoteSaved(saved))
 
     def on_note_saved(self, message: NoteSaved) -> None:
@@ -250,10 +263,14 @@ class NoteScreen(KBScreen):
         return [
             PaletteCommand("Edit note", "Built-in editor", self.action_edit),
             PaletteCommand("Edit note in $EDITOR", "Your own editor", self.action_edit_external),
-            PaletteCommand("Copy code block", "Next code block to the clipboard",
-                           self.action_copy_code),
-            PaletteCommand("Copy resolution", "The Resolution section to the clipboard",
-                           self.action_copy_resolution),
+            PaletteCommand(
+                "Copy code block", "Next code block to the clipboard", self.action_copy_code
+            ),
+            PaletteCommand(
+                "Copy resolution",
+                "The Resolution section to the clipboard",
+                self.action_copy_resolution,
+            ),
             PaletteCommand("Follow a link", "Pick a linked note", self.action_links),
             PaletteCommand("Toggle contents", "Table of contents", self.action_toggle_toc),
             PaletteCommand("Back", "Previous note or home", self.action_back),

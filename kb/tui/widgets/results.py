@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class ResultsList(OptionList, can_focus=False):
-    """Search hits, best first. Never takes focus: the search box keeps it while you type."""
+    """Search hits, best first. Not focusable by default: the search box keeps the focus."""
 
     DEFAULT_CSS = """
     ResultsList {
@@ -24,8 +24,11 @@ class ResultsList(OptionList, can_focus=False):
     }
     """
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, *, focusable: bool = False, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
+        self.can_focus = focusable
         self.hits: list[Hit] = []
 
     def show_hits(self, hits: list[Hit]) -> None:
@@ -42,3 +45,10 @@ class ResultsList(OptionList, can_focus=False):
         if index is None or not 0 <= index < len(self.hits):
             return None
         return self.hits[index]
+
+    def select_path(self, path: str) -> None:
+        """Highlight the hit for this note, if it is in the list."""
+        for index, hit in enumerate(self.hits):
+            if hit.path == path:
+                self.highlighted = index
+                return
