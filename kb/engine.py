@@ -131,6 +131,13 @@ class EngineHit:
     stored: dict[str, Any]
 
 
+class EngineHits(list[EngineHit]):
+    """Documents an engine found, best first."""
+
+    #: True when the search ran out of its time budget and looked at part of the index only.
+    partial: bool = False
+
+
 class Engine(Protocol):
     """A search engine holding one index folder."""
 
@@ -141,8 +148,9 @@ class Engine(Protocol):
         """Apply changes in one commit: a document is added or replaces the one at its path;
         a plain path string deletes that document."""
 
-    def search(self, plan: SearchPlan, limit: int) -> list[EngineHit]:
-        """The best ``limit`` documents for a plan, best first."""
+    def search(self, plan: SearchPlan, limit: int, budget: float | None = None) -> EngineHits:
+        """The best ``limit`` documents for a plan, best first. With a ``budget`` (seconds),
+        a slow engine may stop early and mark the hits ``partial``."""
 
     def document_frequency(self, term: str) -> int:
         """In how many documents a term occurs in any text field (for typo decisions)."""

@@ -16,8 +16,10 @@ read, never a re-index.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
+import os
 import shutil
 import threading
 import time
@@ -42,6 +44,9 @@ FORMAT_VERSION = 2
 SNIPPET_SOURCE_CHARS = 20_000
 #: How long an update waits for another kb process to finish its own.
 LOCK_TIMEOUT = 30.0
+#: From this many files to read, reading and parsing run in worker processes.
+PARALLEL_FROM = 1500
+MAX_WORKERS = 2
 
 Progress = Callable[[int, int, str], None]
 
@@ -258,32 +263,49 @@ class SearchIndex:
         progress: Progress | None,
     ) -> Iterator[IndexDoc | str]:
         total = len(to_read)
-        for done, source in enumerate(to_read, start=1):
+        jobs = [(source, manifest.get(source.rel)) for source in to_read]
+        for done, (source, loaded) in enumerate(self._load_all(jobs), start=1):
             if progress is not None:
                 progress(done, total, source.rel)
             previous = manifest.get(source.rel)
-            text, problems = files.read_source(source, self.settings.max_file_bytes)
-            entry: dict[str, Any] = {"size": source.size, "mtime_ns": source.mtime_ns}
-            if text is None:
-                entry.update(digest=None, indexed=False)
-                if previous and previous.get("indexed"):
-                    report.deleted.append(source.rel)
-                    yield source.rel  # it became unreadable: take it out of the index
-            elif previous and previous.get("digest") == text.digest and previous.get("indexed"):
-                entry.update(digest=text.digest, indexed=True)
-                problems = _problems(previous)
+            entry, problems, doc = loaded
+            if doc is not None:
+                indexed_before = bool(previous and previous.get("indexed"))
+                (report.changed if indexed_before else report.added).append(source.rel)
+                yield doc
+            elif not entry["indexed"] and previous and previous.get("indexed"):
+                report.deleted.append(source.rel)
+                yield source.rel  # it became unreadable: take it out of the index
+            elif entry["indexed"]:
                 report.unchanged += 1
-            else:
-                note = parse_note(source.rel, text.text, self.matcher, kind=source.kind)
-                problems = problems + note.problems
-                entry.update(digest=text.digest, indexed=True)
-                (report.changed if previous and previous.get("indexed") else report.added).append(
-                    source.rel
-                )
-                yield document(note, source)
             entry["problems"] = [_problem_dict(problem) for problem in problems]
             report.problems.extend(problems)
             manifest[source.rel] = entry
+
+    def _load_all(
+        self, jobs: list[tuple[files.SourceFile, dict[str, Any] | None]]
+    ) -> Iterator[tuple[files.SourceFile, _Loaded]]:
+        """Read and parse files, in order; in worker processes when there are many."""
+        settings = (self.settings.max_file_bytes, self.matcher.patterns, self.matcher.hash_numbers)
+        workers = min(MAX_WORKERS, os.cpu_count() or 1)
+        if len(jobs) < PARALLEL_FROM or workers < 2:
+            for source, previous in jobs:
+                yield source, _load(source, previous, settings)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # "spawn": the engines run threads, and forking a threaded process is unsafe.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            loaded = pool.map(
+                _load,
+                [source for source, _ in jobs],
+                [previous for _, previous in jobs],
+                itertools.repeat(settings),
+                chunksize=64,
+            )
+            yield from zip((source for source, _ in jobs), loaded, strict=True)
 
     # -- manifest and generations -----------------------------------------------------------
 
@@ -312,6 +334,36 @@ class SearchIndex:
         for child in self.folder.iterdir():
             if child.is_dir() and child.name != generation:
                 shutil.rmtree(child, ignore_errors=True)
+
+
+_Loaded = tuple[dict[str, Any], list[Problem], IndexDoc | None]
+
+
+def _load(
+    source: files.SourceFile,
+    previous: dict[str, Any] | None,
+    settings: tuple[int, tuple[str, ...], bool],
+) -> _Loaded:
+    """Read one file: its manifest entry, its problems, and its document if it changed.
+
+    A top-level function so that worker processes can run it.
+    """
+    max_bytes, patterns, hash_numbers = settings
+    text, problems = files.read_source(source, max_bytes)
+    entry: dict[str, Any] = {"size": source.size, "mtime_ns": source.mtime_ns}
+    if text is None:
+        entry.update(digest=None, indexed=False)
+        return entry, problems, None
+    entry.update(digest=text.digest, indexed=True)
+    if previous and previous.get("digest") == text.digest and previous.get("indexed"):
+        return entry, _problems(previous), None
+    note = parse_note(source.rel, text.text, _matcher(patterns, hash_numbers), kind=source.kind)
+    return entry, problems + note.problems, document(note, source)
+
+
+@functools.lru_cache(maxsize=8)
+def _matcher(patterns: tuple[str, ...], hash_numbers: bool) -> TicketMatcher:
+    return TicketMatcher(patterns, hash_numbers)
 
 
 def _problems(entry: dict[str, Any]) -> list[Problem]:

@@ -156,14 +156,23 @@ class KnowledgeBase:
         """Bring the index in step with the files: incremental, or from scratch with ``rebuild``."""
         return self.index.update(rebuild=rebuild, progress=progress)
 
-    def search(self, query: str, limit: int = 10, *, refresh: bool = True) -> Results:
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        *,
+        refresh: bool = True,
+        budget: float | None = None,
+    ) -> Results:
         """Hits for ``query`` (kb's query language), best first. Never raises for any text.
 
         With ``refresh`` the index is first brought up to date (cheap when nothing changed).
         """
         from kb.search import search
 
-        return search(self._engine(refresh), query, limit=limit, synonyms=self.synonyms)
+        return search(
+            self._engine(refresh), query, limit=limit, synonyms=self.synonyms, budget=budget
+        )
 
     def has_index(self) -> bool:
         """True when a usable search index exists (searches need not wait for a build)."""

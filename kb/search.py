@@ -105,6 +105,8 @@ class Results(list[Hit]):
         self.query = query
         #: True when words were matched with typos allowed.
         self.corrected = False
+        #: True when the search ran out of its time budget (see :func:`search`).
+        self.partial = False
 
     @property
     def weak(self) -> bool:
@@ -236,8 +238,13 @@ def search(
     *,
     limit: int = 10,
     synonyms: Synonyms | None = None,
+    budget: float | None = None,
 ) -> Results:
-    """Run a typed query against an engine. Never raises for any query text."""
+    """Run a typed query against an engine. Never raises for any query text.
+
+    With a ``budget`` (seconds) a slow engine may answer from part of the index
+    (``Results.partial``): the app uses it per keystroke and searches fully on a pause.
+    """
     query = parse_query(text)
     limit = max(1, min(int(limit), 1000))
     results = Results(query=query)
@@ -248,7 +255,8 @@ def search(
         return results
     _complete(engine, built)
     results.corrected = _correct(engine, built)
-    candidates = engine.search(built.plan, _candidate_count(limit))
+    candidates = engine.search(built.plan, _candidate_count(limit), budget)
+    results.partial = candidates.partial
     hits = [_hit(candidate.path, candidate.score, candidate.stored) for candidate in candidates]
     if not built.plan.recent:
         patterns = [needle_pattern(_match_terms(match)) for match in built.matches]

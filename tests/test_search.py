@@ -190,3 +190,9 @@ def test_search_works_from_a_worker_thread(kb: KnowledgeBase) -> None:
     thread.start()
     thread.join()
     assert errors == [] and found == [PRINTER]
+
+
+def test_a_generous_budget_gives_full_results(kb: KnowledgeBase) -> None:
+    results = kb.search("spooler printer", budget=5.0)
+    assert not results.partial
+    assert results[0].path == PRINTER

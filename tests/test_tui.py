@@ -126,6 +126,34 @@ async def test_typing_shows_ranked_results(tui_root: Path) -> None:
         assert app.screen.query_one(NotePreview).path == "notes/printer-offline.md"
 
 
+async def test_partial_keystroke_results_are_searched_fully_on_a_pause(tui_root: Path) -> None:
+    from kb.search import Results
+    from kb.tui.messages import SearchFinished
+
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        await search(pilot, "windows")
+        searches: list[bool] = []
+        original = screen.run_search
+
+        def spy(query: str, full: bool = False) -> object:
+            searches.append(full)
+            return original(query, full)
+
+        screen.run_search = spy  # type: ignore[method-assign]
+        # As if the engine ran out of its keystroke budget: a partial answer is refined.
+        partial = Results([screen.query_one(ResultsList).hits[0]])
+        partial.partial = True
+        screen.post_message(SearchFinished("windows", partial))
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert searches == [True]
+        assert len(screen.query_one(ResultsList).hits) >= 2
+
+
 async def test_down_moves_the_selection_and_the_preview_follows(tui_root: Path) -> None:
     app = KBApp(str(tui_root))
     async with app.run_test(size=(100, 30)) as pilot:

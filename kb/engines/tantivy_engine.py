@@ -20,6 +20,7 @@ from kb.engine import (
     EXPANSION_WEIGHT,
     TEXT_FIELDS,
     EngineHit,
+    EngineHits,
     FilterMatch,
     IndexBusy,
     IndexDoc,
@@ -146,8 +147,8 @@ class TantivyEngine:
         return self._searcher
 
     @synchronized
-    def search(self, plan: SearchPlan, limit: int) -> list[EngineHit]:
-        """The best documents for a plan."""
+    def search(self, plan: SearchPlan, limit: int, budget: float | None = None) -> EngineHits:
+        """The best documents for a plan (fast enough that ``budget`` is never needed)."""
         searcher = self._current()
         limit = max(1, limit)
         if plan.recent or not plan.should:
@@ -167,7 +168,7 @@ class TantivyEngine:
                 every = tantivy.Query.boolean_query([(_MUST, part) for part in core])
                 scored = _any([scored, tantivy.Query.boost_query(every, 0.5)])
             found = searcher.search(self._combine(scored, plan), limit=limit, count=False)
-        hits = []
+        hits = EngineHits()
         for score, address in found.hits:
             document = searcher.doc(address)
             data = document.get_first("data")

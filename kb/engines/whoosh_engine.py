@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 from collections.abc import Iterable, Iterator
@@ -19,6 +18,7 @@ from kb.engine import (
     EXPANSION_WEIGHT,
     TEXT_FIELDS,
     EngineHit,
+    EngineHits,
     FilterMatch,
     IndexBusy,
     IndexDoc,
@@ -161,11 +161,12 @@ class WhooshEngine:
             self._searcher = None
 
     @synchronized
-    def search(self, plan: SearchPlan, limit: int) -> list[EngineHit]:
-        """The best documents for a plan."""
+    def search(self, plan: SearchPlan, limit: int, budget: float | None = None) -> EngineHits:
+        """The best documents for a plan (those found within ``budget`` seconds, if given)."""
         searcher = self._current()
         limit = max(1, limit)
         build = _Queries()
+        partial = False
         if plan.recent or not plan.should:
             results = searcher.search(
                 build.combine(query.Every(), plan),
@@ -188,15 +189,19 @@ class WhooshEngine:
             # use_alarm=False: SIGALRM can only be set on the main thread, and the app
             # searches from worker threads; the collector's own timer enforces the limit.
             timed = collectors.TimeLimitCollector(
-                collector, timelimit=SEARCH_TIME_LIMIT, use_alarm=False
+                collector, timelimit=budget or SEARCH_TIME_LIMIT, use_alarm=False
             )
-            with contextlib.suppress(searching.TimeLimit):
+            try:
                 searcher.search_with_collector(build.combine(scored, plan), timed)
+            except searching.TimeLimit:
+                partial = True
             results = timed.results()
-        return [
+        hits = EngineHits(
             EngineHit(hit["path"], float(hit.score or 0.0), json.loads(hit.get("data") or "{}"))
             for hit in results
-        ]
+        )
+        hits.partial = partial
+        return hits
 
     @synchronized
     def document_frequency(self, term: str) -> int:

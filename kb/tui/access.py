@@ -30,8 +30,17 @@ class SharedKB:
         #: Set once there is an index to search (at once when one exists, else after building).
         self.index_ready = threading.Event()
 
-    def search(self, text: str, limit: int, cancelled: Callable[[], bool]) -> Results | None:
-        """Hits for ``text`` (recent notes when blank); None when cancelled before it ran."""
+    def search(
+        self,
+        text: str,
+        limit: int,
+        cancelled: Callable[[], bool],
+        budget: float | None = None,
+    ) -> Results | None:
+        """Hits for ``text`` (recent notes when blank); None when cancelled before it ran.
+
+        ``budget`` (seconds) lets a slow engine answer a keystroke from part of the index.
+        """
         if not self._wait(cancelled):
             return None
         with self._searching:
@@ -40,7 +49,7 @@ class SharedKB:
                 return None
             if not text.strip():
                 return self.kb.recent(limit, refresh=False)
-            return self.kb.search(text, limit=limit, refresh=False)
+            return self.kb.search(text, limit=limit, refresh=False, budget=budget)
 
     def _wait(self, cancelled: Callable[[], bool]) -> bool:
         # Waiting in short steps lets a cancelled worker (or the app quitting) end the thread.

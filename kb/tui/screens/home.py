@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 #: Hits shown for a query (and recent notes for an empty one).
 RESULT_LIMIT = 30
+#: Seconds a keystroke's search may take; a slower engine answers from part of the index
+#: and the full search follows when typing pauses for REFINE_AFTER seconds.
+KEYSTROKE_BUDGET = 0.06
+REFINE_AFTER = 0.25
 PLACEHOLDER = "Search: the caller's words, an error code, tag:vpn …"
 
 
@@ -91,17 +95,25 @@ class HomeScreen(KBScreen):
         self.run_search(event.value)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
-    def run_search(self, query: str) -> None:
+    def run_search(self, query: str, full: bool = False) -> None:
         """Search in a thread; a newer keystroke cancels this one."""
         worker = get_current_worker()
-        results = self.shared.search(query, RESULT_LIMIT, lambda: worker.is_cancelled)
+        budget = None if full else KEYSTROKE_BUDGET
+        results = self.shared.search(query, RESULT_LIMIT, lambda: worker.is_cancelled, budget)
         if results is not None and not worker.is_cancelled:
             self.post_message(SearchFinished(query, results))
+
+    def _refine(self, query: str) -> None:
+        # Typing paused on a query answered from part of the index: search it fully.
+        if query == self.query_text:
+            self.run_search(query, full=True)
 
     def on_search_finished(self, message: SearchFinished) -> None:
         """Show the hits, unless the box already holds a newer query."""
         if message.query != self.query_text:
             return
+        if message.results.partial:
+            self.set_timer(REFINE_AFTER, lambda: self._refine(message.query))
         results = self.query_one(ResultsList)
         # Coming back to the same query keeps the hit the technician was on.
         previous = results.selected_hit if message.query == self.shown_query else None
