@@ -88,13 +88,19 @@ def measure(kb_path: Path, typed: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def starter_kb(work: Path) -> Path:
+def use_engine(root: Path, engine: str) -> None:
+    """Choose the KB's search engine (kb.toml)."""
+    (root / "kb.toml").write_text(f'[search]\nengine = "{engine}"\n')
+
+
+def starter_kb(work: Path, engine: str) -> Path:
     """A KB holding the starter notes, indexed."""
     from kb import KnowledgeBase
     from kb.starter import starter_notes
 
     root = work / "starter"
     root.mkdir()
+    use_engine(root, engine)
     source = starter_notes()
     if source is None:
         raise SystemExit("starter notes not found")
@@ -104,7 +110,7 @@ def starter_kb(work: Path) -> Path:
     return root
 
 
-def synthetic_kb(work: Path, count: int) -> Path:
+def synthetic_kb(work: Path, count: int, engine: str) -> Path:
     """A KB of generated fix notes (the index benchmark's generator), indexed."""
     sys.path.insert(0, str(HERE))
     from bench_index import generate_kb
@@ -113,6 +119,7 @@ def synthetic_kb(work: Path, count: int) -> Path:
 
     root = work / f"synthetic-{count}"
     root.mkdir()
+    use_engine(root, engine)
     generate_kb(root, count, random.Random(1))
     started = time.perf_counter()
     with KnowledgeBase.open(root) as kb:
@@ -146,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notes", type=int, default=20_000, help="synthetic KB size")
     parser.add_argument("--kb", type=Path, help="measure this KB instead")
     parser.add_argument("--rounds", type=int, default=5, help="sessions per KB")
+    parser.add_argument(
+        "--engine", choices=("auto", "whoosh", "tantivy"), default="auto", help="search engine"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -158,8 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.kb:
             report(f"KB {args.kb}", args.kb, args.rounds)
             return 0
-        report("starter KB (32 notes)", starter_kb(work), args.rounds)
-        report(f"{args.notes} synthetic notes", synthetic_kb(work, args.notes), args.rounds)
+        report("starter KB (32 notes)", starter_kb(work, args.engine), args.rounds)
+        synthetic = synthetic_kb(work, args.notes, args.engine)
+        report(f"{args.notes} synthetic notes", synthetic, args.rounds)
     return 0
 
 
