@@ -71,7 +71,8 @@ class KBApp(App[None]):
         self.set_keymap(self.user_keymap)
         for warning in self._keymap_warnings + unknown_binding_ids(self.user_keymap):
             self.notify(warning, severity="warning", markup=False)
-        self.update_index()
+        # After the first frame: the update's thread would otherwise compete with it.
+        self.call_after_refresh(self.update_index)
 
     async def on_unmount(self) -> None:
         """Let go of the index files."""
