@@ -19,7 +19,6 @@ import contextlib
 import functools
 import itertools
 import json
-import os
 import shutil
 import threading
 import time
@@ -44,9 +43,6 @@ FORMAT_VERSION = 2
 SNIPPET_SOURCE_CHARS = 20_000
 #: How long an update waits for another kb process to finish its own.
 LOCK_TIMEOUT = 30.0
-#: From this many files to read, reading and parsing run in worker processes.
-PARALLEL_FROM = 1500
-MAX_WORKERS = 2
 
 Progress = Callable[[int, int, str], None]
 
@@ -263,12 +259,12 @@ class SearchIndex:
         progress: Progress | None,
     ) -> Iterator[IndexDoc | str]:
         total = len(to_read)
-        jobs = [(source, manifest.get(source.rel)) for source in to_read]
-        for done, (source, loaded) in enumerate(self._load_all(jobs), start=1):
+        settings = (self.settings.max_file_bytes, self.matcher.patterns, self.matcher.hash_numbers)
+        for done, source in enumerate(to_read, start=1):
             if progress is not None:
                 progress(done, total, source.rel)
             previous = manifest.get(source.rel)
-            entry, problems, doc = loaded
+            entry, problems, doc = _load(source, previous, settings)
             if doc is not None:
                 indexed_before = bool(previous and previous.get("indexed"))
                 (report.changed if indexed_before else report.added).append(source.rel)
@@ -281,31 +277,6 @@ class SearchIndex:
             entry["problems"] = [_problem_dict(problem) for problem in problems]
             report.problems.extend(problems)
             manifest[source.rel] = entry
-
-    def _load_all(
-        self, jobs: list[tuple[files.SourceFile, dict[str, Any] | None]]
-    ) -> Iterator[tuple[files.SourceFile, _Loaded]]:
-        """Read and parse files, in order; in worker processes when there are many."""
-        settings = (self.settings.max_file_bytes, self.matcher.patterns, self.matcher.hash_numbers)
-        workers = min(MAX_WORKERS, os.cpu_count() or 1)
-        if len(jobs) < PARALLEL_FROM or workers < 2:
-            for source, previous in jobs:
-                yield source, _load(source, previous, settings)
-            return
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        # "spawn": the engines run threads, and forking a threaded process is unsafe.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            loaded = pool.map(
-                _load,
-                [source for source, _ in jobs],
-                [previous for _, previous in jobs],
-                itertools.repeat(settings),
-                chunksize=64,
-            )
-            yield from zip((source for source, _ in jobs), loaded, strict=True)
 
     # -- manifest and generations -----------------------------------------------------------
 
@@ -344,10 +315,7 @@ def _load(
     previous: dict[str, Any] | None,
     settings: tuple[int, tuple[str, ...], bool],
 ) -> _Loaded:
-    """Read one file: its manifest entry, its problems, and its document if it changed.
-
-    A top-level function so that worker processes can run it.
-    """
+    """Read one file: its manifest entry, its problems, and its document if it changed."""
     max_bytes, patterns, hash_numbers = settings
     text, problems = files.read_source(source, max_bytes)
     entry: dict[str, Any] = {"size": source.size, "mtime_ns": source.mtime_ns}

@@ -229,22 +229,3 @@ def test_ticket_records_are_indexed(kb: KnowledgeBase) -> None:
     assert hits[0].path == "tickets/INC0012345.md"
     assert hits[0].kind == "ticket"
     assert hits[0].title.startswith("INC0012345")
-
-
-def test_many_files_are_read_in_worker_processes_with_the_same_result(
-    tmp_path: Path, engine: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import kb.index as index_module
-
-    root = tmp_path / "kb"
-    (root / "notes").mkdir(parents=True)
-    use_engine(root, engine)
-    for number in range(40):
-        write(root, f"notes/n{number}.md", f"# Note {number}\nToner model T{number} jams.\n")
-    (root / "notes" / "blob.md").write_bytes(b"\x00\x01")
-    monkeypatch.setattr(index_module, "PARALLEL_FROM", 10)
-    with KnowledgeBase.open(root) as kb:
-        report = kb.reindex()
-        assert len(report.added) == 40
-        assert [p.path for p in report.problems] == ["notes/blob.md"]
-        assert [h.path for h in kb.search("t17", refresh=False)] == ["notes/n17.md"]
