@@ -206,15 +206,21 @@ def term_lists(text: str) -> tuple[list[str], list[str]]:
     for engines that take terms as whitespace-separated text."""
     stemmed: list[str] = []
     surface: list[str] = []
-    for match in _RAW.finditer(text):
-        kind = match.lastgroup or "word"
-        raw = match.group(0)
-        if kind == "path":
-            raw = raw.rstrip(".\\/")
-        items, _advance = _expand(raw, kind)
+    add_stemmed = stemmed.append
+    add_surface = surface.append
+    # findall builds the raw tokens in C; a Match object per token costs a third more.
+    for url, path, hexa, word in _RAW.findall(text):
+        if word:
+            items, _advance = _expand(word, "word")
+        elif path:
+            items, _advance = _expand(path.rstrip(".\\/"), "path")
+        elif hexa:
+            items, _advance = _expand(hexa, "hex")
+        else:
+            items, _advance = _expand(url, "url")
         for stem_form, surface_form, _offset, _exact in items:
-            stemmed.append(stem_form)
-            surface.append(surface_form)
+            add_stemmed(stem_form)
+            add_surface(surface_form)
     return stemmed, surface
 
 

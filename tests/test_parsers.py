@@ -225,3 +225,11 @@ def test_snippet_centres_on_the_densest_passage() -> None:
     snippet, highlights = make_snippet(text, needle_pattern(["print", "spooler", "servic"]))
     assert "print spooler service" in snippet
     assert [snippet[a:b] for a, b in highlights][-3:] == ["print", "spooler", "service"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_term_lists_agree_with_analyze(text: str) -> None:
+    stemmed, surface = analysis.term_lists(text)
+    assert stemmed == analysis.terms(text)
+    assert surface == analysis.terms(text, stemmed=False)
