@@ -23,9 +23,12 @@ import platform
 import random
 import re
 import shutil
+import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -696,103 +699,115 @@ def human_bytes(count: int) -> str:
     return f"{count / 1_000_000:.1f} MB ({count:,} bytes)"
 
 
-# -- main -------------------------------------------------------------------------------------
+# -- keystrokes and the FTS5 baseline --------------------------------------------------------
+
+#: Phrases typed one character at a time for the keystroke figures (2-4 words each).
+KEYSTROKE_PHRASES = list(dict.fromkeys([*TYPED_PHRASES, *MULTI_WORDS, "group policy not applied"]))
+#: Queries run before any timing, so that lazy loading is not timed.
+WARM_UP = ["printer", "vpn dns", "0x80070005", "outlook pass", "tag:wifi dropping"]
+#: Keystroke queries timed while a full rebuild runs in another thread.
+DURING_REBUILD = 50
+
+ENGINES = ["whoosh", "tantivy"]
+BASELINE = "fts5"
+#: The order in which the engines are measured at each size (tables keep whoosh, tantivy, fts5).
+RUN_ORDER = [BASELINE, "tantivy", "whoosh"]
+FTS5_FILE = "fts5.sqlite"
+FTS5_SQL = (
+    "SELECT rowid, title, snippet(fts, 1, '[', ']', '…', 12) FROM fts "
+    "WHERE fts MATCH ? ORDER BY bm25(fts, 10.0, 1.0) LIMIT 10"
+)
 
 
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Command-line options."""
-    parser = argparse.ArgumentParser(
-        description=(
-            "Benchmark kb's search index on a synthetic KB of IT fix notes: full index, "
-            "no-op and incremental reindex, rebuild, search latency by query kind, index size."
-        ),
-    )
-    parser.add_argument(
-        "--notes", type=int, default=5000, metavar="N", help="notes to generate (default 5000)"
-    )
-    parser.add_argument(
-        "--queries",
-        type=int,
-        default=200,
-        metavar="Q",
-        help="timed search queries in total, spread evenly over 6 kinds (default 200)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=1, metavar="S", help="random seed for notes and queries"
-    )
-    parser.add_argument(
-        "--keep",
-        type=Path,
-        metavar="DIR",
-        help="build the KB in DIR (new or empty) and keep it; default: a temporary folder "
-        "that is removed at the end",
-    )
-    args = parser.parse_args(argv)
-    if args.notes < 1:
-        parser.error("--notes must be at least 1")
-    if args.queries < 1:
-        parser.error("--queries must be at least 1")
-    if args.keep is not None and args.keep.exists() and any(args.keep.iterdir()):
-        parser.error(f"--keep folder {args.keep} is not empty")
-    return args
+def keystrokes() -> list[str]:
+    """Every prefix of 2 characters or more of each keystroke phrase, in typing order."""
+    return [phrase[:end] for phrase in KEYSTROKE_PHRASES for end in range(2, len(phrase) + 1)]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Generate the KB, run every benchmark and print the figures."""
-    args = parse_args(argv)
-    if args.keep is not None:
-        args.keep.mkdir(parents=True, exist_ok=True)
-        root = args.keep.resolve()
-    else:
-        root = Path(tempfile.mkdtemp(prefix="kb-bench-"))
+def fts5_query(text: str) -> str:
+    """An FTS5 MATCH expression: each token quoted (AND), the last one as a prefix."""
+    tokens = ['"' + token.replace('"', '""') + '"' for token in text.split()]
+    tokens[-1] += "*"
+    return " ".join(tokens)
+
+
+def split_note(text: str) -> tuple[str, str]:
+    """(front matter title, body) of a generated note."""
+    title, body = "", text
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end >= 0:
+            body = text[end + 5 :]
+            for line in text[4:end].splitlines():
+                if line.startswith("title:"):
+                    title = json.loads(line[6:].strip())
+    return title, body
+
+
+def summary(millis: Sequence[float]) -> dict[str, float]:
+    """Count, p50, p95 and max of some timings (ms)."""
+    return {
+        "n": len(millis),
+        "p50": percentile(millis, 50),
+        "p95": percentile(millis, 95),
+        "max": max(millis),
+    }
+
+
+def peak_rss_mb() -> float | None:
+    """This process's peak resident set size in MB (10^6 bytes), or None where unknown."""
     try:
-        run(root, args)
-    finally:
-        if args.keep is None:
-            shutil.rmtree(root, ignore_errors=True)
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak * (1 if sys.platform == "darwin" else 1024) / 1_000_000
+
+
+def _mb(value: float | None) -> str:
+    return "?" if value is None else f"{value:.1f} MB"
+
+
+# -- the child processes: one measures indexing, the next searching ---------------------------
+
+
+def child_main(args: argparse.Namespace) -> int:
+    """Run one measurement (``--child build|search``) and write its figures as JSON."""
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    rows = json.loads(args.manifest.read_text(encoding="utf-8"))[: args.notes]
+    notes = [GeneratedNote(*row) for row in rows]
+    engine, root = args.child_engine, args.kb.resolve()
+    print(f"-- {engine} @ {len(notes)} notes: {args.child} (process {os.getpid()})")
+    if engine == BASELINE:
+        if args.child == "build":
+            result = fts5_build(root, args.source, notes)
+        else:
+            result = fts5_search(root)
+    elif args.child == "build":
+        result = kb_build(root, notes, args)
+    else:
+        result = kb_search(root, args)
+    args.result.write_text(json.dumps(result), encoding="utf-8")
+    print()
     return 0
 
 
-def run(root: Path, args: argparse.Namespace) -> None:
-    """All the benchmarks on a KB folder."""
-    rng = random.Random(args.seed)
-    n_edit = min(100, args.notes // 2)
-    n_touch = min(50, args.notes - n_edit)
-
-    def version(package: str) -> str:
-        try:
-            return importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            return "not installed"
-
-    print("kb index benchmark")
-    python = f"{platform.python_version()} ({platform.python_implementation()})"
-    print(f"  python     {python} on {platform.platform()}")
-    print(
-        f"  packages   kb {version('kb')}, whoosh-reloaded {version('whoosh-reloaded')}, "
-        f"tantivy {version('tantivy')}"
-    )
-    print(f"  notes      {args.notes} in {len(SUBFOLDERS)} folders")
-    print(f"  queries    {args.queries} (+5 warm-up)")
-    print(f"  seed       {args.seed}")
-    print(f"  kb folder  {root} ({'kept' if args.keep else 'removed at the end'})")
-    sys.stdout.flush()
-
-    gen_seconds, notes = timed(lambda: generate_kb(root, args.notes, rng))
-    markdown_bytes = folder_bytes(root / "notes")
-    words = sum(len((root / n.rel).read_text(encoding="utf-8").split()) for n in notes)
-    print(
-        f"  generated  {human_bytes(markdown_bytes)} of Markdown, "
-        f"{words / len(notes):.0f} words per note on average, in {gen_seconds:.2f} s"
-    )
-    print()
-
+def kb_build(root: Path, notes: list[GeneratedNote], args: argparse.Namespace) -> dict[str, Any]:
+    """Full index, no-op reindex and reindex after edits, through kb's public API."""
+    rng = random.Random(args.seed + 2)
+    n_edit = min(100, len(notes) // 2)
+    n_touch = min(50, len(notes) - n_edit)
     rows: list[tuple[str, float, str, str]] = []
     kb = KnowledgeBase.open(root)
     try:
+        ran = kb.index.factory.name
+        print(f"  engine     asked {args.child_engine}, ran {ran} (kb.index.factory.name)")
         seconds, first = timed(kb.reindex)
-        rate = f"{args.notes / seconds:,.0f}"
-        rows.append(("full index (first reindex)", seconds, rate, describe(first)))
+        build = seconds
+        rows.append(
+            ("full index (first reindex)", seconds, f"{len(notes) / seconds:,.0f}", describe(first))
+        )
         size_first = folder_bytes(root / ".kb")
 
         noop_times = []
@@ -806,49 +821,99 @@ def run(root: Path, args: argparse.Namespace) -> None:
         edited, touched = picked[:n_edit], picked[n_edit:]
         rewrite_bodies(root, edited, NoteGenerator(rng))
         touch(root, touched)
-        seconds, after_edit = timed(kb.reindex)
+        edit_seconds, after_edit = timed(kb.reindex)
         label = f"reindex after {n_edit} edits + {n_touch} touches"
-        rows.append((label, seconds, "", describe(after_edit)))
+        rows.append((label, edit_seconds, "", describe(after_edit)))
         size_edit = folder_bytes(root / ".kb")
-
-        changed = set(after_edit.changed)
-        edited_rels = {note.rel for note in edited}
-        touched_rels = {note.rel for note in touched}
-        edit_check = (
-            f"edited notes reported changed: {len(changed & edited_rels)}/{n_edit}; "
-            f"touched-only notes reported changed: {len(changed & touched_rels)}/{n_touch}; "
-            f"other notes reported changed: {len(changed - edited_rels - touched_rels)}"
-        )
-        edit_ok = changed == edited_rels and not after_edit.added and not after_edit.deleted
-
-        queries = make_queries(random.Random(args.seed + 1), args.queries)
-        latencies = {kind: Latencies(kind) for kind in QUERY_KINDS}
-        for warm in ["printer", "vpn dns", "0x80070005", "outlook pass", "tag:wifi dropping"]:
-            kb.search(warm, limit=10, refresh=False)
-        for kind, text in queries:
-            seconds, hits = timed(lambda text=text: kb.search(text, limit=10, refresh=False))
-            latencies[kind].add(text, seconds * 1000, len(hits))
-
-        seconds, rebuilt = timed(lambda: kb.reindex(rebuild=True))
-        rate = f"{args.notes / seconds:,.0f}"
-        rows.append(("full rebuild (rebuild=True)", seconds, rate, describe(rebuilt)))
-        size_rebuilt = folder_bytes(root / ".kb")
-        _seconds, sample = timed(lambda: kb.search("print spooler", limit=3, refresh=False))
     finally:
         kb.close()
 
-    print(f"{'Indexing':<40} {'seconds':>9} {'notes/s':>9}  report")
-    for label, seconds, rate, detail in rows:
-        print(f"  {label:<38} {seconds:>9.3f} {rate:>9}  {detail}")
-    print(
-        f"  report.seconds: first {first.seconds:.3f}, no-op {noop_report.seconds:.3f}, "
-        f"after edits {after_edit.seconds:.3f}, rebuild {rebuilt.seconds:.3f}"
-    )
-    print(f"  edit check: {edit_check} -> {'OK' if edit_ok else 'UNEXPECTED'}")
-    print()
+    changed = set(after_edit.changed)
+    edited_rels = {note.rel for note in edited}
+    touched_rels = {note.rel for note in touched}
+    edit_ok = changed == edited_rels and not after_edit.added and not after_edit.deleted
+    build_ok = len(first.added) == len(notes)
+    rss = peak_rss_mb()
 
+    print(f"  {'Indexing':<40} {'seconds':>9} {'notes/s':>9}  report")
+    for label, seconds, rate, detail in rows:
+        print(f"    {label:<38} {seconds:>9.3f} {rate:>9}  {detail}")
     print(
-        f"{'Search latency (ms), refresh=False':<36} {'n':>4} {'p50':>8} {'p95':>8} "
+        f"    report.seconds: first {first.seconds:.3f}, no-op {noop_report.seconds:.3f}, "
+        f"after edits {after_edit.seconds:.3f}"
+    )
+    print(
+        f"    first index added {len(first.added)}/{len(notes)} notes -> "
+        f"{'OK' if build_ok else 'UNEXPECTED'}"
+    )
+    print(
+        f"    edit check: edited notes reported changed: {len(changed & edited_rels)}/{n_edit}; "
+        f"touched-only notes reported changed: {len(changed & touched_rels)}/{n_touch}; "
+        f"other notes reported changed: {len(changed - edited_rels - touched_rels)} -> "
+        f"{'OK' if edit_ok else 'UNEXPECTED'}"
+    )
+    print(
+        f"    index on disk: after first index {human_bytes(size_first)}, "
+        f"after edits {human_bytes(size_edit)}"
+    )
+    print(f"    peak RSS of this indexing process: {_mb(rss)}")
+    return {
+        "engine_ran": ran,
+        "build_s": build,
+        "build_ok": build_ok,
+        "noop_s": noop,
+        "edit_s": edit_seconds,
+        "n_edit": n_edit,
+        "edit_changed": len(changed),
+        "edit_ok": edit_ok,
+        "index_bytes": size_edit,
+        "build_rss_mb": rss,
+    }
+
+
+def kb_search(root: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """Keystroke latency, latency by query kind, peak RSS, then search during a rebuild."""
+    keys = keystrokes()
+    kb = KnowledgeBase.open(root)
+    try:
+        ran = kb.index.factory.name
+        print(f"  engine     asked {args.child_engine}, ran {ran} (kb.index.factory.name)")
+        for warm in WARM_UP:
+            kb.search(warm, limit=10, refresh=False)
+        key_ms: list[float] = []
+        key_hits: list[int] = []
+        slowest = (0.0, "")
+        for text in keys:
+            seconds, hits = timed(lambda text=text: kb.search(text, limit=10, refresh=False))
+            key_ms.append(seconds * 1000)
+            key_hits.append(len(hits))
+            slowest = max(slowest, (seconds * 1000, text))
+
+        queries = make_queries(random.Random(args.seed + 1), args.queries)
+        latencies = {kind: Latencies(kind) for kind in QUERY_KINDS}
+        for kind, text in queries:
+            seconds, hits = timed(lambda text=text: kb.search(text, limit=10, refresh=False))
+            latencies[kind].add(text, seconds * 1000, len(hits))
+        rss = peak_rss_mb()
+
+        during = search_during_rebuild(kb, keys)
+        sample = kb.search("print spooler", limit=3, refresh=False)
+        size_rebuilt = folder_bytes(root / ".kb")
+    finally:
+        kb.close()
+
+    keystroke = summary(key_ms)
+    print(
+        f"  keystrokes: {len(keys)} queries (every prefix from 2 characters of "
+        f"{len(KEYSTROKE_PHRASES)} phrases), kb.search(q, limit=10, refresh=False)"
+    )
+    print(
+        f"    p50 {keystroke['p50']:.1f} ms, p95 {keystroke['p95']:.1f} ms, "
+        f"max {keystroke['max']:.1f} ms; average hits {statistics.mean(key_hits):.1f}, "
+        f"no hits {sum(1 for count in key_hits if not count)}; slowest {slowest[1]!r}"
+    )
+    print(
+        f"  {'Search latency (ms), refresh=False':<36} {'n':>4} {'p50':>8} {'p95':>8} "
         f"{'max':>8} {'avg hits':>9} {'no hits':>8}"
     )
     everything = Latencies("all")
@@ -860,33 +925,495 @@ def run(root: Path, args: argparse.Namespace) -> None:
         everything.hits += item.hits
         _print_latency(kind, item)
     _print_latency("all", everything)
-    print("  slowest query per kind:")
+    print("    slowest query per kind:")
     for kind in QUERY_KINDS:
         millis, text = latencies[kind].slowest
         if text:
-            print(f"    {kind:<16} {millis:8.1f} ms  {text!r}")
-    print()
-
-    print("Index size on disk (<kb>/.kb)")
-    print(f"  after first index   {human_bytes(size_first)}")
-    print(f"  after edits         {human_bytes(size_edit)}")
-    print(f"  after rebuild       {human_bytes(size_rebuilt)}")
-    print(f"  Markdown notes      {human_bytes(markdown_bytes)}")
-    print()
+            print(f"      {kind:<16} {millis:8.1f} ms  {text!r}")
+    print(f"  peak RSS at the end of the search phase: {_mb(rss)}")
+    print(
+        f"  search during rebuild: {during['answered']}/{during['asked']} answered "
+        f"({during['while_running']} started while the rebuild ran), "
+        + (
+            f"p95 {during['p95']:.1f} ms, max {during['max']:.1f} ms; "
+            if during["answered"]
+            else ""
+        )
+        + f"queries took {during['queries_s']:.2f} s; rebuild "
+        + (
+            f"finished in {during['rebuild_s']:.2f} s ({during['rebuild_report']})"
+            if during["rebuild_ok"]
+            else f"FAILED: {during['rebuild_error']}"
+        )
+    )
+    for error in during["errors"][:5]:
+        print(f"    error: {error}")
+    print(f"  index on disk after the rebuild: {human_bytes(size_rebuilt)}")
     if sample:
         top = sample[0]
-        print(f'Sample hit for "print spooler": {top.path} (score {top.score:.2f})')
-        print(f"  {top.title}")
-        print(f"  {top.snippet[:160]}")
+        print(
+            f'  sample hit for "print spooler" after the rebuild: {top.path} '
+            f"(score {top.score:.2f})"
+        )
+        print(f"    {top.snippet[:160]}")
+    else:
+        print('  no hit for "print spooler" after the rebuild')
+    return {
+        "engine_ran": ran,
+        "keystroke": keystroke,
+        "kinds": {kind: summary(item.millis) for kind, item in latencies.items() if item.millis},
+        "rss_mb": rss,
+        "during": during,
+    }
+
+
+def search_during_rebuild(kb: KnowledgeBase, keys: list[str]) -> dict[str, Any]:
+    """Time keystroke queries from this thread while ``kb.reindex(rebuild=True)`` runs in
+    another one."""
+    step = max(1, len(keys) // DURING_REBUILD)
+    picks = keys[::step][:DURING_REBUILD]
+    box: dict[str, Any] = {}
+
+    def rebuild() -> None:
+        started = time.perf_counter()
+        try:
+            box["report"] = kb.reindex(rebuild=True)
+        except Exception as exc:
+            box["error"] = f"{type(exc).__name__}: {exc}"
+        box["seconds"] = time.perf_counter() - started
+
+    thread = threading.Thread(target=rebuild, name="kb-rebuild")
+    started = time.perf_counter()
+    thread.start()
+    millis: list[float] = []
+    errors: list[str] = []
+    while_running = 0
+    for text in picks:
+        running = thread.is_alive()
+        try:
+            seconds, _hits = timed(lambda text=text: kb.search(text, limit=10, refresh=False))
+        except Exception as exc:
+            errors.append(f"{text!r}: {type(exc).__name__}: {exc}")
+            continue
+        millis.append(seconds * 1000)
+        while_running += running
+    queries_s = time.perf_counter() - started
+    thread.join()
+    report = box.get("report")
+    return {
+        "asked": len(picks),
+        "answered": len(millis),
+        "while_running": while_running,
+        "p95": percentile(millis, 95) if millis else None,
+        "max": max(millis) if millis else None,
+        "errors": errors,
+        "queries_s": queries_s,
+        "rebuild_s": box.get("seconds"),
+        "rebuild_ok": report is not None,
+        "rebuild_report": describe(report) if report is not None else None,
+        "rebuild_error": box.get("error"),
+    }
+
+
+def fts5_build(root: Path, source: Path, notes: list[GeneratedNote]) -> dict[str, Any]:
+    """The FTS5 baseline's index: read every note, insert title and body, commit."""
+    root.mkdir(parents=True, exist_ok=True)
+    database = root / FTS5_FILE
+    database.unlink(missing_ok=True)
+    started = time.perf_counter()
+    connection = sqlite3.connect(database)
+    try:
+        connection.execute(
+            "CREATE VIRTUAL TABLE fts USING fts5(title, body, "
+            "tokenize='porter unicode61', prefix='2 3 4')"
+        )
+        rows = (split_note((source / note.rel).read_text(encoding="utf-8")) for note in notes)
+        with connection:
+            connection.executemany("INSERT INTO fts(title, body) VALUES (?, ?)", rows)
+        count = connection.execute("SELECT count(*) FROM fts").fetchone()[0]
+    finally:
+        connection.close()
+    seconds = time.perf_counter() - started
+    rss = peak_rss_mb()
+    size = database.stat().st_size
+    print(
+        f"  engine     sqlite {sqlite3.sqlite_version} FTS5, tokenize='porter unicode61', "
+        "prefix='2 3 4'"
+    )
+    print(
+        f"  build      {seconds:.3f} s ({len(notes) / seconds:,.0f} notes/s), {count} rows, "
+        f"{human_bytes(size)} on disk; peak RSS of this process {_mb(rss)}"
+    )
+    return {
+        "engine_ran": BASELINE,
+        "build_s": seconds,
+        "build_ok": count == len(notes),
+        "index_bytes": size,
+        "build_rss_mb": rss,
+    }
+
+
+def fts5_search(root: Path) -> dict[str, Any]:
+    """The FTS5 baseline's keystroke latency: AND of quoted tokens, last one a prefix, bm25
+    ranking, LIMIT 10, with snippets."""
+    keys = keystrokes()
+    connection = sqlite3.connect(root / FTS5_FILE)
+    try:
+        for warm in ["printer", "vpn dns", "outlook pass"]:
+            connection.execute(FTS5_SQL, (fts5_query(warm),)).fetchall()
+        key_ms: list[float] = []
+        key_hits: list[int] = []
+        for text in keys:
+            query = fts5_query(text)
+            seconds, rows = timed(
+                lambda query=query: connection.execute(FTS5_SQL, (query,)).fetchall()
+            )
+            key_ms.append(seconds * 1000)
+            key_hits.append(len(rows))
+        rss = peak_rss_mb()
+        sample = connection.execute(FTS5_SQL, (fts5_query("print spooler"),)).fetchall()
+    finally:
+        connection.close()
+    keystroke = summary(key_ms)
+    print(f"  keystrokes: {len(keys)} queries such as {fts5_query('printer o')!r}")
+    print(
+        f"    p50 {keystroke['p50']:.1f} ms, p95 {keystroke['p95']:.1f} ms, "
+        f"max {keystroke['max']:.1f} ms; average hits {statistics.mean(key_hits):.1f}, "
+        f"no hits {sum(1 for count in key_hits if not count)}"
+    )
+    missed = [text for text, count in zip(keys, key_hits, strict=True) if not count]
+    if missed:
+        print(f"    no hits for e.g. {', '.join(repr(fts5_query(text)) for text in missed[:4])}")
+    print(f"  peak RSS at the end of the search phase: {_mb(rss)}")
+    if sample:
+        print(f"  sample hit for 'print spooler': {sample[0][1]}")
+        print(f"    {sample[0][2][:160]}")
+    return {"engine_ran": BASELINE, "keystroke": keystroke, "rss_mb": rss}
 
 
 def _print_latency(label: str, item: Latencies) -> None:
     no_hits = sum(1 for count in item.hits if count == 0)
     print(
-        f"  {label:<34} {len(item.millis):>4} {percentile(item.millis, 50):>8.1f} "
+        f"    {label:<34} {len(item.millis):>4} {percentile(item.millis, 50):>8.1f} "
         f"{percentile(item.millis, 95):>8.1f} {max(item.millis):>8.1f} "
         f"{statistics.mean(item.hits):>9.1f} {no_hits:>8}"
     )
+
+
+# -- the parent: generate, run the children, print the tables and targets --------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(
+        description=(
+            "Benchmark kb's search engines (Whoosh, Tantivy) beside an SQLite FTS5 baseline "
+            "on a synthetic KB of IT fix notes: full index, no-op and incremental reindex, "
+            "keystroke latency, latency by query kind, peak RSS, search during a rebuild."
+        ),
+    )
+    parser.add_argument(
+        "--notes",
+        type=int,
+        default=5000,
+        metavar="N",
+        help="notes to generate when --sizes is not given (default 5000)",
+    )
+    parser.add_argument(
+        "--sizes",
+        metavar="N,N,...",
+        help="comma-separated KB sizes to measure, e.g. 5000,20000,50000 (default: --notes)",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=["all", *ENGINES],
+        default="all",
+        help="kb engine(s) to measure (default all)",
+    )
+    parser.add_argument("--no-fts5", action="store_true", help="skip the SQLite FTS5 baseline")
+    parser.add_argument(
+        "--queries",
+        type=int,
+        default=200,
+        metavar="Q",
+        help="timed search queries for the per-kind table, spread evenly over 6 kinds "
+        "(default 200)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, metavar="S", help="random seed for notes and queries"
+    )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="work in DIR (new or empty) and keep the generated notes and KBs; default: a "
+        "temporary folder that is removed at the end",
+    )
+    # Internal: how the parent runs one measurement in a child process.
+    parser.add_argument("--child", choices=["build", "search"], help=argparse.SUPPRESS)
+    parser.add_argument("--child-engine", choices=[*ENGINES, BASELINE], help=argparse.SUPPRESS)
+    parser.add_argument("--kb", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--manifest", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return args
+    if args.sizes:
+        try:
+            args.sizes = [int(part) for part in args.sizes.split(",") if part.strip()]
+        except ValueError:
+            parser.error("--sizes must be whole numbers separated by commas")
+    else:
+        args.sizes = [args.notes]
+    if not args.sizes or min(args.sizes) < 2:
+        parser.error("every size must be at least 2")
+    if args.queries < 1:
+        parser.error("--queries must be at least 1")
+    if args.keep is not None and args.keep.exists() and any(args.keep.iterdir()):
+        parser.error(f"--keep folder {args.keep} is not empty")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Generate the notes, measure every (size, engine) in child processes, print tables."""
+    args = parse_args(argv)
+    if args.child:
+        return child_main(args)
+    if args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        work = args.keep.resolve()
+    else:
+        work = Path(tempfile.mkdtemp(prefix="kb-bench-"))
+    try:
+        return run(work, args)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def run(work: Path, args: argparse.Namespace) -> int:
+    """Every measurement at every size; returns 1 when a child process failed."""
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    began = time.perf_counter()
+    sizes: list[int] = sorted(set(args.sizes))
+    engines = ENGINES if args.engine == "all" else [args.engine]
+    rows = engines + ([] if args.no_fts5 else [BASELINE])
+
+    def version(package: str) -> str:
+        try:
+            return importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
+    print("kb index benchmark")
+    python = f"{platform.python_version()} ({platform.python_implementation()})"
+    print(f"  python     {python} on {platform.platform()}, {os.cpu_count()} CPUs")
+    print(
+        f"  packages   kb {version('kb')}, whoosh-reloaded {version('whoosh-reloaded')}, "
+        f"tantivy {version('tantivy')}, sqlite {sqlite3.sqlite_version}"
+    )
+    print(
+        f"  sizes      {', '.join(str(size) for size in sizes)} notes in {len(SUBFOLDERS)} "
+        "folders (the first N notes of one generated set)"
+    )
+    print(f"  engines    {', '.join(rows)}")
+    print(
+        f"  keystrokes {len(keystrokes())} (every prefix from 2 characters of "
+        f"{len(KEYSTROKE_PHRASES)} phrases)"
+    )
+    print(f"  queries    {args.queries} for the per-kind table (+{len(WARM_UP)} warm-up)")
+    print(f"  seed       {args.seed}")
+    print(f"  work dir   {work} ({'kept' if args.keep else 'removed at the end'})")
+
+    source = work / "source"
+    gen_seconds, notes = timed(lambda: generate_kb(source, sizes[-1], random.Random(args.seed)))
+    manifest = work / "notes.json"
+    manifest.write_text(
+        json.dumps([[note.rel, note.front_matter, note.topic] for note in notes]),
+        encoding="utf-8",
+    )
+    print(f"  generated  {sizes[-1]} notes in {gen_seconds:.2f} s")
+    print()
+
+    results: dict[int, dict[str, dict[str, Any]]] = {}
+    for size in sizes:
+        subset = notes[:size]
+        markdown = sum((source / note.rel).stat().st_size for note in subset)
+        words = sum(len((source / note.rel).read_text(encoding="utf-8").split()) for note in subset)
+        print(
+            f"=== {size} notes: {human_bytes(markdown)} of Markdown, "
+            f"{words / size:.0f} words per note on average ==="
+        )
+        print()
+        results[size] = {}
+        # The quickest first, so that their figures are in the output early on big sizes.
+        for engine in sorted(rows, key=RUN_ORDER.index):
+            results[size][engine] = measure(work, source, manifest, subset, engine, args)
+        print_table(size, results[size], rows)
+        print()
+
+    print(f"=== Summary (total {time.perf_counter() - began:.0f} s) ===")
+    print()
+    for size in sizes:
+        print_table(size, results[size], rows)
+        print()
+    print_targets(results, engines)
+    failures = [
+        f"{engine} @ {size}: {result['failed']}"
+        for size, by_engine in results.items()
+        for engine, result in by_engine.items()
+        if "failed" in result
+    ]
+    if failures:
+        print()
+        print("Failures:")
+        for failure in failures:
+            print(f"  {failure}")
+    return 1 if failures else 0
+
+
+def measure(
+    work: Path,
+    source: Path,
+    manifest: Path,
+    notes: list[GeneratedNote],
+    engine: str,
+    args: argparse.Namespace,
+) -> dict[str, Any]:
+    """Build and search one engine at one size, each in its own child process."""
+    folder = work / f"kb-{len(notes)}-{engine}"
+    folder.mkdir(parents=True)
+    if engine != BASELINE:
+        for topic in SUBFOLDERS:
+            (folder / "notes" / topic).mkdir(parents=True, exist_ok=True)
+        for note in notes:
+            shutil.copyfile(source / note.rel, folder / note.rel)
+        (folder / "kb.toml").write_text(f'[search]\nengine = "{engine}"\n', encoding="utf-8")
+    result: dict[str, Any] = {}
+    try:
+        for role in ("build", "search"):
+            out = work / f"result-{len(notes)}-{engine}-{role}.json"
+            command = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--child",
+                role,
+                "--child-engine",
+                engine,
+                "--kb",
+                str(folder),
+                "--source",
+                str(source),
+                "--manifest",
+                str(manifest),
+                "--notes",
+                str(len(notes)),
+                "--queries",
+                str(args.queries),
+                "--seed",
+                str(args.seed),
+                "--result",
+                str(out),
+            ]
+            sys.stdout.flush()
+            started = time.perf_counter()
+            code = subprocess.run(command, check=False).returncode
+            result[f"{role}_wall_s"] = time.perf_counter() - started
+            if code != 0 or not out.exists():
+                result["failed"] = f"{role} process exited with code {code} (see above)"
+                print(f"  !! {engine} @ {len(notes)}: {result['failed']}")
+                print()
+                break
+            part = json.loads(out.read_text(encoding="utf-8"))
+            if result.get("engine_ran", part["engine_ran"]) != part["engine_ran"]:
+                result["failed"] = "the build and search processes ran different engines"
+            result.update({key: value for key, value in part.items() if key != "failed"})
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return result
+
+
+def _during_text(during: dict[str, Any]) -> str:
+    answered, asked = during["answered"], during["asked"]
+    text = f"{answered}/{asked} answered"
+    if answered:
+        text += f", p95 {during['p95']:.1f} ms"
+    if during["errors"]:
+        text += f", {len(during['errors'])} errors"
+    if during["rebuild_ok"]:
+        text += f"; rebuild finished {during['rebuild_s']:.1f} s"
+    else:
+        text += "; rebuild FAILED"
+    return text
+
+
+def print_table(size: int, by_engine: dict[str, dict[str, Any]], rows: list[str]) -> None:
+    """The compact table of one size: one row per engine."""
+    print(
+        f"{str(size) + ' notes':<18} {'build s':>8} {'no-op s':>8} {'100 edits s':>18} "
+        f"{'keystroke p50/p95/max ms':>26} {'RSS MB':>7}  search during rebuild"
+    )
+    for engine in rows:
+        result = by_engine.get(engine, {})
+        ran = result.get("engine_ran", engine)
+        label = engine if ran == engine else f"{engine} (ran {ran})"
+        if "keystroke" not in result:
+            print(f"  {label:<16} {result.get('failed', 'not run')}")
+            continue
+        build = f"{result['build_s']:.2f}" + ("" if result.get("build_ok", True) else "!")
+        noop = f"{result['noop_s']:.3f}" if "noop_s" in result else "-"
+        edits = "-"
+        if "edit_s" in result:
+            check = "ok" if result["edit_ok"] else "mismatch"
+            edits = f"{result['edit_s']:.2f} [{result['edit_changed']} {check}]"
+        key = result["keystroke"]
+        keystroke = f"{key['p50']:.1f} / {key['p95']:.1f} / {key['max']:.1f}"
+        rss = f"{result['rss_mb']:.0f}" if result.get("rss_mb") is not None else "?"
+        during = _during_text(result["during"]) if "during" in result else "-"
+        print(f"  {label:<16} {build:>8} {noop:>8} {edits:>18} {keystroke:>26} {rss:>7}  {during}")
+
+
+def print_targets(results: dict[int, dict[str, dict[str, Any]]], engines: list[str]) -> None:
+    """Each target of issue 3 next to the measured number, and whether it is met."""
+    # (label, size, engine or None for each engine measured, figure, limit, unit)
+    targets: list[tuple[str, int | None, str | None, str, float, str]] = [
+        ("whoosh @5000: keystroke p95", 5000, "whoosh", "keystroke", 50, "ms"),
+        ("tantivy @20000: keystroke p95", 20000, "tantivy", "keystroke", 16, "ms"),
+        ("tantivy @20000: full build", 20000, "tantivy", "build_s", 30, "s"),
+        ("tantivy @50000: keystroke p95", 50000, "tantivy", "keystroke", 25, "ms"),
+        ("{engine} @20000: no-op reindex", 20000, None, "noop_s", 1.5, "s"),
+        ("{engine} @{size}: reindex after 100 edits", None, None, "edit_s", 3, "s"),
+        ("{engine} @50000: search RSS", 50000, None, "rss_mb", 300, "MB"),
+    ]
+    print("Targets (issue 3)")
+    for label, size, engine, figure, limit, unit in targets:
+        target = f"target <= {limit:g} {unit}"
+        sizes = [size] if size is not None else sorted(results)
+        for one_size in sizes:
+            for one_engine in [engine] if engine else engines:
+                name = label.format(engine=one_engine, size=one_size)
+                result = results.get(one_size, {}).get(one_engine)
+                if one_size not in results:
+                    note = f"not measured ({one_size} not in --sizes)"
+                elif result is None:
+                    note = f"not measured ({one_engine} not in --engine)"
+                elif "failed" in result:
+                    note = f"not measured ({result['failed']})"
+                elif result.get("engine_ran") != one_engine:
+                    note = f"not measured ({result.get('engine_ran')} ran instead)"
+                else:
+                    value = result.get(figure)
+                    if figure == "keystroke":
+                        value = result["keystroke"]["p95"]
+                    if value is None:
+                        note = "not measured"
+                    else:
+                        verdict = "met" if value <= limit else "not met"
+                        note = f"measured {value:.3g} {unit} -> {verdict}"
+                print(f"  {name:<44} {target:<18} {note}")
 
 
 if __name__ == "__main__":
