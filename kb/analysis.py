@@ -181,24 +181,27 @@ def _simple(word: str, offset: int) -> list[tuple[str, str, int, bool]]:
 Indexed = tuple[str, int, int, int]
 
 
-def analyze_fast(text: str, *, stemmed: bool = True) -> list[Indexed]:
-    """:func:`analyze` as plain ``(term, position, start, end)`` tuples, for indexing."""
-    result: list[Indexed] = []
-    append = result.append
-    form = 0 if stemmed else 1
+def _walk(text: str) -> Iterator[tuple[_Expansion, int, int, int]]:
+    """Each raw token of ``text``: what it becomes, its first position, start and end."""
     pos = 0
     for match in _RAW.finditer(text):
         kind = match.lastgroup or "word"
         raw = match.group(0)
-        start = match.start()
         if kind == "path":
             raw = raw.rstrip(".\\/")
-        end = start + len(raw)
-        items, advance = _expand(raw, kind)
-        for item in items:
-            append((item[form], pos + item[2], start, end))
-        pos += advance
-    return result
+        expansion = _expand(raw, kind)
+        yield expansion, pos, match.start(), match.start() + len(raw)
+        pos += expansion[1]
+
+
+def analyze_fast(text: str, *, stemmed: bool = True) -> list[Indexed]:
+    """:func:`analyze` as plain ``(term, position, start, end)`` tuples, for indexing."""
+    form = 0 if stemmed else 1
+    return [
+        (item[form], pos + item[2], start, end)
+        for (items, _advance), pos, start, end in _walk(text)
+        for item in items
+    ]
 
 
 def term_lists(text: str) -> tuple[list[str], list[str]]:
@@ -226,18 +229,9 @@ def term_lists(text: str) -> tuple[list[str], list[str]]:
 
 def analyze(text: str, *, stemmed: bool = True) -> Iterator[Token]:
     """The terms of ``text``: stemmed prose (or surface words) plus whole exact tokens."""
-    pos = 0
-    for match in _RAW.finditer(text):
-        kind = match.lastgroup or "word"
-        raw = match.group(0)
-        start = match.start()
-        if kind == "path":
-            raw = raw.rstrip(".\\/")
-        end = start + len(raw)
-        items, advance = _expand(raw, kind)
+    for (items, _advance), pos, start, end in _walk(text):
         for stem_form, surface_form, offset, exact in items:
             yield Token(stem_form if stemmed else surface_form, pos + offset, start, end, exact)
-        pos += advance
 
 
 def terms(text: str, *, stemmed: bool = True) -> list[str]:

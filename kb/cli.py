@@ -194,6 +194,8 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
 
 
 def _format_hit(rank: int, hit: Hit, color: bool) -> str:
+    from kb.search import age
+
     badge = "ticket" if hit.kind == "ticket" else (hit.type or "note")
     facts = [hit.path, badge]
     if hit.status:
@@ -201,7 +203,8 @@ def _format_hit(rank: int, hit: Hit, color: bool) -> str:
     if hit.ticket_count:
         facts.append(f"{hit.ticket_count} ticket{'s' if hit.ticket_count != 1 else ''}")
     if hit.modified:
-        facts.append(_age(hit.modified))
+        when = age(hit.modified)
+        facts.append(when if when in ("today", "yesterday") else f"{when} ago")
     title = click.style(hit.title, bold=True) if color else hit.title
     snippet = _highlight(hit.snippet, hit.highlights, color)
     return f"{rank:>2}. {title}\n    {' · '.join(facts)}\n    {snippet}"
@@ -217,18 +220,6 @@ def _highlight(text: str, spans: list[tuple[int, int]], color: bool) -> str:
         last = end
     out.append(text[last:])
     return "".join(out)
-
-
-def _age(timestamp: float) -> str:
-    seconds = max(0.0, time.time() - timestamp)
-    days = int(seconds // 86400)
-    if days == 0:
-        return "today"
-    if days < 60:
-        return f"{days} day{'s' if days != 1 else ''} ago"
-    if days < 730:
-        return f"{days // 30} months ago"
-    return f"{days // 365} years ago"
 
 
 # --- kb show ------------------------------------------------------------------------------

@@ -97,6 +97,27 @@ class Hit:
         }
 
 
+_DAY = 86_400
+
+
+def age(modified: float, now: float | None = None) -> str:
+    """How long ago a note changed, in words a person says ("today", "3 days", "2 months")."""
+    if not modified:
+        return ""
+    days = int(((now if now is not None else time.time()) - modified) // _DAY)
+    if days < 1:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 14:
+        return f"{days} days"
+    if days < 60:
+        return f"{days // 7} weeks"
+    if days < 730:
+        return f"{days // 30} months"
+    return f"{days // 365} years"
+
+
 class Results(list[Hit]):
     """Hits, best first, and what the search had to do to find them."""
 

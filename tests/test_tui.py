@@ -13,8 +13,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Markdown, TextArea
 
 from kb import KnowledgeBase
+from kb.search import age
 from kb.tui.app import KBApp, run
-from kb.tui.display import age, hit_prompt, snippet_text
+from kb.tui.display import hit_prompt, snippet_text
 from kb.tui.keys import parse_keymap
 from kb.tui.links import LinkTarget, resolve_href, to_markdown_links
 from kb.tui.screens.confirm import ConfirmScreen

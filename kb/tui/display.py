@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+
+from kb.search import age
 
 if TYPE_CHECKING:
     from kb.notes import Note
@@ -19,25 +20,6 @@ STATUS_STYLES: dict[str, str] = {
     "archived": "dim strike",
 }
 HIGHLIGHT_STYLE = "bold reverse"
-_DAY = 86_400
-
-
-def age(modified: float, now: float | None = None) -> str:
-    """How long ago a note changed, in words a person says ("today", "3 days", "2 months")."""
-    if not modified:
-        return ""
-    days = int(((now if now is not None else time.time()) - modified) // _DAY)
-    if days < 1:
-        return "today"
-    if days == 1:
-        return "yesterday"
-    if days < 14:
-        return f"{days} days"
-    if days < 60:
-        return f"{days // 7} weeks"
-    if days < 730:
-        return f"{days // 30} months"
-    return f"{days // 365} years"
 
 
 def one_line(text: str) -> str:
