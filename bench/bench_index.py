@@ -1360,7 +1360,7 @@ def print_table(size: int, by_engine: dict[str, dict[str, Any]], rows: list[str]
         result = by_engine.get(engine, {})
         ran = result.get("engine_ran", engine)
         label = engine if ran == engine else f"{engine} (ran {ran})"
-        if "keystroke" not in result:
+        if "build_s" not in result:
             print(f"  {label:<16} {result.get('failed', 'not run')}")
             continue
         build = f"{result['build_s']:.2f}" + ("" if result.get("build_ok", True) else "!")
@@ -1369,10 +1369,15 @@ def print_table(size: int, by_engine: dict[str, dict[str, Any]], rows: list[str]
         if "edit_s" in result:
             check = "ok" if result["edit_ok"] else "mismatch"
             edits = f"{result['edit_s']:.2f} [{result['edit_changed']} {check}]"
-        key = result["keystroke"]
-        keystroke = f"{key['p50']:.1f} / {key['p95']:.1f} / {key['max']:.1f}"
-        rss = f"{result['rss_mb']:.0f}" if result.get("rss_mb") is not None else "?"
-        during = _during_text(result["during"]) if "during" in result else "-"
+        keystroke, rss, during = "-", "-", "-"
+        if "keystroke" in result:
+            key = result["keystroke"]
+            keystroke = f"{key['p50']:.1f} / {key['p95']:.1f} / {key['max']:.1f}"
+            rss = f"{result['rss_mb']:.0f}" if result.get("rss_mb") is not None else "?"
+        if "during" in result:
+            during = _during_text(result["during"])
+        if "failed" in result:
+            during = result["failed"]
         print(f"  {label:<16} {build:>8} {noop:>8} {edits:>18} {keystroke:>26} {rss:>7}  {during}")
 
 
@@ -1400,16 +1405,14 @@ def print_targets(results: dict[int, dict[str, dict[str, Any]]], engines: list[s
                     note = f"not measured ({one_size} not in --sizes)"
                 elif result is None:
                     note = f"not measured ({one_engine} not in --engine)"
-                elif "failed" in result:
-                    note = f"not measured ({result['failed']})"
-                elif result.get("engine_ran") != one_engine:
+                elif result.get("engine_ran", one_engine) != one_engine:
                     note = f"not measured ({result.get('engine_ran')} ran instead)"
                 else:
                     value = result.get(figure)
-                    if figure == "keystroke":
-                        value = result["keystroke"]["p95"]
+                    if figure == "keystroke" and value is not None:
+                        value = value["p95"]
                     if value is None:
-                        note = "not measured"
+                        note = f"not measured ({result.get('failed', 'no figure')})"
                     else:
                         verdict = "met" if value <= limit else "not met"
                         note = f"measured {value:.3g} {unit} -> {verdict}"

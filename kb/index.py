@@ -91,6 +91,7 @@ def document(note: Note, source: files.SourceFile) -> IndexDoc:
             "type": note.type,
             "status": note.status,
             "tags": note.tags,
+            "systems": note.systems,
             "tickets": note.tickets,
             "mentioned": note.mentioned_tickets,
             "created": note.created.isoformat() if note.created else None,

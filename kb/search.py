@@ -58,6 +58,7 @@ class Hit:
     type: str = ""
     status: str = ""
     tags: list[str] = field(default_factory=list)
+    systems: list[str] = field(default_factory=list)
     tickets: list[str] = field(default_factory=list)
     modified: float = 0.0
     created: str | None = None
@@ -282,7 +283,7 @@ def search(
     if not built.plan.recent:
         patterns = [needle_pattern(_match_terms(match)) for match in built.matches]
         for hit in hits:
-            hit.coverage = _coverage(patterns, hit.title + "\n" + hit.snippet)
+            hit.coverage = _coverage(patterns, _matchable_text(hit))
             hit.score *= _signal(hit) * _coordination(hit.coverage)
         hits.sort(key=lambda hit: hit.score, reverse=True)
     hits = hits[:limit]
@@ -291,6 +292,13 @@ def search(
         hit.snippet, hit.highlights = make_snippet(hit.snippet, pattern)
     results.extend(hits)
     return results
+
+
+def _matchable_text(hit: Hit) -> str:
+    """Everything a query word can match in a hit: title, labels (tags, systems, tickets)
+    and the text."""
+    labels = " ".join([*hit.tags, *hit.systems, *hit.tickets])
+    return f"{hit.title}\n{labels}\n{hit.snippet}"
 
 
 def _coordination(coverage: float) -> float:
@@ -381,6 +389,7 @@ def _hit(path: str, score: float, stored: dict[str, Any]) -> Hit:
         type=str(stored.get("type") or ""),
         status=str(stored.get("status") or ""),
         tags=list(stored.get("tags") or []),
+        systems=list(stored.get("systems") or []),
         tickets=list(stored.get("tickets") or []),
         modified=float(stored.get("modified") or 0.0),
         created=stored.get("created"),

@@ -196,3 +196,11 @@ def test_a_generous_budget_gives_full_results(kb: KnowledgeBase) -> None:
     results = kb.search("spooler printer", budget=5.0)
     assert not results.partial
     assert results[0].path == PRINTER
+
+
+def test_a_ticket_linked_note_ranks_by_its_link(kb: KnowledgeBase) -> None:
+    # The ticket id is only in the front matter of the printer note; the update note only
+    # mentions a similar word. The linked note must come first, with full coverage.
+    hits = kb.search("INC0012345 windows")
+    assert hits[0].path == PRINTER
+    assert hits[0].coverage == 1.0 and not hits[0].weak
