@@ -8,29 +8,45 @@ import tempfile
 from pathlib import Path
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (temp file in the same folder, fsync, rename).
+def _process_umask() -> int:
+    # Read once, at import: changing the umask to read it is not safe once threads run.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
-    The file's permission bits are kept when it already exists.
-    """
-    path = Path(path)
+
+_NEW_FILE_MODE = 0o666 & ~_process_umask()
+
+
+def _write_aside(path: Path, data: bytes, mode: int) -> str:
+    """Write ``data`` durably to a new temporary file beside ``path``; return its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode: int | None = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = None
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp_name, mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp_name, 0o666 & ~umask)
+        os.chmod(tmp_name, mode)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    return tmp_name
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (temp file in the same folder, fsync, rename).
+
+    The file's permission bits are kept when it already exists.
+    """
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = _NEW_FILE_MODE
+    tmp_name = _write_aside(path, data, mode)
+    try:
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -46,16 +62,8 @@ def write_new(path: Path, data: bytes) -> bool:
     processes choosing the same name never overwrite each other.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp_name = _write_aside(path, data, _NEW_FILE_MODE)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
         try:
             os.link(tmp_name, path)
         except FileExistsError:

@@ -229,3 +229,17 @@ def test_ticket_records_are_indexed(kb: KnowledgeBase) -> None:
     assert hits[0].path == "tickets/INC0012345.md"
     assert hits[0].kind == "ticket"
     assert hits[0].title.startswith("INC0012345")
+
+
+def test_atomic_writes_keep_permissions_and_never_overwrite_new(tmp_path: Path) -> None:
+    from kb import atomic
+
+    target = tmp_path / "note.md"
+    target.write_text("old")
+    target.chmod(0o600)
+    atomic.write_text(target, "new")
+    assert target.read_text() == "new" and (target.stat().st_mode & 0o777) == 0o600
+    assert not atomic.write_new(target, b"other")
+    assert target.read_text() == "new"
+    assert atomic.write_new(tmp_path / "fresh.md", b"x")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

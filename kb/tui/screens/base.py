@@ -40,37 +40,29 @@ def report_saved(screen: Screen[Any], saved: Saved) -> None:
         app.notify(saved.index_warning, severity="warning", markup=False)
 
 
-class KBScreen(Screen[Any]):
+class _KBPart:
+    """What every screen and dialog of the app shares: the typed app, the KB, error reports."""
+
+    app: Any
+
+    @property
+    def kb_app(self) -> KBApp:
+        """The app, typed."""
+        return cast("KBApp", self.app)
+
+    @property
+    def shared(self) -> SharedKB:
+        """The KB, shared with the worker threads."""
+        return self.kb_app.shared
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Report a failed worker."""
+        report_worker_error(self, event)  # type: ignore[arg-type]
+
+
+class KBScreen(_KBPart, Screen[Any]):
     """A full screen of the app."""
 
-    @property
-    def kb_app(self) -> KBApp:
-        """The app, typed."""
-        return cast("KBApp", self.app)
 
-    @property
-    def shared(self) -> SharedKB:
-        """The KB, shared with the worker threads."""
-        return self.kb_app.shared
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Report a failed worker."""
-        report_worker_error(self, event)
-
-
-class KBModalScreen(ModalScreen[Any]):
+class KBModalScreen(_KBPart, ModalScreen[Any]):
     """A dialog over another screen."""
-
-    @property
-    def kb_app(self) -> KBApp:
-        """The app, typed."""
-        return cast("KBApp", self.app)
-
-    @property
-    def shared(self) -> SharedKB:
-        """The KB, shared with the worker threads."""
-        return self.kb_app.shared
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Report a failed worker."""
-        report_worker_error(self, event)
