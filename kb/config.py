@@ -27,7 +27,6 @@ class Settings:
     ticket_url: str | None = None
     engine: str = "auto"
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
-    stale_days: int = 365
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -66,9 +65,6 @@ def load_settings(root: Path) -> Settings:
     max_bytes = search.get("max_file_bytes")
     if isinstance(max_bytes, int) and max_bytes > 0:
         settings.max_file_bytes = max_bytes
-    health = _table(data, "health", settings)
-    if isinstance(health.get("stale_days"), int):
-        settings.stale_days = health["stale_days"]
     return settings
 
 

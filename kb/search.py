@@ -144,8 +144,6 @@ class _Plan:
     matches: list[WordMatch]
     #: Index (in ``words``) of the word still being typed, matched as a prefix too.
     typing: int | None = None
-    #: Surface forms that were corrected, and what they were corrected to.
-    corrections: dict[str, list[str]] = field(default_factory=dict)
     completions: list[str] = field(default_factory=list)
 
 
@@ -344,7 +342,6 @@ def _correct(engine: Engine, built: _Plan) -> bool:
         best = min(distance for distance, _candidate in measured)
         chosen = sorted(candidate for distance, candidate in measured if distance == best)
         chosen = chosen[:MAX_COMPLETIONS]
-        built.corrections[word.surface] = chosen
         stems = tuple(
             value
             for value in dict.fromkeys(stem(candidate) for candidate in chosen)

@@ -88,7 +88,7 @@ class KBApp(App[None]):
     def update_index(self, rebuild: bool = False) -> None:
         """Bring the index in step with the files; searching works meanwhile if it exists."""
         shared = self.shared
-        building = rebuild or not _index_usable(shared.kb)
+        building = rebuild or not shared.kb.has_index()
         if not building:
             shared.index_ready.set()
         self.post_message(IndexProgress(0, 0, "", building=building))
@@ -242,15 +242,6 @@ class KBApp(App[None]):
             ),
             PaletteCommand("Quit", "Leave kb", self.action_quit),
         ]
-
-
-def _index_usable(kb: KnowledgeBase) -> bool:
-    """True when the KB has a search index that can be searched right away."""
-    try:
-        kb.index.engine()
-    except Exception:  # missing, from another version, or damaged: it will be rebuilt
-        return False
-    return True
 
 
 def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
