@@ -122,6 +122,10 @@ class KnowledgeBase:
                 created.append(rel)
         _ensure_gitignore(root)
         created.append(".gitignore")
+        from kb.ticket_links import ensure_gitattributes
+
+        ensure_gitattributes(root)
+        created.append(".gitattributes")
         kb = cls(root)
         if not git.is_repo(root):
             try:
