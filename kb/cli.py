@@ -432,3 +432,7 @@ def check(ctx: click.Context, as_json: bool) -> None:
         )
     if problems:
         sys.exit(1)
+
+
+# --- more commands, one module per area -------------------------------------------------------
+# Each module adds its commands to ``main`` when imported (they use the helpers above).

@@ -388,18 +388,33 @@ class KnowledgeBase:
         """After a note was changed in place (by an editor): commit it and reindex it."""
         return self._after_save(rel, message, commit)
 
-    def _after_save(self, rel: str, message: str, commit: bool) -> Saved:
+    def record_changes(self, rels: list[str], message: str, *, commit: bool = True) -> Saved:
+        """After kb wrote several files (a note and a log, an import): one commit, one reindex.
+
+        ``Saved.path`` is the first of ``rels``. Files outside ``notes/`` and ``tickets/`` are
+        committed but not indexed.
+        """
+        return self._after_save(rels[0], message, commit, rels)
+
+    def _after_save(
+        self, rel: str, message: str, commit: bool, rels: list[str] | None = None
+    ) -> Saved:
         # The single place where every save reaches git and the index. The note is already
         # safe on disk: git first, so that a busy or unwritable index never costs a commit.
         from kb.engine import IndexBusy
 
+        paths = rels or [rel]
         saved = Saved(rel)
         if commit:
             from kb import git
 
-            saved.commit = git.commit(self.root, [rel], message)
+            saved.commit = git.commit(self.root, paths, message)
+        indexed = [
+            p for p in paths if p.endswith(".md") and p.split("/")[0] in files.SOURCE_FOLDERS
+        ]
         try:
-            self.index.update(only=[rel])
+            if indexed:
+                self.index.update(only=indexed)
         except (IndexBusy, OSError) as exc:
             saved.index_warning = f"not in the search index yet ({exc}); run 'kb index'"
         return saved
