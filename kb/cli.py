@@ -29,8 +29,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 class KBContext:
     """What every command needs: where the KB is, opened on first use."""
 
-    def __init__(self, kb_dir: str | None) -> None:
+    def __init__(self, kb_dir: str | None, allow_secrets: bool = False) -> None:
         self.kb_dir = kb_dir
+        self.allow_secrets = allow_secrets
         self._kb: KnowledgeBase | None = None
 
     @property
@@ -47,6 +48,7 @@ class KBContext:
                 create_personal_kb(location.path)
                 _err(f"Created your personal KB at {location.path} from the starter notes.")
             self._kb = KnowledgeBase.open(location.path)
+            self._kb.allow_secrets = self.allow_secrets
         return self._kb
 
 
@@ -108,15 +110,20 @@ def handle_errors(function: F) -> F:
     metavar="DIR",
     help="The KB to use (default: $KB_DIR, then the config file, then your personal KB).",
 )
+@click.option(
+    "--allow-secrets",
+    is_flag=True,
+    help="Commit and push text that looks like a password, key or token anyway.",
+)
 @click.version_option(package_name="kb", message="kb %(version)s")
 @click.pass_context
 @handle_errors
-def main(ctx: click.Context, kb_dir: str | None) -> None:
+def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
     """kb: find the fix mid-call, keep the find-out promise, share it through git.
 
     Run kb alone to open the app (or, without a terminal, an overview of the KB).
     """
-    ctx.obj = KBContext(kb_dir)
+    ctx.obj = KBContext(kb_dir, allow_secrets)
     if ctx.invoked_subcommand is not None:
         return
     kb = ctx.obj.kb
@@ -291,10 +298,19 @@ def new(
 
 
 def _report_commit(saved: Any) -> None:
-    if saved.commit is not None and saved.commit.warning:
-        _err(f"kb: {saved.path}: saved; {saved.commit.warning}")
+    """Say what happened in git and the index; exit 2 when secrets stopped the commit."""
     if saved.index_warning:
         _err(f"kb: {saved.path}: saved; {saved.index_warning}")
+    if saved.commit is not None and saved.commit.secrets:
+        for finding in saved.commit.secrets[:10]:
+            _err(f"kb: {finding}")
+        _err(
+            f"kb: {saved.path}: saved on disk but not committed: remove the secret and run "
+            "'kb save', or run 'kb --allow-secrets save' if it is not one"
+        )
+        sys.exit(2)
+    if saved.commit is not None and saved.commit.warning:
+        _err(f"kb: {saved.path}: saved; {saved.commit.warning}")
 
 
 # --- kb edit ------------------------------------------------------------------------------
@@ -436,3 +452,4 @@ def check(ctx: click.Context, as_json: bool) -> None:
 
 # --- more commands, one module per area -------------------------------------------------------
 # Each module adds its commands to ``main`` when imported (they use the helpers above).
+from kb.commands import history  # noqa: E402, F401  (kb log, save, sync, resolve)

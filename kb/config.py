@@ -27,6 +27,11 @@ class Settings:
     ticket_url: str | None = None
     engine: str = "auto"
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    #: Extra regular expressions for secrets, and ones for lines that are not secrets.
+    secret_patterns: tuple[str, ...] = ()
+    secret_allow: tuple[str, ...] = ()
+    #: The remote ``kb sync`` uses.
+    remote: str = "origin"
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -65,17 +70,29 @@ def load_settings(root: Path) -> Settings:
     max_bytes = search.get("max_file_bytes")
     if isinstance(max_bytes, int) and max_bytes > 0:
         settings.max_file_bytes = max_bytes
+    secrets = _table(data, "secrets", settings)
+    for key, attribute in (("patterns", "secret_patterns"), ("allow", "secret_allow")):
+        items = secrets.get(key)
+        if isinstance(items, list):
+            setattr(settings, attribute, _valid_patterns(items, key, settings, "secrets"))
+        elif items is not None:
+            settings.problems.append(Problem("kb.toml", f"[secrets] {key} should be a list"))
+    sync = _table(data, "sync", settings)
+    if isinstance(sync.get("remote"), str) and sync["remote"].strip():
+        settings.remote = sync["remote"].strip()
     return settings
 
 
-def _valid_patterns(items: list[Any], key: str, settings: Settings) -> tuple[str, ...]:
+def _valid_patterns(
+    items: list[Any], key: str, settings: Settings, table: str = "tickets"
+) -> tuple[str, ...]:
     valid: list[str] = []
     for item in items:
         try:
             re.compile(item)
         except (re.error, TypeError) as exc:
             settings.problems.append(
-                Problem("kb.toml", f"[tickets] {key}: {item!r} is not a valid pattern ({exc})")
+                Problem("kb.toml", f"[{table}] {key}: {item!r} is not a valid pattern ({exc})")
             )
             continue
         valid.append(item)

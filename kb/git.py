@@ -6,15 +6,18 @@ closed straight after, because long-lived ``Repo`` objects leak file handles and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from git import Repo
+
+    from kb.secrets import Finding, SecretRules
 
 
 class GitError(Exception):
@@ -28,6 +31,8 @@ class CommitResult:
     sha: str | None = None
     #: Why the change was saved on disk but not committed, if it was not.
     warning: str | None = None
+    #: What looked like secrets, when that is why it was not committed.
+    secrets: list[Finding] = field(default_factory=list)
 
 
 def _gitpython() -> ModuleType:
@@ -40,7 +45,8 @@ def _gitpython() -> ModuleType:
 
 
 @contextmanager
-def _repo(root: Path) -> Iterator[Repo]:
+def open_repo(root: Path) -> Iterator[Repo]:
+    """The repository at ``root``, opened for one operation and closed after it."""
     _gitpython()
     from git import InvalidGitRepositoryError, NoSuchPathError, Repo
 
@@ -59,7 +65,8 @@ def is_repo(root: Path) -> bool:
     return (Path(root) / ".git").exists()
 
 
-def _first_line(exc: Exception) -> str:
+def first_line(exc: Exception) -> str:
+    """The one line of a git failure worth showing a user."""
     from git import GitCommandError
 
     if isinstance(exc, GitCommandError):
@@ -92,7 +99,7 @@ def user_name(root: Path) -> str | None:
 
 def has_identity(root: Path) -> bool:
     """True when git knows the user's name and e-mail for commits in this repository."""
-    with _repo(root) as repo:
+    with open_repo(root) as repo:
         reader = repo.config_reader()
         try:
             return bool(reader.get_value("user", "name", "")) and bool(
@@ -113,7 +120,7 @@ def init(root: Path, paths: list[str], message: str) -> CommitResult:
 
     repo = Repo.init(root, initial_branch="main")
     repo.close()
-    with _repo(root) as repo:
+    with open_repo(root) as repo:
         try:
             if paths:
                 repo.git.add("--", *paths)
@@ -125,14 +132,23 @@ def init(root: Path, paths: list[str], message: str) -> CommitResult:
             repo.git.execute(["git", *options, "commit", "--quiet", "--allow-empty", "-m", message])
             return CommitResult(repo.head.commit.hexsha)
         except GitCommandError as exc:
-            return CommitResult(None, f"not committed: {_first_line(exc)}")
+            return CommitResult(None, f"not committed: {first_line(exc)}")
 
 
-def commit(root: Path, paths: list[str], message: str) -> CommitResult:
+def commit(
+    root: Path,
+    paths: list[str],
+    message: str,
+    *,
+    allow_secrets: bool = False,
+    rules: SecretRules | None = None,
+) -> CommitResult:
     """Commit the given paths (added, changed or deleted) with the user's git identity.
 
-    Never raises: the file is already safely on disk, so a failure is returned as a warning
-    (not a repository, unknown identity, a merge in progress, ...).
+    The lines the commit adds are checked first: conflict markers are never committed, and
+    what looks like a password, key or token is refused (``CommitResult.secrets``) unless
+    ``allow_secrets``. Never raises: the file is already safely on disk, so a failure is
+    returned as a warning (not a repository, unknown identity, a merge in progress, ...).
     """
     if not is_repo(root):
         return CommitResult(None, "not committed: this KB is not a git repository (run 'kb init')")
@@ -143,7 +159,7 @@ def commit(root: Path, paths: list[str], message: str) -> CommitResult:
     from git import GitCommandError
 
     try:
-        with _repo(root) as repo:
+        with open_repo(root) as repo:
             if not has_identity(root):
                 return CommitResult(
                     None,
@@ -152,27 +168,199 @@ def commit(root: Path, paths: list[str], message: str) -> CommitResult:
                 )
             if (Path(repo.git_dir) / "MERGE_HEAD").exists():
                 return CommitResult(None, "not committed: a merge is in progress; run 'kb sync'")
+            if repo.head.is_detached:
+                return CommitResult(None, "not committed: HEAD is detached (not on a branch)")
+            clear_stale_lock(root)
             repo.git.add("-A", "--", *paths)
             if not repo.git.diff("--cached", "--name-only", "--", *paths).strip():
                 return CommitResult(None)
+            added = added_lines(repo, ["--cached", "--", *paths])
+            markers = conflict_markers(added)
+            if markers:
+                repo.git.reset("-q", "--", *paths)
+                return CommitResult(
+                    None, f"not committed: {markers[0]} holds a merge conflict marker"
+                )
+            if not allow_secrets:
+                found = find_secrets(added, rules)
+                if found:
+                    repo.git.reset("-q", "--", *paths)
+                    return CommitResult(
+                        None,
+                        f"not committed: {found[0]} (remove it, or commit with --allow-secrets)",
+                        secrets=found,
+                    )
             repo.git.commit("--quiet", "-m", message, "--", *paths)
             return CommitResult(repo.head.commit.hexsha)
     except GitCommandError as exc:
-        return CommitResult(None, f"not committed: {_first_line(exc)}")
+        return CommitResult(None, f"not committed: {first_line(exc)}")
     except GitError as exc:
         return CommitResult(None, f"not committed: {exc}")
 
 
+def added_lines(repo: Repo, diff_args: list[str]) -> dict[str, list[tuple[int, str]]]:
+    """The lines a diff adds, per file: ``{path: [(line number in the new file, text)]}``."""
+    output = repo.git.execute(
+        ["git", "diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", *diff_args],
+        strip_newline_in_stdout=False,
+    )
+    found: dict[str, list[tuple[int, str]]] = {}
+    path: str | None = None
+    number = 0
+    for line in str(output).splitlines():
+        if line.startswith("+++ "):
+            target = line[4:]
+            path = target[2:] if target.startswith("b/") else None
+            if path is not None:
+                path = _unquote(path)
+        elif line.startswith("@@"):
+            match = _HUNK.match(line)
+            number = int(match.group(1)) if match else 0
+        elif line.startswith("+") and path is not None:
+            found.setdefault(path, []).append((number, line[1:]))
+            number += 1
+    return found
+
+
+_HUNK = re.compile(r"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |$)")
+
+
+def _unquote(path: str) -> str:
+    if path.startswith('"') and path.endswith('"'):
+        inner = path[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+        return inner.encode("latin-1", "replace").decode("utf-8", "replace")
+    return path
+
+
+def conflict_markers(added: dict[str, list[tuple[int, str]]]) -> list[str]:
+    """``path:line`` of every added line that is a merge conflict marker."""
+    return [
+        f"{path}:{number}"
+        for path, lines in added.items()
+        for number, text in lines
+        if _MARKER.match(text)
+    ]
+
+
+def find_secrets(
+    added: dict[str, list[tuple[int, str]]], rules: SecretRules | None = None
+) -> list[Finding]:
+    """What looks like a secret among the added lines."""
+    from kb.secrets import scan
+
+    found: list[Finding] = []
+    for path, lines in added.items():
+        found.extend(scan(path, lines, rules))
+    return found
+
+
+#: An ``index.lock`` older than this was left by a git that crashed.
+STALE_LOCK_SECONDS = 120
+
+
+def clear_stale_lock(root: Path) -> bool:
+    """Remove a ``.git/index.lock`` left behind by a crash; True when one was removed.
+
+    A fresh lock belongs to a git command still running, and is left alone.
+    """
+    import time
+
+    lock = Path(root) / ".git" / "index.lock"
+    try:
+        age = time.time() - lock.stat().st_mtime
+    except OSError:
+        return False
+    if age < STALE_LOCK_SECONDS:
+        return False
+    try:
+        lock.unlink()
+    except OSError:
+        return False
+    return True
+
+
 def show(root: Path, rel: str, revision: str) -> str:
-    """The text of ``rel`` at ``revision``. Raises GitError with one clear line."""
+    """The text of ``rel`` at ``revision`` (under its name then). Raises GitError, one line."""
     from git import BadName, GitCommandError
 
-    with _repo(root) as repo:
+    with open_repo(root) as repo:
         try:
-            repo.rev_parse(revision)
+            sha = repo.rev_parse(revision).hexsha
         except (BadName, ValueError) as exc:
             raise GitError(f"no revision {revision!r} in this KB's history") from exc
+        for path in [rel, *_older_names(root, rel)]:
+            try:
+                return str(
+                    repo.git.execute(
+                        ["git", "show", f"{sha}:{path}"], strip_newline_in_stdout=False
+                    )
+                )
+            except GitCommandError:
+                continue
+        raise GitError(f"{rel} did not exist at {revision}")
+
+
+def _older_names(root: Path, rel: str) -> list[str]:
+    # The note's names in its history, newest first, for revisions from before a rename.
+    try:
+        revisions = log(root, rel)
+    except GitError:
+        return []
+    names: list[str] = []
+    for revision in revisions:
+        if revision.path != rel and revision.path not in names:
+            names.append(revision.path)
+    return names
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One commit in a note's history."""
+
+    sha: str
+    author: str
+    email: str
+    date: str  # ISO 8601 with offset
+    message: str
+    path: str  # the note's path in that commit (notes get renamed)
+
+    @property
+    def short(self) -> str:
+        """The abbreviated commit id people read out."""
+        return self.sha[:8]
+
+
+def log(root: Path, rel: str, limit: int | None = None) -> list[Revision]:
+    """The commits that changed ``rel``, newest first, following renames (not copies)."""
+    from git import GitCommandError
+
+    args = [
+        "git",
+        "log",
+        "--follow",
+        "--name-status",
+        "--format=%x1e%H%x1f%an%x1f%ae%x1f%aI%x1f%s",
+    ]
+    with open_repo(root) as repo:
         try:
-            return repo.git.show(f"{revision}:{rel}")
+            output = str(repo.git.execute([*args, "--", rel], strip_newline_in_stdout=False))
         except GitCommandError as exc:
-            raise GitError(f"{rel} does not exist at {revision}") from exc
+            if "does not have any commits" in str(exc.stderr):
+                return []
+            raise GitError(f"cannot read the history of {rel}: {first_line(exc)}") from exc
+    revisions = []
+    for record in output.split("\x1e"):
+        lines = [line for line in record.splitlines() if line.strip()]
+        if not lines:
+            continue
+        fields = lines[0].split("\x1f")
+        if len(fields) != 5:
+            continue
+        status = lines[1].split("\t") if len(lines) > 1 else ["M", rel]
+        revisions.append(Revision(*fields, path=_unquote(status[-1])))
+        # A copy is where this note began (made from a template or another note): git's
+        # --follow would go on into the history of the file it was copied from.
+        if status[0].startswith(("C", "A")) or (limit and len(revisions) >= limit):
+            break
+    return revisions

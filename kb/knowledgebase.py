@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kb.git import CommitResult
     from kb.index import IndexReport, Progress, SearchIndex
     from kb.search import Results
+    from kb.secrets import SecretRules
     from kb.synonyms import Synonyms
 
 GITIGNORE = ".kb/\n"
@@ -35,6 +36,12 @@ KB_TOML = """# kb team settings. Every key is optional.
 hash_numbers = false
 # Where a ticket opens in the browser; {id} is replaced by the ticket id.
 # url = "https://example.service-now.com/nav_to.do?uri=task.do?sysparm_query=number={id}"
+
+[secrets]
+# kb refuses to commit or push lines that look like passwords, private keys or tokens.
+# Add your own patterns, and patterns for lines that are fine (both regular expressions).
+# patterns = ['\\bcorp-api-[0-9a-f]{32}\\b']
+# allow = ['password: see the team vault']
 
 [search]
 # Search engine: "auto", "whoosh" or "tantivy".
@@ -71,6 +78,8 @@ class KnowledgeBase:
         self._synonyms: Synonyms | None = None
         #: Set by :meth:`init` when the KB was created but its git history could not be.
         self.init_warning: str | None = None
+        #: Commit text that looks like a secret anyway (the user said it is fine).
+        self.allow_secrets = False
 
     # -- opening and creating -----------------------------------------------------------------
 
@@ -146,6 +155,13 @@ class KnowledgeBase:
 
             self._index = SearchIndex(self.root, self.settings, self.matcher)
         return self._index
+
+    @property
+    def secret_rules(self) -> SecretRules:
+        """How secrets are recognised in this KB (built-in rules plus ``[secrets]``)."""
+        from kb.secrets import SecretRules
+
+        return SecretRules.from_settings(self.settings.secret_patterns, self.settings.secret_allow)
 
     @property
     def synonyms(self) -> Synonyms:
@@ -408,7 +424,13 @@ class KnowledgeBase:
         if commit:
             from kb import git
 
-            saved.commit = git.commit(self.root, paths, message)
+            saved.commit = git.commit(
+                self.root,
+                paths,
+                message,
+                allow_secrets=self.allow_secrets,
+                rules=self.secret_rules,
+            )
         indexed = [
             p for p in paths if p.endswith(".md") and p.split("/")[0] in files.SOURCE_FOLDERS
         ]

@@ -1,0 +1,193 @@
+"""``kb log``, ``kb save``, ``kb sync`` and ``kb resolve``: history and sharing through git."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from kb.cli import _err, _interactive, _kb, handle_errors, main
+from kb.errors import KBError
+
+# --- kb log ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("note", nargs=-1, required=True)
+@click.option("--limit", "-n", type=click.IntRange(1, 100000), help="Show at most N revisions.")
+@click.option("--json", "as_json", is_flag=True, help="Print revisions as a JSON list.")
+@click.pass_context
+@handle_errors
+def log(ctx: click.Context, note: tuple[str, ...], limit: int | None, as_json: bool) -> None:
+    """History of NOTE: who changed it, when, and why (follows renames).
+
+    Revisions given to a caller (linked to a ticket) are marked. Show one with
+    kb show NOTE --at REV.
+    """
+    from kb import git
+    from kb.ticket_links import read_events
+
+    kb = _kb(ctx)
+    source = kb.find(" ".join(note))
+    if not git.is_repo(kb.root):
+        raise KBError("this KB is not a git repository, so it has no history", 2)
+    revisions = git.log(kb.root, source.rel, limit)
+    given: dict[str, list[str]] = {}
+    for event in read_events(kb.root):
+        if event.action == "link" and event.rev:
+            given.setdefault(event.rev, []).append(event.ticket)
+    if as_json:
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "sha": r.sha,
+                        "author": r.author,
+                        "email": r.email,
+                        "date": r.date,
+                        "message": r.message,
+                        "path": r.path,
+                        "given_for": given.get(r.sha, []),
+                    }
+                    for r in revisions
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not revisions:
+        click.echo(f"{source.rel} has no commits yet (run 'kb save').")
+        return
+    for revision in revisions:
+        when = revision.date[:16].replace("T", " ")
+        line = f"{revision.short}  {when}  {revision.author:<18.18}  {revision.message}"
+        if revision.path != source.rel:
+            line += f"  (as {revision.path})"
+        if revision.sha in given:
+            line += f"  [given for {', '.join(given[revision.sha])}]"
+        click.echo(line)
+
+
+# --- kb save --------------------------------------------------------------------------------
+
+
+@main.command()
+@click.pass_context
+@handle_errors
+def save(ctx: click.Context) -> None:
+    """Commit notes changed outside kb (in another editor, copied in, deleted)."""
+    from kb.sync import save_pending
+
+    kb = _kb(ctx)
+    paths = save_pending(kb)
+    if not paths:
+        click.echo("Nothing to save: every note is committed.")
+        return
+    for path in paths:
+        click.echo(f"  {path}")
+    click.echo(f"Committed {len(paths)} file{'s' if len(paths) != 1 else ''}.")
+    report = kb.reindex()
+    if report.problems:
+        _err(f"kb: {len(report.problems)} file(s) have problems; see 'kb check'")
+
+
+# --- kb sync --------------------------------------------------------------------------------
+
+
+@main.command()
+@click.pass_context
+@handle_errors
+def sync(ctx: click.Context) -> None:
+    """Commit pending changes, get the team's changes, merge safely, send yours.
+
+    When someone else changed the same lines of a note, both versions are kept (theirs in a
+    .conflict- file beside it), nothing is pushed, and kb exits 1: settle it with kb resolve.
+    """
+    from kb.sync import SecretsFound, sync
+
+    kb = _kb(ctx)
+
+    def step(message: str) -> None:
+        if _interactive():
+            _err(f"{message}…")
+
+    try:
+        report = sync(kb, step)
+    except SecretsFound as exc:
+        for finding in exc.findings[:10]:
+            _err(f"kb: {finding}")
+        raise
+    for notice in report.notices:
+        click.echo(f"Note: {notice}")
+    if report.committed:
+        click.echo(f"Committed {len(report.committed)} changed file(s).")
+    if report.incoming:
+        merged = f" ({len(report.merged)} merged line by line)" if report.merged else ""
+        click.echo(
+            f"Got {report.incoming} change{'s' if report.incoming != 1 else ''} from "
+            f"{report.remote}{merged}."
+        )
+    for conflict in report.conflicts:
+        click.echo(
+            f"Conflict kept for review: {conflict.path} (yours) and {conflict.theirs} "
+            f"({conflict.who or 'theirs'})"
+        )
+    if report.pushed:
+        click.echo(
+            f"Sent {report.pushed} commit{'s' if report.pushed != 1 else ''} to "
+            f"{report.remote}/{report.branch}"
+            + (" (upstream set)." if report.upstream_set else ".")
+        )
+    if not (report.committed or report.incoming or report.pushed or report.conflicts):
+        click.echo(f"Already in sync with {report.remote}/{report.branch}.")
+    if report.index_warning:
+        _err(f"kb: {report.index_warning}")
+    if report.conflicts:
+        _err(
+            f"kb: {len(report.conflicts)} note(s) changed on both sides; look at both versions "
+            "and run 'kb resolve NOTE --mine|--theirs|--both'"
+        )
+        sys.exit(1)
+
+
+# --- kb resolve -----------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("note", nargs=-1)
+@click.option("--mine", "choice", flag_value="mine", help="Keep your version.")
+@click.option("--theirs", "choice", flag_value="theirs", help="Keep the other version.")
+@click.option("--both", "choice", flag_value="both", help="Keep both, as two notes.")
+@click.pass_context
+@handle_errors
+def resolve(ctx: click.Context, note: tuple[str, ...], choice: str | None) -> None:
+    """Settle a conflict kept by kb sync. Without NOTE: list the conflicts waiting."""
+    from kb.sync import conflicts, resolve
+
+    kb = _kb(ctx)
+    waiting = conflicts(kb.root)
+    if not note:
+        if not waiting:
+            click.echo("No conflicts waiting.")
+            return
+        for conflict in waiting:
+            click.echo(f"{conflict.path}  ←→  {conflict.theirs}")
+        click.echo("Compare them, then: kb resolve NOTE --mine|--theirs|--both")
+        return
+    wanted = " ".join(note)
+    matches = [c for c in waiting if wanted in (c.path, c.theirs) or c.path.endswith("/" + wanted)]
+    if not matches:
+        source = kb.find(wanted)
+        matches = [c for c in waiting if source.rel in (c.path, c.theirs)]
+    if not matches:
+        raise KBError(f"no conflict waiting for {wanted!r} (kb resolve lists them)", 1)
+    if len(matches) > 1:
+        for conflict in matches:
+            _err(f"  {conflict.theirs}")
+        _err("kb: several conflicts for this note; name the .conflict- file to settle")
+        sys.exit(2)
+    if choice is None:
+        raise click.UsageError("say which to keep: --mine, --theirs or --both")
+    click.echo(resolve(kb, matches[0], choice).capitalize() + ".")

@@ -1,0 +1,620 @@
+"""``kb sync``: share the KB through its git remote without ever losing anyone's words.
+
+One sync: finish or undo what an earlier crash left (a stale lock, a half-done merge or
+rebase), commit the notes changed outside kb, fetch, keep a backup ref, merge, settle
+conflicts (see :mod:`kb.merging`), push, then reindex only the files that changed.
+
+When two people changed the same lines of a note, the note keeps our lines in place and
+their whole version is kept beside it as ``<name>.conflict-<who>-<when>.md``. Nothing is
+pushed in that sync; the user looks at the two (``kb resolve`` or the app) and the next
+sync shares the result. Conflict markers are never written, committed or pushed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from kb import atomic, git
+from kb.errors import KBError
+from kb.merging import front_matter_is_sound, merge_texts
+
+if TYPE_CHECKING:
+    from git import Repo
+
+    from kb.knowledgebase import KnowledgeBase
+    from kb.secrets import Finding
+
+#: What ``kb sync`` commits when it finds changes made outside kb.
+KB_PATHS = ("notes", "tickets", "templates", "kb.toml", "synonyms.txt", ".gitattributes")
+#: Seconds a fetch or push may take before kb gives up on the remote.
+NETWORK_TIMEOUT = 120
+#: Backup refs kept under ``refs/kb/backup/``.
+BACKUPS_KEPT = 20
+PUSH_ATTEMPTS = 3
+
+Step = Callable[[str], None]
+
+
+class SecretsFound(KBError):
+    """Text about to be committed or pushed looks like a password, key or token."""
+
+    def __init__(self, findings: list[Finding], when: str) -> None:
+        first = findings[0]
+        super().__init__(
+            f"{when}: {first} (remove it, or run 'kb --allow-secrets sync' if it is not one)",
+            2,
+        )
+        self.findings = findings
+
+
+@dataclass
+class Conflict:
+    """A note both sides changed in the same lines: ours in place, theirs beside it."""
+
+    path: str
+    theirs: str
+    who: str = ""
+
+
+@dataclass
+class SyncReport:
+    """What one sync did."""
+
+    branch: str = ""
+    remote: str = ""
+    committed: list[str] = field(default_factory=list)
+    incoming: int = 0
+    pushed: int = 0
+    upstream_set: bool = False
+    changed: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    backup: str | None = None
+    notices: list[str] = field(default_factory=list)
+    index_warning: str | None = None
+
+
+def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
+    """Commit, fetch, merge, push and reindex. Raises KBError with one line on failure.
+
+    Local work is committed before anything touches the network, so a failed sync never
+    loses it; the error message says so.
+    """
+    say = step or (lambda _message: None)
+    root = kb.root
+    if not git.is_repo(root):
+        raise KBError(
+            f"{root} is not a git repository: kb can read and search it, but to save "
+            f"history and sync run 'kb init {root}' and add a remote",
+            2,
+        )
+    report = SyncReport(remote=kb.settings.remote)
+    with git.open_repo(root) as repo:
+        say("Checking the repository")
+        report.notices.extend(recover(repo, root))
+        if not git.has_identity(root):
+            raise KBError(
+                "git does not know who you are: run git config --global user.name 'Your Name'"
+                " and git config --global user.email you@example.com",
+                2,
+            )
+        report.branch = repo.active_branch.name
+        say("Saving your changes")
+        report.committed = _commit_pending(kb, repo)
+        saved = (
+            f" (your changes are committed locally: {len(report.committed)} files)"
+            if (report.committed)
+            else ""
+        )
+        if report.remote not in [remote.name for remote in repo.remotes]:
+            raise KBError(
+                f"no remote {report.remote!r} to sync with{saved}; add the team's repository "
+                f"with: git -C {root} remote add {report.remote} URL",
+                2,
+            )
+        start = repo.head.commit.hexsha
+        for attempt in range(PUSH_ATTEMPTS):
+            say(f"Fetching from {report.remote}")
+            _network(repo, ["fetch", "--prune", report.remote], report.remote, saved)
+            upstream = _upstream(repo, report)
+            if upstream is not None:
+                incoming = _count(repo, f"HEAD..{upstream}")
+                if incoming:
+                    say(f"Merging {incoming} change{'s' if incoming != 1 else ''}")
+                    report.backup = _backup(repo)
+                    report.incoming += incoming
+                    _merge(kb, repo, upstream, report)
+                if report.conflicts:
+                    report.notices.append(
+                        "nothing was pushed: look at the conflicting notes first "
+                        "('kb resolve' or the app), then sync again"
+                    )
+                    break
+                outgoing = _count(repo, f"{upstream}..HEAD")
+                if not outgoing:
+                    break
+                target = upstream
+            else:
+                outgoing = _count(repo, "HEAD")
+                target = None
+            if not kb.allow_secrets:
+                found = _outgoing_secrets(repo, target, kb)
+                if found:
+                    raise SecretsFound(found, "not pushed")
+            say(f"Sending {outgoing} commit{'s' if outgoing != 1 else ''}")
+            if _push(repo, report, upstream is None, saved):
+                report.pushed = outgoing
+                break
+            if attempt == PUSH_ATTEMPTS - 1:
+                raise KBError(
+                    "the remote keeps getting new changes while kb syncs; run 'kb sync' again"
+                    f"{saved}",
+                    2,
+                )
+        report.changed = _changed(repo, start)
+    say("Updating the search index")
+    _reindex(kb, report)
+    return report
+
+
+# -- recovering from earlier crashes ---------------------------------------------------------
+
+
+def recover(repo: Repo, root: Path) -> list[str]:
+    """Put a repository left half-way by a crash back in order; say what was done.
+
+    A stale ``index.lock`` is removed; an unfinished merge is finished when nothing is left
+    to settle, else undone (the next step merges again); a rebase is undone. Nothing the
+    user committed is touched. A detached HEAD is refused with instructions.
+    """
+    notices = []
+    if git.clear_stale_lock(root):
+        notices.append("removed a stale .git/index.lock left by a git that stopped")
+    elif (Path(repo.git_dir) / "index.lock").exists():
+        raise KBError("another git command is working in this KB (.git/index.lock); try again", 2)
+    git_dir = Path(repo.git_dir)
+    if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+        repo.git.rebase("--abort")
+        notices.append("undid a rebase that was left unfinished (your commits are unchanged)")
+    if (git_dir / "CHERRY_PICK_HEAD").exists() or (git_dir / "REVERT_HEAD").exists():
+        raise KBError(
+            "a git cherry-pick or revert is unfinished in this KB; finish it or run "
+            "'git cherry-pick --abort' / 'git revert --abort', then kb sync",
+            2,
+        )
+    if (git_dir / "MERGE_HEAD").exists():
+        if repo.git.ls_files("-u").strip():
+            repo.git.merge("--abort")
+            notices.append("undid a merge that was left unfinished; merging again")
+        else:
+            added = git.added_lines(repo, ["--cached", "HEAD"])
+            markers = git.conflict_markers(added)
+            if markers:
+                raise KBError(
+                    f"an unfinished merge has conflict markers in {markers[0]}; "
+                    f"fix the file or run 'git -C {repo.working_tree_dir} merge --abort'",
+                    2,
+                )
+            repo.git.commit("--quiet", "--no-edit")
+            notices.append("finished a merge that was left unfinished")
+    if repo.head.is_detached:
+        raise KBError(
+            "HEAD is detached (not on a branch), so kb does not know what to sync: run "
+            f"'git -C {repo.working_tree_dir} switch main' (or your branch), then kb sync",
+            2,
+        )
+    return notices
+
+
+# -- steps -----------------------------------------------------------------------------------
+
+
+def pending_paths(repo: Repo, root: Path) -> list[str]:
+    """KB files changed, added or deleted since the last commit (outside .kb/)."""
+    specs = [p for p in KB_PATHS if (root / p).exists() or _tracked(repo, p)]
+    if not specs:
+        return []
+    output = repo.git.execute(
+        [
+            "git",
+            "status",
+            "--porcelain",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            "--",
+            *specs,
+        ],
+        strip_newline_in_stdout=False,
+    )
+    paths = []
+    for entry in str(output).split("\0"):
+        if len(entry) > 3:
+            paths.append(entry[3:])
+    return sorted(set(paths))
+
+
+def _tracked(repo: Repo, path: str) -> bool:
+    return bool(repo.git.ls_files("--", path).strip())
+
+
+def _commit_pending(kb: KnowledgeBase, repo: Repo) -> list[str]:
+    paths = pending_paths(repo, kb.root)
+    if not paths:
+        return []
+    names = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    result = git.commit(
+        kb.root,
+        paths,
+        f"Save changes made outside kb: {names}",
+        allow_secrets=kb.allow_secrets,
+        rules=kb.secret_rules,
+    )
+    if result.secrets:
+        raise SecretsFound(result.secrets, "not committed")
+    if result.warning:
+        raise KBError(result.warning, 2)
+    return paths
+
+
+def save_pending(kb: KnowledgeBase) -> list[str]:
+    """Commit changes made outside kb (``kb save``); the paths committed."""
+    if not git.is_repo(kb.root):
+        raise KBError(f"{kb.root} is not a git repository; run 'kb init {kb.root}'", 2)
+    with git.open_repo(kb.root) as repo:
+        if (Path(repo.git_dir) / "MERGE_HEAD").exists():
+            raise KBError("a merge is unfinished; run 'kb sync' to settle it", 2)
+        return _commit_pending(kb, repo)
+
+
+def _environment() -> dict[str, str]:
+    # Never wait for a password prompt nobody will see: fail and say so instead.
+    env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never", "LC_ALL": "C"}
+    if not os.environ.get("GIT_SSH_COMMAND") and not os.environ.get("GIT_SSH"):
+        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes -o ConnectTimeout=15"
+    return env
+
+
+def _network(repo: Repo, args: list[str], remote: str, saved: str) -> str:
+    from git import GitCommandError
+
+    try:
+        with repo.git.custom_environment(**_environment()):
+            return str(repo.git.execute(["git", *args], kill_after_timeout=NETWORK_TIMEOUT))
+    except GitCommandError as exc:
+        raise KBError(_network_message(exc, remote, repo) + saved, 2) from exc
+
+
+_AUTH = re.compile(
+    r"authentication failed|permission denied|could not read (username|password)|"
+    r"terminal prompts disabled|\b403\b|\b401\b|access denied|invalid credentials|"
+    r"not authorized|publickey",
+    re.I,
+)
+_UNREACHABLE = re.compile(
+    r"could not resolve|connection (refused|timed out|reset)|unable to access|"
+    r"does not appear to be a git repository|no such file or directory|network is unreachable|"
+    r"could not read from remote|operation timed out|failed to connect|timed out|"
+    r"no route to host|repository .* not found|not found",
+    re.I,
+)
+
+
+def _network_message(exc: Exception, remote: str, repo: Repo) -> str:
+    text = str(getattr(exc, "stderr", "") or exc)
+    url = _remote_url(repo, remote)
+    where = f"{remote} ({url})" if url else remote
+    if _AUTH.search(text):
+        return f"the remote {where} refused your credentials; check your access to it"
+    if re.search(r"timeout|did not complete in", text, re.I):
+        return f"the remote {where} did not answer within {NETWORK_TIMEOUT} s"
+    if _UNREACHABLE.search(text):
+        return f"cannot reach the remote {where}; check the network or the address"
+    return f"git could not talk to {where}: {git.first_line(exc)}"
+
+
+def _remote_url(repo: Repo, remote: str) -> str:
+    try:
+        url = repo.remote(remote).url
+    except ValueError:
+        return ""
+    return re.sub(r"//[^/@\s]+@", "//", url)  # never print a password in a URL
+
+
+def _upstream(repo: Repo, report: SyncReport) -> str | None:
+    """The remote branch to integrate, setting the upstream when missing; None if none yet."""
+    branch = repo.active_branch
+    tracking = branch.tracking_branch()
+    if tracking is not None and _ref_exists(repo, tracking.path):
+        return tracking.name
+    candidate = f"{report.remote}/{branch.name}"
+    if _ref_exists(repo, f"refs/remotes/{candidate}"):
+        repo.git.branch(f"--set-upstream-to={candidate}")
+        report.upstream_set = True
+        return candidate
+    return None
+
+
+def _ref_exists(repo: Repo, ref: str) -> bool:
+    from git import GitCommandError
+
+    try:
+        repo.git.rev_parse("--verify", "--quiet", ref)
+    except GitCommandError:
+        return False
+    return True
+
+
+def _count(repo: Repo, spec: str) -> int:
+    return int(repo.git.rev_list("--count", spec).strip() or 0)
+
+
+def _backup(repo: Repo) -> str:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    ref = f"refs/kb/backup/{stamp}"
+    repo.git.update_ref(ref, "HEAD")
+    refs = repo.git.for_each_ref("--format=%(refname)", "--sort=refname", "refs/kb/backup/")
+    old = [line for line in refs.splitlines() if line.strip()][:-BACKUPS_KEPT]
+    for name in old:
+        repo.git.update_ref("-d", name)
+    return ref
+
+
+def _merge(kb: KnowledgeBase, repo: Repo, upstream: str, report: SyncReport) -> None:
+    from git import GitCommandError
+
+    message = f"Sync: merge changes from {upstream}"
+    try:
+        repo.git.merge("--no-edit", "--no-verify", "-m", message, upstream)
+        return
+    except GitCommandError as exc:
+        if not repo.git.ls_files("-u").strip():
+            if (Path(repo.git_dir) / "MERGE_HEAD").exists():
+                repo.git.merge("--abort")
+            raise KBError(f"cannot merge the team's changes: {git.first_line(exc)}", 2) from exc
+    settled = settle_conflicts(kb, repo)
+    report.merged.extend(settled.merged)
+    report.conflicts.extend(settled.conflicts)
+    report.notices.extend(settled.notices)
+    added = git.added_lines(repo, ["--cached", "HEAD", "--", *settled.written])
+    markers = git.conflict_markers(added)
+    if markers:  # never happens by design; refuse rather than commit one
+        repo.git.merge("--abort")
+        raise KBError(f"merge stopped: {markers[0]} would hold a conflict marker", 2)
+    summary = (
+        f"; kept both versions of {', '.join(c.path for c in settled.conflicts)}"
+        if settled.conflicts
+        else ""
+    )
+    repo.git.commit("--quiet", "--no-verify", "-m", message + summary)
+
+
+@dataclass
+class Settled:
+    """How the conflicts of one merge were settled."""
+
+    merged: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    #: Files kb wrote merged text into (checked for markers before the commit).
+    written: list[str] = field(default_factory=list)
+
+
+def settle_conflicts(kb: KnowledgeBase, repo: Repo) -> Settled:
+    """Settle every unmerged file of the merge in progress, keeping both sides' words."""
+    settled = Settled()
+    stages: dict[str, dict[int, str]] = {}
+    output = repo.git.execute(["git", "ls-files", "-u", "-z"], strip_newline_in_stdout=False)
+    for entry in str(output).split("\0"):
+        if not entry.strip():
+            continue
+        info, path = entry.split("\t", 1)
+        _mode, sha, stage = info.split()
+        stages.setdefault(path, {})[int(stage)] = sha
+    for path, blobs in sorted(stages.items()):
+        ours = _blob(repo, blobs[2]) if 2 in blobs else None
+        theirs = _blob(repo, blobs[3]) if 3 in blobs else None
+        base = _blob(repo, blobs[1]) if 1 in blobs else None
+        target = kb.root / path
+        if ours is not None and theirs is not None:
+            merged = _merge_text(path, base, ours, theirs)
+            if merged is not None:
+                atomic.write_bytes(target, merged)
+                repo.git.add("--", path)
+                settled.merged.append(path)
+                settled.written.append(path)
+                continue
+            who = _who(repo, path)
+            beside = conflict_name(kb.root, path, who)
+            in_place = _merge_text(path, base, ours, theirs, keep_ours=True) or ours
+            atomic.write_bytes(target, in_place)
+            atomic.write_bytes(kb.root / beside, theirs)
+            repo.git.add("--", path, beside)
+            settled.conflicts.append(Conflict(path, beside, who))
+            settled.written.append(path)
+        elif ours is not None:
+            atomic.write_bytes(target, ours)
+            repo.git.add("--", path)
+            settled.notices.append(f"kept your edit of {path} (it was deleted on the other side)")
+        elif theirs is not None:
+            atomic.write_bytes(target, theirs)
+            repo.git.add("--", path)
+            settled.notices.append(f"kept the other side's edit of {path} (you had deleted it)")
+    return settled
+
+
+def _blob(repo: Repo, sha: str) -> bytes:
+    data = repo.git.execute(
+        ["git", "cat-file", "blob", sha], stdout_as_string=False, strip_newline_in_stdout=False
+    )
+    return bytes(data)  # type: ignore[arg-type]
+
+
+def _merge_text(
+    path: str, base: bytes | None, ours: bytes, theirs: bytes, keep_ours: bool = False
+) -> bytes | None:
+    """Merged bytes when the two versions merge cleanly (or ``keep_ours``), else None."""
+    if base is None or b"\0" in ours + theirs + base:
+        return None
+    try:
+        texts = [data.decode("utf-8") for data in (base, ours, theirs)]
+    except UnicodeDecodeError:
+        return None
+    merged = merge_texts(*texts)
+    if merged.conflicts and not keep_ours:
+        return None
+    if path.endswith(".md") and not front_matter_is_sound(merged.text):
+        return None
+    return merged.text.encode("utf-8")
+
+
+def _who(repo: Repo, path: str) -> str:
+    from git import GitCommandError
+
+    try:
+        return repo.git.log("-1", "--format=%an", "MERGE_HEAD", "--", path).strip() or "other"
+    except GitCommandError:
+        return "other"
+
+
+_CONFLICT_FILE = re.compile(r"^(?P<stem>.+)\.conflict-[a-z0-9-]+(?P<suffix>\.[A-Za-z0-9]+)?$")
+
+
+def conflict_name(root: Path, path: str, who: str) -> str:
+    """A free name beside ``path`` for the other side's version."""
+    pure = PurePosixPath(path)
+    slug = re.sub(r"[^a-z0-9]+", "-", who.lower()).strip("-")[:30] or "other"
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M")
+    base = f"{pure.stem}.conflict-{slug}-{stamp}"
+    number = 1
+    while True:
+        name = base if number == 1 else f"{base}-{number}"
+        candidate = str(pure.with_name(name + pure.suffix))
+        if not (root / candidate).exists():
+            return candidate
+        number += 1
+
+
+def conflicts(root: Path) -> list[Conflict]:
+    """Conflict files waiting in the KB, each with the note it belongs to."""
+    found = []
+    for folder in ("notes", "tickets"):
+        top = Path(root) / folder
+        if not top.is_dir():
+            continue
+        for path in sorted(top.rglob("*.conflict-*")):
+            match = _CONFLICT_FILE.match(path.name)
+            if not match or not path.is_file():
+                continue
+            rel = path.relative_to(root).as_posix()
+            original = str(
+                PurePosixPath(rel).with_name(match.group("stem") + (match.group("suffix") or ""))
+            )
+            who = match.group(0).split(".conflict-", 1)[1].rsplit("-", 2)[0]
+            found.append(Conflict(original, rel, who))
+    return found
+
+
+RESOLUTIONS = ("mine", "theirs", "both")
+
+
+def resolve(kb: KnowledgeBase, conflict: Conflict, choice: str) -> str:
+    """Settle a kept conflict: keep ``mine``, ``theirs`` or ``both``; commit; say what happened."""
+    if choice not in RESOLUTIONS:
+        raise KBError(f"choose one of {', '.join(RESOLUTIONS)}", 2)
+    theirs_path = kb.root / conflict.theirs
+    original = kb.root / conflict.path
+    changed = [conflict.theirs]
+    if choice == "theirs":
+        atomic.write_bytes(original, theirs_path.read_bytes())
+        theirs_path.unlink()
+        changed.append(conflict.path)
+        done = f"kept the other version of {conflict.path}"
+    elif choice == "mine":
+        theirs_path.unlink()
+        done = f"kept your version of {conflict.path}"
+    else:
+        from kb import frontmatter
+
+        pure = PurePosixPath(conflict.path)
+        number = 2
+        while (kb.root / pure.with_name(f"{pure.stem}-{number}{pure.suffix}")).exists():
+            number += 1
+        target = str(pure.with_name(f"{pure.stem}-{number}{pure.suffix}"))
+        text = theirs_path.read_bytes().decode("utf-8", errors="replace")
+        title = frontmatter.parse(text).data.get("title") if text.startswith("---") else None
+        if isinstance(title, str) and title:
+            text = frontmatter.set_field(text, "title", f"{title} ({conflict.who} version)")
+        atomic.write_text(kb.root / target, text)
+        theirs_path.unlink()
+        changed.append(target)
+        done = f"kept both: the other version is now {target}"
+    saved = kb.record_changes(
+        [conflict.path, *changed], f"Resolve conflict in {conflict.path}: {done.split(':')[0]}"
+    )
+    if saved.commit is not None and saved.commit.warning:
+        return f"{done}; {saved.commit.warning}"
+    return done
+
+
+# -- after integrating -----------------------------------------------------------------------
+
+
+def _outgoing_secrets(repo: Repo, upstream: str | None, kb: KnowledgeBase) -> list[Finding]:
+    # The lines this push would add to the remote: everything, when the remote is empty.
+    start = upstream or repo.git.hash_object("-t", "tree", os.devnull)
+    return git.find_secrets(git.added_lines(repo, [start, "HEAD"]), kb.secret_rules)
+
+
+def _push(repo: Repo, report: SyncReport, set_upstream: bool, saved: str) -> bool:
+    """Push; False when the remote moved on meanwhile (fetch and merge again)."""
+    from git import GitCommandError
+
+    args = ["push", "--porcelain"]
+    if set_upstream:
+        args.append("--set-upstream")
+    args += [report.remote, f"HEAD:refs/heads/{report.branch}"]
+    try:
+        with repo.git.custom_environment(**_environment()):
+            repo.git.execute(["git", *args], kill_after_timeout=NETWORK_TIMEOUT)
+    except GitCommandError as exc:
+        text = f"{exc.stdout or ''}\n{exc.stderr or ''}"
+        if re.search(r"\[rejected\]|non-fast-forward|fetch first|stale info", text):
+            return False
+        if re.search(r"hook declined|protected branch|pre-receive|\[remote rejected\]", text):
+            reason = next(
+                (line.strip() for line in text.splitlines() if "rejected" in line), "refused"
+            )
+            raise KBError(f"the remote refused the push: {reason}{saved}", 2) from exc
+        raise KBError(_network_message(exc, report.remote, repo) + saved, 2) from exc
+    if set_upstream:
+        report.upstream_set = True
+    return True
+
+
+def _changed(repo: Repo, start: str) -> list[str]:
+    output = repo.git.diff("--name-only", "--no-renames", start, "HEAD")
+    return [line for line in output.splitlines() if line.strip()]
+
+
+def _reindex(kb: KnowledgeBase, report: SyncReport) -> None:
+    from kb.engine import IndexBusy
+    from kb.files import SOURCE_FOLDERS
+
+    paths = [
+        path
+        for path in {*report.changed, *report.committed}
+        if path.endswith(".md") and path.split("/")[0] in SOURCE_FOLDERS
+    ]
+    if not paths or not kb.has_index():
+        return
+    try:
+        kb.index.update(only=sorted(paths))
+    except (IndexBusy, OSError) as exc:
+        report.index_warning = f"search index not updated ({exc}); run 'kb index'"

@@ -1,0 +1,425 @@
+"""Team sync over real git repositories: a bare "server" and clones of it, no mocks."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kb import KnowledgeBase
+from kb.sync import conflicts
+from kb.ticket_links import LinkEvent, append, read_links
+from tests.conftest import Cli, git_log, no_traceback
+
+NOTE = """\
+---
+title: Printer jams on tray 2
+type: fix
+status: not-validated
+---
+## Issue
+Paper jams in tray 2 on the second floor printer.
+
+## Resolution
+1. Open tray 2 and remove the torn sheet.
+2. Fan the paper stack before loading it.
+
+## Updates
+- 2026-11-20 09:00 Ana Tester: told the caller a technician is coming
+"""
+
+
+def git(root: Path, *args: str, check: bool = True) -> str:
+    """Run plain git (what a user might do by hand) and return its output."""
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+    if check and done.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)}: {done.stderr}")
+    return done.stdout
+
+
+class Clone:
+    """One technician's copy of the team KB."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.root = root
+        self.cli = Cli(root)
+        git(root, "config", "user.name", name)
+        git(root, "config", "user.email", f"{name.split()[0].lower()}@example.org")
+
+    def __call__(self, *args: str) -> object:
+        result = self.cli(*args)
+        no_traceback(result)
+        return result
+
+    def write(self, rel: str, text: str) -> None:
+        path = self.root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def read(self, rel: str) -> str:
+        return (self.root / rel).read_text(encoding="utf-8")
+
+    def head(self) -> str:
+        return git(self.root, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Path:
+    """The team's shared repository (a bare repo, as on a file share)."""
+    bare = tmp_path / "server.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    return bare
+
+
+@pytest.fixture
+def team(tmp_path: Path, server: Path) -> Iterator[tuple[Clone, Clone, Clone]]:
+    """Three technicians with clones of one KB that holds the printer note."""
+    first = tmp_path / "ana"
+    KnowledgeBase.init(first).close()
+    ana = Clone(first, "Ana Tester")
+    ana.write("notes/printer.md", NOTE)
+    git(first, "remote", "add", "origin", str(server))
+    result = ana("sync")
+    assert result.exit_code == 0, result.output
+    clones = [ana]
+    for name in ("Ben Lee", "Cy Park"):
+        root = tmp_path / name.split()[0].lower()
+        git(tmp_path, "clone", "-q", str(server), str(root))
+        clones.append(Clone(root, name))
+    yield clones[0], clones[1], clones[2]
+
+
+def markers_anywhere(*roots: Path) -> list[str]:
+    """Conflict markers in any commit of any clone, or in any file on disk."""
+    found = []
+    for root in roots:
+        patch = git(root, "log", "--all", "-p", "--format=")
+        found += [line for line in patch.splitlines() if line.startswith(("+<<<<<<<", "+>>>>>>>"))]
+        for path in (root / "notes").rglob("*"):
+            if path.is_file() and "<<<<<<<" in path.read_text(errors="replace"):
+                found.append(str(path))
+    return found
+
+
+def test_changes_to_different_notes_merge_without_asking(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, ben, cy = team
+    ana("new", "--title", "VPN drops every hour")
+    ben("new", "--title", "Teams camera is black")
+    cy.write("notes/printer.md", cy.read("notes/printer.md") + "\n## Cause\nWorn roller.\n")
+    for clone in (ana, ben, cy, ana, ben):
+        result = clone("sync")
+        assert result.exit_code == 0, result.output
+    for clone in (ana, ben, cy):
+        assert (clone.root / "notes/vpn-drops-every-hour.md").exists()
+        assert (clone.root / "notes/teams-camera-is-black.md").exists()
+    assert "Worn roller." in ana.read("notes/printer.md")
+    assert ana.head() == ben.head()
+    assert not markers_anywhere(ana.root, ben.root, cy.root)
+
+
+def test_different_parts_of_one_note_merge_line_by_line(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, ben, _ = team
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace("second floor", "2nd floor"))
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace("torn sheet", "torn page"))
+    assert ana("sync").exit_code == 0
+    result = ben("sync")
+    assert result.exit_code == 0, result.output
+    text = ben.read("notes/printer.md")
+    assert "2nd floor" in text and "torn page" in text
+    assert not conflicts(ben.root)
+
+
+def test_same_line_edited_on_both_sides_keeps_both_texts_and_pushes_nothing(
+    team: tuple[Clone, Clone, Clone], server: Path
+) -> None:
+    ana, ben, _ = team
+    ana.write(
+        "notes/printer.md",
+        ana.read("notes/printer.md").replace(
+            "1. Open tray 2 and remove the torn sheet.", "1. Open tray 2, lift the green lever."
+        ),
+    )
+    ben.write(
+        "notes/printer.md",
+        ben.read("notes/printer.md").replace(
+            "1. Open tray 2 and remove the torn sheet.", "1. Pull tray 2 out fully first."
+        ),
+    )
+    assert ana("sync").exit_code == 0
+    server_head = git(server, "rev-parse", "main").strip()
+    result = ben("sync")
+    assert result.exit_code == 1, result.output
+    assert "Conflict kept for review: notes/printer.md" in result.output
+    assert "kb resolve" in result.stderr
+    # Ben's words in place, Ana's beside them, nothing lost, no marker, nothing pushed.
+    assert "1. Pull tray 2 out fully first." in ben.read("notes/printer.md")
+    [conflict] = conflicts(ben.root)
+    assert conflict.path == "notes/printer.md"
+    assert conflict.theirs.startswith("notes/printer.conflict-ana-tester-")
+    assert "1. Open tray 2, lift the green lever." in ben.read(conflict.theirs)
+    assert git(server, "rev-parse", "main").strip() == server_head
+    assert not markers_anywhere(ana.root, ben.root)
+    assert git(ben.root, "status", "--porcelain").strip() == ""
+    assert git(ben.root, "for-each-ref", "refs/kb/backup/").strip()
+    # Ben keeps both: two notes, then the sync shares them.
+    result = ben("resolve", "notes/printer.md", "--both")
+    assert result.exit_code == 0, result.output
+    assert not conflicts(ben.root)
+    assert "lift the green lever" in ben.read("notes/printer-2.md")
+    assert "(ana-tester version)" in ben.read("notes/printer-2.md")
+    assert ben("sync").exit_code == 0
+    assert ana("sync").exit_code == 0
+    assert "Pull tray 2 out" in ana.read("notes/printer.md")
+    assert "lift the green lever" in ana.read("notes/printer-2.md")
+    assert not markers_anywhere(ana.root, ben.root)
+
+
+@pytest.mark.parametrize(("choice", "kept"), [("mine", "Pull tray 2"), ("theirs", "green lever")])
+def test_resolve_mine_or_theirs(team: tuple[Clone, Clone, Clone], choice: str, kept: str) -> None:
+    ana, ben, _ = team
+    line = "1. Open tray 2 and remove the torn sheet."
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace(line, "1. green lever"))
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace(line, "1. Pull tray 2"))
+    assert ana("sync").exit_code == 0
+    assert ben("sync").exit_code == 1
+    assert "printer.md" in str(ben("resolve").output)
+    result = ben("resolve", "printer", f"--{choice}")
+    assert result.exit_code == 0, result.output
+    assert kept in ben.read("notes/printer.md")
+    assert not conflicts(ben.root)
+    assert git_log(ben.root)[0].startswith("Resolve conflict in notes/printer.md")
+    assert ben("sync").exit_code == 0
+
+
+def test_update_logs_and_link_logs_appended_on_both_sides_merge(
+    team: tuple[Clone, Clone, Clone],
+) -> None:
+    ana, ben, _ = team
+    ana.write(
+        "notes/printer.md", ana.read("notes/printer.md") + "- 2026-11-21 10:00 Ana: parts ordered\n"
+    )
+    ben.write(
+        "notes/printer.md", ben.read("notes/printer.md") + "- 2026-11-21 10:05 Ben: called back\n"
+    )
+    append(ana.root, LinkEvent("link", "INC0041005", "notes/printer.md", by="Ana Tester"))
+    append(ben.root, LinkEvent("link", "INC0041777", "notes/printer.md", by="Ben Lee"))
+    assert ana("sync").exit_code == 0
+    result = ben("sync")
+    assert result.exit_code == 0, result.output
+    text = ben.read("notes/printer.md")
+    assert "Ana: parts ordered" in text and "Ben: called back" in text
+    assert {link.ticket for link in read_links(ben.root)} == {"INC0041005", "INC0041777"}
+    assert not conflicts(ben.root)
+
+
+def test_edit_against_delete_keeps_the_edit(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, ben, cy = team
+    (ana.root / "notes/printer.md").unlink()
+    ben.write("notes/printer.md", ben.read("notes/printer.md") + "Ben's extra step.\n")
+    assert ana("sync").exit_code == 0
+    result = ben("sync")
+    assert result.exit_code == 0, result.output
+    assert "Ben's extra step." in ben.read("notes/printer.md")
+    assert "kept your edit of notes/printer.md" in result.output
+    # The other way round: the edit arrives after the delete.
+    cy.write("notes/printer.md", cy.read("notes/printer.md") + "Cy's note.\n")
+    assert cy("sync").exit_code == 0
+    ana_result = ana("sync")
+    assert ana_result.exit_code == 0
+    assert "Cy's note." in ana.read("notes/printer.md")
+
+
+def test_rename_against_edit_keeps_the_edit_under_the_new_name(
+    team: tuple[Clone, Clone, Clone],
+) -> None:
+    ana, ben, _ = team
+    (ana.root / "notes/printing").mkdir()
+    (ana.root / "notes/printer.md").rename(ana.root / "notes/printing/tray-2-jams.md")
+    ben.write("notes/printer.md", ben.read("notes/printer.md") + "Ben's extra step.\n")
+    assert ana("sync").exit_code == 0
+    result = ben("sync")
+    assert result.exit_code == 0, result.output
+    assert "Ben's extra step." in ben.read("notes/printing/tray-2-jams.md")
+    assert not (ben.root / "notes/printer.md").exists()
+    # History follows the rename, and an old revision is shown under its old name.
+    log = ben("log", "tray-2-jams", "--json")
+    revisions = __import__("json").loads(log.output)
+    assert revisions[-1]["path"] == "notes/printer.md"
+    shown = ben("show", "notes/printing/tray-2-jams.md", "--at", revisions[-1]["sha"])
+    assert shown.exit_code == 0 and "torn sheet" in shown.output
+
+
+def test_offline_sync_fails_clearly_and_keeps_the_local_commit(
+    team: tuple[Clone, Clone, Clone], tmp_path: Path
+) -> None:
+    ana, _, _ = team
+    ana.write("notes/printer.md", ana.read("notes/printer.md") + "Offline edit.\n")
+    git(ana.root, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
+    result = ana("sync")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "cannot reach the remote origin" in result.stderr
+    assert "committed locally" in result.stderr
+    assert git_log(ana.root)[0].startswith("Save changes made outside kb: notes/printer.md")
+    assert "Offline edit." in ana.read("notes/printer.md")
+
+
+def test_no_remote_configured(tmp_path: Path) -> None:
+    root = tmp_path / "solo"
+    KnowledgeBase.init(root).close()
+    result = Cli(root)("sync")
+    no_traceback(result)
+    assert result.exit_code == 2
+    assert "no remote 'origin'" in result.stderr and "git -C" in result.stderr
+
+
+class _Refuse(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="git"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_authentication_refused(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, _, _ = team
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refuse)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        git(
+            ana.root, "remote", "set-url", "origin", f"http://127.0.0.1:{server.server_port}/kb.git"
+        )
+        result = ana("sync")
+    finally:
+        server.shutdown()
+    assert result.exit_code == 2
+    assert "refused your credentials" in result.stderr
+
+
+def test_a_push_the_server_declines_is_reported(
+    team: tuple[Clone, Clone, Clone], server: Path
+) -> None:
+    ana, _, _ = team
+    hook = server / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'main is protected' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    ana("new", "--title", "Badge reader rejects card")
+    result = ana("sync")
+    assert result.exit_code == 2
+    assert "the remote refused the push" in result.stderr
+    assert git_log(ana.root)[0] == "New fix: Badge reader rejects card"
+
+
+def test_a_merge_left_unfinished_is_undone_and_done_again(
+    team: tuple[Clone, Clone, Clone],
+) -> None:
+    ana, ben, _ = team
+    line = "1. Open tray 2 and remove the torn sheet."
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace(line, "1. Ana's way"))
+    assert ana("sync").exit_code == 0
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace(line, "1. Ben's way"))
+    git(ben.root, "commit", "-qam", "Ben by hand")
+    git(ben.root, "pull", "--no-rebase", "-q", check=False)  # stops with markers in the file
+    assert (ben.root / ".git" / "MERGE_HEAD").exists()
+    result = ben("sync")
+    assert result.exit_code == 1, result.output
+    assert "undid a merge that was left unfinished" in result.output
+    assert "1. Ben's way" in ben.read("notes/printer.md")
+    assert "1. Ana's way" in ben.read(conflicts(ben.root)[0].theirs)
+    assert not markers_anywhere(ben.root)
+
+
+def test_a_rebase_left_unfinished_is_undone(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, ben, _ = team
+    line = "1. Open tray 2 and remove the torn sheet."
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace(line, "1. Ana's way"))
+    assert ana("sync").exit_code == 0
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace(line, "1. Ben's way"))
+    git(ben.root, "commit", "-qam", "Ben by hand")
+    git(ben.root, "pull", "--rebase", "-q", check=False)
+    assert (ben.root / ".git" / "rebase-merge").exists() or (
+        ben.root / ".git" / "rebase-apply"
+    ).exists()
+    result = ben("sync")
+    assert result.exit_code == 1, result.output
+    assert "undid a rebase" in result.output
+    assert "Ben by hand" in git_log(ben.root)
+    assert not markers_anywhere(ben.root)
+
+
+def test_detached_head_is_refused_with_instructions(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, _, _ = team
+    git(ana.root, "checkout", "-q", "--detach", "HEAD")
+    result = ana("sync")
+    assert result.exit_code == 2
+    assert "HEAD is detached" in result.stderr and "switch" in result.stderr
+
+
+def test_stale_index_lock_is_removed_but_a_fresh_one_is_respected(
+    team: tuple[Clone, Clone, Clone],
+) -> None:
+    ana, _, _ = team
+    lock = ana.root / ".git" / "index.lock"
+    lock.write_text("")
+    result = ana("sync")
+    assert result.exit_code == 2 and "another git command" in result.stderr
+    old = time.time() - 3600
+    os.utime(lock, (old, old))
+    ana.write("notes/printer.md", ana.read("notes/printer.md") + "After the crash.\n")
+    result = ana("sync")
+    assert result.exit_code == 0, result.output
+    assert "removed a stale .git/index.lock" in result.output
+    assert not lock.exists()
+
+
+def test_a_kb_that_is_not_a_repository_is_searchable_but_does_not_sync(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    (root / "notes").mkdir(parents=True)
+    (root / "notes" / "printer.md").write_text(NOTE)
+    cli = Cli(root)
+    result = cli("sync")
+    no_traceback(result)
+    assert result.exit_code == 2 and "kb init" in result.stderr
+    assert cli("search", "tray", "jams").exit_code == 0
+    assert cli("log", "printer").exit_code == 2
+
+
+def test_sync_reindexes_what_came_in(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, ben, _ = team
+    assert ana("search", "printer").exit_code == 0  # builds Ana's index
+    ben("new", "--title", "Scanner emails never arrive")
+    assert ben("sync").exit_code == 0
+    assert ana("sync").exit_code == 0
+    with KnowledgeBase.open(ana.root) as kb:
+        hits = kb.search("scanner emails", refresh=False)
+    assert hits and hits[0].path == "notes/scanner-emails-never-arrive.md"
+
+
+def test_log_marks_the_revision_given_to_a_caller(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, _, _ = team
+    rev = ana.head()
+    append(ana.root, LinkEvent("link", "INC0041005", "notes/printer.md", rev=rev))
+    result = ana("log", "printer")
+    assert result.exit_code == 0
+    assert f"{rev[:8]}" in result.output and "[given for INC0041005]" in result.output
+
+
+def test_save_commits_edits_made_outside_kb(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, _, _ = team
+    assert "Nothing to save" in ana("save").output
+    ana.write("notes/printer.md", ana.read("notes/printer.md") + "Edited in vim.\n")
+    ana.write("notes/new-by-hand.md", "# Copied in\nText.\n")
+    result = ana("save")
+    assert result.exit_code == 0 and "Committed 2 files." in result.output
+    assert git(ana.root, "log", "-1", "--format=%an").strip() == "Ana Tester"
+    assert git(ana.root, "status", "--porcelain").strip() == ""
