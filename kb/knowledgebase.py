@@ -6,7 +6,7 @@ import datetime as _dt
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,6 +65,9 @@ class Saved:
     commit: CommitResult | None = None
     #: Why the note is not searchable yet, if it is not.
     index_warning: str | None = None
+    #: The commit message, and every path of the save (to commit again when allowed).
+    message: str = ""
+    paths: list[str] = field(default_factory=list)
 
 
 class KnowledgeBase:
@@ -420,7 +423,7 @@ class KnowledgeBase:
         from kb.engine import IndexBusy
 
         paths = rels or [rel]
-        saved = Saved(rel)
+        saved = Saved(rel, message=message, paths=paths)
         if commit:
             from kb import git
 

@@ -20,7 +20,7 @@ from kb.tui.screens.home import HomeScreen
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from kb.knowledgebase import KnowledgeBase
+    from kb.knowledgebase import KnowledgeBase, Saved
 
 
 class KBApp(App[None]):
@@ -36,6 +36,7 @@ class KBApp(App[None]):
         Binding("ctrl+n", "new_note", "New note", id="new-note"),
         Binding("ctrl+r", "reindex", "Reindex", show=False, id="reindex"),
         Binding("ctrl+t", "toggle_dark", "Light/dark", show=False, id="toggle-dark"),
+        Binding("f5", "sync", "Sync", id="sync"),
     ]
 
     def __init__(
@@ -73,6 +74,22 @@ class KBApp(App[None]):
             self.notify(warning, severity="warning", markup=False)
         # After the first frame: the update's thread would otherwise compete with it.
         self.call_after_refresh(self.update_index)
+        self.call_after_refresh(self.look_for_conflicts)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="conflicts")
+    def look_for_conflicts(self) -> None:
+        """A quiet reminder when an earlier sync kept two versions of a note."""
+        from kb.sync import conflicts
+
+        waiting = conflicts(self.kb.root)
+        if waiting:
+            self.call_from_thread(
+                self.notify,
+                f"{len(waiting)} note(s) changed on both sides are waiting for you: "
+                "command palette > Conflicts",
+                severity="warning",
+                timeout=8,
+            )
 
     async def on_unmount(self) -> None:
         """Let go of the index files."""
@@ -188,6 +205,37 @@ class KBApp(App[None]):
         """A new question note (something to find out and get back about)."""
         self.new_note(question, "question")
 
+    @work(thread=True, exit_on_error=False, group="save")
+    def commit_anyway(self, saved: Saved) -> None:
+        """Commit a save that looked like it held a secret, as the user confirmed."""
+        from kb import git
+
+        with self.shared.writing() as kb:
+            result = git.commit(kb.root, saved.paths, saved.message, allow_secrets=True)
+        if result.warning:
+            self.call_from_thread(self.notify, result.warning, severity="warning", markup=False)
+        elif result.sha:
+            self.call_from_thread(self.notify, f"Committed {saved.path}", markup=False)
+
+    def action_sync(self) -> None:
+        """Share with the team: commit, get their changes, merge safely, send yours."""
+        from kb.tui.screens.sync import SyncScreen
+
+        if not isinstance(self.screen, SyncScreen):
+            self.push_screen(SyncScreen())
+
+    def action_conflicts(self) -> None:
+        """Notes an earlier sync found changed on both sides: compare and settle them."""
+        from kb.tui.screens.sync import SyncScreen
+
+        self.push_screen(SyncScreen(run=False))
+
+    def show_history(self, path: str) -> None:
+        """A note's history, with the diff between any two versions."""
+        from kb.tui.screens.history import HistoryScreen
+
+        self.push_screen(HistoryScreen(path))
+
     def action_help(self) -> None:
         """Keys and query syntax."""
         from kb.tui.screens.help import HelpScreen
@@ -228,6 +276,14 @@ class KBApp(App[None]):
             PaletteCommand(
                 "Ask a question", "A question note to find out and get back", self.action_ask
             ),
+            PaletteCommand(
+                "Sync with the team", "Commit, get changes, merge, send (f5)", self.action_sync
+            ),
+            PaletteCommand(
+                "Conflicts",
+                "Notes changed on both sides: compare and settle",
+                self.action_conflicts,
+            ),
             PaletteCommand("Open help", "Keys and query syntax", self.action_help),
             PaletteCommand("Reindex", "Update the search index now", self.action_reindex),
             PaletteCommand(
@@ -249,10 +305,12 @@ def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
     from kb.tui.screens.confirm import ConfirmScreen
     from kb.tui.screens.editor import EditorScreen
     from kb.tui.screens.help import HelpScreen
+    from kb.tui.screens.history import HistoryScreen
     from kb.tui.screens.home import HomeScreen
     from kb.tui.screens.links import LinkPicker
     from kb.tui.screens.new_note import NewNoteScreen
     from kb.tui.screens.note import NoteScreen
+    from kb.tui.screens.sync import ConflictScreen, SyncScreen
 
     owners = (
         KBApp,
@@ -263,6 +321,9 @@ def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
         HelpScreen,
         ConfirmScreen,
         LinkPicker,
+        HistoryScreen,
+        SyncScreen,
+        ConflictScreen,
     )
     known = {
         binding.id

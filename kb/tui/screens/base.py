@@ -34,6 +34,32 @@ def report_saved(screen: Screen[Any], saved: Saved) -> None:
     """Tell the user a note was saved, and anything git or the index could not do."""
     app = screen.app
     app.notify(f"Saved {saved.path}", markup=False)
+    if saved.commit is not None and saved.commit.secrets:
+        from kb.tui.screens.confirm import ConfirmScreen
+
+        finding = saved.commit.secrets[0]
+        extra = len(saved.commit.secrets) - 1
+
+        def decided(anyway: bool | None) -> None:
+            if anyway:
+                app.commit_anyway(saved)
+            else:
+                app.notify(
+                    f"Not committed: remove it from line {finding.line} and save again",
+                    severity="warning",
+                )
+
+        app.push_screen(
+            ConfirmScreen(
+                f"Line {finding.line} looks like {finding.kind}:\n  {finding.excerpt}"
+                + (f"\n(and {extra} more)" if extra else "")
+                + "\nNotes are shared with the team. Commit it anyway?",
+                "Commit anyway",
+                "Not now",
+            ),
+            decided,
+        )
+        return
     if saved.commit is not None and saved.commit.warning:
         app.notify(saved.commit.warning, severity="warning", markup=False)
     if saved.index_warning:

@@ -54,6 +54,7 @@ class NoteScreen(KBScreen):
         Binding("e", "edit", "Edit", id="edit"),
         Binding("E", "edit_external", "$EDITOR", id="edit-external"),
         Binding("l", "links", "Links", id="links"),
+        Binding("h", "history", "History", id="history"),
         Binding("t", "toggle_toc", "Contents", show=False, id="toggle-contents"),
     ]
 
@@ -252,6 +253,10 @@ class NoteScreen(KBScreen):
         if self.note is not None:
             self.load_note()
 
+    def action_history(self) -> None:
+        """Who changed this note, when, and the diff between any two versions."""
+        self.kb_app.show_history(self.path)
+
     def action_back(self) -> None:
         """Back to the previous note, or home."""
         self.dismiss()
@@ -272,6 +277,7 @@ class NoteScreen(KBScreen):
                 self.action_copy_resolution,
             ),
             PaletteCommand("Follow a link", "Pick a linked note", self.action_links),
+            PaletteCommand("History", "Versions of this note and their diffs", self.action_history),
             PaletteCommand("Toggle contents", "Table of contents", self.action_toggle_toc),
             PaletteCommand("Back", "Previous note or home", self.action_back),
         ]

@@ -1,0 +1,344 @@
+"""Sync with the team from the app: progress as it goes, the result, and conflicts to settle."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kb.tui.screens.base import KBModalScreen, KBScreen, error_text
+
+if TYPE_CHECKING:
+    from kb.secrets import Finding
+    from kb.sync import Conflict, SyncReport
+
+
+class SyncStep(Message):
+    """The sync moved on to a new step."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class SyncDone(Message):
+    """The sync ended: a report, or the one-line reason it stopped."""
+
+    def __init__(
+        self,
+        report: SyncReport | None,
+        error: str | None = None,
+        secrets: list[Finding] | None = None,
+    ) -> None:
+        super().__init__()
+        self.report = report
+        self.error = error
+        self.secrets = secrets or []
+
+
+class ConflictsFound(Message):
+    """The conflicts waiting in the KB."""
+
+    def __init__(self, conflicts: list[Conflict]) -> None:
+        super().__init__()
+        self.conflicts = conflicts
+
+
+def report_lines(report: SyncReport) -> list[str]:
+    """What a sync did, in a few lines."""
+    lines = [f"Note: {notice}" for notice in report.notices]
+    if report.committed:
+        lines.append(f"Committed {len(report.committed)} changed file(s).")
+    if report.incoming:
+        lines.append(f"Got {report.incoming} change(s) from {report.remote}.")
+    if report.pushed:
+        lines.append(f"Sent {report.pushed} commit(s) to {report.remote}/{report.branch}.")
+    if not (report.committed or report.incoming or report.pushed or report.conflicts):
+        lines.append(f"Already in sync with {report.remote}/{report.branch}.")
+    if report.index_warning:
+        lines.append(report.index_warning)
+    return lines
+
+
+class SyncScreen(KBModalScreen):
+    """Runs ``kb sync`` in a thread (or only lists conflicts) and shows what happened."""
+
+    CSS_PATH = "sync.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Close", id="close-sync"),
+    ]
+
+    def __init__(self, run: bool = True) -> None:
+        super().__init__()
+        self.run = run
+        self.running = False
+        self.conflicts: list[Conflict] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label("Sync with the team" if self.run else "Conflicts", id="sync-title")
+            yield Static("", id="sync-log")
+            yield OptionList(id="conflicts")
+            yield Label("escape closes", id="sync-hint")
+
+    def on_mount(self) -> None:
+        """Start the sync, or look for conflicts."""
+        self.query_one("#conflicts", OptionList).display = False
+        self.log_lines: list[Text] = []
+        if self.run:
+            self.start(allow_secrets=False)
+        else:
+            self.find_conflicts()
+
+    def _log(self, text: str, style: str = "") -> None:
+        self.log_lines.append(Text(text, style=style))
+        self.query_one("#sync-log", Static).update(Text("\n").join(self.log_lines))
+
+    def start(self, allow_secrets: bool) -> None:
+        """Run the sync in a worker."""
+        self.running = True
+        self.sync_worker(allow_secrets)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
+    def sync_worker(self, allow_secrets: bool) -> None:
+        """Commit, fetch, merge, push and reindex, holding the KB's write lock."""
+        from kb.errors import KBError
+        from kb.sync import SecretsFound, sync
+
+        with self.shared.writing() as kb:
+            before = kb.allow_secrets
+            kb.allow_secrets = allow_secrets or before
+            try:
+                report = sync(kb, lambda text: self.post_message(SyncStep(text)))
+            except SecretsFound as exc:
+                self.post_message(SyncDone(None, str(exc), exc.findings))
+                return
+            except KBError as exc:
+                self.post_message(SyncDone(None, str(exc)))
+                return
+            except Exception as exc:  # a git failure kb did not foresee: one line, no crash
+                self.post_message(SyncDone(None, error_text(exc)))
+                return
+            finally:
+                kb.allow_secrets = before
+        self.post_message(SyncDone(report))
+
+    def on_sync_step(self, message: SyncStep) -> None:
+        """Show progress."""
+        self._log(f"{message.text}…", "dim")
+
+    def on_sync_done(self, message: SyncDone) -> None:
+        """Show the result; offer what comes next."""
+        self.running = False
+        if message.secrets:
+            for finding in message.secrets[:5]:
+                self._log(str(finding), "bold red")
+            from kb.tui.screens.confirm import ConfirmScreen
+
+            def decided(anyway: bool | None) -> None:
+                if anyway:
+                    self._log("Sending anyway, as you confirmed.", "yellow")
+                    self.start(allow_secrets=True)
+
+            self.app.push_screen(
+                ConfirmScreen(
+                    "This looks like a password, key or token. Share it with the team anyway?",
+                    "Share anyway",
+                    "Stop",
+                ),
+                decided,
+            )
+            return
+        if message.error:
+            self._log(message.error, "bold red")
+            self.app.notify(f"Sync stopped: {message.error}", severity="error", markup=False)
+            return
+        assert message.report is not None
+        for line in report_lines(message.report):
+            self._log(line)
+        self.kb_app.home.refresh_results()
+        if message.report.conflicts:
+            self._log(
+                f"{len(message.report.conflicts)} note(s) changed on both sides: both versions "
+                "are kept. Choose one to settle:",
+                "bold yellow",
+            )
+            self.show_conflicts(message.report.conflicts)
+        else:
+            self.app.notify("Sync finished")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
+    def find_conflicts(self) -> None:
+        """The conflicts waiting from earlier syncs."""
+        from kb.sync import conflicts
+
+        self.post_message(ConflictsFound(conflicts(self.shared.kb.root)))
+
+    def on_conflicts_found(self, message: ConflictsFound) -> None:
+        """List them, or say there are none."""
+        if not message.conflicts:
+            self._log("No conflicts waiting.")
+            return
+        self.show_conflicts(message.conflicts)
+
+    def show_conflicts(self, conflicts: list[Conflict]) -> None:
+        """A list to pick a conflict from."""
+        self.conflicts = conflicts
+        options = self.query_one("#conflicts", OptionList)
+        options.clear_options()
+        options.add_options(
+            [
+                Option(Text.assemble((c.path, "bold"), f"  and the {c.who} version"), id=str(i))
+                for i, c in enumerate(conflicts)
+            ]
+        )
+        options.display = True
+        options.highlighted = 0
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Open the two versions side by side."""
+        conflict = self.conflicts[int(event.option.id or 0)]
+
+        def settled(done: bool | None) -> None:
+            if done:
+                self.conflicts.remove(conflict)
+                if self.conflicts:
+                    self.show_conflicts(self.conflicts)
+                else:
+                    self.dismiss()
+
+        self.app.push_screen(ConflictScreen(conflict), settled)
+
+    def action_close(self) -> None:
+        """Close (the sync goes on in the background if it is still running)."""
+        if self.running:
+            self.app.notify("The sync goes on in the background")
+        self.dismiss()
+
+
+class ConflictLoaded(Message):
+    """Both versions of a conflicting note."""
+
+    def __init__(self, mine: str, theirs: str) -> None:
+        super().__init__()
+        self.mine = mine
+        self.theirs = theirs
+
+
+class ConflictResolved(Message):
+    """A conflict was settled (or could not be)."""
+
+    def __init__(self, text: str, ok: bool) -> None:
+        super().__init__()
+        self.text = text
+        self.ok = ok
+
+
+def marked_lines(text: str, other: str, style: str) -> Text:
+    """``text`` with the lines the other version does not have highlighted."""
+    others = set(other.splitlines())
+    out = Text()
+    for line in text.splitlines():
+        out.append(line + "\n", style=style if line not in others else "")
+    return out
+
+
+class ConflictScreen(KBScreen):
+    """Your version and theirs side by side: keep mine, keep theirs, keep both, or edit."""
+
+    CSS_PATH = "sync.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m", "settle('mine')", "Keep mine", id="keep-mine"),
+        Binding("t", "settle('theirs')", "Keep theirs", id="keep-theirs"),
+        Binding("b", "settle('both')", "Keep both", id="keep-both"),
+        Binding("e", "edit", "Edit mine", id="edit-mine"),
+        Binding("escape", "back", "Later", id="conflict-back"),
+    ]
+
+    def __init__(self, conflict: Conflict) -> None:
+        super().__init__()
+        self.conflict = conflict
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Footer
+
+        yield Label(
+            f"{self.conflict.path}: changed on both sides. Lines only one side has are "
+            "highlighted.",
+            id="conflict-title",
+        )
+        with Horizontal(id="versions"):
+            with VerticalScroll(id="mine-pane"):
+                yield Label("Yours", classes="pane-title")
+                yield Static("", id="mine")
+            with VerticalScroll(id="theirs-pane"):
+                yield Label(f"{self.conflict.who or 'Theirs'}", classes="pane-title")
+                yield Static("", id="theirs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read both versions."""
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        """Back from editing mine: show the new text."""
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="conflict")
+    def load(self) -> None:
+        """Read both files."""
+        kb = self.shared.kb
+        self.post_message(
+            ConflictLoaded(kb.read_text(self.conflict.path), kb.read_text(self.conflict.theirs))
+        )
+
+    def on_conflict_loaded(self, message: ConflictLoaded) -> None:
+        """Show them."""
+        self.query_one("#mine", Static).update(
+            marked_lines(message.mine, message.theirs, "on dark_green")
+        )
+        self.query_one("#theirs", Static).update(
+            marked_lines(message.theirs, message.mine, "on dark_blue")
+        )
+
+    def action_settle(self, choice: str) -> None:
+        """Keep one version, or both."""
+        self.settle(choice)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="conflict")
+    def settle(self, choice: str) -> None:
+        """Resolve and commit in a thread."""
+        from kb.sync import resolve
+
+        try:
+            with self.shared.writing() as kb:
+                text = resolve(kb, self.conflict, choice)
+        except Exception as exc:
+            self.post_message(ConflictResolved(error_text(exc), False))
+            return
+        self.post_message(ConflictResolved(text, True))
+
+    def on_conflict_resolved(self, message: ConflictResolved) -> None:
+        """Say what happened; back to the list."""
+        if not message.ok:
+            self.notify(message.text, severity="error", markup=False)
+            return
+        self.notify(message.text[:1].upper() + message.text[1:], markup=False)
+        self.dismiss(True)
+
+    def action_edit(self) -> None:
+        """Edit your version (copy from theirs as you like); then keep mine."""
+        self.notify("Edit your version, save, then press m to keep it")
+        self.kb_app.edit_note(self.conflict.path)
+
+    def action_back(self) -> None:
+        """Leave it for later (both versions stay)."""
+        self.dismiss(False)
