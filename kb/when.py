@@ -261,7 +261,7 @@ def _iso(words: str) -> _dt.datetime | _dt.date | None:
     moment = _dt.datetime.combine(date, _dt.time(hour, minute))
     zone = match["zone"]
     if zone:
-        offset = _dt.timezone.utc if zone == "z" else _zone(zone)
+        offset = _dt.UTC if zone == "z" else _zone(zone)
         moment = moment.replace(tzinfo=offset).astimezone().replace(tzinfo=None)
     return moment
 

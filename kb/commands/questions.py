@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.cli import _err, _fail, _kb, _on_path, _report_commit, handle_errors, main
+from kb.cli import _fail, _kb, _on_path, _report_commit, handle_errors, main
 
 if TYPE_CHECKING:
     from kb.questions import Question
 
-ANSWER_GUIDE = """<!-- kb: Write the answer below this comment: the steps that solved it, as you would
-     read them to the caller, and how to confirm it worked. It becomes the note's
+ANSWER_GUIDE = """<!-- kb: Write the answer below this comment: the steps that solved it, as you
+     would read them to the caller, and how to confirm it worked. It becomes the note's
      Resolution section; the question stays as the Issue and the update log is kept.
      Question: {title}
      Save and close the editor to save the answer; leave it empty to change nothing. -->
