@@ -261,8 +261,11 @@ def _iso(words: str) -> _dt.datetime | _dt.date | None:
     moment = _dt.datetime.combine(date, _dt.time(hour, minute))
     zone = match["zone"]
     if zone:
-        offset = _dt.UTC if zone == "z" else _zone(zone)
-        moment = moment.replace(tzinfo=offset).astimezone().replace(tzinfo=None)
+        try:
+            offset = _dt.UTC if zone == "z" else _zone(zone)
+            moment = moment.replace(tzinfo=offset).astimezone().replace(tzinfo=None)
+        except (OverflowError, ValueError) as exc:
+            raise KBError(f"{words!r} is out of range; give a time like 2026-11-24 15:00") from exc
     return moment
 
 
