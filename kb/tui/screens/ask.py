@@ -112,7 +112,7 @@ class AskScreen(KBModalScreen):
                 self.shared.kb, self.query_one("#promised", Input).value, now
             )
         except KBError as exc:
-            label.update(Text(str(exc).split(";")[0], style="bold red"))
+            label.update(Text(str(exc).split("; try")[0], style="bold red"))
             label.set_class(True, "-error")
             return None
         label.set_class(False, "-error")
