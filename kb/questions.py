@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kb import frontmatter, when
+from kb import frontmatter, sections, when
 from kb.errors import KBError
-from kb.markdown import canonical_section, parse_body
+from kb.markdown import canonical_section
 from kb.notes import Note, parse_note
 
 if TYPE_CHECKING:
@@ -257,9 +257,9 @@ def ask(
         text = frontmatter.set_field(text, "asked_by", who)
     text = frontmatter.set_field(text, "promised", frontmatter.Quoted(when.to_stored(promise)))
     text = frontmatter.set_field(text, "created", now.date())
-    text = _with_issue(text, question)
-    if _section_span(_body_lines(text)[1], "updates") is None:
-        text = _append_section(text, "Updates", "")
+    text = sections.replace_section_text(text, "issue", "Issue", question.strip("\n"))
+    if not sections.has_section(text, "updates"):
+        text = sections.append_section(text, "Updates")
     saved = kb.new_note(
         title, note_type=QUESTION_TYPE, tickets=[ticket_id] if ticket_id else None, body=text
     )
@@ -301,20 +301,7 @@ def append_update(
 
 def add_update_entry(text: str, entry: str) -> str:
     """``text`` with ``entry`` as the last line of its ``## Updates`` section (created if none)."""
-    newline = _newline_of(text)
-    head, lines = _body_lines(text)
-    span = _section_span(lines, "updates")
-    if span is None:
-        return _append_section(text, "Updates", entry)
-    start, end = span
-    last = start  # the heading's last line when the section is empty
-    for index in range(start + 1, end):
-        if lines[index].strip():
-            last = index
-    if not lines[last].endswith(("\n", "\r")):
-        lines[last] += newline
-    lines.insert(last + 1, entry + newline)
-    return head + "".join(lines)
+    return sections.append_to_section(text, "updates", "Updates", entry)
 
 
 # --- answering ---------------------------------------------------------------------------------
@@ -364,27 +351,13 @@ def convert_to_fix(text: str, title: str, resolution: str, now: _dt.datetime) ->
         text = frontmatter.set_field(text, "answered", frontmatter.Quoted(when.to_stored(now)))
     except ValueError as exc:
         raise KBError(f"cannot answer: {exc}") from exc
-    newline = _newline_of(text)
-    resolution = resolution.replace("\n", newline)
-    head, lines = _body_lines(text)
-    if _section_span(lines, "issue") is None:
+    if not sections.has_section(text, "issue"):
         # A question written without an Issue section: its title is the question.
-        lines[:0] = [f"## Issue{newline}", f"{title}{newline}", newline]
-    span = _section_span(lines, "resolution")
-    if span is not None:
-        start, end = span
-        last = max([start, *[i for i in range(start + 1, end) if lines[i].strip()]])
-        if not lines[last].endswith(("\n", "\r")):
-            lines[last] += newline
-        gap = [newline] if last > start else []
-        lines[last + 1 : last + 1] = [*gap, resolution + newline]
-        return head + "".join(lines)
-    block = [f"## Resolution{newline}", resolution + newline, newline]
-    updates = _section_span(lines, "updates")
-    if updates is not None:
-        lines[updates[0] : updates[0]] = block
-        return head + "".join(lines)
-    return _append_section(head + "".join(lines), "Resolution", resolution)
+        text = sections.prepend_section(text, "Issue", title)
+    if sections.has_section(text, "resolution"):
+        return sections.add_paragraph(text, "resolution", "Resolution", resolution)
+    # The answer goes above the update log, which stays the last section.
+    return sections.insert_section_before(text, "updates", "Resolution", resolution)
 
 
 # --- telling the technician ------------------------------------------------------------------
@@ -423,63 +396,6 @@ def _read_exact(kb: KnowledgeBase, rel: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise KBError(f"{rel} is not UTF-8 text; kb will not rewrite it") from exc
-
-
-def _newline_of(text: str) -> str:
-    first = text.find("\n")
-    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
-
-
-def _body_lines(text: str) -> tuple[str, list[str]]:
-    """The front matter part of ``text`` (as is) and the body's lines (with their endings)."""
-    body = frontmatter.parse(text).body
-    head = text[: len(text) - len(body)] if text.endswith(body) else ""
-    if not head and body != text:
-        body = text
-    return head, body.splitlines(keepends=True)
-
-
-def _section_span(lines: list[str], name: str) -> tuple[int, int] | None:
-    """(heading line, end) indexes of the first section kb calls ``name``, or None."""
-    headings = parse_body("".join(lines)).headings
-    for index, heading in enumerate(headings):
-        if canonical_section(heading.text) != name or heading.line < 1:
-            continue
-        start = heading.line - 1
-        if not lines[start].lstrip().startswith("#") and start + 1 < len(lines):
-            start += 1  # a heading underlined with === or ---
-        end = len(lines)
-        for later in headings[index + 1 :]:
-            if later.level <= heading.level:
-                end = later.line - 1
-                break
-        return start, end
-    return None
-
-
-def _append_section(text: str, heading: str, content: str) -> str:
-    newline = _newline_of(text)
-    if text and not text.endswith(("\n", "\r")):
-        text += newline
-    lines = text.splitlines(keepends=True)
-    gap = newline if lines and lines[-1].strip() else ""
-    block = f"## {heading}{newline}" + (f"{content}{newline}" if content else "")
-    return text + gap + block
-
-
-def _with_issue(text: str, question: str) -> str:
-    """A template's text with the question as the content of its Issue section."""
-    newline = _newline_of(text)
-    head, lines = _body_lines(text)
-    content = [line + newline for line in question.strip("\n").splitlines()]
-    span = _section_span(lines, "issue")
-    if span is None:
-        return head + "".join([f"## Issue{newline}", *content, newline, *lines])
-    start, end = span
-    while end > start + 1 and not lines[end - 1].strip():
-        end -= 1
-    lines[start + 1 : end] = content
-    return head + "".join(lines)
 
 
 def _one_line(value: Any) -> str:

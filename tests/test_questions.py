@@ -426,3 +426,22 @@ def test_followups_order_and_what_counts_as_open(kb_root: Path) -> None:
         listed = followups(kb, now=NOW)
     assert [q.title for q in listed] == ["Sooner one", "Later one", "Odd promise", "No promise"]
     assert listed[0].promised == dt.datetime(2026, 11, 25, 12, 0)
+
+
+def test_answering_a_hand_written_question_keeps_its_line_endings(kb_root: Path) -> None:
+    path = kb_root / "notes/badge-reader.md"
+    path.write_bytes(HAND_WRITTEN.encode())
+    with KnowledgeBase.open(kb_root) as kb:
+        done = answer(kb, "badge-reader", "Re-encode the cards.\nThen test door 4.", now=NOW)
+    assert done.question.asked_by == "Facilities, Lea x2200"
+    assert done.question.promised == dt.datetime(2026, 11, 20, 12, 0)  # a YAML datetime, read
+    after = path.read_bytes().decode()
+    assert after.count("\n") == after.count("\r\n")
+    assert "type: fix   # still open\r\n" in after  # the comment is kept
+    body = after[after.index("---\r\n", 4) + 5 :]
+    assert body == (
+        "## Issue\r\nBadge reader at door 4 rejects new cards\r\n\r\n"
+        "Lea asked whether new cards need a re-encode.\r\n\r\n"
+        "## Resolution\r\nRe-encode the cards.\r\nThen test door 4.\r\n\r\n"
+        + HAND_WRITTEN[HAND_WRITTEN.index("## Updates") :]
+    )
