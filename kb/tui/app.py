@@ -233,10 +233,12 @@ class KBApp(App[None]):
 
     def action_focus_search(self) -> None:
         """Back to home with the cursor in the search box (editors stay open if unsaved)."""
+        from kb.tui.screens.answer import AnswerScreen
         from kb.tui.screens.editor import EditorScreen
         from kb.tui.screens.new_note import NewNoteScreen
 
-        if any(isinstance(s, EditorScreen | NewNoteScreen) for s in self.screen_stack):
+        writing = EditorScreen | NewNoteScreen | AnswerScreen
+        if any(isinstance(s, writing) for s in self.screen_stack):
             self.notify(
                 "Finish the note you are writing first (ctrl+s saves, escape leaves)",
                 severity="warning",
