@@ -452,4 +452,5 @@ def check(ctx: click.Context, as_json: bool) -> None:
 
 # --- more commands, one module per area -------------------------------------------------------
 # Each module adds its commands to ``main`` when imported (they use the helpers above).
-from kb.commands import history  # noqa: E402, F401  (kb log, save, sync, resolve)
+from kb.commands import history  # noqa: E402, F401, I001  (log, save, sync, resolve)
+from kb.commands import questions  # noqa: E402, F401  (ask, update, answer, followups)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import re
 import tomllib
@@ -12,6 +13,7 @@ from typing import Any
 from kb.errors import KBError
 from kb.problems import Problem
 from kb.tickets import DEFAULT_PATTERNS
+from kb.when import DEFAULT_END_OF_DAY, DEFAULT_PROMISE, DEFAULT_PROMISE_TIME
 
 ENGINES = ("auto", "whoosh", "tantivy")
 #: Notes bigger than this are indexed only up to this many bytes.
@@ -32,6 +34,10 @@ class Settings:
     secret_allow: tuple[str, ...] = ()
     #: The remote ``kb sync`` uses.
     remote: str = "origin"
+    #: ``[questions]``: the promise made when none is named, what a day alone means, "eod".
+    default_promise: str = DEFAULT_PROMISE
+    promise_time: _dt.time = DEFAULT_PROMISE_TIME
+    end_of_day: _dt.time = DEFAULT_END_OF_DAY
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -80,7 +86,38 @@ def load_settings(root: Path) -> Settings:
     sync = _table(data, "sync", settings)
     if isinstance(sync.get("remote"), str) and sync["remote"].strip():
         settings.remote = sync["remote"].strip()
+    _load_questions(_table(data, "questions", settings), settings)
     return settings
+
+
+def _load_questions(table: dict[str, Any], settings: Settings) -> None:
+    from kb.when import parse_clock, parse_when
+
+    for key in ("promise_time", "end_of_day"):
+        if key not in table:
+            continue
+        clock = parse_clock(str(table[key]))
+        if clock is None:
+            settings.problems.append(
+                Problem("kb.toml", f"[questions] {key}: {table[key]!r} is not a time like '12:00'")
+            )
+        else:
+            setattr(settings, key, clock)
+    if "default_promise" in table:
+        promise = table["default_promise"]
+        try:
+            parse_when(
+                str(promise),
+                _dt.datetime(2026, 1, 1, 9, 0),
+                promise_time=settings.promise_time,
+                end_of_day=settings.end_of_day,
+            )
+        except KBError as exc:
+            settings.problems.append(
+                Problem("kb.toml", f"[questions] default_promise: {exc}; the default is used")
+            )
+        else:
+            settings.default_promise = str(promise)
 
 
 def _valid_patterns(

@@ -9,6 +9,7 @@ quoting and the body of the user's file stay byte-identical except for the field
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,8 +110,16 @@ def parse(text: str) -> FrontMatter:
 # --- editing -----------------------------------------------------------------------------
 
 
+class Quoted(str):
+    """A string value written in double quotes, so YAML never reads it as a date or a number."""
+
+    __slots__ = ()
+
+
 def dump_value(value: Any) -> str:
     """One-line YAML for a field value (scalars and flat lists)."""
+    if isinstance(value, Quoted):
+        return json.dumps(str(value), ensure_ascii=False)
     if isinstance(value, list | tuple | set):
         return "[" + ", ".join(dump_value(item) for item in value) + "]"
     if isinstance(value, _dt.datetime):

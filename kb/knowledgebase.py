@@ -46,6 +46,13 @@ hash_numbers = false
 [search]
 # Search engine: "auto", "whoosh" or "tantivy".
 engine = "auto"
+
+[questions]
+# When an answer is promised if 'kb ask' names no time ("+2h", "eod", "tomorrow 10:00", ...).
+default_promise = "next business day 12:00"
+# The time a promise given as a day alone ("friday", "2026-11-24") means, and when "eod" is.
+promise_time = "12:00"
+end_of_day = "17:00"
 """
 
 

@@ -18,6 +18,7 @@ from kb.tui.app import KBApp, run
 from kb.tui.display import hit_prompt, snippet_text
 from kb.tui.keys import parse_keymap
 from kb.tui.links import LinkTarget, resolve_href, to_markdown_links
+from kb.tui.screens.ask import AskScreen
 from kb.tui.screens.confirm import ConfirmScreen
 from kb.tui.screens.editor import EditorScreen
 from kb.tui.screens.help import HelpScreen
@@ -214,9 +215,8 @@ async def test_nothing_found_says_so_and_ctrl_a_captures_a_question(tui_root: Pa
         )
         await pilot.press("ctrl+a")
         await settle(pilot)
-        assert isinstance(app.screen, NewNoteScreen)
-        assert app.screen.query_one("#title", Input).value == "zqxjkvw"
-        assert app.screen.query_one("#type").value == "question"
+        assert isinstance(app.screen, AskScreen)
+        assert app.screen.query_one("#question", Input).value == "zqxjkvw"
 
 
 async def test_weak_results_are_labelled(tui_root: Path) -> None:

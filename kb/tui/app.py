@@ -34,6 +34,7 @@ class KBApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("ctrl+n", "new_note", "New note", id="new-note"),
+        Binding("f2", "followups", "Follow-ups", id="followups"),
         Binding("ctrl+r", "reindex", "Reindex", show=False, id="reindex"),
         Binding("ctrl+t", "toggle_dark", "Light/dark", show=False, id="toggle-dark"),
         Binding("f5", "sync", "Sync", id="sync"),
@@ -75,6 +76,7 @@ class KBApp(App[None]):
         # After the first frame: the update's thread would otherwise compete with it.
         self.call_after_refresh(self.update_index)
         self.call_after_refresh(self.look_for_conflicts)
+        self.call_after_refresh(self.announce_overdue)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="conflicts")
     def look_for_conflicts(self) -> None:
@@ -202,8 +204,32 @@ class KBApp(App[None]):
         self.new_note()
 
     def action_ask(self, question: str = "") -> None:
-        """A new question note (something to find out and get back about)."""
-        self.new_note(question, "question")
+        """Capture a question to find out and get back about (prefilled with ``question``)."""
+        from kb.tui.screens.ask import AskScreen
+
+        self.push_screen(AskScreen(question))
+
+    def action_followups(self) -> None:
+        """The open questions: who is waiting, promised when, overdue first."""
+        from kb.tui.screens.followups import FollowupsScreen
+
+        if not isinstance(self.screen, FollowupsScreen):
+            self.push_screen(FollowupsScreen())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="overdue")
+    def announce_overdue(self) -> None:
+        """A quiet notice at start when call-backs are overdue."""
+        import datetime as _dt
+
+        from kb import questions
+
+        late = questions.followups(self.kb, now=_dt.datetime.now(), overdue_only=True)
+        if late:
+            key = self.key_display("followups", "f2")
+            noun = "call-back" if len(late) == 1 else "call-backs"
+            self.call_from_thread(
+                self.notify, f"{len(late)} overdue {noun} — {key} to see them", timeout=10
+            )
 
     @work(thread=True, exit_on_error=False, group="save")
     def commit_anyway(self, saved: Saved) -> None:
@@ -255,10 +281,12 @@ class KBApp(App[None]):
 
     def action_focus_search(self) -> None:
         """Back to home with the cursor in the search box (editors stay open if unsaved)."""
+        from kb.tui.screens.answer import AnswerScreen
         from kb.tui.screens.editor import EditorScreen
         from kb.tui.screens.new_note import NewNoteScreen
 
-        if any(isinstance(s, EditorScreen | NewNoteScreen) for s in self.screen_stack):
+        writing = EditorScreen | NewNoteScreen | AnswerScreen
+        if any(isinstance(s, writing) for s in self.screen_stack):
             self.notify(
                 "Finish the note you are writing first (ctrl+s saves, escape leaves)",
                 severity="warning",
@@ -284,6 +312,9 @@ class KBApp(App[None]):
                 "Notes changed on both sides: compare and settle",
                 self.action_conflicts,
             ),
+            PaletteCommand(
+                "Follow-ups", "Open questions: who is waiting, promised when", self.action_followups
+            ),
             PaletteCommand("Open help", "Keys and query syntax", self.action_help),
             PaletteCommand("Reindex", "Update the search index now", self.action_reindex),
             PaletteCommand(
@@ -302,14 +333,18 @@ class KBApp(App[None]):
 
 def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
     """Warnings for ``[keys]`` entries that name no binding of the app."""
+    from kb.tui.screens.answer import AnswerScreen
+    from kb.tui.screens.ask import AskScreen
     from kb.tui.screens.confirm import ConfirmScreen
     from kb.tui.screens.editor import EditorScreen
+    from kb.tui.screens.followups import FollowupsScreen
     from kb.tui.screens.help import HelpScreen
     from kb.tui.screens.history import HistoryScreen
     from kb.tui.screens.home import HomeScreen
     from kb.tui.screens.links import LinkPicker
     from kb.tui.screens.new_note import NewNoteScreen
     from kb.tui.screens.note import NoteScreen
+    from kb.tui.screens.prompt import PromptScreen
     from kb.tui.screens.sync import ConflictScreen, SyncScreen
 
     owners = (
@@ -324,6 +359,10 @@ def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
         HistoryScreen,
         SyncScreen,
         ConflictScreen,
+        AskScreen,
+        FollowupsScreen,
+        AnswerScreen,
+        PromptScreen,
     )
     known = {
         binding.id

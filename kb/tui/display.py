@@ -20,6 +20,8 @@ STATUS_STYLES: dict[str, str] = {
     "archived": "dim strike",
 }
 HIGHLIGHT_STYLE = "bold reverse"
+#: Questions are open promises, not answers: their badge stands out from fix, guide, ...
+QUESTION_STYLE = "bold magenta"
 
 
 def one_line(text: str) -> str:
@@ -40,6 +42,12 @@ def status_badge(status: str) -> Text:
 def kind_label(kind: str, note_type: str) -> str:
     """What a document is: "ticket" for a ticket record, else the note type (fix, guide, ...)."""
     return "ticket" if kind == "ticket" else (note_type or "fix")
+
+
+def kind_badge(kind: str, note_type: str) -> Text:
+    """The kind label styled: a question stands out, the others are quiet italics."""
+    label = kind_label(kind, note_type)
+    return Text(label, style=QUESTION_STYLE if label == "question" else "italic")
 
 
 def snippet_text(snippet: str, highlights: list[tuple[int, int]], lead: int = 24) -> Text:
@@ -63,7 +71,7 @@ def hit_meta(hit: Hit, now: float | None = None) -> Text:
     parts: list[Text] = []
     if hit.status:
         parts.append(status_badge(hit.status))
-    parts.append(Text(kind_label(hit.kind, hit.type), style="italic"))
+    parts.append(kind_badge(hit.kind, hit.type))
     if hit.kind != "ticket":
         parts.append(Text(plural(hit.ticket_count, "ticket")))
     when = age(hit.modified, now)
@@ -84,7 +92,7 @@ def hit_prompt(hit: Hit, now: float | None = None) -> Text:
 
 def note_meta(note: Note) -> Text:
     """A note's front matter as one compact line: type · status · tags · tickets."""
-    parts: list[Text] = [Text(kind_label(note.kind, note.type), style="italic")]
+    parts: list[Text] = [kind_badge(note.kind, note.type)]
     if note.status:
         parts.append(status_badge(note.status))
     if note.tags:

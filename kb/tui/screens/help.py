@@ -65,7 +65,9 @@ def key_lines(app: App[object], bindings: list[Binding], keymap: dict[str, str])
 def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
     """The help text: keys of each screen, then the query syntax."""
     from kb.tui.app import KBApp
+    from kb.tui.screens.ask import AskScreen
     from kb.tui.screens.editor import EditorScreen
+    from kb.tui.screens.followups import FollowupsScreen
     from kb.tui.screens.home import HomeScreen
     from kb.tui.screens.new_note import NewNoteScreen
     from kb.tui.screens.note import NoteScreen
@@ -84,6 +86,8 @@ def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
         ("Note", _bindings(NoteScreen.BINDINGS), ["- `1` … `9` Copy code block 1 … 9"]),
         ("Editor", _bindings(EditorScreen.BINDINGS), []),
         ("New note", _bindings(NewNoteScreen.BINDINGS), []),
+        ("Ask (a question to find out)", _bindings(AskScreen.BINDINGS), ["- `enter` Save"]),
+        ("Follow-ups", _bindings(FollowupsScreen.BINDINGS), []),
     ]
     parts = ["# kb help", ""]
     for title, bindings, extra in sections:

@@ -1,0 +1,246 @@
+"""Follow-ups: the open questions, soonest promise first, overdue ones standing out."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kb.tui.display import one_line, plural
+from kb.tui.messages import NoteSaved
+from kb.tui.screens.base import KBScreen, report_saved
+
+if TYPE_CHECKING:
+    from kb.questions import Answered, Question
+    from kb.tui.commands import PaletteCommand
+
+
+def now_minute() -> _dt.datetime:
+    """The local time to the minute."""
+    return _dt.datetime.now().replace(second=0, microsecond=0)
+
+
+class FollowupsLoaded(Message):
+    """The open questions, read in a thread."""
+
+    def __init__(self, questions: list[Question], now: _dt.datetime) -> None:
+        super().__init__()
+        self.questions = questions
+        self.now = now
+
+
+def question_prompt(question: Question, now: _dt.datetime) -> Text:
+    """One open question as three lines: promise and title, who waits, owner and updates."""
+    from kb import when
+    from kb.search import age
+
+    if question.promised is None:
+        mark = Text("no promise ", style="dim")
+    elif question.is_overdue(now):
+        mark = Text(f"OVERDUE {when.duration(now - question.promised)} ", style="bold red")
+    else:
+        mark = Text(f"due {when.relative(question.promised, now)} ", style="green")
+    prompt = Text.assemble(mark, (one_line(question.title) or question.path, "bold"))
+    waiting = [f"waiting: {question.asked_by or '(nobody named)'}"]
+    if question.ticket:
+        waiting.append(question.ticket)
+    if question.promised is not None:
+        waiting.append(f"promised {when.describe(question.promised, now)}")
+    prompt.append("\n")
+    prompt.append(" · ".join(waiting), style="yellow" if question.is_overdue(now) else "")
+    facts = [f"owner {question.owner or '(unknown)'}"]
+    if question.created is not None:
+        asked = age(_dt.datetime.combine(question.created, _dt.time()).timestamp(), now.timestamp())
+        facts.append(f"asked {asked if asked in ('today', 'yesterday') else asked + ' ago'}")
+    last = question.last_update
+    facts.append(
+        f"{plural(len(question.updates), 'update')}, last: {last.text}" if last else "no update yet"
+    )
+    prompt.append("\n")
+    prompt.append(" · ".join(facts), style="dim")
+    return prompt
+
+
+class FollowupsScreen(KBScreen):
+    """Open questions; enter opens one, u logs an update, a answers it."""
+
+    CSS_PATH = "followups.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="close-followups"),
+        Binding("enter", "open", "Open", id="open-question", priority=True),
+        Binding("u", "log_update", "Log update", id="log-update"),
+        Binding("a", "answer", "Answer", id="answer-question"),
+        Binding("r", "reload", "Reload", show=False, id="reload-followups"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.questions: list[Question] = []
+        self.now = now_minute()
+
+    def compose(self) -> ComposeResult:
+        yield Static("Reading the open questions…", id="followups-summary")
+        yield OptionList(id="followups")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read the questions in a thread."""
+        self.sub_title = "Follow-ups"
+        self.query_one(OptionList).focus()
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        """Back from a note or a dialog: questions may have changed."""
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="followups")
+    def load(self) -> None:
+        """Read the open questions."""
+        from kb import questions
+
+        now = now_minute()
+        found = questions.followups(self.shared.kb, now=now)
+        self.post_message(FollowupsLoaded(found, now))
+
+    def on_followups_loaded(self, message: FollowupsLoaded) -> None:
+        """Show the questions, keeping the highlighted one when it is still open."""
+        listing = self.query_one(OptionList)
+        previous = self.selected
+        self.questions, self.now = message.questions, message.now
+        listing.set_options(
+            Option(question_prompt(question, self.now), id=question.path)
+            for question in self.questions
+        )
+        paths = [question.path for question in self.questions]
+        if self.questions:
+            listing.highlighted = (
+                paths.index(previous.path) if previous and previous.path in paths else 0
+            )
+        summary = self.query_one("#followups-summary", Static)
+        late = sum(1 for question in self.questions if question.is_overdue(self.now))
+        if not self.questions:
+            ask = self.kb_app.key_display("ask", "ctrl+a")
+            summary.update(f"No open questions. Capture one with {ask} from the search box.")
+        else:
+            text = Text(f"{plural(len(self.questions), 'open question')}, soonest promise first")
+            if late:
+                text.append(f" · {late} overdue", style="bold red")
+            summary.update(text)
+
+    @property
+    def selected(self) -> Question | None:
+        """The highlighted question."""
+        index = self.query_one(OptionList).highlighted
+        if index is None or not 0 <= index < len(self.questions):
+            return None
+        return self.questions[index]
+
+    # -- actions --------------------------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#followups")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            self.kb_app.open_note(event.option.id)
+
+    def action_open(self) -> None:
+        """Open the highlighted question."""
+        question = self.selected
+        if question is not None:
+            self.kb_app.open_note(question.path)
+
+    def action_log_update(self) -> None:
+        """Log what the person waiting was told (a line in the question's update log)."""
+        from kb.tui.screens.prompt import PromptScreen
+
+        question = self.selected
+        if question is None:
+            return
+
+        def logged(text: str | None) -> None:
+            if text:
+                self.log_update(question.path, text)
+
+        who = question.asked_by or "the person waiting"
+        self.app.push_screen(
+            PromptScreen(
+                f"Update for {who}: {one_line(question.title)}",
+                label="What you told them",
+                placeholder="Parts ordered; next call tomorrow 10:00",
+            ),
+            logged,
+        )
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="update")
+    def log_update(self, path: str, text: str) -> None:
+        """Append the entry, commit and reindex."""
+        from kb import questions
+
+        with self.shared.writing() as kb:
+            saved = questions.append_update(kb, path, text, now=now_minute())
+        self.post_message(NoteSaved(saved))
+
+    def on_note_saved(self, message: NoteSaved) -> None:
+        """Report the update and show the list again."""
+        report_saved(self, message.saved)
+        self.load()
+
+    def action_answer(self) -> None:
+        """Write the answer: the question becomes a fix note; then log the call-back."""
+        from kb.tui.screens.answer import AnswerScreen
+
+        question = self.selected
+        if question is None:
+            return
+        self.app.push_screen(AnswerScreen(question), self._answered)
+
+    def _answered(self, answered: Answered | None) -> None:
+        from kb import questions
+        from kb.tui.screens.prompt import PromptScreen
+
+        if answered is None:
+            return
+        line = questions.waiting_line(answered.question, now_minute())
+        self.notify(line, title="Answered", markup=False, timeout=15)
+
+        def logged(text: str | None) -> None:
+            if text:
+                self.log_update(answered.saved.path, text)
+
+        self.app.push_screen(
+            PromptScreen(
+                line,
+                label="Log the call-back (escape skips)",
+                value="Called back with the answer",
+            ),
+            logged,
+        )
+
+    def action_reload(self) -> None:
+        """Read the questions again."""
+        self.load()
+
+    def action_back(self) -> None:
+        """Back to where the list was opened."""
+        self.dismiss()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Commands this screen adds to the command palette."""
+        from kb.tui.commands import PaletteCommand
+
+        return [
+            PaletteCommand("Open question", "Show the highlighted question", self.action_open),
+            PaletteCommand(
+                "Log update", "What the person waiting was told", self.action_log_update
+            ),
+            PaletteCommand(
+                "Answer question", "The question becomes a fix note", self.action_answer
+            ),
+            PaletteCommand("Reload follow-ups", "Read the questions again", self.action_reload),
+        ]

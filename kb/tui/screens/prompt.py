@@ -1,0 +1,52 @@
+"""A one-line answer over the current screen: log an update, log a call-back."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """Ask for one line of text; enter gives it (None when blank), escape gives None."""
+
+    CSS_PATH = "prompt.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Skip", id="cancel-prompt"),
+    ]
+
+    def __init__(
+        self, title: str, *, label: str = "", value: str = "", placeholder: str = ""
+    ) -> None:
+        super().__init__()
+        self.title_text = title
+        self.label = label
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(self.title_text, id="prompt-title", markup=False)
+            field = Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            field.border_title = self.label or None
+            yield field
+            yield Label("enter saves · escape skips", id="prompt-keys")
+
+    def on_mount(self) -> None:
+        """Type at once."""
+        field = self.query_one(Input)
+        field.focus()
+        field.cursor_position = len(field.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Give the text typed (None when blank)."""
+        event.stop()
+        self.dismiss(" ".join(event.value.split()) or None)
+
+    def action_cancel(self) -> None:
+        """Close without text."""
+        self.dismiss(None)
