@@ -177,6 +177,9 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         _warn_problems(report.problems, quiet=True)
     text = " ".join(query)
     results = kb.search(text, limit=limit, refresh=False)
+    from kb import searchlog
+
+    searchlog.record(kb.root, text, len(results), results.weak, "cli")
     if as_json:
         click.echo(json.dumps([hit.to_json() for hit in results], indent=2, ensure_ascii=False))
     else:
@@ -205,6 +208,10 @@ def _format_hit(rank: int, hit: Hit, color: bool) -> str:
     if hit.modified:
         when = age(hit.modified)
         facts.append(when if when in ("today", "yesterday") else f"{when} ago")
+    if hit.flag:
+        facts.append(
+            click.style(f"flagged: {hit.flag}", fg="red") if color else f"flagged: {hit.flag}"
+        )
     title = click.style(hit.title, bold=True) if color else hit.title
     snippet = _highlight(hit.snippet, hit.highlights, color)
     return f"{rank:>2}. {title}\n    {' · '.join(facts)}\n    {snippet}"
@@ -326,7 +333,22 @@ def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
     if path.read_bytes() == before:
         click.echo("No changes.")
         return
-    # The editor saved the file: kb commits and reindexes it as it is, byte for byte.
+    # The editor saved the file: kb commits and reindexes it as it is, byte for byte, except
+    # that fixing a flagged note clears its flag (in the same commit).
+    from kb.flags import cleared_by_edit, text_flag
+
+    before_text = before.decode("utf-8", "replace")
+    try:
+        after_text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        after_text = before_text  # never rewrite bytes kb cannot read back exactly
+    fixed = cleared_by_edit(before_text, after_text)
+    flag = text_flag(before_text)
+    if fixed is not None and flag is not None:
+        from kb import atomic
+
+        atomic.write_text(path, fixed)
+        click.echo(f"Flag cleared (it said: {flag.reason})")
     edited = kb.note(source.rel)
     saved = kb.record_edit(source.rel, f"Edit: {edited.title}")
     for problem in edited.problems:
@@ -436,3 +458,4 @@ def check(ctx: click.Context, as_json: bool) -> None:
 
 # --- more commands, one module per area -------------------------------------------------------
 # Each module adds its commands to ``main`` when imported (they use the helpers above).
+from kb.commands import guides, health  # noqa: E402, F401

@@ -16,6 +16,8 @@ from kb.tickets import DEFAULT_PATTERNS
 ENGINES = ("auto", "whoosh", "tantivy")
 #: Notes bigger than this are indexed only up to this many bytes.
 DEFAULT_MAX_FILE_BYTES = 1_000_000
+#: Questions and wip notes older than this many days are listed by ``kb stats``.
+DEFAULT_STALE_DAYS = 14
 
 
 @dataclass
@@ -27,6 +29,7 @@ class Settings:
     ticket_url: str | None = None
     engine: str = "auto"
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    stale_days: int = DEFAULT_STALE_DAYS
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -65,6 +68,18 @@ def load_settings(root: Path) -> Settings:
     max_bytes = search.get("max_file_bytes")
     if isinstance(max_bytes, int) and max_bytes > 0:
         settings.max_file_bytes = max_bytes
+    health = _table(data, "health", settings)
+    stale_days = health.get("stale_days", DEFAULT_STALE_DAYS)
+    if isinstance(stale_days, int) and not isinstance(stale_days, bool) and stale_days >= 0:
+        settings.stale_days = stale_days
+    else:
+        settings.problems.append(
+            Problem(
+                "kb.toml",
+                f"[health] stale_days should be a whole number of days; "
+                f"{DEFAULT_STALE_DAYS} used instead of {stale_days!r}",
+            )
+        )
     return settings
 
 

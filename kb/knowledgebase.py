@@ -39,6 +39,10 @@ hash_numbers = false
 [search]
 # Search engine: "auto", "whoosh" or "tantivy".
 engine = "auto"
+
+[health]
+# kb stats lists questions and wip notes older than this many days.
+stale_days = 14
 """
 
 
