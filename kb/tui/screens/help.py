@@ -66,6 +66,7 @@ def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
     """The help text: keys of each screen, then the query syntax."""
     from kb.tui.app import KBApp
     from kb.tui.screens.editor import EditorScreen
+    from kb.tui.screens.guide_reader import GuideReaderScreen
     from kb.tui.screens.home import HomeScreen
     from kb.tui.screens.new_note import NewNoteScreen
     from kb.tui.screens.note import NoteScreen
@@ -84,6 +85,7 @@ def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
         ("Note", _bindings(NoteScreen.BINDINGS), ["- `1` … `9` Copy code block 1 … 9"]),
         ("Editor", _bindings(EditorScreen.BINDINGS), []),
         ("New note", _bindings(NewNoteScreen.BINDINGS), []),
+        ("Guide reader", _bindings(GuideReaderScreen.BINDINGS), []),
     ]
     parts = ["# kb help", ""]
     for title, bindings, extra in sections:

@@ -55,6 +55,7 @@ class NoteScreen(KBScreen):
         Binding("E", "edit_external", "$EDITOR", id="edit-external"),
         Binding("l", "links", "Links", id="links"),
         Binding("t", "toggle_toc", "Contents", show=False, id="toggle-contents"),
+        Binding("f", "flag", "Flag", id="flag"),
     ]
 
     def __init__(self, path: str) -> None:
@@ -252,6 +253,47 @@ class NoteScreen(KBScreen):
         if self.note is not None:
             self.load_note()
 
+    # -- flag it or fix it ----------------------------------------------------------------------
+
+    def action_flag(self) -> None:
+        """Flag the note for rework (asking why), or clear its flag."""
+        from kb.flags import flag_of
+
+        if self.note is None:
+            return
+        current = flag_of(self.note)
+        if current is None:
+            from kb.tui.screens.flag import FlagDialog
+
+            def flag(reason: str | None) -> None:
+                if reason:
+                    self.change_flag(reason)
+
+            self.app.push_screen(FlagDialog(one_line(self.note.title)), flag)
+            return
+        from kb.tui.screens.confirm import ConfirmScreen
+
+        def clear(yes: bool | None) -> None:
+            if yes:
+                self.change_flag(None)
+
+        self.app.push_screen(
+            ConfirmScreen(f"Clear the flag “{current.reason}”?", "Clear flag", "Keep it"), clear
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def change_flag(self, reason: str | None) -> None:
+        """Flag the note with ``reason``, or clear its flag (None): commit and reindex."""
+        from kb.flags import clear_flag, flag_note
+
+        with self.shared.writing() as kb:
+            saved = flag_note(kb, self.path, reason) if reason else clear_flag(kb, self.path)[0]
+        if saved is not None:
+            self.post_message(NoteSaved(saved))
+        self.app.call_from_thread(
+            self.notify, f"Flagged: {reason}" if reason else "Flag cleared", markup=False
+        )
+
     def action_back(self) -> None:
         """Back to the previous note, or home."""
         self.dismiss()
@@ -273,5 +315,6 @@ class NoteScreen(KBScreen):
             ),
             PaletteCommand("Follow a link", "Pick a linked note", self.action_links),
             PaletteCommand("Toggle contents", "Table of contents", self.action_toggle_toc),
+            PaletteCommand("Flag note", "Mark it for rework, or clear its flag", self.action_flag),
             PaletteCommand("Back", "Previous note or home", self.action_back),
         ]
