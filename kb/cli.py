@@ -335,20 +335,11 @@ def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
         return
     # The editor saved the file: kb commits and reindexes it as it is, byte for byte, except
     # that fixing a flagged note clears its flag (in the same commit).
-    from kb.flags import cleared_by_edit, text_flag
+    from kb.flags import clear_after_external_edit
 
-    before_text = before.decode("utf-8", "replace")
-    try:
-        after_text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        after_text = before_text  # never rewrite bytes kb cannot read back exactly
-    fixed = cleared_by_edit(before_text, after_text)
-    flag = text_flag(before_text)
-    if fixed is not None and flag is not None:
-        from kb import atomic
-
-        atomic.write_text(path, fixed)
-        click.echo(f"Flag cleared (it said: {flag.reason})")
+    cleared = clear_after_external_edit(path, before, path.read_bytes())
+    if cleared is not None:
+        click.echo(f"Flag cleared (it said: {cleared.reason})")
     edited = kb.note(source.rel)
     saved = kb.record_edit(source.rel, f"Edit: {edited.title}")
     for problem in edited.problems:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kb import frontmatter
@@ -83,6 +84,23 @@ def cleared_by_edit(before: str, after: str) -> str | None:
         return without_flag(after)
     except ValueError:
         return None
+
+
+def clear_after_external_edit(path: Path, before: bytes, after: bytes) -> Flag | None:
+    """After an editor changed the file at ``path`` from ``before`` to ``after``: when that
+    fixed a flagged note, remove the flag fields from the file (atomically) and return the
+    flag that was cleared. Files that are not UTF-8 are never rewritten."""
+    from kb import atomic
+
+    try:
+        before_text, after_text = before.decode("utf-8"), after.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    fixed = cleared_by_edit(before_text, after_text)
+    if fixed is None:
+        return None
+    atomic.write_text(path, fixed)
+    return text_flag(before_text)
 
 
 def clean_reason(reason: str) -> str:

@@ -102,6 +102,11 @@ class GuideReaderScreen(KBScreen):
         self.query_one("#guide-document").focus()
         self.load_guide()
 
+    def on_screen_resume(self) -> None:
+        """Back from the note view: the current note may have been edited."""
+        if self.guide is not None:
+            self.load_step(self.current)
+
     # -- loading --------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="guide")
