@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
-import posixpath
 from typing import TYPE_CHECKING
 
+from kb.guides import GUIDE_TYPE, build_guide
+from kb.link_targets import LinkTargets
 from kb.notes import NOTE_TYPES, STATUSES, TICKET_KIND, Note
 from kb.problems import Problem
 
@@ -18,15 +19,14 @@ def check(kb: KnowledgeBase, today: _dt.date | None = None) -> list[Problem]:
     today = today or _dt.date.today()
     notes, problems = kb.notes()
     problems.extend(kb.settings.problems)
-    names = {note.name.lower(): note for note in notes}
-    paths = {note.path for note in notes}
+    targets = LinkTargets(notes, kb.root)
     titles: dict[str, list[Note]] = {}
     for note in notes:
         if note.kind == TICKET_KIND:
             continue
         titles.setdefault(note.title.lower(), []).append(note)
         problems.extend(_fields(note, today))
-        problems.extend(_links(kb, note, names, paths))
+        problems.extend(_links(note, targets))
     for same in titles.values():
         if len(same) > 1:
             others = ", ".join(note.path for note in same[1:])
@@ -62,28 +62,14 @@ def _fields(note: Note, today: _dt.date) -> list[Problem]:
     return found
 
 
-def _links(kb: KnowledgeBase, note: Note, names: dict[str, Note], paths: set[str]) -> list[Problem]:
+def _links(note: Note, targets: LinkTargets) -> list[Problem]:
     found: list[Problem] = []
-    folder = posixpath.dirname(note.path)
     for link in note.body.links:
-        if link.kind == "wiki":
-            target = link.target.strip().lower().removesuffix(".md")
-            key = posixpath.basename(target)
-            if key not in names and key.replace(" ", "-") not in names:
-                found.append(
-                    Problem(note.path, f"broken link [[{link.target}]]", _line(note, link.line))
-                )
-            continue
-        target = posixpath.normpath(posixpath.join(folder, link.target))
-        if target.startswith("../") or target == "..":
-            found.append(
-                Problem(
-                    note.path, f"link leads outside the KB: {link.target}", _line(note, link.line)
-                )
-            )
-            continue
-        if target not in paths and not (kb.root / target).exists():
-            found.append(Problem(note.path, f"broken link {link.target}", _line(note, link.line)))
+        target = targets.resolve(note.path, link)
+        if target.problem:
+            found.append(Problem(note.path, target.problem, _line(note, link.line)))
+    if note.type == GUIDE_TYPE and not build_guide(note, targets).steps:
+        found.append(Problem(note.path, "guide without a reading path (it links to no note)"))
     return found
 
 

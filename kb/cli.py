@@ -184,6 +184,9 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         _warn_problems(report.problems, quiet=True)
     text = " ".join(query)
     results = kb.search(text, limit=limit, refresh=False)
+    from kb import searchlog
+
+    searchlog.record(kb.root, text, len(results), results.weak, "cli")
     if as_json:
         click.echo(json.dumps([hit.to_json() for hit in results], indent=2, ensure_ascii=False))
     else:
@@ -212,6 +215,10 @@ def _format_hit(rank: int, hit: Hit, color: bool) -> str:
     if hit.modified:
         when = age(hit.modified)
         facts.append(when if when in ("today", "yesterday") else f"{when} ago")
+    if hit.flag:
+        facts.append(
+            click.style(f"flagged: {hit.flag}", fg="red") if color else f"flagged: {hit.flag}"
+        )
     title = click.style(hit.title, bold=True) if color else hit.title
     snippet = _highlight(hit.snippet, hit.highlights, color)
     return f"{rank:>2}. {title}\n    {' · '.join(facts)}\n    {snippet}"
@@ -342,7 +349,13 @@ def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
     if path.read_bytes() == before:
         click.echo("No changes.")
         return
-    # The editor saved the file: kb commits and reindexes it as it is, byte for byte.
+    # The editor saved the file: kb commits and reindexes it as it is, byte for byte, except
+    # that fixing a flagged note clears its flag (in the same commit).
+    from kb.flags import clear_after_external_edit
+
+    cleared = clear_after_external_edit(path, before, path.read_bytes())
+    if cleared is not None:
+        click.echo(f"Flag cleared (it said: {cleared.reason})")
     edited = kb.note(source.rel)
     saved = kb.record_edit(source.rel, f"Edit: {edited.title}")
     for problem in edited.problems:
@@ -454,3 +467,4 @@ def check(ctx: click.Context, as_json: bool) -> None:
 # Each module adds its commands to ``main`` when imported (they use the helpers above).
 from kb.commands import history  # noqa: E402, F401, I001  (log, save, sync, resolve)
 from kb.commands import questions  # noqa: E402, F401  (ask, update, answer, followups)
+from kb.commands import guides, health  # noqa: E402, F401

@@ -18,6 +18,8 @@ from kb.when import DEFAULT_END_OF_DAY, DEFAULT_PROMISE, DEFAULT_PROMISE_TIME
 ENGINES = ("auto", "whoosh", "tantivy")
 #: Notes bigger than this are indexed only up to this many bytes.
 DEFAULT_MAX_FILE_BYTES = 1_000_000
+#: Questions and wip notes older than this many days are listed by ``kb stats``.
+DEFAULT_STALE_DAYS = 14
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Settings:
     default_promise: str = DEFAULT_PROMISE
     promise_time: _dt.time = DEFAULT_PROMISE_TIME
     end_of_day: _dt.time = DEFAULT_END_OF_DAY
+    stale_days: int = DEFAULT_STALE_DAYS
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -87,6 +90,18 @@ def load_settings(root: Path) -> Settings:
     if isinstance(sync.get("remote"), str) and sync["remote"].strip():
         settings.remote = sync["remote"].strip()
     _load_questions(_table(data, "questions", settings), settings)
+    health = _table(data, "health", settings)
+    stale_days = health.get("stale_days", DEFAULT_STALE_DAYS)
+    if isinstance(stale_days, int) and not isinstance(stale_days, bool) and stale_days >= 0:
+        settings.stale_days = stale_days
+    else:
+        settings.problems.append(
+            Problem(
+                "kb.toml",
+                f"[health] stale_days should be a whole number of days; "
+                f"{DEFAULT_STALE_DAYS} used instead of {stale_days!r}",
+            )
+        )
     return settings
 
 

@@ -268,3 +268,19 @@ def add_to_list(text: str, key: str, item: Any) -> str:
                 lines.insert(span.end, f"{indent}- {dump_value(item)}{newline}")
                 return "".join(lines)
     return set_field(text, key, [*values, item])
+
+
+def remove_field(text: str, key: str) -> str:
+    """Return ``text`` without front matter field ``key`` (its lines only); unchanged when the
+    field or the block is missing. Raises ValueError for an unclosed block, like set_field."""
+    lines = _lines(text)
+    if not lines or _bare(lines[0].lstrip("\ufeff")) != _FENCE_OPEN:
+        return text
+    bounds = _block_bounds(text)
+    if bounds is None:
+        raise ValueError("front matter has no closing '---' line; fix it before kb can edit it")
+    span = _find_field(lines, bounds[1], key)
+    if span is None:
+        return text
+    del lines[span.start : span.end]
+    return "".join(lines)

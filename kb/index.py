@@ -38,7 +38,7 @@ from kb.problems import Problem
 from kb.tickets import TicketMatcher
 
 #: Bump when kb's analysis or document layout changes, so that old indexes are rebuilt.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 #: Text kept per document for snippets.
 SNIPPET_SOURCE_CHARS = 20_000
 #: How long an update waits for another kb process to finish its own.
@@ -96,10 +96,18 @@ def document(note: Note, source: files.SourceFile) -> IndexDoc:
             "mentioned": note.mentioned_tickets,
             "created": note.created.isoformat() if note.created else None,
             "review_by": note.review_by.isoformat() if note.review_by else None,
+            "flag": _flag_reason(note),
             "modified": source.mtime_ns / 1e9,
             "text": note.body.text[:SNIPPET_SOURCE_CHARS],
         },
     )
+
+
+def _flag_reason(note: Note) -> str | None:
+    from kb.flags import flag_of
+
+    flag = flag_of(note)
+    return flag.reason if flag else None
 
 
 def _with_words(values: list[str]) -> list[str]:

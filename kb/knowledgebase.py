@@ -53,6 +53,9 @@ default_promise = "next business day 12:00"
 # The time a promise given as a day alone ("friday", "2026-11-24") means, and when "eod" is.
 promise_time = "12:00"
 end_of_day = "17:00"
+[health]
+# kb stats lists questions and wip notes older than this many days.
+stale_days = 14
 """
 
 

@@ -64,6 +64,8 @@ class Hit:
     created: str | None = None
     #: Share of the query's words found in this document (0..1).
     coverage: float = 1.0
+    #: Why the note is flagged for rework ("" when it is not).
+    flag: str = ""
 
     @property
     def ticket_count(self) -> int:
@@ -95,6 +97,7 @@ class Hit:
             "created": self.created,
             "coverage": round(self.coverage, 2),
             "weak": self.weak,
+            "flag": self.flag or None,
         }
 
 
@@ -390,6 +393,7 @@ def _hit(path: str, score: float, stored: dict[str, Any]) -> Hit:
         tickets=list(stored.get("tickets") or []),
         modified=float(stored.get("modified") or 0.0),
         created=stored.get("created"),
+        flag=str(stored.get("flag") or ""),
     )
 
 

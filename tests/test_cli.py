@@ -207,7 +207,7 @@ def test_check_passes_then_names_a_broken_link(cli: Cli, kb_root: Path) -> None:
     assert result.exit_code == 1
     out = result.stdout
     assert "notes/bad.md:7: broken link [[no-such-note]]" in out
-    assert "notes/bad.md:7: broken link missing.md" in out
+    assert "notes/bad.md:7: broken link [x](missing.md)" in out
     assert "unknown status 'nope'" in out
     assert "fix note without ## Resolution" in out
     problems = json.loads(cli("check", "--json").stdout)

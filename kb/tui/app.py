@@ -38,6 +38,8 @@ class KBApp(App[None]):
         Binding("ctrl+r", "reindex", "Reindex", show=False, id="reindex"),
         Binding("ctrl+t", "toggle_dark", "Light/dark", show=False, id="toggle-dark"),
         Binding("f5", "sync", "Sync", id="sync"),
+        Binding("ctrl+g", "guides", "Guides", show=False, id="guides"),
+        Binding("f3", "health", "Health", show=False, id="health"),
     ]
 
     def __init__(
@@ -269,6 +271,20 @@ class KBApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.user_keymap))
 
+    def action_guides(self) -> None:
+        """Onboarding guides with your reading progress."""
+        from kb.tui.screens.guides import GuidesScreen
+
+        if not isinstance(self.screen, GuidesScreen):
+            self.push_screen(GuidesScreen())
+
+    def action_health(self) -> None:
+        """KB health: link rate, reuse, stale and flagged notes, content gaps."""
+        from kb.tui.screens.health import HealthScreen
+
+        if not isinstance(self.screen, HealthScreen):
+            self.push_screen(HealthScreen())
+
     def action_reindex(self) -> None:
         """Update the search index now (it also updates by itself at start and after saves)."""
         self._index_asked = True
@@ -315,6 +331,12 @@ class KBApp(App[None]):
             PaletteCommand(
                 "Follow-ups", "Open questions: who is waiting, promised when", self.action_followups
             ),
+            PaletteCommand(
+                "Guides", "Onboarding reading paths and your progress (ctrl+g)", self.action_guides
+            ),
+            PaletteCommand(
+                "Health", "Link rate, reuse, stale, flagged, content gaps (f3)", self.action_health
+            ),
             PaletteCommand("Open help", "Keys and query syntax", self.action_help),
             PaletteCommand("Reindex", "Update the search index now", self.action_reindex),
             PaletteCommand(
@@ -337,7 +359,11 @@ def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
     from kb.tui.screens.ask import AskScreen
     from kb.tui.screens.confirm import ConfirmScreen
     from kb.tui.screens.editor import EditorScreen
+    from kb.tui.screens.flag import FlagDialog
     from kb.tui.screens.followups import FollowupsScreen
+    from kb.tui.screens.guide_reader import GuideReaderScreen
+    from kb.tui.screens.guides import GuidesScreen
+    from kb.tui.screens.health import HealthScreen
     from kb.tui.screens.help import HelpScreen
     from kb.tui.screens.history import HistoryScreen
     from kb.tui.screens.home import HomeScreen
@@ -363,6 +389,10 @@ def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
         FollowupsScreen,
         AnswerScreen,
         PromptScreen,
+        GuidesScreen,
+        GuideReaderScreen,
+        HealthScreen,
+        FlagDialog,
     )
     known = {
         binding.id

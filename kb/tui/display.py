@@ -22,6 +22,8 @@ STATUS_STYLES: dict[str, str] = {
 HIGHLIGHT_STYLE = "bold reverse"
 #: Questions are open promises, not answers: their badge stands out from fix, guide, ...
 QUESTION_STYLE = "bold magenta"
+FLAG_MARK = "⚑"
+FLAG_STYLE = "bold red"
 
 
 def one_line(text: str) -> str:
@@ -77,6 +79,8 @@ def hit_meta(hit: Hit, now: float | None = None) -> Text:
     when = age(hit.modified, now)
     if when:
         parts.append(Text(when))
+    if hit.flag:
+        parts.append(Text(f"{FLAG_MARK} flagged", style=FLAG_STYLE))
     return Text(" · ", style="dim").join(parts)
 
 
@@ -104,7 +108,15 @@ def note_meta(note: Note) -> Text:
     question = _question_meta(note)
     if question:
         parts.append(Text(question, style="yellow"))
-    return Text(" · ", style="dim").join(parts)
+    meta = Text(" · ", style="dim").join(parts)
+    from kb.flags import flag_of
+
+    flag = flag_of(note)
+    if flag is not None:
+        who = f" ({flag.by}, {flag.at})" if flag.by and flag.at else ""
+        meta.append("\n")
+        meta.append(f"{FLAG_MARK} flagged for rework: {flag.reason}{who}", style=FLAG_STYLE)
+    return meta
 
 
 def _question_meta(note: Note) -> str:

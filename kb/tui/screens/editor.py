@@ -39,6 +39,7 @@ class EditorScreen(KBScreen):
         self.saved_text: str | None = None
         #: True once this editor saved at least once (the note view then reloads).
         self.saved_once = False
+        self._submitted: str | None = None
 
     def compose(self) -> ComposeResult:
         editor = TextArea(language=markdown_language(), id="editor", disabled=True)
@@ -77,13 +78,20 @@ class EditorScreen(KBScreen):
         if not self.modified:
             self.notify("No changes to save")
             return
-        self.save_text(self.query_one(TextArea).text)
+        self._submitted = self.query_one(TextArea).text
+        self.save_text(self._submitted, self.saved_text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
-    def save_text(self, text: str) -> None:
-        """Write the text through kb.save_text (the one place saves reach git and the index)."""
+    def save_text(self, text: str, before: str | None = None) -> None:
+        """Write the text through kb.save_text (the one place saves reach git and the index).
+
+        Fixing a flagged note (real changes besides the flag) clears its flag in the same save.
+        """
+        from kb.flags import cleared_by_edit
         from kb.notes import parse_note
 
+        if before is not None:
+            text = cleared_by_edit(before, text) or text
         title = parse_note(self.path, text).title
         # kb.save_text is the one place a save goes: atomic write, then the git commit
         # (commit-on-save hooks in there), then the index update.
@@ -95,6 +103,15 @@ class EditorScreen(KBScreen):
         """The text on disk is now the saved text."""
         if message.text is not None:
             self.saved_text = message.text
+            editor = self.query_one(TextArea)
+            if message.text != self._submitted:
+                self.notify("Flag cleared: the note was fixed", markup=False)
+                if editor.text == self._submitted:
+                    # The flag lines went on save: show the text as it is on disk.
+                    row, column = editor.cursor_location
+                    removed = self._submitted.count("\n") - message.text.count("\n")
+                    editor.load_text(message.text)
+                    editor.cursor_location = (max(0, row - removed), column)
         self.saved_once = True
         report_saved(self, message.saved)
 

@@ -68,6 +68,7 @@ def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
     from kb.tui.screens.ask import AskScreen
     from kb.tui.screens.editor import EditorScreen
     from kb.tui.screens.followups import FollowupsScreen
+    from kb.tui.screens.guide_reader import GuideReaderScreen
     from kb.tui.screens.home import HomeScreen
     from kb.tui.screens.new_note import NewNoteScreen
     from kb.tui.screens.note import NoteScreen
@@ -88,6 +89,7 @@ def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
         ("New note", _bindings(NewNoteScreen.BINDINGS), []),
         ("Ask (a question to find out)", _bindings(AskScreen.BINDINGS), ["- `enter` Save"]),
         ("Follow-ups", _bindings(FollowupsScreen.BINDINGS), []),
+        ("Guide reader", _bindings(GuideReaderScreen.BINDINGS), []),
     ]
     parts = ["# kb help", ""]
     for title, bindings, extra in sections:

@@ -56,6 +56,10 @@ class HomeScreen(KBScreen):
         #: The query whose results are shown (None before the first search returns).
         self.shown_query: str | None = None
         self._preview_wanted: str | None = None
+        from kb.tui.search_log import SettledSearches
+
+        #: Logs settled searches that found nothing strong (kb stats lists them).
+        self.settled = SettledSearches(self)
 
     def compose(self) -> ComposeResult:
         search = Input(placeholder=PLACEHOLDER, id="search")
@@ -72,6 +76,14 @@ class HomeScreen(KBScreen):
         """Start with the recently changed notes."""
         self.query_one("#search", Input).focus()
         self.refresh_results()
+
+    def on_screen_suspend(self) -> None:
+        """A result opened or another screen shown: the search shown is settled."""
+        self.settled.settle()
+
+    def on_unmount(self) -> None:
+        """Quitting settles the search shown."""
+        self.settled.settle(now=True)
 
     def on_screen_resume(self) -> None:
         """Back from a note or the editor: hits and preview may have changed."""
@@ -118,6 +130,8 @@ class HomeScreen(KBScreen):
         # Coming back to the same query keeps the hit the technician was on.
         previous = results.selected_hit if message.query == self.shown_query else None
         self.shown_query = message.query
+        if not message.results.partial:
+            self.settled.shown(message.query, message.results)
         results.show_hits(message.results)
         if previous is not None:
             results.select_path(previous.path)
@@ -216,6 +230,7 @@ class HomeScreen(KBScreen):
 
     def action_clear_search(self) -> None:
         """Empty the search box (back to recent notes)."""
+        self.settled.settle()
         search = self.query_one("#search", Input)
         search.value = ""
         search.focus()

@@ -56,6 +56,7 @@ class NoteScreen(KBScreen):
         Binding("l", "links", "Links", id="links"),
         Binding("h", "history", "History", id="history"),
         Binding("t", "toggle_toc", "Contents", show=False, id="toggle-contents"),
+        Binding("f", "flag", "Flag", id="flag"),
     ]
 
     def __init__(self, path: str) -> None:
@@ -233,12 +234,17 @@ class NoteScreen(KBScreen):
         if after == before:
             self.notify("No changes")
             return
-        self.record_edit()
+        self.record_edit(before, after)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
-    def record_edit(self) -> None:
-        """Commit and reindex a note the external editor changed."""
+    def record_edit(self, before: bytes = b"", after: bytes = b"") -> None:
+        """Commit and reindex a note the external editor changed (fixing a flagged note
+        clears its flag in the same commit)."""
+        from kb.flags import clear_after_external_edit
+
         with self.shared.writing() as kb:
+            if clear_after_external_edit(kb.root / self.path, before, after):
+                self.app.call_from_thread(self.notify, "Flag cleared: the note was fixed")
             title = kb.note(self.path).title
             saved = kb.record_edit(self.path, f"Edit: {one_line(title)}")
         self.post_message(NoteSaved(saved))
@@ -256,6 +262,47 @@ class NoteScreen(KBScreen):
     def action_history(self) -> None:
         """Who changed this note, when, and the diff between any two versions."""
         self.kb_app.show_history(self.path)
+
+    # -- flag it or fix it ----------------------------------------------------------------------
+
+    def action_flag(self) -> None:
+        """Flag the note for rework (asking why), or clear its flag."""
+        from kb.flags import flag_of
+
+        if self.note is None:
+            return
+        current = flag_of(self.note)
+        if current is None:
+            from kb.tui.screens.flag import FlagDialog
+
+            def flag(reason: str | None) -> None:
+                if reason:
+                    self.change_flag(reason)
+
+            self.app.push_screen(FlagDialog(one_line(self.note.title)), flag)
+            return
+        from kb.tui.screens.confirm import ConfirmScreen
+
+        def clear(yes: bool | None) -> None:
+            if yes:
+                self.change_flag(None)
+
+        self.app.push_screen(
+            ConfirmScreen(f"Clear the flag “{current.reason}”?", "Clear flag", "Keep it"), clear
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def change_flag(self, reason: str | None) -> None:
+        """Flag the note with ``reason``, or clear its flag (None): commit and reindex."""
+        from kb.flags import clear_flag, flag_note
+
+        with self.shared.writing() as kb:
+            saved = flag_note(kb, self.path, reason) if reason else clear_flag(kb, self.path)[0]
+        if saved is not None:
+            self.post_message(NoteSaved(saved))
+        self.app.call_from_thread(
+            self.notify, f"Flagged: {reason}" if reason else "Flag cleared", markup=False
+        )
 
     def action_back(self) -> None:
         """Back to the previous note, or home."""
@@ -279,5 +326,6 @@ class NoteScreen(KBScreen):
             PaletteCommand("Follow a link", "Pick a linked note", self.action_links),
             PaletteCommand("History", "Versions of this note and their diffs", self.action_history),
             PaletteCommand("Toggle contents", "Table of contents", self.action_toggle_toc),
+            PaletteCommand("Flag note", "Mark it for rework, or clear its flag", self.action_flag),
             PaletteCommand("Back", "Previous note or home", self.action_back),
         ]

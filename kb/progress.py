@@ -1,0 +1,120 @@
+"""Reading progress through guides, per person, in ``.kb/progress.json`` (local, git-ignored).
+
+A note read in one guide counts as read in every guide that lists it. The file is written
+atomically; a damaged file is kept aside as ``progress.json.bad`` and treated as empty, with
+a warning, so that reading a guide never fails because of it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import json
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from kb import atomic
+
+PROGRESS_FILE = ".kb/progress.json"
+FORMAT = 1
+
+# The app marks steps from worker threads; one read-modify-write at a time in a process.
+_WRITING = threading.Lock()
+
+
+def reader_name(root: Path) -> str:
+    """Whose progress it is: the git user name, else the operating system's user name."""
+    from kb import git
+
+    name = git.user_name(root)
+    if name:
+        return name
+    try:
+        return getpass.getuser() or "me"
+    except (OSError, KeyError, ImportError):
+        return "me"
+
+
+class ReadingProgress:
+    """What one reader has read, as stored in a KB's ``.kb/progress.json``."""
+
+    def __init__(self, root: Path, reader: str | None = None) -> None:
+        self.root = Path(root)
+        self.path = self.root / PROGRESS_FILE
+        self.reader = reader or reader_name(self.root)
+        #: Why the stored progress could not be used (None when it could).
+        self.warning: str | None = None
+        data = self._load()
+        self._read: dict[str, str] = self._mine(data)
+
+    @property
+    def read(self) -> set[str]:
+        """Paths of the notes this reader has read."""
+        return set(self._read)
+
+    def is_read(self, path: str) -> bool:
+        """True when this reader has read the note at ``path``."""
+        return path in self._read
+
+    def mark_read(self, paths: Iterable[str]) -> None:
+        """Record notes as read now, and save."""
+        when = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        self._change({path: when for path in paths}, [])
+
+    def mark_unread(self, paths: Iterable[str]) -> None:
+        """Forget that notes were read (to read a guide again), and save."""
+        self._change({}, list(paths))
+
+    def _change(self, added: dict[str, str], removed: list[str]) -> None:
+        with _WRITING:
+            # Read again first: another kb (the app and a terminal) may have saved meanwhile.
+            data = self._load(quiet=True)
+            mine = self._mine(data)
+            mine.update(added)
+            for path in removed:
+                mine.pop(path, None)
+            readers = data.setdefault("readers", {})
+            readers[self.reader] = {"read": dict(sorted(mine.items()))}
+            data["format"] = FORMAT
+            atomic.write_text(self.path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+            self._read = mine
+
+    def _load(self, quiet: bool = False) -> dict[str, Any]:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return {"format": FORMAT, "readers": {}}
+        except OSError as exc:
+            if not quiet:
+                self.warning = f"reading progress not read ({exc.strerror or exc}); starting afresh"
+            return {"format": FORMAT, "readers": {}}
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict) or not isinstance(data.get("readers", {}), dict):
+                raise ValueError("not a progress file")
+        except ValueError:
+            self._keep_aside(raw)
+            if not quiet:
+                self.warning = (
+                    f"{PROGRESS_FILE} was damaged and is ignored (kept as progress.json.bad); "
+                    "reading progress starts afresh"
+                )
+            return {"format": FORMAT, "readers": {}}
+        data.setdefault("readers", {})
+        return data
+
+    def _keep_aside(self, raw: bytes) -> None:
+        try:
+            atomic.write_bytes(self.path.with_name("progress.json.bad"), raw)
+            self.path.unlink()
+        except OSError:
+            pass
+
+    def _mine(self, data: dict[str, Any]) -> dict[str, str]:
+        entry = data.get("readers", {}).get(self.reader)
+        read = entry.get("read") if isinstance(entry, dict) else None
+        if not isinstance(read, dict):
+            return {}
+        return {str(path): str(when) for path, when in read.items() if isinstance(path, str)}

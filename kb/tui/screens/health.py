@@ -1,0 +1,80 @@
+"""The Health screen: ``kb stats`` in the app, computed in a worker."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Static
+
+from kb.tui.screens.base import KBScreen
+
+if TYPE_CHECKING:
+    from kb.health import Health
+    from kb.tui.commands import PaletteCommand
+
+
+class HealthComputed(Message):
+    """The KB's health figures."""
+
+    def __init__(self, health: Health) -> None:
+        super().__init__()
+        self.health = health
+
+
+class HealthScreen(KBScreen):
+    """Link rate, reuse, stale, flagged and past-review notes, content gaps, failed searches."""
+
+    CSS_PATH = "health.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="health-back"),
+        Binding("r", "refresh_health", "Refresh", id="health-refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.health: Health | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="health-scroll"):
+            yield Static("Working out the KB's health…", id="health-report", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Compute the figures in a thread."""
+        self.sub_title = "Health"
+        self.query_one("#health-scroll").focus()
+        self.compute()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="health")
+    def compute(self) -> None:
+        """Read every note, ticket record, link and the search log."""
+        from kb.health import compute
+
+        self.post_message(HealthComputed(compute(self.shared.kb)))
+
+    def on_health_computed(self, message: HealthComputed) -> None:
+        """Show the report."""
+        from kb.health import report
+
+        self.health = message.health
+        self.query_one("#health-report", Static).update(report(message.health))
+
+    def action_refresh_health(self) -> None:
+        """Compute the figures again."""
+        self.query_one("#health-report", Static).update("Working out the KB's health…")
+        self.compute()
+
+    def action_back(self) -> None:
+        """Back to where Health was opened from."""
+        self.dismiss()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Commands this screen adds to the command palette."""
+        from kb.tui.commands import PaletteCommand
+
+        return [PaletteCommand("Refresh health", "Compute again", self.action_refresh_health)]
