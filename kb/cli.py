@@ -436,3 +436,4 @@ def check(ctx: click.Context, as_json: bool) -> None:
 
 # --- more commands, one module per area -------------------------------------------------------
 # Each module adds its commands to ``main`` when imported (they use the helpers above).
+from kb.commands import ticketing  # noqa: E402, F401
