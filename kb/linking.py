@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from kb import revisions, ticket_links, tickets
 from kb.errors import KBError
-from kb.ticket_records import record_path, safe_id
+from kb.ticket_records import record_path, safe_id, sections
 
 if TYPE_CHECKING:
     from kb.knowledgebase import KnowledgeBase, Saved
@@ -84,6 +84,7 @@ class TicketView:
         record: dict[str, Any] | None = None
         if self.record is not None:
             fields = self.record.fields
+            parts = sections(self.record.body_text)
             record = {
                 "path": self.record.path,
                 "title": _text(fields.get("title")) or self.record.title,
@@ -91,8 +92,8 @@ class TicketView:
                     key: _text(fields.get(key)) or None
                     for key in ("status", "opened", "resolved", "caller", "assignee", "category")
                 },
-                "description": self.record.body.sections.get("description", "").strip(),
-                "resolution": self.record.body.sections.get("resolution", "").strip(),
+                "description": parts.get("description", ""),
+                "resolution": parts.get("resolution", ""),
                 "source": _text(fields.get("source")) or None,
             }
         return {

@@ -141,3 +141,20 @@ def _markdown_safe(text: str) -> str:
     if fenced:
         out.append("```")
     return "\n".join(out).strip("\n")
+
+
+def sections(body: str) -> dict[str, str]:
+    """A record's ``## `` sections by lower-case heading ("description", "resolution",
+    "comments"), as written (code blocks kept whole)."""
+    found: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    fenced = False
+    for line in body.replace("\r\n", "\n").split("\n"):
+        if _FENCE_LINE.match(line):
+            fenced = not fenced
+        if not fenced and line.startswith("## "):
+            current = found.setdefault(line[3:].strip().lower(), [])
+            continue
+        if current is not None:
+            current.append(line)
+    return {name: "\n".join(lines).strip("\n") for name, lines in found.items()}

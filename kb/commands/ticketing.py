@@ -211,8 +211,11 @@ def _print_ticket(view: TicketView) -> None:
     if view.url:
         click.echo(f"Open: {view.url}")
     if record is not None:
+        from kb.ticket_records import sections
+
+        parts = sections(record.body_text)
         for section in ("description", "resolution"):
-            text = record.body.sections.get(section, "").strip()
+            text = parts.get(section, "").strip()
             if text:
                 click.echo(f"\n{section.capitalize()}:")
                 click.echo(_excerpt(text))
