@@ -70,7 +70,7 @@ def test_servicenow_csv(cli: Cli, kb_root: Path) -> None:
 
 
 def test_servicenow_json_records_and_table_api(cli: Cli, kb_root: Path, tmp_path: Path) -> None:
-    code, out, err = _import(cli, "servicenow_incidents.json")
+    code, out, _err = _import(cli, "servicenow_incidents.json")
     assert code == 0 and "2 new" in out and "1 bad row (record 3)" in out
     data, body = _record(kb_root, "INC0020002")
     assert data["caller"] == "Jonas Berg" and data["assignee"] == "Ana Lopez"
@@ -101,7 +101,7 @@ def test_jira_csv_repeated_headers_comments_and_dates(cli: Cli, kb_root: Path) -
     assert "the wiki (https://wiki.corp.local/drives)" in body
     assert "### 2026-11-03 10:02 · 5b10ac8d82e05b22cc7d4ef5" in body
     assert "Note: uses ; inside the body." in body
-    badge, badge_body = _record(kb_root, "HELP-483")
+    _badge, badge_body = _record(kb_root, "HELP-483")
     assert "{color" not in badge_body and "Urgent - starts today" in badge_body
 
 
@@ -240,7 +240,7 @@ def test_hand_written_record_is_never_overwritten(cli: Cli, kb_root: Path) -> No
 def test_only_bad_rows_exits_1(cli: Cli, tmp_path: Path) -> None:
     export = tmp_path / "broken.csv"
     export.write_text('number,short_description\n,"no id"\n')
-    code, out, err = _import(cli, str(export))
+    code, _out, err = _import(cli, str(export))
     assert code == 1 and "line 2: no ticket id" in err
     assert "no ticket could be imported" in err
 
