@@ -291,3 +291,88 @@ def _text(value: object) -> str:
     if value is None or isinstance(value, dict | list):
         return ""
     return " ".join(str(value).split())
+
+
+#: Words of ticket prose that never help find a fix.
+_FILLER = frozenset(
+    [
+        "caller",
+        "user",
+        "users",
+        "says",
+        "said",
+        "please",
+        "issue",
+        "problem",
+        "help",
+        "ticket",
+        "hi",
+        "hello",
+        "thanks",
+        "thank",
+        "regards",
+        "today",
+        "morning",
+        "since",
+        "still",
+        "again",
+        "get",
+        "gets",
+        "got",
+        "cannot",
+        "cant",
+        "unable",
+        "work",
+        "works",
+        "working",
+        "tried",
+        "need",
+        "needs",
+        "able",
+        "anymore",
+        "after",
+        "before",
+        "when",
+        "what",
+        "happens",
+        "shows",
+        "show",
+        "start",
+        "new",
+        "sorry",
+        "every",
+        "always",
+        "never",
+        "some",
+        "any",
+    ]
+)
+
+
+def fix_query(view: TicketView, kb: KnowledgeBase | None = None, limit: int = 8) -> str:
+    """A search for notes that could fix a ticket: the key words of its title and description
+    (error codes first, then title words, then description words), never whole sentences.
+    Ticket records themselves are left out of the results."""
+    from kb.analysis import query_words
+
+    record = view.record
+    if record is None:
+        return ""
+    title = _text(record.fields.get("title")) or record.title
+    description = sections(record.body_text).get("description", "")[:2000]
+    words = query_words(title) + query_words(description)
+    chosen: dict[str, None] = {}
+    codes = [w for w in words if w.exact and any(c.isdigit() for c in w.surface)]
+    prose = [w for w in words if not w.exact]
+    for word in [*codes[:3], *prose]:
+        surface = word.surface
+        if word.stop or surface in _FILLER or len(surface) < 3:
+            continue
+        if kb is not None and kb.matcher.is_ticket_id(surface):
+            continue
+        chosen.setdefault(surface, None)
+        if len(chosen) >= limit:
+            break
+    if not chosen:
+        return ""
+    return " ".join(chosen) + " -type:ticket"
