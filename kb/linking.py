@@ -219,9 +219,10 @@ def reuse_count(kb: KnowledgeBase, note: Note, links: list[ticket_links.Link] | 
     return len(solved)
 
 
-def ticket_view(kb: KnowledgeBase, value: str) -> TicketView:
+def ticket_view(kb: KnowledgeBase, value: str, *, refresh: bool = True) -> TicketView:
     """The ticket ``value`` names: its record and every note tied to it. KBError exit 2 for
-    something that is not a ticket id, exit 1 when the KB knows nothing of the ticket."""
+    something that is not a ticket id, exit 1 when the KB knows nothing of the ticket.
+    With ``refresh`` the index is brought up to date first."""
     ticket = ticket_id(kb, value)
     view = TicketView(ticket, _record(kb, ticket), url=kb.settings.ticket_link(ticket))
     tied: dict[str, TicketNote] = {}
@@ -229,7 +230,7 @@ def ticket_view(kb: KnowledgeBase, value: str) -> TicketView:
         tied[current.note] = TicketNote(
             current.note, "", current.kind, current.rev, current.at, current.by
         )
-    results = kb.search(f"ticket:{ticket}", limit=1000)
+    results = kb.search(f"ticket:{ticket}", limit=1000, refresh=refresh)
     for hit in results:
         if hit.kind == "ticket" or hit.path in tied:
             continue

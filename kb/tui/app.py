@@ -34,6 +34,7 @@ class KBApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("ctrl+n", "new_note", "New note", id="new-note"),
+        Binding("ctrl+g", "ticket_lookup", "Ticket", id="ticket-lookup"),
         Binding("ctrl+r", "reindex", "Reindex", show=False, id="reindex"),
         Binding("ctrl+t", "toggle_dark", "Light/dark", show=False, id="toggle-dark"),
     ]
@@ -178,6 +179,54 @@ class KBApp(App[None]):
 
         self.push_screen(NewNoteScreen(title, note_type), created)
 
+    # -- tickets --------------------------------------------------------------------------------
+
+    def open_ticket(self, ticket: str) -> None:
+        """Show a ticket and its linked notes."""
+        from kb.tui.screens.ticket import TicketScreen
+
+        self.push_screen(TicketScreen(ticket))
+
+    def link_note_to_ticket(
+        self, path: str, title: str = "", done: Callable[[], object] | None = None
+    ) -> None:
+        """Ask for a ticket and link the note to it; ``done`` runs after a link was saved."""
+        from kb.tui.screens.ticket_dialogs import LinkTicketDialog, link_report
+
+        def linked(outcome: Any) -> None:
+            if outcome is None:
+                return
+            self.notify(link_report(outcome), markup=False)
+            for warning in outcome.warnings:
+                self.notify(warning, severity="warning", markup=False)
+            if done is not None:
+                done()
+
+        self.push_screen(LinkTicketDialog(path, title), linked)
+
+    def search_home(self, query: str) -> None:
+        """Back to home with ``query`` typed in the search box."""
+        from textual.widgets import Input
+
+        home = self.home
+        # The query is searched fully at once, not as a keystroke within a budget; home must
+        # not search its previous query again when it comes back to the top.
+        home.shown_query = None
+        with home.prevent(Input.Changed):
+            home.query_one("#search", Input).value = query
+        home.run_search(query, full=True)
+        self.action_focus_search()
+
+    def action_ticket_lookup(self) -> None:
+        """Look a ticket up by id: its record, its linked notes, find fixes."""
+        from kb.tui.screens.ticket_dialogs import TicketPrompt
+
+        def chosen(ticket: str | None) -> None:
+            if ticket:
+                self.open_ticket(ticket)
+
+        self.push_screen(TicketPrompt(), chosen)
+
     # -- actions (keys and the command palette) -------------------------------------------------
 
     def action_new_note(self) -> None:
@@ -228,6 +277,11 @@ class KBApp(App[None]):
             PaletteCommand(
                 "Ask a question", "A question note to find out and get back", self.action_ask
             ),
+            PaletteCommand(
+                "Look up a ticket",
+                "A ticket, its linked notes, find fixes",
+                self.action_ticket_lookup,
+            ),
             PaletteCommand("Open help", "Keys and query syntax", self.action_help),
             PaletteCommand("Reindex", "Update the search index now", self.action_reindex),
             PaletteCommand(
@@ -253,6 +307,8 @@ def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
     from kb.tui.screens.links import LinkPicker
     from kb.tui.screens.new_note import NewNoteScreen
     from kb.tui.screens.note import NoteScreen
+    from kb.tui.screens.ticket import TicketScreen
+    from kb.tui.screens.ticket_dialogs import LinkTicketDialog, TicketPrompt
 
     owners = (
         KBApp,
@@ -263,6 +319,9 @@ def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
         HelpScreen,
         ConfirmScreen,
         LinkPicker,
+        TicketScreen,
+        TicketPrompt,
+        LinkTicketDialog,
     )
     known = {
         binding.id

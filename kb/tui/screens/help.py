@@ -69,6 +69,7 @@ def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
     from kb.tui.screens.home import HomeScreen
     from kb.tui.screens.new_note import NewNoteScreen
     from kb.tui.screens.note import NoteScreen
+    from kb.tui.screens.ticket import TicketScreen
 
     sections: list[tuple[str, list[Binding], list[str]]] = [
         (
@@ -84,6 +85,7 @@ def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
         ("Note", _bindings(NoteScreen.BINDINGS), ["- `1` … `9` Copy code block 1 … 9"]),
         ("Editor", _bindings(EditorScreen.BINDINGS), []),
         ("New note", _bindings(NewNoteScreen.BINDINGS), []),
+        ("Ticket", _bindings(TicketScreen.BINDINGS), []),
     ]
     parts = ["# kb help", ""]
     for title, bindings, extra in sections:
