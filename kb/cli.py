@@ -200,7 +200,7 @@ def _format_hit(rank: int, hit: Hit, color: bool) -> str:
     facts = [hit.path, badge]
     if hit.status:
         facts.append(hit.status)
-    if hit.ticket_count:
+    if hit.ticket_count and hit.kind != "ticket":
         facts.append(f"{hit.ticket_count} ticket{'s' if hit.ticket_count != 1 else ''}")
     if hit.modified:
         when = age(hit.modified)

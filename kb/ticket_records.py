@@ -9,6 +9,7 @@ person, and imports never overwrite it.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,10 +75,11 @@ def render(record: TicketRecord) -> str:
     for key in ("id", "title", "status", "opened", "resolved", "caller", "assignee", "category"):
         value = _one_line(getattr(record, key))
         if value or key in ("id", "title"):
-            lines.append(f"{key}: {frontmatter.dump_value(value)}")
+            lines.append(f"{key}: {_scalar(value)}")
     tags = [_one_line(tag) for tag in record.tags if _one_line(tag)]
     if tags:
-        lines.append(f"tags: {frontmatter.dump_value(list(dict.fromkeys(tags)))}")
+        items = ", ".join(_scalar(tag, flow=True) for tag in dict.fromkeys(tags))
+        lines.append(f"tags: [{items}]")
     if record.source:
         lines.append(f"source: {record.source}")
     lines.append("---")
@@ -118,6 +120,28 @@ def existing_source(root: Path, rel: str) -> tuple[bytes | None, str | None]:
     except (FileNotFoundError, NotADirectoryError):
         return None, None
     return data, import_source(data.decode("utf-8", errors="replace"))
+
+
+_PLAIN = re.compile(r"^[^\W\d_][\w .,()/&'+@!?%-]*$")
+_FLOW_PLAIN = re.compile(r"^[^\W\d_][\w .()/&'+@!?%-]*$")
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
+def _scalar(value: str, *, flow: bool = False) -> str:
+    """A front matter value: plain when YAML reads it back as the same string, else a
+    double-quoted scalar (JSON's escapes are YAML's). Much faster than a YAML dump per value,
+    which matters on a 50,000-ticket import."""
+    pattern = _FLOW_PLAIN if flow else _PLAIN
+    if (
+        pattern.match(value)
+        and not value.endswith((" ", ".", ":"))
+        and value.lower() not in _YAML_WORDS
+        and value.isprintable()
+    ):
+        return value
+    if value.isprintable() and not any(char in value for char in "\x85\u2028\u2029\ufeff"):
+        return json.dumps(value, ensure_ascii=False)
+    return frontmatter.dump_value(value)  # YAML's own escapes for control characters
 
 
 def _one_line(value: object) -> str:

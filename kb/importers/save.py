@@ -109,10 +109,14 @@ def import_tickets(
             progress(done, total)
         rel = record_path(record.id)
         data = render(record).encode("utf-8")
-        current, source = existing_source(kb.root, rel)
+        try:
+            current: bytes | None = (kb.root / rel).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            current = None
         if current == data:
             report.unchanged += 1
             continue
+        source = None if current is None else existing_source(kb.root, rel)[1]
         if current is not None and source is None:
             report.kept.append(rel)
             continue
