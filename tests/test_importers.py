@@ -366,3 +366,12 @@ def test_record_fields_read_back_as_written(text: str) -> None:
     record = TicketRecord(id="INC0000001", title=value, caller=value, tags=[value])
     data = parse(render(record)).data
     assert data["title"] == value and data["caller"] == value and data["tags"] == [value]
+
+
+def test_on_equal_words_the_fix_note_ranks_above_the_ticket_record(
+    cli: Cli, kb: KnowledgeBase
+) -> None:
+    _import(cli, "servicenow_incidents.csv")
+    kb.new_note("Outlook keeps asking for password after mailbox migration", tags=["outlook"])
+    hits = kb.search("outlook password mailbox migration")
+    assert hits[0].kind == "note" and hits[1].path == "tickets/INC0012345.md"

@@ -200,3 +200,10 @@ def test_linking_a_ticket_record_is_refused(cli: Cli, kb_root: Path) -> None:
     write(kb_root, "tickets/INC0012345.md", "---\nid: INC0012345\ntitle: Printer\n---\n")
     result = cli("link", "tickets/INC0012345.md", "INC0099013")
     assert result.exit_code == 2 and "ticket record" in result.stderr
+
+
+def test_title_words_matching_a_ticket_record_too_pick_the_note(cli: Cli, kb_root: Path) -> None:
+    write(kb_root, "tickets/INC0012345.md", "---\nid: INC0012345\ntitle: Printer offline\n---\n")
+    result = cli("link", "printer offline", "INC0099014")
+    assert result.exit_code == 0, result.output
+    assert "notes/printer-offline.md" in result.output
