@@ -41,6 +41,15 @@ hash_numbers = false
 [search]
 # Search engine: "auto", "whoosh" or "tantivy".
 engine = "auto"
+
+# kb import reads ServiceNow, Jira, Zendesk and GLPI exports as they are. For another desk,
+# map its columns (CSV) or keys (JSON) to ticket fields:
+# [import]
+# id_prefix = "CASE-"
+# [import.mapping]
+# id = "Case Number"
+# title = "Subject"
+# description = "Details"
 """
 
 
