@@ -210,7 +210,7 @@ def _format_hit(rank: int, hit: Hit, color: bool) -> str:
     facts = [hit.path, badge]
     if hit.status:
         facts.append(hit.status)
-    if hit.ticket_count:
+    if hit.ticket_count and hit.kind != "ticket":
         facts.append(f"{hit.ticket_count} ticket{'s' if hit.ticket_count != 1 else ''}")
     if hit.modified:
         when = age(hit.modified)
@@ -468,3 +468,4 @@ def check(ctx: click.Context, as_json: bool) -> None:
 from kb.commands import history  # noqa: E402, F401, I001  (log, save, sync, resolve)
 from kb.commands import questions  # noqa: E402, F401  (ask, update, answer, followups)
 from kb.commands import guides, health  # noqa: E402, F401
+from kb.commands import ticketing  # noqa: E402, F401

@@ -16,6 +16,21 @@ from kb.tickets import DEFAULT_PATTERNS
 from kb.when import DEFAULT_END_OF_DAY, DEFAULT_PROMISE, DEFAULT_PROMISE_TIME
 
 ENGINES = ("auto", "whoosh", "tantivy")
+#: Ticket record fields a generic export's columns can be mapped to (``[import.mapping]``).
+MAPPED_FIELDS = (
+    "id",
+    "title",
+    "status",
+    "opened",
+    "resolved",
+    "caller",
+    "assignee",
+    "category",
+    "description",
+    "resolution",
+    "tags",
+    "comments",
+)
 #: Notes bigger than this are indexed only up to this many bytes.
 DEFAULT_MAX_FILE_BYTES = 1_000_000
 #: Questions and wip notes older than this many days are listed by ``kb stats``.
@@ -41,7 +56,19 @@ class Settings:
     promise_time: _dt.time = DEFAULT_PROMISE_TIME
     end_of_day: _dt.time = DEFAULT_END_OF_DAY
     stale_days: int = DEFAULT_STALE_DAYS
+    #: ``[import.mapping]``: record field -> column (CSV) or key (JSON) of a generic export.
+    import_mapping: dict[str, str] = field(default_factory=dict)
+    #: ``[import] id_prefix``: put before bare-number ids of a generic export ("CASE-").
+    import_id_prefix: str = ""
     problems: list[Problem] = field(default_factory=list)
+
+    def ticket_link(self, ticket_id: str) -> str | None:
+        """The web address of a ticket (``[tickets] url``), or None when none is configured."""
+        if not self.ticket_url:
+            return None
+        from urllib.parse import quote
+
+        return self.ticket_url.replace("{id}", quote(ticket_id, safe=""))
 
 
 def load_settings(root: Path) -> Settings:
@@ -66,8 +93,16 @@ def load_settings(root: Path) -> Settings:
         settings.ticket_patterns += _valid_patterns(extra, "extra_patterns", settings)
     if isinstance(tickets.get("hash_numbers"), bool):
         settings.hash_numbers = tickets["hash_numbers"]
-    if isinstance(tickets.get("url"), str):
-        settings.ticket_url = tickets["url"]
+    url = tickets.get("url")
+    if isinstance(url, str) and "{id}" in url and url.startswith(("http://", "https://")):
+        settings.ticket_url = url
+    elif url is not None:
+        settings.problems.append(
+            Problem(
+                "kb.toml",
+                f"[tickets] url {url!r}: give a web address with {{id}} where the ticket id goes",
+            )
+        )
     search = _table(data, "search", settings)
     engine = search.get("engine", "auto")
     if engine in ENGINES:
@@ -102,7 +137,36 @@ def load_settings(root: Path) -> Settings:
                 f"{DEFAULT_STALE_DAYS} used instead of {stale_days!r}",
             )
         )
+    _import_settings(_table(data, "import", settings), settings)
     return settings
+
+
+def _import_settings(table: dict[str, Any], settings: Settings) -> None:
+    prefix = table.get("id_prefix", "")
+    if isinstance(prefix, str) and re.fullmatch(r"[A-Za-z0-9#_-]{0,20}", prefix):
+        settings.import_id_prefix = prefix
+    else:
+        settings.problems.append(
+            Problem("kb.toml", f"[import] id_prefix {prefix!r}: use letters, digits and - only")
+        )
+    mapping = table.get("mapping", {})
+    if not isinstance(mapping, dict):
+        settings.problems.append(Problem("kb.toml", "[import.mapping] should be a table; ignored"))
+        return
+    for key, column in mapping.items():
+        if key not in MAPPED_FIELDS:
+            settings.problems.append(
+                Problem(
+                    "kb.toml",
+                    f"[import.mapping] {key}: not a ticket field; use {', '.join(MAPPED_FIELDS)}",
+                )
+            )
+        elif not isinstance(column, str) or not column.strip():
+            settings.problems.append(
+                Problem("kb.toml", f"[import.mapping] {key}: give the column name as a string")
+            )
+        else:
+            settings.import_mapping[key] = column.strip()
 
 
 def _load_questions(table: dict[str, Any], settings: Settings) -> None:

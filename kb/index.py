@@ -66,22 +66,32 @@ class IndexReport:
         return len(self.added) + len(self.changed) + len(self.deleted)
 
 
-def document(note: Note, source: files.SourceFile) -> IndexDoc:
-    """The engine document for a note."""
+def document(note: Note, source: files.SourceFile, links: list[str] | None = None) -> IndexDoc:
+    """The engine document for a note. ``links`` are its current ticket links
+    (``kind:TICKET``, see :func:`kb.ticket_links.index_labels`): resolution links count as
+    tickets the note solved (its reuse count), every link finds it by ticket id."""
     systems = _with_words(note.systems)
     authors = _with_words(note.authors)
+    solved = list(note.tickets)
+    referenced: list[str] = []
+    for label in links or []:
+        kind, _, ticket = label.partition(":")
+        target = solved if kind == "resolution" else referenced
+        if ticket not in solved and ticket not in target:
+            target.append(ticket)
+    all_tickets = list(dict.fromkeys([*note.all_tickets, *solved, *referenced]))
     return IndexDoc(
         path=note.path,
         kind=note.kind,
         title=note.title,
-        labels="\n".join([*note.tags, *note.systems, *note.all_tickets]),
+        labels="\n".join([*note.tags, *note.systems, *all_tickets]),
         issue=note.body.sections.get("issue", ""),
         body=note.body.text,
         filters={
             "tag": [tag.lower() for tag in note.tags],
             "type": [note.type],
             "status": [note.status] if note.status else [],
-            "ticket": [ticket.lower() for ticket in note.all_tickets],
+            "ticket": [ticket.lower() for ticket in all_tickets],
             "system": systems,
             "author": authors,
         },
@@ -92,7 +102,8 @@ def document(note: Note, source: files.SourceFile) -> IndexDoc:
             "status": note.status,
             "tags": note.tags,
             "systems": note.systems,
-            "tickets": note.tickets,
+            "tickets": solved,
+            "referenced": referenced,
             "mentioned": note.mentioned_tickets,
             "created": note.created.isoformat() if note.created else None,
             "review_by": note.review_by.isoformat() if note.review_by else None,
@@ -212,6 +223,7 @@ class SearchIndex:
                     report.rebuilt = str(exc)
             sources, scan_problems = files.scan(self.root)
             report.problems.extend(scan_problems)
+            links = _note_links(self.root)
             if only is not None and engine is not None:
                 wanted = set(only)
                 sources = [source for source in sources if source.rel in wanted]
@@ -227,6 +239,7 @@ class SearchIndex:
                     entry
                     and entry.get("size") == source.size
                     and entry.get("mtime_ns") == source.mtime_ns
+                    and entry.get("links", []) == links.get(source.rel, [])
                 ):
                     report.unchanged += 1
                     report.problems.extend(_problems(entry))
@@ -239,7 +252,9 @@ class SearchIndex:
                 engine = self.factory.create(self.folder / new_generation)
                 manifest = {}
 
-            changes = itertools.chain(deletes, self._documents(to_read, manifest, report, progress))
+            changes = itertools.chain(
+                deletes, self._documents(to_read, manifest, report, progress, links)
+            )
             try:
                 engine.write(changes, timeout=LOCK_TIMEOUT)
             except BaseException:
@@ -266,6 +281,7 @@ class SearchIndex:
         manifest: dict[str, dict[str, Any]],
         report: IndexReport,
         progress: Progress | None,
+        links: dict[str, list[str]] | None = None,
     ) -> Iterator[IndexDoc | str]:
         total = len(to_read)
         settings = (self.settings.max_file_bytes, self.matcher.patterns, self.matcher.hash_numbers)
@@ -273,7 +289,8 @@ class SearchIndex:
             if progress is not None:
                 progress(done, total, source.rel)
             previous = manifest.get(source.rel)
-            entry, problems, doc = _load(source, previous, settings)
+            linked = (links or {}).get(source.rel, [])
+            entry, problems, doc = _load(source, previous, settings, linked)
             if doc is not None:
                 indexed_before = bool(previous and previous.get("indexed"))
                 (report.changed if indexed_before else report.added).append(source.rel)
@@ -323,8 +340,10 @@ def _load(
     source: files.SourceFile,
     previous: dict[str, Any] | None,
     settings: tuple[int, tuple[str, ...], bool],
+    links: list[str] | None = None,
 ) -> _Loaded:
-    """Read one file: its manifest entry, its problems, and its document if it changed."""
+    """Read one file: its manifest entry, its problems, and its document if it changed
+    (its text, or its ticket links)."""
     max_bytes, patterns, hash_numbers = settings
     text, problems = files.read_source(source, max_bytes)
     entry: dict[str, Any] = {"size": source.size, "mtime_ns": source.mtime_ns}
@@ -332,10 +351,25 @@ def _load(
         entry.update(digest=None, indexed=False)
         return entry, problems, None
     entry.update(digest=text.digest, indexed=True)
-    if previous and previous.get("digest") == text.digest and previous.get("indexed"):
+    if links:
+        entry["links"] = links
+    if (
+        previous
+        and previous.get("digest") == text.digest
+        and previous.get("indexed")
+        and previous.get("links", []) == (links or [])
+    ):
         return entry, _problems(previous), None
     note = parse_note(source.rel, text.text, _matcher(patterns, hash_numbers), kind=source.kind)
-    return entry, problems + note.problems, document(note, source)
+    return entry, problems + note.problems, document(note, source, links)
+
+
+def _note_links(root: Path) -> dict[str, list[str]]:
+    """Each linked note's current ticket links, as the manifest keeps them."""
+    from kb import ticket_links
+
+    grouped = ticket_links.by_note(ticket_links.read_links(root))
+    return {path: ticket_links.index_labels(links) for path, links in grouped.items()}
 
 
 @functools.lru_cache(maxsize=8)

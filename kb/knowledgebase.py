@@ -20,7 +20,9 @@ from kb.tickets import TicketMatcher
 if TYPE_CHECKING:
     from kb.engine import Engine
     from kb.git import CommitResult
+    from kb.importers.save import ImportReport
     from kb.index import IndexReport, Progress, SearchIndex
+    from kb.linking import LinkOutcome, TicketView
     from kb.search import Results
     from kb.secrets import SecretRules
     from kb.synonyms import Synonyms
@@ -56,6 +58,14 @@ end_of_day = "17:00"
 [health]
 # kb stats lists questions and wip notes older than this many days.
 stale_days = 14
+# kb import reads ServiceNow, Jira, Zendesk and GLPI exports as they are. For another desk,
+# map its columns (CSV) or keys (JSON) to ticket fields:
+# [import]
+# id_prefix = "CASE-"
+# [import.mapping]
+# id = "Case Number"
+# title = "Subject"
+# description = "Details"
 """
 
 
@@ -463,6 +473,34 @@ class KnowledgeBase:
             if atomic.write_new(self.root / rel, data):
                 return rel
             number += 1
+
+    # -- tickets ------------------------------------------------------------------------------
+
+    def link(self, reference: str, ticket: str, kind: str = "resolution") -> LinkOutcome:
+        """Record that a note solved (or, ``kind="reference"``, informed) a ticket."""
+        from kb.linking import link
+
+        return link(self, reference, ticket, kind)
+
+    def unlink(self, reference: str, ticket: str) -> LinkOutcome:
+        """Remove a note's link to a ticket."""
+        from kb.linking import unlink
+
+        return unlink(self, reference, ticket)
+
+    def ticket(self, ticket_id: str) -> TicketView:
+        """A ticket's record and every note linked to it (KBError exit 1 when unknown)."""
+        from kb.linking import ticket_view
+
+        return ticket_view(self, ticket_id)
+
+    def import_tickets(
+        self, path: str | os.PathLike[str], format: str | None = None
+    ) -> ImportReport:
+        """Import a service-desk export into ``tickets/``: one commit, then one reindex."""
+        from kb.importers.save import import_tickets
+
+        return import_tickets(self, Path(path), format)
 
     # -- health -------------------------------------------------------------------------------
 

@@ -153,3 +153,23 @@ def _event(line: str) -> LinkEvent | None:
         str(data.get("at") or ""),
         str(data.get("by") or ""),
     )
+
+
+def by_note(links: Iterable[Link]) -> dict[str, list[Link]]:
+    """Current links grouped by note path."""
+    grouped: dict[str, list[Link]] = {}
+    for link in links:
+        grouped.setdefault(link.note, []).append(link)
+    return grouped
+
+
+def for_ticket(links: Iterable[Link], ticket: str) -> list[Link]:
+    """The current links of one ticket (ids compared case-insensitively)."""
+    wanted = ticket.strip().upper()
+    return [link for link in links if link.ticket.upper() == wanted]
+
+
+def index_labels(links: Iterable[Link]) -> list[str]:
+    """A note's links as the index keeps them ("resolution:INC0012345"), sorted: the index
+    re-reads a note when this list changes even though the note's file did not."""
+    return sorted(f"{link.kind}:{link.ticket}" for link in links)

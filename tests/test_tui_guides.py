@@ -59,9 +59,9 @@ def path_rows(screen: GuideReaderScreen) -> list[str]:
 
 
 async def open_guide(pilot: Pilot[None], title_words: str) -> GuideReaderScreen:
-    """ctrl+g, highlight the guide whose title has these words, enter."""
+    """f4, highlight the guide whose title has these words, enter."""
     app = pilot.app
-    await pilot.press("ctrl+g")
+    await pilot.press("f4")
     await settle(pilot)
     screen = app.screen
     assert isinstance(screen, GuidesScreen)

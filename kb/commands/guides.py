@@ -77,7 +77,7 @@ def _list(guides: list[Guide], read: set[str], reader: str, as_json: bool) -> No
             click.echo(f"  {progress:>5}  {item.title}{broken}")
             click.echo(f"         {item.path}")
         if sys.stdout.isatty():
-            click.echo("Read one: kb guide NAME | less   (or in the app: kb, then ctrl+g)")
+            click.echo("Read one: kb guide NAME | less   (or in the app: kb, then f4)")
     if not guides:
         _err("kb: no guides in this KB; write one with: kb new --type guide --title '...'")
         sys.exit(1)

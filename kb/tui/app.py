@@ -35,10 +35,11 @@ class KBApp(App[None]):
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("ctrl+n", "new_note", "New note", id="new-note"),
         Binding("f2", "followups", "Follow-ups", id="followups"),
+        Binding("ctrl+g", "ticket_lookup", "Ticket", id="ticket-lookup"),
         Binding("ctrl+r", "reindex", "Reindex", show=False, id="reindex"),
         Binding("ctrl+t", "toggle_dark", "Light/dark", show=False, id="toggle-dark"),
         Binding("f5", "sync", "Sync", id="sync"),
-        Binding("ctrl+g", "guides", "Guides", show=False, id="guides"),
+        Binding("f4", "guides", "Guides", show=False, id="guides"),
         Binding("f3", "health", "Health", show=False, id="health"),
     ]
 
@@ -199,6 +200,54 @@ class KBApp(App[None]):
 
         self.push_screen(NewNoteScreen(title, note_type), created)
 
+    # -- tickets --------------------------------------------------------------------------------
+
+    def open_ticket(self, ticket: str) -> None:
+        """Show a ticket and its linked notes."""
+        from kb.tui.screens.ticket import TicketScreen
+
+        self.push_screen(TicketScreen(ticket))
+
+    def link_note_to_ticket(
+        self, path: str, title: str = "", done: Callable[[], object] | None = None
+    ) -> None:
+        """Ask for a ticket and link the note to it; ``done`` runs after a link was saved."""
+        from kb.tui.screens.ticket_dialogs import LinkTicketDialog, link_report
+
+        def linked(outcome: Any) -> None:
+            if outcome is None:
+                return
+            self.notify(link_report(outcome), markup=False)
+            for warning in outcome.warnings:
+                self.notify(warning, severity="warning", markup=False)
+            if done is not None:
+                done()
+
+        self.push_screen(LinkTicketDialog(path, title), linked)
+
+    def search_home(self, query: str) -> None:
+        """Back to home with ``query`` typed in the search box."""
+        from textual.widgets import Input
+
+        home = self.home
+        # The query is searched fully at once, not as a keystroke within a budget; home must
+        # not search its previous query again when it comes back to the top.
+        home.shown_query = None
+        with home.prevent(Input.Changed):
+            home.query_one("#search", Input).value = query
+        home.run_search(query, full=True)
+        self.action_focus_search()
+
+    def action_ticket_lookup(self) -> None:
+        """Look a ticket up by id: its record, its linked notes, find fixes."""
+        from kb.tui.screens.ticket_dialogs import TicketPrompt
+
+        def chosen(ticket: str | None) -> None:
+            if ticket:
+                self.open_ticket(ticket)
+
+        self.push_screen(TicketPrompt(), chosen)
+
     # -- actions (keys and the command palette) -------------------------------------------------
 
     def action_new_note(self) -> None:
@@ -332,10 +381,15 @@ class KBApp(App[None]):
                 "Follow-ups", "Open questions: who is waiting, promised when", self.action_followups
             ),
             PaletteCommand(
-                "Guides", "Onboarding reading paths and your progress (ctrl+g)", self.action_guides
+                "Guides", "Onboarding reading paths and your progress (f4)", self.action_guides
             ),
             PaletteCommand(
                 "Health", "Link rate, reuse, stale, flagged, content gaps (f3)", self.action_health
+            ),
+            PaletteCommand(
+                "Look up a ticket",
+                "A ticket, its linked notes, find fixes (ctrl+g)",
+                self.action_ticket_lookup,
             ),
             PaletteCommand("Open help", "Keys and query syntax", self.action_help),
             PaletteCommand("Reindex", "Update the search index now", self.action_reindex),
@@ -372,6 +426,8 @@ def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
     from kb.tui.screens.note import NoteScreen
     from kb.tui.screens.prompt import PromptScreen
     from kb.tui.screens.sync import ConflictScreen, SyncScreen
+    from kb.tui.screens.ticket import TicketScreen
+    from kb.tui.screens.ticket_dialogs import LinkTicketDialog, TicketPrompt
 
     owners = (
         KBApp,
@@ -393,6 +449,9 @@ def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
         GuideReaderScreen,
         HealthScreen,
         FlagDialog,
+        TicketScreen,
+        TicketPrompt,
+        LinkTicketDialog,
     )
     known = {
         binding.id

@@ -72,6 +72,7 @@ def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
     from kb.tui.screens.home import HomeScreen
     from kb.tui.screens.new_note import NewNoteScreen
     from kb.tui.screens.note import NoteScreen
+    from kb.tui.screens.ticket import TicketScreen
 
     sections: list[tuple[str, list[Binding], list[str]]] = [
         (
@@ -90,6 +91,7 @@ def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
         ("Ask (a question to find out)", _bindings(AskScreen.BINDINGS), ["- `enter` Save"]),
         ("Follow-ups", _bindings(FollowupsScreen.BINDINGS), []),
         ("Guide reader", _bindings(GuideReaderScreen.BINDINGS), []),
+        ("Ticket", _bindings(TicketScreen.BINDINGS), []),
     ]
     parts = ["# kb help", ""]
     for title, bindings, extra in sections:

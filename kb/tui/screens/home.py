@@ -49,6 +49,7 @@ class HomeScreen(KBScreen):
         Binding("ctrl+a", "ask", "Ask", id="ask", priority=True),
         Binding("escape", "clear_search", "Clear", show=False, id="clear-search"),
         Binding("slash", "focus_search", "Search", show=False, id="focus-search"),
+        Binding("ctrl+l", "link_ticket", "Link ticket", id="link-ticket", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -224,6 +225,16 @@ class HomeScreen(KBScreen):
         """Scroll the preview up a page."""
         self.query_one(NotePreview).scroll_page_up()
 
+    def action_link_ticket(self) -> None:
+        """Link the highlighted note to a ticket (the recent ticket offered)."""
+        hit = self.query_one(ResultsList).selected_hit
+        if hit is None:
+            self.notify("Highlight a note to link first", severity="warning")
+        elif hit.kind == "ticket":
+            self.notify("That is a ticket record; link a note to it", severity="warning")
+        else:
+            self.kb_app.link_note_to_ticket(hit.path, hit.title, self.refresh_results)
+
     def action_ask(self) -> None:
         """Capture what was searched for as a new question."""
         self.kb_app.action_ask(self.query_text.strip())
@@ -250,5 +261,8 @@ class HomeScreen(KBScreen):
             ),
             PaletteCommand(
                 "Clear search", "Back to recently changed notes", self.action_clear_search
+            ),
+            PaletteCommand(
+                "Link selected note to a ticket", "It solved a ticket", self.action_link_ticket
             ),
         ]

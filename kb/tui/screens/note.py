@@ -20,7 +20,9 @@ from kb.tui.display import one_line
 from kb.tui.links import resolve_href, to_markdown_links
 from kb.tui.messages import LinkResolved, NoteLoaded, NoteSaved
 from kb.tui.screens.base import KBScreen, report_saved
+from kb.tui.ticket_messages import NoteTicketsLoaded
 from kb.tui.widgets.note_header import NoteHeader
+from kb.tui.widgets.ticket_line import TicketLine
 
 if TYPE_CHECKING:
     from kb.notes import Note
@@ -57,6 +59,7 @@ class NoteScreen(KBScreen):
         Binding("h", "history", "History", id="history"),
         Binding("t", "toggle_toc", "Contents", show=False, id="toggle-contents"),
         Binding("f", "flag", "Flag", id="flag"),
+        Binding("ctrl+l", "link_ticket", "Link ticket", id="link-ticket"),
     ]
 
     def __init__(self, path: str) -> None:
@@ -70,6 +73,7 @@ class NoteScreen(KBScreen):
     def compose(self) -> ComposeResult:
         markdown = Markdown(open_links=False, id="markdown")
         yield NoteHeader(id="note-header")
+        yield TicketLine(id="note-tickets")
         with Horizontal(id="note-body"):
             yield MarkdownTableOfContents(markdown, id="toc")
             with VerticalScroll(id="document"):
@@ -95,6 +99,25 @@ class NoteScreen(KBScreen):
         self.sub_title = one_line(message.note.title)
         self.query_one(NoteHeader).show_note(message.note)
         self.query_one(Markdown).update(to_markdown_links(message.note.body_text))
+        self.load_tickets()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="note-tickets")
+    def load_tickets(self) -> None:
+        """The tickets the note is tied to (links and front matter), for the tickets line."""
+        from kb.linking import note_tickets
+
+        if self.note is not None:
+            tied = note_tickets(self.shared.kb, self.note)
+            self.post_message(NoteTicketsLoaded(self.path, tied))
+
+    def on_note_tickets_loaded(self, message: NoteTicketsLoaded) -> None:
+        """Show the note's tickets under its header."""
+        self.query_one(TicketLine).show_tickets(message.tickets)
+
+    def action_link_ticket(self) -> None:
+        """Link this note to a ticket (the recent ticket offered)."""
+        title = self.note.title if self.note is not None else ""
+        self.kb_app.link_note_to_ticket(self.path, title, self.load_tickets)
 
     # -- table of contents ----------------------------------------------------------------------
 
@@ -325,6 +348,9 @@ class NoteScreen(KBScreen):
             ),
             PaletteCommand("Follow a link", "Pick a linked note", self.action_links),
             PaletteCommand("History", "Versions of this note and their diffs", self.action_history),
+            PaletteCommand(
+                "Link note to a ticket", "It solved (or informed) a ticket", self.action_link_ticket
+            ),
             PaletteCommand("Toggle contents", "Table of contents", self.action_toggle_toc),
             PaletteCommand("Flag note", "Mark it for rework, or clear its flag", self.action_flag),
             PaletteCommand("Back", "Previous note or home", self.action_back),

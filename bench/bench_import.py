@@ -1,0 +1,180 @@
+"""Time ``kb import`` on big service-desk exports: a generated ServiceNow CSV (50,000 rows by
+default) and a Jira CSV, each imported into a fresh KB, imported again (a no-op), then the
+index brought up to date (the incremental reindex the import ends with, measured alone).
+
+    python bench/bench_import.py                      # 50,000 ServiceNow + 10,000 Jira rows
+    python bench/bench_import.py --rows 5000 --jira-rows 1000
+    python bench/bench_import.py --keep /tmp/kb-import-bench
+
+Only kb's public API is used (``KnowledgeBase.init``, ``import_tickets``, ``reindex``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from kb import KnowledgeBase
+
+SYSTEMS = [
+    "Outlook",
+    "Teams",
+    "VPN",
+    "Wi-Fi",
+    "printer",
+    "OneDrive",
+    "SAP GUI",
+    "Citrix",
+    "BitLocker",
+]
+SYMPTOMS = [
+    "keeps asking for the password",
+    "crashes on start with error 0x80070005",
+    "cannot connect since this morning",
+    "is very slow after the update KB5034441",
+    "shows offline although the network works",
+    "does not sync files to the laptop",
+    "freezes when opening attachments",
+]
+PEOPLE = ["Maria Garcia", "Tom Becker", "Lena Fischer", "Sam Patel", "Chris Wong", "Priya Nair"]
+AGENTS = ["Ana Lopez", "Ben Okafor", "Hugo Silva", "Claire Martin"]
+FIXES = [
+    "Cleared cached credentials in Credential Manager and re-created the profile.",
+    "Reinstalled the client from Software Center and rebooted.",
+    "Reset the network stack (netsh winsock reset) and renewed the DHCP lease.",
+    "Restarted the print spooler on srv-print01 and cleared the queue.",
+    "Re-synced the device in Intune and applied the pending updates.",
+]
+
+
+def servicenow_csv(path: Path, rows: int, rng: random.Random) -> None:
+    """A ServiceNow incident export: field names, display values, multi-line descriptions."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        out.writerow(
+            ["number", "short_description", "caller_id", "category", "subcategory", "state",
+             "assigned_to", "opened_at", "resolved_at", "close_code", "close_notes",
+             "description", "comments_and_work_notes"]
+        )  # fmt: skip
+        for number in range(rows):
+            system, symptom = rng.choice(SYSTEMS), rng.choice(SYMPTOMS)
+            day, hour = 1 + number % 28, 8 + number % 9
+            agent = rng.choice(AGENTS)
+            out.writerow(
+                [
+                    f"INC{1_000_000 + number:07d}",
+                    f"{system} {symptom}",
+                    rng.choice(PEOPLE),
+                    "Software",
+                    system,
+                    rng.choice(["Resolved", "Closed", "In Progress", "New"]),
+                    agent,
+                    f"2026-10-{day:02d} {hour:02d}:14:22",
+                    f"2026-10-{day:02d} {hour + 1:02d}:02:51",
+                    "Solved (Permanently)",
+                    rng.choice(FIXES),
+                    f"The caller says {system} {symptom}.\nIt started after the weekend.\n"
+                    f"Laptop LT-{rng.randint(1000, 9999)}, Windows 11 23H2.",
+                    f"2026-10-{day:02d} {hour:02d}:30:00 - {agent} (Work notes)\n"
+                    "Checked the account: no lockout.\n\n",
+                ]
+            )
+
+
+def jira_csv(path: Path, rows: int, rng: random.Random) -> None:
+    """A Jira Service Management export: repeated Labels and Comment headers, wiki markup."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(
+            ["Summary", "Issue key", "Issue Type", "Status", "Assignee", "Reporter", "Created",
+             "Resolved", "Labels", "Labels", "Description", "Comment", "Comment"]
+        )  # fmt: skip
+        for number in range(rows):
+            system, symptom = rng.choice(SYSTEMS), rng.choice(SYMPTOMS)
+            out.writerow(
+                [
+                    f"{system} {symptom}",
+                    f"HELP-{number + 1}",
+                    "Incident",
+                    rng.choice(["Done", "In Progress", "Open"]),
+                    rng.choice(AGENTS),
+                    rng.choice(PEOPLE),
+                    f"{1 + number % 28:02d}/Oct/26 9:14 AM",
+                    f"{1 + number % 28:02d}/Oct/26 2:40 PM",
+                    system.lower().replace(" ", "-"),
+                    "helpdesk",
+                    f"h3. What happens\n*{system}* {symptom}.\n{{code}}ipconfig /all{{code}}",
+                    f"{1 + number % 28:02d}/Oct/26 10:02 AM;{rng.choice(AGENTS)};"
+                    + rng.choice(FIXES),
+                    f"{1 + number % 28:02d}/Oct/26 2:40 PM;{rng.choice(AGENTS)};Caller confirms.",
+                ]
+            )
+
+
+def measure(work: Path, name: str, export: Path, engine_choice: str) -> None:
+    """Import, import again, reindex; print the figures."""
+    root = work / f"kb-{name}"
+    KnowledgeBase.init(root)
+    (root / "kb.toml").write_text(f'[search]\nengine = "{engine_choice}"\n')
+    size = export.stat().st_size / 1_000_000
+    with KnowledgeBase.open(root) as kb:
+        engine = kb.index.factory.name
+        started = time.perf_counter()
+        first = kb.import_tickets(export)
+        first_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        again = kb.import_tickets(export)
+        again_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        report = kb.reindex()
+        reindex_seconds = time.perf_counter() - started
+        hits = kb.search("password credential manager", limit=5, refresh=False)
+    commits = subprocess.run(
+        ["git", "rev-list", "--count", "HEAD"], cwd=root, capture_output=True, text=True
+    ).stdout.strip()
+    print(f"\n{name}: {export.name}, {size:.1f} MB, engine {engine}")
+    print(f"  import         {first_seconds:8.1f} s  {first.summary()}")
+    print(
+        f"                 {first.tickets / first_seconds:,.0f} tickets/s, one commit, one reindex"
+    )
+    print(f"  re-import      {again_seconds:8.1f} s  {again.summary()} (commits: {commits})")
+    print(f"  reindex        {reindex_seconds:8.1f} s  {report.touched} documents touched")
+    print(f"  search         {len(hits)} hits for 'password credential manager'")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000, help="ServiceNow rows (50,000)")
+    parser.add_argument("--jira-rows", type=int, default=10_000, help="Jira rows (10,000; 0 skips)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--engine", choices=["auto", "whoosh", "tantivy"], default="auto", help="search engine"
+    )
+    parser.add_argument("--keep", type=Path, help="work here and keep everything")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    work = args.keep or Path(tempfile.mkdtemp(prefix="kb-import-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        servicenow = work / "incidents.csv"
+        servicenow_csv(servicenow, args.rows, rng)
+        measure(work, "servicenow", servicenow, args.engine)
+        if args.jira_rows:
+            jira = work / "jira.csv"
+            jira_csv(jira, args.jira_rows, rng)
+            measure(work, "jira", jira, args.engine)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""The ticket view: a ticket's record and every note linked to it, with the revision given.
+
+From here a technician opens a note as it was given to the caller, opens its current
+version, runs "find fixes" (a home search from the ticket's key words) or opens the ticket
+in the service desk's web app.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from kb.tui.display import one_line
+from kb.tui.screens.base import KBScreen, error_text
+from kb.tui.ticket_messages import TicketLoaded
+
+if TYPE_CHECKING:
+    from kb.linking import TicketNote, TicketView
+    from kb.tui.commands import PaletteCommand
+
+KIND_STYLES = {
+    "resolution": "bold green",
+    "listed": "green",
+    "reference": "cyan",
+    "mentioned": "dim",
+}
+
+
+def tie_prompt(entry: TicketNote) -> Text:
+    """A linked note as two lines: title, then kind · revision · when · who · path."""
+    from kb.revisions import short
+
+    prompt = Text(one_line(entry.title) or entry.path, style="bold")
+    prompt.append("\n")
+    facts = [Text(entry.kind, style=KIND_STYLES.get(entry.kind, ""))]
+    facts.append(Text(f"revision {short(entry.rev)}" if entry.rev else "current version"))
+    if entry.at:
+        facts.append(Text(entry.at.replace("T", " ")[:16]))
+    if entry.by:
+        facts.append(Text(entry.by))
+    facts.append(Text(entry.path, style="dim"))
+    prompt.append_text(Text(" · ", style="dim").join(facts))
+    return prompt
+
+
+def ticket_summary(view: TicketView) -> Text:
+    """Title line and the record's facts (status, dates, people, category)."""
+    record = view.record
+    if record is None:
+        text = Text(view.id, style="bold")
+        text.append("\nNo ticket record in tickets/ (kb import reads service-desk exports)")
+        return text
+    fields = record.fields
+    title = one_line(str(fields.get("title") or "")) or record.title
+    text = Text(f"{view.id}  {title}", style="bold")
+    facts = [
+        f"{label} {value}"
+        for label, key in (
+            ("", "status"),
+            ("opened", "opened"),
+            ("resolved", "resolved"),
+            ("caller", "caller"),
+            ("assignee", "assignee"),
+            ("", "category"),
+        )
+        if (value := one_line(str(fields.get(key) or "")))
+    ]
+    if facts:
+        text.append("\n")
+        text.append(" · ".join(fact.strip() for fact in facts), style="dim")
+    return text
+
+
+class TicketScreen(KBScreen):
+    """One ticket: its record above, its linked notes below (enter opens the version given)."""
+
+    CSS_PATH = "ticket.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,backspace", "back", "Back", id="ticket-back"),
+        Binding("enter", "open_given", "Open version given", id="ticket-open-given"),
+        Binding("o", "open_current", "Open current", id="ticket-open-current"),
+        Binding("f", "find_fixes", "Find fixes", id="find-fixes"),
+        Binding("w", "open_in_browser", "Open in browser", id="ticket-browser"),
+    ]
+
+    def __init__(self, ticket: str) -> None:
+        super().__init__()
+        self.ticket = ticket
+        self.view: TicketView | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.ticket, style="bold"), id="ticket-summary")
+        with VerticalScroll(id="ticket-text"):
+            yield Static("Loading …", id="ticket-body")
+        yield Label("Linked notes", id="ticket-notes-title")
+        yield OptionList(id="ticket-notes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read the ticket in a thread."""
+        self.sub_title = self.ticket
+        self.query_one("#ticket-notes", OptionList).focus()
+        self.load_ticket()
+
+    def on_screen_resume(self) -> None:
+        """Back from a note: links may have changed."""
+        if self.view is not None:
+            self.load_ticket()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
+    def load_ticket(self) -> None:
+        """The ticket's record and linked notes, from disk and the index."""
+        from kb.errors import KBError
+        from kb.linking import ticket_view
+        from kb.local_state import remember_ticket
+
+        kb = self.shared.kb
+        try:
+            view = ticket_view(kb, self.ticket, refresh=False)
+        except KBError as exc:
+            self.post_message(TicketLoaded(self.ticket, None, error_text(exc)))
+            return
+        remember_ticket(kb.root, view.id)
+        self.post_message(TicketLoaded(self.ticket, view))
+
+    def on_ticket_loaded(self, message: TicketLoaded) -> None:
+        """Show the ticket, or say why there is nothing to show."""
+        body = self.query_one("#ticket-body", Static)
+        notes = self.query_one("#ticket-notes", OptionList)
+        if message.view is None:
+            body.update(message.error or "Nothing known about this ticket")
+            notes.clear_options()
+            return
+        self.view = view = message.view
+        self.query_one("#ticket-summary", Static).update(ticket_summary(view))
+        body.update(_record_text(view))
+        highlighted = notes.highlighted
+        notes.set_options(Option(tie_prompt(entry), id=entry.path) for entry in view.notes)
+        if view.notes:
+            notes.highlighted = min(highlighted or 0, len(view.notes) - 1)
+        title = self.query_one("#ticket-notes-title", Label)
+        title.update(
+            f"Linked notes ({len(view.notes)}): enter opens the version given, o the current one"
+            if view.notes
+            else "No note linked yet: press f to find fixes"
+        )
+
+    # -- actions --------------------------------------------------------------------------------
+
+    @property
+    def selected(self) -> TicketNote | None:
+        """The highlighted linked note."""
+        index = self.query_one("#ticket-notes", OptionList).highlighted
+        if self.view is None or index is None or not 0 <= index < len(self.view.notes):
+            return None
+        return self.view.notes[index]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter (or a click) on a linked note opens the version given."""
+        event.stop()
+        self.action_open_given()
+
+    def action_open_given(self) -> None:
+        """Open the highlighted note as it was when it was linked (the version given)."""
+        entry = self.selected
+        if entry is None:
+            return
+        if not entry.rev:
+            self.kb_app.open_note(entry.path)
+            return
+        from kb.tui.screens.revision import NoteRevisionScreen
+
+        self.app.push_screen(NoteRevisionScreen(entry.path, entry.rev, self.ticket))
+
+    def action_open_current(self) -> None:
+        """Open the highlighted note as it is now."""
+        entry = self.selected
+        if entry is not None:
+            self.kb_app.open_note(entry.path)
+
+    def action_find_fixes(self) -> None:
+        """Search home for notes matching the ticket's key words."""
+        from kb.linking import fix_query
+
+        if self.view is None or self.view.record is None:
+            self.notify(
+                "This ticket has no record to take words from; search home instead",
+                severity="warning",
+            )
+            return
+        query = fix_query(self.view, self.shared.kb)
+        if not query:
+            self.notify("The ticket's text holds no words to search for", severity="warning")
+            return
+        self.kb_app.search_home(query)
+
+    def action_open_in_browser(self) -> None:
+        """Open the ticket in the service desk ([tickets] url in kb.toml)."""
+        url = self.shared.kb.settings.ticket_link(self.ticket)
+        if url is None:
+            self.notify(
+                "No ticket address configured: set [tickets] url in kb.toml", severity="warning"
+            )
+            return
+        self.app.open_url(url)
+        self.notify(f"Opened {url}", markup=False)
+
+    def action_back(self) -> None:
+        """Back to where the ticket was opened."""
+        self.dismiss()
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Commands this screen adds to the command palette."""
+        from kb.tui.commands import PaletteCommand
+
+        return [
+            PaletteCommand(
+                "Open version given", "The linked note as it was given", self.action_open_given
+            ),
+            PaletteCommand(
+                "Open current version", "The note as it is now", self.action_open_current
+            ),
+            PaletteCommand(
+                "Find fixes", "Search for notes from the ticket's words", self.action_find_fixes
+            ),
+            PaletteCommand(
+                "Open ticket in browser", "[tickets] url in kb.toml", self.action_open_in_browser
+            ),
+            PaletteCommand("Back", "Where the ticket was opened", self.action_back),
+        ]
+
+
+def _record_text(view: TicketView) -> Text:
+    from kb.ticket_records import sections
+
+    if view.record is None:
+        return Text("No ticket record: the notes below name this ticket.", style="dim")
+    parts = sections(view.record.body_text)
+    text = Text()
+    for name in ("description", "resolution"):
+        body = parts.get(name, "").strip()
+        if not body:
+            continue
+        if text:
+            text.append("\n\n")
+        text.append(name.capitalize(), style="bold underline")
+        text.append("\n")
+        text.append(body)
+    if view.url:
+        text.append("\n\n")
+        text.append(view.url, style="dim")
+    return text or Text("The record has no description or resolution.", style="dim")
