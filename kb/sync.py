@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from kb import atomic, git
 from kb.errors import KBError
 from kb.merging import front_matter_is_sound, merge_texts
+from kb.ticket_links import LINKS_FILE
 
 if TYPE_CHECKING:
     from git import Repo
@@ -612,9 +613,11 @@ def _reindex(kb: KnowledgeBase, report: SyncReport) -> None:
         for path in {*report.changed, *report.committed}
         if path.endswith(".md") and path.split("/")[0] in SOURCE_FOLDERS
     ]
-    if not paths or not kb.has_index():
+    if (not paths and LINKS_FILE not in report.changed) or not kb.has_index():
         return
     try:
-        kb.index.update(only=sorted(paths))
+        # New link lines change notes' reuse counts: a full incremental pass sees those too
+        # (it re-reads only what changed).
+        kb.index.update(only=None if LINKS_FILE in report.changed else sorted(paths))
     except (IndexBusy, OSError) as exc:
         report.index_warning = f"search index not updated ({exc}); run 'kb index'"

@@ -423,3 +423,16 @@ def test_save_commits_edits_made_outside_kb(team: tuple[Clone, Clone, Clone]) ->
     assert result.exit_code == 0 and "Committed 2 files." in result.output
     assert git(ana.root, "log", "-1", "--format=%an").strip() == "Ana Tester"
     assert git(ana.root, "status", "--porcelain").strip() == ""
+
+
+def test_a_link_that_arrives_by_sync_counts_in_search(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, ben, _ = team
+    assert ana("search", "tray", "jams").exit_code == 0  # builds Ana's index
+    with KnowledgeBase.open(ana.root) as kb:
+        assert kb.search("tray jams", refresh=False)[0].ticket_count == 0
+    result = ben("link", "notes/printer.md", "INC0041005")
+    assert result.exit_code == 0, result.output
+    assert ben("sync").exit_code == 0
+    assert ana("sync").exit_code == 0
+    with KnowledgeBase.open(ana.root) as kb:
+        assert kb.search("tray jams", refresh=False)[0].ticket_count == 1
