@@ -65,16 +65,32 @@ def is_repo(root: Path) -> bool:
     return (Path(root) / ".git").exists()
 
 
-def first_line(exc: Exception) -> str:
-    """The one line of a git failure worth showing a user."""
+def first_line(exc: Exception, detail: bool = False) -> str:
+    """The one line of a git failure worth showing a user.
+
+    With ``detail``, the file names git lists under it are added ("would be overwritten by
+    merge: notes/a.md, README.md").
+    """
     from git import GitCommandError
 
     if isinstance(exc, GitCommandError):
         text = (exc.stderr or "").strip().strip("'").strip()
-        for line in text.splitlines():
-            line = line.strip().removeprefix("stderr:").strip().strip("'")
+        lines = [
+            line.strip().removeprefix("stderr:").strip().strip("'") for line in text.splitlines()
+        ]
+        for index, line in enumerate(lines):
             if line and not line.startswith("hint:"):
-                return line.removeprefix("fatal: ").removeprefix("error: ")
+                first = line.removeprefix("fatal: ").removeprefix("error: ")
+                if detail and first.endswith(":"):
+                    names = []
+                    for name in lines[index + 1 :]:
+                        if not name or name.startswith(("Please", "Aborting", "hint:")):
+                            break
+                        names.append(name)
+                    if names:
+                        shown = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+                        first = f"{first} {shown}"
+                return first
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
@@ -171,11 +187,23 @@ def commit(
             if repo.head.is_detached:
                 return CommitResult(None, "not committed: HEAD is detached (not on a branch)")
             clear_stale_lock(root)
-            repo.git.add("-A", "--", *paths)
-            if not repo.git.diff("--cached", "--name-only", "--", *paths).strip():
+            # A path gone from disk may be tracked still, or already removed with git rm:
+            # either way its deletion is what gets committed.
+            present = [
+                p for p in paths if (Path(root) / p).exists() or (Path(root) / p).is_symlink()
+            ]
+            gone = [p for p in paths if p not in present]
+            if present:
+                repo.git.add("-A", "--", *present)
+            if gone:
+                repo.git.rm("--cached", "-r", "-q", "--ignore-unmatch", "--", *gone)
+            paths = repo.git.diff(
+                "--cached", "--name-only", "--no-renames", "--", *paths
+            ).splitlines()
+            if not paths:
                 return CommitResult(None)
             added = added_lines(repo, ["--cached", "--", *paths])
-            markers = conflict_markers(added)
+            markers = conflict_markers(added, root)
             if markers:
                 repo.git.reset("-q", "--", *paths)
                 return CommitResult(
@@ -233,14 +261,48 @@ def _unquote(path: str) -> str:
     return path
 
 
-def conflict_markers(added: dict[str, list[tuple[int, str]]]) -> list[str]:
-    """``path:line`` of every added line that is a merge conflict marker."""
-    return [
-        f"{path}:{number}"
-        for path, lines in added.items()
-        for number, text in lines
-        if _MARKER.match(text)
-    ]
+def conflict_markers(
+    added: dict[str, list[tuple[int, str]]], root: Path | None = None
+) -> list[str]:
+    """``path:line`` of every added line that is a merge conflict marker.
+
+    With ``root``, a file is only counted when it holds both an opening and a closing
+    marker outside fenced code blocks: a note may explain git's markers in an example.
+    """
+    found = []
+    for path, lines in added.items():
+        hits = [(number, text) for number, text in lines if _MARKER.match(text)]
+        if not hits:
+            continue
+        if root is not None:
+            fenced = _fenced_lines(Path(root) / path)
+            hits = [(number, text) for number, text in hits if number not in fenced]
+            if not (
+                any(t.startswith("<") for _, t in hits) and any(t.startswith(">") for _, t in hits)
+            ):
+                continue
+        found.extend(f"{path}:{number}" for number, _ in hits)
+    return found
+
+
+def _fenced_lines(path: Path) -> set[int]:
+    """Line numbers (1-based) inside fenced code blocks of a Markdown file."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    inside: set[int] = set()
+    fence = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip()
+        if not fence and stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            inside.add(number)
+        elif fence:
+            inside.add(number)
+            if stripped.startswith(fence):
+                fence = ""
+    return inside
 
 
 def find_secrets(
@@ -282,12 +344,14 @@ def clear_stale_lock(root: Path) -> bool:
 
 def show(root: Path, rel: str, revision: str) -> str:
     """The text of ``rel`` at ``revision`` (under its name then). Raises GitError, one line."""
-    from git import BadName, GitCommandError
+    from git import GitCommandError
 
     with open_repo(root) as repo:
         try:
-            sha = repo.rev_parse(revision).hexsha
-        except (BadName, ValueError) as exc:
+            sha = repo.git.rev_parse(
+                "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"
+            )
+        except GitCommandError as exc:
             raise GitError(f"no revision {revision!r} in this KB's history") from exc
         for path in [rel, *_older_names(root, rel)]:
             try:

@@ -30,11 +30,19 @@ class MergedText:
     conflicts: int
 
 
-_START, _BASE, _SPLIT, _END = "<<<<<<< ", "||||||| ", "=======", ">>>>>>> "
-
-
 def merge_texts(base: str, ours: str, theirs: str) -> MergedText:
     """Three-way merge of ``ours`` and ``theirs`` from ``base`` (git merge-file, diff3 style)."""
+    # Markers longer than any marker-like line of the texts ("=======" underlines a heading in
+    # Markdown), so that the note's own lines are never read as markers.
+    size = max(
+        [7]
+        + [
+            len(line) - len(line.lstrip(line[0])) + 1
+            for text in (base, ours, theirs)
+            for line in text.splitlines()
+            if line[:1] in ("<", "=", ">", "|")
+        ]
+    )
     with tempfile.TemporaryDirectory(prefix="kb-merge-") as folder:
         names = []
         for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
@@ -47,6 +55,7 @@ def merge_texts(base: str, ours: str, theirs: str) -> MergedText:
                 "merge-file",
                 "-p",
                 "--diff3",
+                f"--marker-size={size}",
                 "-L",
                 "kb-ours",
                 "-L",
@@ -62,28 +71,31 @@ def merge_texts(base: str, ours: str, theirs: str) -> MergedText:
         )
     if done.returncode < 0 or done.returncode > 127:
         raise OSError(f"git merge-file failed: {done.stderr.decode(errors='replace').strip()}")
-    return _settle(done.stdout.decode("utf-8", errors="replace"))
+    return _settle(done.stdout.decode("utf-8", errors="replace"), size)
 
 
-def _settle(marked: str) -> MergedText:
+def _settle(marked: str, size: int = 7) -> MergedText:
+    start, base_mark, split, end = "<" * size + " ", "|" * size + " ", "=" * size, ">" * size + " "
     out: list[str] = []
     conflicts = 0
     lines = marked.splitlines(keepends=True)
     index = 0
     while index < len(lines):
         line = lines[index]
-        if not line.startswith(_START + "kb-ours"):
+        if not line.startswith(start + "kb-ours"):
             out.append(line)
             index += 1
             continue
-        ours, base, theirs = [], [], []
+        ours: list[str] = []
+        base: list[str] = []
+        theirs: list[str] = []
         part = ours
         index += 1
-        while index < len(lines) and not lines[index].startswith(_END + "kb-theirs"):
+        while index < len(lines) and not lines[index].startswith(end + "kb-theirs"):
             current = lines[index]
-            if current.startswith(_BASE + "kb-base"):
+            if current.startswith(base_mark + "kb-base"):
                 part = base
-            elif current.rstrip("\r\n") == _SPLIT and part is not theirs:
+            elif current.rstrip("\r\n") == split and part is not theirs:
                 part = theirs
             else:
                 part.append(current)
@@ -100,10 +112,15 @@ def _settle(marked: str) -> MergedText:
 
 
 def _joined(ours: list[str], theirs: list[str]) -> list[str]:
-    # Both added lines at one place: ours, then the lines of theirs that ours lacks.
+    # Both added lines at one place: each side's block whole, ours first. When one block
+    # only extends the other, the longer one holds both.
+    if theirs[: len(ours)] == ours:
+        return theirs
+    if ours[: len(theirs)] == theirs:
+        return ours
     if ours and not ours[-1].endswith("\n"):
         ours = [*ours[:-1], ours[-1] + "\n"]
-    return ours + [line for line in theirs if line not in ours]
+    return ours + theirs
 
 
 _KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")

@@ -43,6 +43,17 @@ _TOKENS: tuple[tuple[str, str], ...] = (
     ("a storage account key", r"(?i)\bAccountKey=[A-Za-z0-9+/]{40,}={0,2}"),
     ("a shared access signature", r"(?i)[?&]sig=[A-Za-z0-9%+/]{30,}"),
     ("a bearer token", r"(?i)\bAuthorization:\s*(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{16,}"),
+    ("a BitLocker recovery key", r"\b\d{6}(?:-\d{6}){7}\b"),
+    ("a password on a command line", r"(?i)\b(?:mysql|mysqldump|mariadb)\b[^\n]*?\s-p(?!\s)\S{3,}"),
+    ("a password on a command line", r"(?i)\bsshpass\s+-p\s*\S{3,}"),
+    ("a password on a command line", r"(?i)\bnet\s+user\s+\S+\s+(?![/*])\S{4,}\s+/add\b"),
+    ("a password in a script", r"(?i)ConvertTo-SecureString\s+['\"][^'\"]{4,}['\"]\s+-AsPlainText"),
+    (
+        "a device password",
+        r"(?im)^\s*(?:enable\s+secret|username\s+\S+\s+(?:privilege\s+\d+\s+)?"
+        r"(?:secret|password))\s+\d\s+\S{4,}",
+    ),
+    ("a PIN", r"(?i)\bpin\s*(?:code)?\s*[:=]\s*\d{4,8}\b"),
 )
 
 # A URL with a password in it: scheme://user:password@host.
@@ -53,9 +64,15 @@ _CONNECTION_PASSWORD = re.compile(
 )
 # key: value / key = value where the key names a credential.
 _ASSIGNMENT = re.compile(
-    r"(?i)\b(?P<key>pass(?:word|wd|phrase)?|pwd|passcode|pin|secret|client[_ -]?secret|"
-    r"api[_ -]?key|access[_ -]?key|secret[_ -]?key|auth[_ -]?token|access[_ -]?token|token)"
-    r"\b[\w ]{0,12}?\s*(?::|=|\bis\b)\s*(?P<value>\S+)(?P<rest>.*)$"
+    r"(?i)(?<![A-Za-z])(?P<key>pass(?:word|wd|phrase)|pwd|passcode|secret|client[_ -]?secret|"
+    r"api[_ -]?key|access[_ -]?key|secret[_ -]?(?:access[_ -]?)?key|auth[_ -]?token|"
+    r"access[_ -]?token|token|(?:wi-?fi|wlan|wpa2?|network)[_ -]?key)"
+    r"(?![A-Za-z])[\w ]{0,12}?\s*(?P<sep>:|=|\bis\b|\bto\b)\s*(?P<value>\S+)(?P<rest>.*)$"
+)
+# "Login: jsmith / Password1!": a user name, a slash, a password.
+_USER_SLASH_PASSWORD = re.compile(
+    r"(?i)(?<![\w/.-])(?:login|user(?:name)?|account)\b\s*[:=]?\s*[\w.\\@-]+\s+/\s+"
+    r"(?P<value>\S{6,})\s*$"
 )
 _PLACEHOLDER = re.compile(
     r"(?ix)^(?:[*•xX#.?_-]+|<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\$\{?\w+\}?|%\w+%|\(.*\)|"
@@ -97,8 +114,12 @@ def scan_line(text: str, rules: SecretRules | None = None) -> tuple[str, str] | 
         return "a password in a connection string", _mask(
             text, match.start("value"), match.end("value")
         )
+    match = _USER_SLASH_PASSWORD.search(text)
+    if match and _looks_secret(match.group("value"), "", strong=True):
+        return "a user name and password", _mask(text, match.start("value"), match.end("value"))
     match = _ASSIGNMENT.search(text)
-    if match and _looks_secret(match.group("value"), match.group("rest")):
+    wordy = match is not None and match.group("sep") in ("is", "to")
+    if match and _looks_secret(match.group("value"), match.group("rest"), strong=wordy):
         return f"a credential ({match.group('key').lower()})", _mask(
             text, match.start("value"), match.end("value")
         )
@@ -121,20 +142,18 @@ def scan(
     return found
 
 
-def _looks_secret(value: str, rest: str) -> bool:
-    # A credential is one opaque word at the end of the line, not the start of a sentence.
+def _looks_secret(value: str, rest: str, strong: bool = False) -> bool:
+    # A credential is one opaque word: mixed kinds of characters, not a word of prose.
     if value.startswith((":", "=")):
         return False
     value = value.strip("`'\",;")
-    if rest.strip() and not rest.strip().startswith(("#", "//", "(")):
-        return False
     if len(value) < 6 or _PLACEHOLDER.match(value):
         return False
-    if value.endswith((".", ":", "!")) and value[:-1].isalpha():
-        return False
-    if value.isalpha() and value.islower():
-        return False  # "password: expired" is a state, not a password
-    classes = sum(
+    if value.rstrip(".:!?").isalpha():
+        return False  # "password: expired", "secret: SharePoint"
+    if re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z][A-Za-z]+)+", value):
+        return False  # a PowerShell command such as Reset-ADAccountPassword
+    kinds = sum(
         (
             any(c.islower() for c in value),
             any(c.isupper() for c in value),
@@ -142,7 +161,11 @@ def _looks_secret(value: str, rest: str) -> bool:
             any(not c.isalnum() for c in value),
         )
     )
-    return classes >= 2
+    if strong or (rest.strip() and not rest.strip().startswith(("#", "//", "("))):
+        # Words after it: only a value that is clearly a password (a digit and a capital
+        # or a symbol) counts, as in "the password is Adm1n!2024 for the kiosk".
+        return any(c.isdigit() for c in value) and kinds >= 3
+    return kinds >= 2
 
 
 def _mask(text: str, start: int, end: int) -> str:

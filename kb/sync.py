@@ -46,11 +46,17 @@ class SecretsFound(KBError):
     """Text about to be committed or pushed looks like a password, key or token."""
 
     def __init__(self, findings: list[Finding], when: str) -> None:
-        first = findings[0]
-        super().__init__(
-            f"{when}: {first} (remove it, or run 'kb --allow-secrets sync' if it is not one)",
-            2,
-        )
+        count = len(findings)
+        lines = f"{count} line{'s' if count != 1 else ''} look{'s' if count == 1 else ''}"
+        if when == "not pushed" and any("only in commit" in f.excerpt for f in findings):
+            advice = (
+                "a secret in an older commit stays in the history even when deleted from "
+                "the note: that commit must be rewritten before it is shared (ask someone "
+                "who knows git), or run 'kb --allow-secrets sync' if it is not a secret"
+            )
+        else:
+            advice = "remove it, or run 'kb --allow-secrets sync' if it is not a secret"
+        super().__init__(f"{when}: {lines} like a password, key or token ({advice})", 2)
         self.findings = findings
 
 
@@ -76,6 +82,8 @@ class SyncReport:
     changed: list[str] = field(default_factory=list)
     merged: list[str] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    #: Conflicts kept by an earlier sync and not settled yet (they hold back the push).
+    waiting: list[Conflict] = field(default_factory=list)
     backup: str | None = None
     notices: list[str] = field(default_factory=list)
     index_warning: str | None = None
@@ -108,11 +116,7 @@ def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
         report.branch = repo.active_branch.name
         say("Saving your changes")
         report.committed = _commit_pending(kb, repo)
-        saved = (
-            f" (your changes are committed locally: {len(report.committed)} files)"
-            if (report.committed)
-            else ""
-        )
+        saved = _waiting_message(repo, report)
         if report.remote not in [remote.name for remote in repo.remotes]:
             raise KBError(
                 f"no remote {report.remote!r} to sync with{saved}; add the team's repository "
@@ -131,9 +135,10 @@ def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
                     report.backup = _backup(repo)
                     report.incoming += incoming
                     _merge(kb, repo, upstream, report)
-                if report.conflicts:
+                report.waiting = [c for c in conflicts(root) if c not in report.conflicts]
+                if report.conflicts or report.waiting:
                     report.notices.append(
-                        "nothing was pushed: look at the conflicting notes first "
+                        "nothing was pushed: look at the notes changed on both sides first "
                         "('kb resolve' or the app), then sync again"
                     )
                     break
@@ -142,6 +147,12 @@ def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
                     break
                 target = upstream
             else:
+                report.waiting = conflicts(root)
+                if report.waiting:
+                    report.notices.append(
+                        "nothing was pushed: settle the notes changed on both sides first"
+                    )
+                    break
                 outgoing = _count(repo, "HEAD")
                 target = None
             if not kb.allow_secrets:
@@ -170,9 +181,11 @@ def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
 def recover(repo: Repo, root: Path) -> list[str]:
     """Put a repository left half-way by a crash back in order; say what was done.
 
-    A stale ``index.lock`` is removed; an unfinished merge is finished when nothing is left
-    to settle, else undone (the next step merges again); a rebase is undone. Nothing the
-    user committed is touched. A detached HEAD is refused with instructions.
+    A stale ``index.lock`` is removed. A merge or rebase that stopped on conflicts nobody
+    touched (git's markers still in every file) is undone, after the working tree is kept
+    under ``refs/kb/backup/``; one where someone already fixed files by hand is left for
+    them to finish, with instructions. A merge with nothing left to settle is finished.
+    Nothing the user committed is touched. A detached HEAD is refused with instructions.
     """
     notices = []
     if git.clear_stale_lock(root):
@@ -181,6 +194,14 @@ def recover(repo: Repo, root: Path) -> list[str]:
         raise KBError("another git command is working in this KB (.git/index.lock); try again", 2)
     git_dir = Path(repo.git_dir)
     if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
+        if not repo.git.ls_files("-u").strip() or _hand_fixed(repo, root):
+            raise KBError(
+                "a git rebase is half done and some files were already fixed by hand: "
+                f"finish it with 'git -C {root} rebase --continue' (or undo it with "
+                "'git rebase --abort'), then kb sync",
+                2,
+            )
+        _keep_working_tree(repo, "before undoing an unfinished rebase")
         repo.git.rebase("--abort")
         notices.append("undid a rebase that was left unfinished (your commits are unchanged)")
     if (git_dir / "CHERRY_PICK_HEAD").exists() or (git_dir / "REVERT_HEAD").exists():
@@ -191,11 +212,19 @@ def recover(repo: Repo, root: Path) -> list[str]:
         )
     if (git_dir / "MERGE_HEAD").exists():
         if repo.git.ls_files("-u").strip():
+            if _hand_fixed(repo, root):
+                raise KBError(
+                    "a git merge is half done and some files were already fixed by hand: "
+                    f"finish it with 'git -C {root} add' and 'git commit' (or undo it with "
+                    "'git merge --abort'), then kb sync",
+                    2,
+                )
+            _keep_working_tree(repo, "before undoing an unfinished merge")
             repo.git.merge("--abort")
             notices.append("undid a merge that was left unfinished; merging again")
         else:
             added = git.added_lines(repo, ["--cached", "HEAD"])
-            markers = git.conflict_markers(added)
+            markers = git.conflict_markers(added, root)
             if markers:
                 raise KBError(
                     f"an unfinished merge has conflict markers in {markers[0]}; "
@@ -211,6 +240,38 @@ def recover(repo: Repo, root: Path) -> list[str]:
             2,
         )
     return notices
+
+
+def _hand_fixed(repo: Repo, root: Path) -> list[str]:
+    """Unmerged files someone already edited: git's conflict markers are gone from them."""
+    fixed = []
+    for path in sorted({line.split("\t", 1)[1] for line in _lines(repo.git.ls_files("-u"))}):
+        try:
+            text = (root / path).read_bytes()
+        except OSError:
+            continue
+        if b"\n<<<<<<< " not in b"\n" + text and b"\n>>>>>>> " not in b"\n" + text:
+            fixed.append(path)
+    return fixed
+
+
+def _lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.strip()]
+
+
+def _keep_working_tree(repo: Repo, why: str) -> str:
+    """Commit the whole working tree to a backup ref (outside every branch); return the ref."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kb-backup-") as folder:
+        index = str(Path(folder) / "index")
+        with repo.git.custom_environment(GIT_INDEX_FILE=index):
+            repo.git.add("-A", "--", ".")
+            tree = repo.git.write_tree()
+        sha = repo.git.commit_tree(tree, "-p", "HEAD", "-m", f"kb: working tree {why}")
+    ref = f"refs/kb/backup/{_dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')}-worktree"
+    repo.git.update_ref(ref, sha)
+    return ref
 
 
 # -- steps -----------------------------------------------------------------------------------
@@ -272,6 +333,20 @@ def save_pending(kb: KnowledgeBase) -> list[str]:
         if (Path(repo.git_dir) / "MERGE_HEAD").exists():
             raise KBError("a merge is unfinished; run 'kb sync' to settle it", 2)
         return _commit_pending(kb, repo)
+
+
+def _waiting_message(repo: Repo, report: SyncReport) -> str:
+    """What to add to an error: the work that is safe locally and waits to be sent."""
+    from git import GitCommandError
+
+    try:
+        ahead = _count(repo, "@{upstream}..HEAD")
+    except GitCommandError:
+        ahead = _count(repo, "HEAD")
+    if not ahead:
+        return ""
+    plural = "s" if ahead != 1 else ""
+    return f" (your work is committed locally: {ahead} commit{plural} waiting to be sent)"
 
 
 def _environment() -> dict[str, str]:
@@ -372,14 +447,19 @@ def _merge(kb: KnowledgeBase, repo: Repo, upstream: str, report: SyncReport) -> 
 
     message = f"Sync: merge changes from {upstream}"
     try:
-        repo.git.merge("--no-edit", "--no-verify", "-m", message, upstream)
-        return
+        # --no-commit: even a merge git settles alone is checked before it is committed.
+        repo.git.merge("--no-commit", "--no-edit", "--allow-unrelated-histories", upstream)
     except GitCommandError as exc:
         if not repo.git.ls_files("-u").strip():
             if (Path(repo.git_dir) / "MERGE_HEAD").exists():
                 repo.git.merge("--abort")
-            raise KBError(f"cannot merge the team's changes: {git.first_line(exc)}", 2) from exc
+            raise KBError(
+                f"cannot merge the team's changes: {git.first_line(exc, detail=True)}", 2
+            ) from exc
+    if not (Path(repo.git_dir) / "MERGE_HEAD").exists():
+        return  # a fast-forward: the team's commits as they are
     settled = settle_conflicts(kb, repo)
+    settled.merge(_unsound_front_matter(kb, repo, settled))
     report.merged.extend(settled.merged)
     report.conflicts.extend(settled.conflicts)
     report.notices.extend(settled.notices)
@@ -396,6 +476,42 @@ def _merge(kb: KnowledgeBase, repo: Repo, upstream: str, report: SyncReport) -> 
     repo.git.commit("--quiet", "--no-verify", "-m", message + summary)
 
 
+def _unsound_front_matter(kb: KnowledgeBase, repo: Repo, settled: Settled) -> Settled:
+    """Notes git merged alone whose front matter no longer reads (a key added twice, ...)."""
+    result = Settled()
+    done = {*settled.merged, *(c.path for c in settled.conflicts)}
+    for path in _lines(repo.git.diff("--cached", "--name-only", "HEAD")):
+        if path in done or not path.endswith(".md") or not (kb.root / path).is_file():
+            continue
+        text = (kb.root / path).read_bytes().decode("utf-8", errors="replace")
+        if front_matter_is_sound(text):
+            continue
+        ours = _show(repo, f"HEAD:{path}")
+        theirs = _show(repo, f"MERGE_HEAD:{path}")
+        if ours is None or theirs is None:
+            continue
+        who = _who(repo, path)
+        beside = conflict_name(kb.root, path, who)
+        atomic.write_bytes(kb.root / path, ours)
+        atomic.write_bytes(kb.root / beside, theirs)
+        repo.git.add("--", path, beside)
+        result.conflicts.append(Conflict(path, beside, who))
+        result.written.append(path)
+    return result
+
+
+def _show(repo: Repo, spec: str) -> bytes | None:
+    from git import GitCommandError
+
+    try:
+        data = repo.git.execute(
+            ["git", "show", spec], stdout_as_string=False, strip_newline_in_stdout=False
+        )
+    except GitCommandError:
+        return None
+    return bytes(data)  # type: ignore[arg-type]
+
+
 @dataclass
 class Settled:
     """How the conflicts of one merge were settled."""
@@ -405,6 +521,13 @@ class Settled:
     notices: list[str] = field(default_factory=list)
     #: Files kb wrote merged text into (checked for markers before the commit).
     written: list[str] = field(default_factory=list)
+
+    def merge(self, other: Settled) -> None:
+        """Add what another pass settled."""
+        self.merged += other.merged
+        self.conflicts += other.conflicts
+        self.notices += other.notices
+        self.written += other.written
 
 
 def settle_conflicts(kb: KnowledgeBase, repo: Repo) -> Settled:
@@ -503,22 +626,27 @@ def conflict_name(root: Path, path: str, who: str) -> str:
 
 
 def conflicts(root: Path) -> list[Conflict]:
-    """Conflict files waiting in the KB, each with the note it belongs to."""
+    """Conflict files waiting in the KB, each with the file it belongs to."""
+    root = Path(root)
+    candidates: list[Path] = []
+    for name in KB_PATHS:
+        top = root / name
+        if top.is_dir():
+            candidates.extend(top.rglob("*.conflict-*"))
+    candidates.extend(root.glob("*.conflict-*"))
     found = []
-    for folder in ("notes", "tickets"):
-        top = Path(root) / folder
-        if not top.is_dir():
+    for path in sorted(set(candidates)):
+        match = _CONFLICT_FILE.match(path.name)
+        if not match or not path.is_file() or path.is_symlink():
             continue
-        for path in sorted(top.rglob("*.conflict-*")):
-            match = _CONFLICT_FILE.match(path.name)
-            if not match or not path.is_file():
-                continue
-            rel = path.relative_to(root).as_posix()
-            original = str(
-                PurePosixPath(rel).with_name(match.group("stem") + (match.group("suffix") or ""))
-            )
-            who = match.group(0).split(".conflict-", 1)[1].rsplit("-", 2)[0]
-            found.append(Conflict(original, rel, who))
+        rel = path.relative_to(root).as_posix()
+        original = str(
+            PurePosixPath(rel).with_name(match.group("stem") + (match.group("suffix") or ""))
+        )
+        slug = match.group(0).split(".conflict-", 1)[1]
+        slug = slug[: -len(match.group("suffix"))] if match.group("suffix") else slug
+        who = " ".join(re.sub(r"-\d{8}-\d{4}(-\d+)?$", "", slug).split("-")).title()
+        found.append(Conflict(original, rel, who))
     return found
 
 
@@ -526,51 +654,93 @@ RESOLUTIONS = ("mine", "theirs", "both")
 
 
 def resolve(kb: KnowledgeBase, conflict: Conflict, choice: str) -> str:
-    """Settle a kept conflict: keep ``mine``, ``theirs`` or ``both``; commit; say what happened."""
+    """Settle a kept conflict and commit; say what happened.
+
+    ``mine`` keeps the version in place (yours, on the clone that met the conflict),
+    ``theirs`` the version kept beside it, ``both`` keeps both as two files.
+    """
     if choice not in RESOLUTIONS:
         raise KBError(f"choose one of {', '.join(RESOLUTIONS)}", 2)
     theirs_path = kb.root / conflict.theirs
     original = kb.root / conflict.path
     changed = [conflict.theirs]
+    other = f"{conflict.who}'s version" if conflict.who else "the other version"
     if choice == "theirs":
         atomic.write_bytes(original, theirs_path.read_bytes())
         theirs_path.unlink()
         changed.append(conflict.path)
-        done = f"kept the other version of {conflict.path}"
+        done = f"kept {other} of {conflict.path}"
     elif choice == "mine":
         theirs_path.unlink()
-        done = f"kept your version of {conflict.path}"
+        done = f"kept the version in place of {conflict.path}; {other} stays in the history"
     else:
-        from kb import frontmatter
-
         pure = PurePosixPath(conflict.path)
         number = 2
         while (kb.root / pure.with_name(f"{pure.stem}-{number}{pure.suffix}")).exists():
             number += 1
         target = str(pure.with_name(f"{pure.stem}-{number}{pure.suffix}"))
-        text = theirs_path.read_bytes().decode("utf-8", errors="replace")
-        title = frontmatter.parse(text).data.get("title") if text.startswith("---") else None
-        if isinstance(title, str) and title:
-            text = frontmatter.set_field(text, "title", f"{title} ({conflict.who} version)")
-        atomic.write_text(kb.root / target, text)
+        atomic.write_bytes(kb.root / target, _retitled(theirs_path.read_bytes(), conflict.who))
         theirs_path.unlink()
         changed.append(target)
-        done = f"kept both: the other version is now {target}"
+        done = f"kept both: {other} is now {target}"
+    summary = done.split(":")[0].split(";")[0]
     saved = kb.record_changes(
-        [conflict.path, *changed], f"Resolve conflict in {conflict.path}: {done.split(':')[0]}"
+        [conflict.path, *changed], f"Resolve conflict in {conflict.path}: {summary}"
     )
     if saved.commit is not None and saved.commit.warning:
         return f"{done}; {saved.commit.warning}"
     return done
 
 
+def _retitled(data: bytes, who: str) -> bytes:
+    """A note's bytes with "(Name's version)" added to its title; other files unchanged."""
+    from kb import frontmatter
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    parsed = frontmatter.parse(text)
+    title = parsed.data.get("title") if parsed.present and not parsed.error else None
+    if not isinstance(title, str) or not title.strip():
+        return data
+    label = f"{who}'s version" if who else "other version"
+    return frontmatter.set_field(text, "title", f"{title} ({label})").encode("utf-8")
+
+
 # -- after integrating -----------------------------------------------------------------------
 
 
 def _outgoing_secrets(repo: Repo, upstream: str | None, kb: KnowledgeBase) -> list[Finding]:
-    # The lines this push would add to the remote: everything, when the remote is empty.
-    start = upstream or repo.git.hash_object("-t", "tree", os.devnull)
-    return git.find_secrets(git.added_lines(repo, [start, "HEAD"]), kb.secret_rules)
+    """What looks like a secret in any commit this push would send, not only the last state.
+
+    A secret committed and then deleted is still in the pushed history, so each outgoing
+    commit is read on its own.
+    """
+    from kb.secrets import Finding
+
+    empty_tree = repo.git.hash_object("-t", "tree", os.devnull)
+    current = {
+        (f.path, f.excerpt)
+        for f in git.find_secrets(
+            git.added_lines(repo, [upstream or empty_tree, "HEAD"]), kb.secret_rules
+        )
+    }
+    found: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for sha in _lines(
+        repo.git.rev_list("--no-merges", f"{upstream}..HEAD" if upstream else "HEAD")
+    ):
+        parents = repo.git.rev_list("--parents", "-n", "1", sha).split()[1:]
+        lines = git.added_lines(repo, [parents[0] if parents else empty_tree, sha])
+        for finding in git.find_secrets(lines, kb.secret_rules):
+            key = (finding.path, finding.excerpt)
+            if key in seen:
+                continue
+            seen.add(key)
+            where = "" if key in current else f" (only in commit {sha[:8]}, no longer in the note)"
+            found.append(Finding(finding.path, finding.line, finding.kind, finding.excerpt + where))
+    return found
 
 
 def _push(repo: Repo, report: SyncReport, set_upstream: bool, saved: str) -> bool:
@@ -589,7 +759,12 @@ def _push(repo: Repo, report: SyncReport, set_upstream: bool, saved: str) -> boo
         if re.search(r"\[rejected\]|non-fast-forward|fetch first|stale info", text):
             return False
         if re.search(r"hook declined|protected branch|pre-receive|\[remote rejected\]", text):
-            reason = next(
+            said = [
+                line.strip().removeprefix("remote:").strip()
+                for line in text.splitlines()
+                if line.strip().startswith("remote:") and line.strip() != "remote:"
+            ]
+            reason = "; ".join(said[:3]) or next(
                 (line.strip() for line in text.splitlines() if "rejected" in line), "refused"
             )
             raise KBError(f"the remote refused the push: {reason}{saved}", 2) from exc

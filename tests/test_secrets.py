@@ -28,6 +28,18 @@ SECRETS = [
     "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFy==",
     "slack webhook token xoxb-2048-4096-abcdefghijklmnop",
     "api_key: 4f9c2e7b1a8d6e3f0c5b",
+    "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "Login: jsmith / Password1!",
+    "The local admin password is Adm1n!2024 for the kiosk",
+    "Set the password to Welcome1! and tick must change",
+    "mysql -u root -pRootPass123 hr",
+    "sshpass -p 'Kiosk#2024' ssh kiosk@10.0.0.5",
+    "net user kiosk Kiosk2024! /add",
+    "$pw = ConvertTo-SecureString 'Pa55word!' -AsPlainText -Force",
+    "Recovery key: 123456-234567-345678-456789-567890-678901-789012-890123",
+    "PIN: 4827",
+    "wifi key: Guest-Wifi-2024",
+    "enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0",
 ]
 
 # Ordinary support prose that mentions passwords and tokens and must pass.
@@ -45,6 +57,13 @@ ORDINARY = [
     "https://user:password@host is the format the tool expects",
     "Token: see the team vault entry 'Printers'",
     "Run `net user jsmith /domain` to see when the password was last set.",
+    "Password: Expired",
+    "secret: SharePoint",
+    "pin: Desktop",
+    "The password is Reset-ADAccountPassword in PowerShell",
+    "token = Get-AzAccessToken",
+    "Set the password to expire never for kiosk accounts.",
+    "The PIN must be at least 6 digits.",
 ]
 
 

@@ -96,10 +96,14 @@ def team(tmp_path: Path, server: Path) -> Iterator[tuple[Clone, Clone, Clone]]:
 
 
 def markers_anywhere(*roots: Path) -> list[str]:
-    """Conflict markers in any commit of any clone, or in any file on disk."""
+    """Conflict markers in any commit of any branch of any clone, or in any file on disk.
+
+    (kb's backup refs may keep a working tree as git left it, markers and all: they are
+    outside every branch and never pushed.)
+    """
     found = []
     for root in roots:
-        patch = git(root, "log", "--all", "-p", "--format=")
+        patch = git(root, "log", "--branches", "--remotes", "-p", "--format=")
         found += [line for line in patch.splitlines() if line.startswith(("+<<<<<<<", "+>>>>>>>"))]
         for path in (root / "notes").rglob("*"):
             if path.is_file() and "<<<<<<<" in path.read_text(errors="replace"):
@@ -172,7 +176,7 @@ def test_same_line_edited_on_both_sides_keeps_both_texts_and_pushes_nothing(
     assert result.exit_code == 0, result.output
     assert not conflicts(ben.root)
     assert "lift the green lever" in ben.read("notes/printer-2.md")
-    assert "(ana-tester version)" in ben.read("notes/printer-2.md")
+    assert "(Ana Tester's version)" in ben.read("notes/printer-2.md")
     assert ben("sync").exit_code == 0
     assert ana("sync").exit_code == 0
     assert "Pull tray 2 out" in ana.read("notes/printer.md")
@@ -436,3 +440,189 @@ def test_a_link_that_arrives_by_sync_counts_in_search(team: tuple[Clone, Clone, 
     assert ana("sync").exit_code == 0
     with KnowledgeBase.open(ana.root) as kb:
         assert kb.search("tray jams", refresh=False)[0].ticket_count == 1
+
+
+# -- cases found by trying to break it ---------------------------------------------------------
+
+LINE = "1. Open tray 2 and remove the torn sheet."
+
+
+def test_a_merge_someone_is_fixing_by_hand_is_left_to_them(
+    team: tuple[Clone, Clone, Clone],
+) -> None:
+    ana, ben, _ = team
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace(LINE, "1. Ana's way"))
+    assert ana("sync").exit_code == 0
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace(LINE, "1. Ben's way"))
+    git(ben.root, "commit", "-qam", "Ben by hand")
+    git(ben.root, "pull", "--no-rebase", "-q", check=False)
+    text = ben.read("notes/printer.md")
+    fixed = "\n".join(
+        line for line in text.splitlines() if not line.startswith(("<<<<<<<", "=======", ">>>>>>>"))
+    ).replace("1. Ana's way", "1. HANDFIX both ways")
+    ben.write("notes/printer.md", fixed + "\n")
+    result = ben("sync")
+    assert result.exit_code == 2
+    assert "fixed by hand" in result.stderr and "git commit" in result.stderr
+    assert "HANDFIX" in ben.read("notes/printer.md")
+
+
+def test_a_secret_deleted_before_the_push_is_still_refused(
+    team: tuple[Clone, Clone, Clone], server: Path
+) -> None:
+    ana, _, _ = team
+    note = ana.read("notes/printer.md")
+    ana.write("notes/printer.md", note + "Server=sql01;User Id=sa;Password=S3cr3t!x;\n")
+    assert ana("--allow-secrets", "save").exit_code == 0
+    ana.write("notes/printer.md", note)
+    result = ana("sync")
+    assert result.exit_code == 2
+    assert "only in commit" in result.stderr and "rewritten" in result.stderr
+    assert "S3cr3t" not in git(server, "log", "-p", "main")
+
+
+def test_a_heading_underline_in_a_conflict_is_kept_whole(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, ben, _ = team
+    ana.write(
+        "notes/printer.md",
+        ana.read("notes/printer.md").replace(LINE, "Ana heading\n=======\nAna tail KEEPME."),
+    )
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace(LINE, "1. Ben rewrote it."))
+    assert ana("sync").exit_code == 0
+    assert ben("sync").exit_code == 1
+    theirs = ben.read(conflicts(ben.root)[0].theirs)
+    assert "Ana heading\n=======\nAna tail KEEPME.\n" in theirs
+    assert "1. Ben rewrote it." in ben.read("notes/printer.md")
+
+
+def test_blocks_added_at_the_same_place_are_both_kept_whole(
+    team: tuple[Clone, Clone, Clone],
+) -> None:
+    ana, ben, _ = team
+    ana.write(
+        "notes/printer.md",
+        ana.read("notes/printer.md") + "```\nnetsh winsock reset\n```\nThen reboot.\n",
+    )
+    ben.write(
+        "notes/printer.md",
+        ben.read("notes/printer.md") + "```\nipconfig /flushdns\n```\nThen reboot.\n",
+    )
+    assert ana("sync").exit_code == 0
+    assert ben("sync").exit_code == 0
+    text = ben.read("notes/printer.md")
+    assert "```\nnetsh winsock reset\n```\nThen reboot.\n" in text
+    assert "```\nipconfig /flushdns\n```\nThen reboot.\n" in text
+
+
+def test_keep_both_copies_a_binary_file_byte_for_byte(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, ben, _ = team
+    (ana.root / "notes/screen.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 3)
+    assert ana("sync").exit_code == 0
+    assert ben("sync").exit_code == 0
+    ana_bytes = b"\x89PNG\r\n\x1a\nANA" + bytes(range(200))
+    (ana.root / "notes/screen.png").write_bytes(ana_bytes)
+    (ben.root / "notes/screen.png").write_bytes(b"\x89PNG\r\n\x1a\nBEN" + bytes(range(100)))
+    assert ana("sync").exit_code == 0
+    assert ben("sync").exit_code == 1
+    assert ben("resolve", "notes/screen.png", "--both").exit_code == 0
+    assert (ben.root / "notes/screen-2.png").read_bytes() == ana_bytes
+
+
+def test_a_kb_toml_conflict_is_listed_and_settled(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, ben, _ = team
+    toml = ana.read("kb.toml")
+    ana.write("kb.toml", toml.replace('engine = "auto"', 'engine = "whoosh"'))
+    ben.write("kb.toml", toml.replace('engine = "auto"', 'engine = "tantivy"'))
+    assert ana("sync").exit_code == 0
+    assert ben("sync").exit_code == 1
+    listed = ben("resolve").output
+    assert "kb.toml" in listed and "kb.conflict-ana-tester-" in listed
+    assert ben("resolve", "kb.toml", "--theirs").exit_code == 0
+    assert 'engine = "whoosh"' in ben.read("kb.toml")
+    assert ben("sync").exit_code == 0
+
+
+def test_unsettled_conflicts_hold_back_the_push(
+    team: tuple[Clone, Clone, Clone], server: Path
+) -> None:
+    ana, ben, _ = team
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace(LINE, "1. Ana"))
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace(LINE, "1. Ben"))
+    assert ana("sync").exit_code == 0
+    assert ben("sync").exit_code == 1
+    head = git(server, "rev-parse", "main")
+    again = ben("sync")
+    assert again.exit_code == 1 and "Still waiting" in again.output
+    assert git(server, "rev-parse", "main") == head
+    assert not any(".conflict-" in p.name for p in (ana.root / "notes").iterdir())
+
+
+def test_a_note_explaining_conflict_markers_in_a_code_block_commits(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root).close()
+    (root / "notes" / "git.md").write_text(
+        "# Git conflicts\n```\n<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> feature\n```\n"
+    )
+    result = Cli(root)("save")
+    assert result.exit_code == 0, result.output
+    (root / "notes" / "bad.md").write_text(
+        "# Bad\n<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> x\n"
+    )
+    result = Cli(root)("save")
+    assert result.exit_code == 2 and "conflict marker" in result.stderr
+
+
+def test_files_removed_or_moved_with_git_are_saved(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, _, _ = team
+    ana("new", "--title", "Second note")
+    git(ana.root, "rm", "-q", "notes/second-note.md")
+    git(ana.root, "mv", "notes/printer.md", "notes/printer-tray.md")
+    result = ana("save")
+    assert result.exit_code == 0, result.stderr
+    assert git(ana.root, "status", "--porcelain").strip() == ""
+    assert ana("sync").exit_code == 0
+
+
+def test_a_key_added_twice_by_a_clean_merge_becomes_a_kept_conflict(
+    team: tuple[Clone, Clone, Clone],
+) -> None:
+    ana, ben, _ = team
+    ana.write(
+        "notes/printer.md",
+        ana.read("notes/printer.md").replace(
+            "status: not-validated\n", "status: not-validated\nresolved: 2026-11-22\n"
+        ),
+    )
+    ben.write(
+        "notes/printer.md",
+        ben.read("notes/printer.md").replace("type: fix\n", "resolved: 2026-11-23\ntype: fix\n"),
+    )
+    assert ana("sync").exit_code == 0
+    result = ben("sync")
+    assert result.exit_code == 1, result.output
+    assert ben.read("notes/printer.md").count("resolved:") == 1
+    assert "2026-11-22" in ben.read(conflicts(ben.root)[0].theirs)
+
+
+def test_a_kb_made_with_init_joins_the_team_repository(
+    team: tuple[Clone, Clone, Clone], tmp_path: Path, server: Path
+) -> None:
+    root = tmp_path / "dana"
+    KnowledgeBase.init(root).close()
+    dana = Clone(root, "Dana Ruiz")
+    dana("new", "--title", "Dana's first note")
+    git(root, "remote", "add", "origin", str(server))
+    result = dana("sync")
+    assert result.exit_code in (0, 1), result.stderr
+    assert (root / "notes/printer.md").exists()
+    assert (root / "notes/dana-s-first-note.md").exists()
+
+
+def test_show_at_understands_git_revision_words(team: tuple[Clone, Clone, Clone]) -> None:
+    ana, _, _ = team
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace(LINE, "1. Newer"))
+    assert ana("save").exit_code == 0
+    result = ana("show", "notes/printer.md", "--at", "HEAD~1")
+    assert result.exit_code == 0 and LINE in result.output
+    result = ana("show", "notes/printer.md", "--at", "no-such-rev")
+    assert result.exit_code == 2 and "no revision" in result.stderr

@@ -119,10 +119,9 @@ def sync(ctx: click.Context) -> None:
         for finding in exc.findings[:10]:
             _err(f"kb: {finding}")
         raise
-    for notice in report.notices:
-        click.echo(f"Note: {notice}")
     if report.committed:
-        click.echo(f"Committed {len(report.committed)} changed file(s).")
+        count = len(report.committed)
+        click.echo(f"Committed {count} changed file{'s' if count != 1 else ''}.")
     if report.incoming:
         merged = f" ({len(report.merged)} merged line by line)" if report.merged else ""
         click.echo(
@@ -140,14 +139,21 @@ def sync(ctx: click.Context) -> None:
             f"{report.remote}/{report.branch}"
             + (" (upstream set)." if report.upstream_set else ".")
         )
-    if not (report.committed or report.incoming or report.pushed or report.conflicts):
+    for conflict in report.waiting:
+        click.echo(f"Still waiting from an earlier sync: {conflict.path} and {conflict.theirs}")
+    for notice in report.notices:
+        click.echo(f"Note: {notice}")
+    quiet = not (report.committed or report.incoming or report.pushed or report.conflicts)
+    if quiet and not report.waiting:
         click.echo(f"Already in sync with {report.remote}/{report.branch}.")
     if report.index_warning:
         _err(f"kb: {report.index_warning}")
-    if report.conflicts:
+    kept = len(report.conflicts) + len(report.waiting)
+    if kept:
         _err(
-            f"kb: {len(report.conflicts)} note(s) changed on both sides; look at both versions "
-            "and run 'kb resolve NOTE --mine|--theirs|--both'"
+            f"kb: {kept} file{'s' if kept != 1 else ''} changed on both sides: compare the two "
+            "versions, then run 'kb resolve NOTE --mine|--theirs|--both' (mine = the version "
+            "in place) and sync again"
         )
         sys.exit(1)
 
@@ -179,8 +185,13 @@ def resolve(ctx: click.Context, note: tuple[str, ...], choice: str | None) -> No
     wanted = " ".join(note)
     matches = [c for c in waiting if wanted in (c.path, c.theirs) or c.path.endswith("/" + wanted)]
     if not matches:
-        source = kb.find(wanted)
-        matches = [c for c in waiting if source.rel in (c.path, c.theirs)]
+        from kb.knowledgebase import AmbiguousNote
+
+        try:
+            names = {kb.find(wanted).rel}
+        except AmbiguousNote as exc:  # the note and its conflict file share a title
+            names = {note.path for note in exc.candidates}
+        matches = [c for c in waiting if c.path in names or c.theirs in names]
     if not matches:
         raise KBError(f"no conflict waiting for {wanted!r} (kb resolve lists them)", 1)
     if len(matches) > 1:

@@ -53,14 +53,17 @@ class ConflictsFound(Message):
 
 def report_lines(report: SyncReport) -> list[str]:
     """What a sync did, in a few lines."""
-    lines = [f"Note: {notice}" for notice in report.notices]
+    lines = []
     if report.committed:
-        lines.append(f"Committed {len(report.committed)} changed file(s).")
+        count = len(report.committed)
+        lines.append(f"Committed {count} changed file{'s' if count != 1 else ''}.")
     if report.incoming:
         lines.append(f"Got {report.incoming} change(s) from {report.remote}.")
     if report.pushed:
         lines.append(f"Sent {report.pushed} commit(s) to {report.remote}/{report.branch}.")
-    if not (report.committed or report.incoming or report.pushed or report.conflicts):
+    lines += [f"Note: {notice}" for notice in report.notices]
+    quiet = not (report.committed or report.incoming or report.pushed or report.conflicts)
+    if quiet and not report.waiting:
         lines.append(f"Already in sync with {report.remote}/{report.branch}.")
     if report.index_warning:
         lines.append(report.index_warning)
@@ -164,13 +167,14 @@ class SyncScreen(KBModalScreen):
         for line in report_lines(message.report):
             self._log(line)
         self.kb_app.home.refresh_results()
-        if message.report.conflicts:
+        kept = message.report.conflicts + message.report.waiting
+        if kept:
             self._log(
-                f"{len(message.report.conflicts)} note(s) changed on both sides: both versions "
-                "are kept. Choose one to settle:",
+                f"{len(kept)} file(s) changed on both sides: both versions are kept. "
+                "Choose one to settle:",
                 "bold yellow",
             )
-            self.show_conflicts(message.report.conflicts)
+            self.show_conflicts(kept)
         else:
             self.app.notify("Sync finished")
 
