@@ -107,12 +107,15 @@ def edit(
     return kind
 
 
-def run(rounds: int, seed: int, sync_chance: float) -> dict[str, float]:
+def run(rounds: int, seed: int, sync_chance: float, keep: Path | None = None) -> dict[str, float]:
     """The soak; returns the figures."""
     rng = random.Random(seed)
     stats = {"rounds": rounds, "syncs": 0, "merged_files": 0, "conflicts": 0, "errors": 0}
     with tempfile.TemporaryDirectory(prefix="kb-soak-") as folder:
         base = Path(folder)
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=False)
+            base = keep
         os.environ["GIT_CONFIG_GLOBAL"] = str(base / "gitconfig")
         (base / "gitconfig").write_text("[user]\n\tname = Soak\n\temail = soak@example.org\n")
         server = base / "server.git"
@@ -167,7 +170,10 @@ def run(rounds: int, seed: int, sync_chance: float) -> dict[str, float]:
         for path in (techs[0].root / "notes").rglob("*.md"):
             text = path.read_text(encoding="utf-8", errors="replace")
             present.update(TOKEN.findall(text))
-            markers += len(re.findall(r"^(<{7}|>{7})", text, re.M))
+            found = len(re.findall(r"^(<{7}|>{7})", text, re.M))
+            if found:
+                print(f"markers in {path}", file=sys.stderr)
+            markers += found
         expected = written - rewritten
         lost = sorted(expected - present)
         for tech in techs:
@@ -193,8 +199,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--sync-chance", type=float, default=0.35)
+    parser.add_argument("--keep", type=Path, help="work in this new folder and keep it")
     options = parser.parse_args()
-    stats = run(options.rounds, options.seed, options.sync_chance)
+    stats = run(options.rounds, options.seed, options.sync_chance, options.keep)
     print(f"kb sync soak: seed {options.seed}, 3 clones, one bare remote")
     for key, value in stats.items():
         print(f"  {key.replace('_', ' '):<28} {value:g}")

@@ -27,6 +27,11 @@ def check(kb: KnowledgeBase, today: _dt.date | None = None) -> list[Problem]:
         titles.setdefault(note.title.lower(), []).append(note)
         problems.extend(_fields(note, today))
         problems.extend(_links(note, targets))
+    from kb.ticket_links import LINKS_FILE, unreadable_lines
+
+    for number, line in unreadable_lines(kb.root):
+        shown = line if len(line) <= 40 else line[:39] + "…"
+        problems.append(Problem(LINKS_FILE, f"not a link record, ignored: {shown}", line=number))
     for same in titles.values():
         if len(same) > 1:
             others = ", ".join(note.path for note in same[1:])

@@ -32,6 +32,8 @@ class KBContext:
     def __init__(self, kb_dir: str | None, allow_secrets: bool = False) -> None:
         self.kb_dir = kb_dir
         self.allow_secrets = allow_secrets
+        #: Print kb.toml problems on stderr when the KB is opened (kb check lists them itself).
+        self.warn_settings = True
         self._kb: KnowledgeBase | None = None
 
     @property
@@ -49,6 +51,10 @@ class KBContext:
                 _err(f"Created your personal KB at {location.path} from the starter notes.")
             self._kb = KnowledgeBase.open(location.path)
             self._kb.allow_secrets = self.allow_secrets
+            if self.warn_settings:
+                # A broken kb.toml drops the team's secret and ticket rules: say so every time.
+                for problem in self._kb.settings.problems:
+                    _err(f"kb: warning: {problem}")
         return self._kb
 
 
@@ -124,6 +130,7 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
     Run kb alone to open the app (or, without a terminal, an overview of the KB).
     """
     ctx.obj = KBContext(kb_dir, allow_secrets)
+    ctx.obj.warn_settings = ctx.invoked_subcommand != "check"
     if ctx.invoked_subcommand is not None:
         return
     kb = ctx.obj.kb

@@ -148,7 +148,7 @@ def one_line(text: str) -> str:
 
 
 def _flaggable(kb: KnowledgeBase, reference: str) -> Note:
-    note = kb.note(reference)
+    note = kb.note_not_ticket(reference)
     if note.kind == TICKET_KIND:
         raise KBError(f"{note.path} is a ticket record; flag the note that needs rework", 2)
     broken = frontmatter.parse(kb.read_text(note.path)).error

@@ -251,7 +251,7 @@ def added_lines(repo: Repo, diff_args: list[str]) -> dict[str, list[tuple[int, s
 
 
 _HUNK = re.compile(r"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
-_MARKER = re.compile(r"^(?:<{7}|>{7})(?: |$)")
+_MARKER = re.compile(r"^(?:<{7,}|>{7,})(?: |$)")
 
 
 def _unquote(path: str) -> str:

@@ -148,7 +148,11 @@ def find_guide(kb: KnowledgeBase, name: str, guides: list[Guide]) -> Guide:
     if len(exact) == 1:
         return exact[0]
     words = _title_words(wanted)
-    matches = [guide for guide in guides if words and words <= _title_words(guide.title)]
+    matches = [
+        guide
+        for guide in guides
+        if (words and words <= _title_words(guide.title)) or lowered in guide.note.name.lower()
+    ]
     if len(matches) == 1:
         return matches[0]
     if matches:

@@ -213,12 +213,17 @@ def compute(
 
     paths = {note.path for note in notes}
     links = [link for link in read_links(kb.root) if link.note in paths]
-    solved: dict[str, set[str]] = {note.path: set(note.tickets) for note in notes}
+    # A question's ticket is the call it is about, not a ticket it solved.
+    answers = [note for note in notes if note.type != "question"]
+    solved: dict[str, set[str]] = {note.path: set() for note in notes}
+    for note in answers:
+        solved[note.path].update(note.tickets)
+    question_paths = {note.path for note in notes if note.type == "question"}
     for link in links:
-        if link.kind == "resolution":
+        if link.kind == "resolution" and link.note not in question_paths:
             solved[link.note].add(link.ticket)
-    linked = {link.ticket for link in links}
-    for note in notes:
+    linked = {link.ticket for link in links if link.note not in question_paths}
+    for note in answers:
         linked.update(note.tickets)
 
     resolved = [record for record in records if is_resolved(record)]
@@ -262,7 +267,7 @@ def _reuse(health: Health, notes: list[Note], solved: dict[str, set[str]]) -> No
                 buckets[label] += 1
                 break
     health.reuse_buckets = buckets
-    reused = [note for note in notes if solved[note.path]]
+    reused = [note for note in fixes if solved[note.path]]
     reused.sort(key=lambda note: (-len(solved[note.path]), note.title.lower(), note.path))
     health.most_reused = [_item(note, len(solved[note.path])) for note in reused[:TOP_REUSED]]
     health.never_reused = [

@@ -291,6 +291,18 @@ class KnowledgeBase:
             raise KBError(str(problems[0]) if problems else f"{source.rel} cannot be read")
         return note
 
+    def note_not_ticket(self, reference: str) -> Note:
+        """Like :meth:`note`, but title words that also match ticket records mean the note."""
+        try:
+            return self.note(reference)
+        except AmbiguousNote as exc:
+            notes = [candidate for candidate in exc.candidates if candidate.kind != "ticket"]
+            if len(notes) == 1:
+                return notes[0]
+            if notes:
+                raise AmbiguousNote(reference, notes) from None
+            raise
+
     def find(self, reference: str) -> files.SourceFile:
         """The file a NOTE argument names (see :meth:`note`)."""
         reference = reference.strip()

@@ -253,18 +253,8 @@ def ticket_view(kb: KnowledgeBase, value: str, *, refresh: bool = True) -> Ticke
 
 
 def _linkable_note(kb: KnowledgeBase, reference: str) -> Note:
-    from kb.knowledgebase import AmbiguousNote
-
-    try:
-        note = kb.note(reference)
-    except AmbiguousNote as exc:
-        # Title words often match the ticket's own record too: only notes can be linked.
-        notes = [candidate for candidate in exc.candidates if candidate.kind != "ticket"]
-        if len(notes) != 1:
-            if notes:
-                raise AmbiguousNote(reference, notes) from None
-            raise
-        note = notes[0]
+    # Title words often match the ticket's own record too: only notes can be linked.
+    note = kb.note_not_ticket(reference)
     if note.kind == "ticket":
         raise KBError(f"{note.path} is a ticket record; link a note to the ticket instead", 2)
     return note

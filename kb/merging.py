@@ -123,6 +123,50 @@ def _joined(ours: list[str], theirs: list[str]) -> list[str]:
     return ours + theirs
 
 
+_OPEN = re.compile(rb"^(<{7,}) ")
+
+
+def unmark(data: bytes) -> bytes:
+    """Text git already marked up (a merge inside a rename), with both sides kept, no marker.
+
+    Each marked place becomes our lines followed by theirs; the common ancestor's lines of a
+    diff3-style block are dropped, as both sides replaced them.
+    """
+    if b"\n<<<<<<<" not in b"\n" + data:
+        return data
+    out: list[bytes] = []
+    lines = data.splitlines(keepends=True)
+    index = 0
+    while index < len(lines):
+        match = _OPEN.match(lines[index])
+        if not match:
+            out.append(lines[index])
+            index += 1
+            continue
+        size = len(match.group(1))
+        base_mark, split, end = b"|" * size + b" ", b"=" * size, b">" * size
+        ours: list[bytes] = []
+        theirs: list[bytes] = []
+        part: list[bytes] | None = ours
+        index += 1
+        while index < len(lines) and not (
+            lines[index].startswith(end)
+            and lines[index][size : size + 1] in (b" ", b"\n", b"\r", b"")
+        ):
+            line = lines[index]
+            if line.startswith(base_mark):
+                part = None
+            elif line.rstrip(b"\r\n") == split:
+                part = theirs
+            elif part is not None:
+                part.append(line)
+            index += 1
+        index += 1
+        out.extend(ours)
+        out.extend(line for line in theirs if line not in ours or not line.strip())
+    return b"".join(out)
+
+
 _KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:")
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from kb import atomic, git
 from kb.errors import KBError
-from kb.merging import front_matter_is_sound, merge_texts
+from kb.merging import front_matter_is_sound, merge_texts, unmark
 from kb.ticket_links import LINKS_FILE
 
 if TYPE_CHECKING:
@@ -220,7 +220,7 @@ def recover(repo: Repo, root: Path) -> list[str]:
                     2,
                 )
             _keep_working_tree(repo, "before undoing an unfinished merge")
-            repo.git.merge("--abort")
+            _undo_merge(repo, repo.git.rev_parse("HEAD"))
             notices.append("undid a merge that was left unfinished; merging again")
         else:
             added = git.added_lines(repo, ["--cached", "HEAD"])
@@ -458,6 +458,27 @@ def _merge(kb: KnowledgeBase, repo: Repo, upstream: str, report: SyncReport) -> 
             ) from exc
     if not (Path(repo.git_dir) / "MERGE_HEAD").exists():
         return  # a fast-forward: the team's commits as they are
+    before = repo.git.rev_parse("HEAD")
+    try:
+        _finish_merge(kb, repo, report, message)
+    except Exception:
+        # Never leave the repository half merged: back to where it was (the commit stays,
+        # the merge can be done again), the working tree kept in a backup ref first.
+        _keep_working_tree(repo, "when a merge failed")
+        _undo_merge(repo, before)
+        raise
+
+
+def _undo_merge(repo: Repo, before: str) -> None:
+    from git import GitCommandError
+
+    try:
+        repo.git.merge("--abort")
+    except GitCommandError:
+        repo.git.reset("--hard", "-q", before)
+
+
+def _finish_merge(kb: KnowledgeBase, repo: Repo, report: SyncReport, message: str) -> None:
     settled = settle_conflicts(kb, repo)
     settled.merge(_unsound_front_matter(kb, repo, settled))
     report.merged.extend(settled.merged)
@@ -466,8 +487,10 @@ def _merge(kb: KnowledgeBase, repo: Repo, upstream: str, report: SyncReport) -> 
     added = git.added_lines(repo, ["--cached", "HEAD", "--", *settled.written])
     markers = git.conflict_markers(added)
     if markers:  # never happens by design; refuse rather than commit one
-        repo.git.merge("--abort")
         raise KBError(f"merge stopped: {markers[0]} would hold a conflict marker", 2)
+    left = _lines(repo.git.diff("--name-only", "--diff-filter=U"))
+    if left:
+        raise KBError(f"merge stopped: kb could not settle {', '.join(left[:3])}", 2)
     summary = (
         f"; kept both versions of {', '.join(c.path for c in settled.conflicts)}"
         if settled.conflicts
@@ -542,10 +565,20 @@ def settle_conflicts(kb: KnowledgeBase, repo: Repo) -> Settled:
         _mode, sha, stage = info.split()
         stages.setdefault(path, {})[int(stage)] = sha
     for path, blobs in sorted(stages.items()):
-        ours = _blob(repo, blobs[2]) if 2 in blobs else None
-        theirs = _blob(repo, blobs[3]) if 3 in blobs else None
-        base = _blob(repo, blobs[1]) if 1 in blobs else None
+        # A side can itself be git's merge of two renamed files, with markers: unmark it.
+        ours = unmark(_blob(repo, blobs[2])) if 2 in blobs else None
+        theirs = unmark(_blob(repo, blobs[3])) if 3 in blobs else None
+        base = unmark(_blob(repo, blobs[1])) if 1 in blobs else None
         target = kb.root / path
+        if base is None and ours is not None and theirs is not None and path.startswith("notes/"):
+            # Two people each wrote a new note under the same name: two notes, both kept.
+            who = _who(repo, path)
+            other = _free_name(kb.root, PurePosixPath(path), who)
+            atomic.write_bytes(target, ours)
+            atomic.write_bytes(kb.root / other, _retitled(theirs, who))
+            repo.git.add("--", path, other)
+            settled.notices.append(f"two new notes had the same name: {who}'s is {other}")
+            continue
         if ours is not None and theirs is not None:
             merged = _merge_text(path, base, ours, theirs)
             if merged is not None:
@@ -570,6 +603,12 @@ def settle_conflicts(kb: KnowledgeBase, repo: Repo) -> Settled:
             atomic.write_bytes(target, theirs)
             repo.git.add("--", path)
             settled.notices.append(f"kept the other side's edit of {path} (you had deleted it)")
+        elif target.exists():
+            repo.git.add("--", path)
+        else:
+            # Both sides moved it away (renamed it, each to another name): its words live on
+            # under those names, which the merge keeps.
+            repo.git.rm("--cached", "-q", "--ignore-unmatch", "--", path)
     return settled
 
 
@@ -675,10 +714,7 @@ def resolve(kb: KnowledgeBase, conflict: Conflict, choice: str) -> str:
         done = f"kept the version in place of {conflict.path}; {other} stays in the history"
     else:
         pure = PurePosixPath(conflict.path)
-        number = 2
-        while (kb.root / pure.with_name(f"{pure.stem}-{number}{pure.suffix}")).exists():
-            number += 1
-        target = str(pure.with_name(f"{pure.stem}-{number}{pure.suffix}"))
+        target = _free_name(kb.root, pure, conflict.who)
         atomic.write_bytes(kb.root / target, _retitled(theirs_path.read_bytes(), conflict.who))
         theirs_path.unlink()
         changed.append(target)
@@ -690,6 +726,18 @@ def resolve(kb: KnowledgeBase, conflict: Conflict, choice: str) -> str:
     if saved.commit is not None and saved.commit.warning:
         return f"{done}; {saved.commit.warning}"
     return done
+
+
+def _free_name(root: Path, pure: PurePosixPath, who: str) -> str:
+    """``<stem>-<who>.md`` (then -2, -3 ...): a name another clone is unlikely to pick too."""
+    slug = re.sub(r"[^a-z0-9]+", "-", who.lower()).strip("-")[:30] or "other"
+    number = 1
+    while True:
+        suffix = "" if number == 1 else f"-{number}"
+        candidate = pure.with_name(f"{pure.stem}-{slug}{suffix}{pure.suffix}")
+        if not (root / candidate).exists():
+            return str(candidate)
+        number += 1
 
 
 def _retitled(data: bytes, who: str) -> bytes:

@@ -72,6 +72,19 @@ def read_events(root: Path) -> list[LinkEvent]:
     return events
 
 
+def unreadable_lines(root: Path) -> list[tuple[int, str]]:
+    """``(line number, text)`` of the log's lines that are not link records (for kb check)."""
+    try:
+        data = (Path(root) / LINKS_FILE).read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return []
+    return [
+        (number, line)
+        for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1)
+        if line.strip() and _event(line) is None
+    ]
+
+
 def current_links(events: Iterable[LinkEvent]) -> list[Link]:
     """The links that stand after replaying ``events`` in order, oldest first."""
     standing: dict[tuple[str, str], Link] = {}

@@ -175,12 +175,12 @@ def test_same_line_edited_on_both_sides_keeps_both_texts_and_pushes_nothing(
     result = ben("resolve", "notes/printer.md", "--both")
     assert result.exit_code == 0, result.output
     assert not conflicts(ben.root)
-    assert "lift the green lever" in ben.read("notes/printer-2.md")
-    assert "(Ana Tester's version)" in ben.read("notes/printer-2.md")
+    assert "lift the green lever" in ben.read("notes/printer-ana-tester.md")
+    assert "(Ana Tester's version)" in ben.read("notes/printer-ana-tester.md")
     assert ben("sync").exit_code == 0
     assert ana("sync").exit_code == 0
     assert "Pull tray 2 out" in ana.read("notes/printer.md")
-    assert "lift the green lever" in ana.read("notes/printer-2.md")
+    assert "lift the green lever" in ana.read("notes/printer-ana-tester.md")
     assert not markers_anywhere(ana.root, ben.root)
 
 
@@ -525,7 +525,7 @@ def test_keep_both_copies_a_binary_file_byte_for_byte(team: tuple[Clone, Clone, 
     assert ana("sync").exit_code == 0
     assert ben("sync").exit_code == 1
     assert ben("resolve", "notes/screen.png", "--both").exit_code == 0
-    assert (ben.root / "notes/screen-2.png").read_bytes() == ana_bytes
+    assert (ben.root / "notes/screen-ana-tester.png").read_bytes() == ana_bytes
 
 
 def test_a_kb_toml_conflict_is_listed_and_settled(team: tuple[Clone, Clone, Clone]) -> None:

@@ -105,7 +105,7 @@ async def test_sync_in_the_app_shows_conflicts_side_by_side_and_keeps_both(
         await settle(pilot)
         assert not isinstance(app.screen, ConflictScreen)
     assert not conflicts(ben.root)
-    assert "Ana's way" in ben.read("notes/printer-2.md")
+    assert "Ana's way" in ben.read("notes/printer-ana-tester.md")
     assert git_log(ben.root)[0].startswith("Resolve conflict in notes/printer.md")
 
 

@@ -71,7 +71,7 @@ def flag(ctx: click.Context, note: str, reason: tuple[str, ...], clear: bool) ->
             raise KBError("--clear takes no reason")
         saved, old = clear_flag(kb, note)
         if saved is None:
-            _err(f"kb: {kb.note(note).path} is not flagged")
+            _err(f"kb: {kb.note_not_ticket(note).path} is not flagged")
             sys.exit(1)
         assert old is not None
         _report_commit(saved)

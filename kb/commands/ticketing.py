@@ -124,7 +124,8 @@ def import_(ctx: click.Context, file: str, export_format: str | None) -> None:
     click.echo(f"{report.file}: {FORMAT_NAMES.get(report.format, report.format)} export ({how})")
     for warning in report.warnings:
         _err(f"kb: warning: {warning}")
-    click.echo(f"{report.tickets:,} tickets: {report.summary()}")
+    noun = "ticket" if report.tickets == 1 else "tickets"
+    click.echo(f"{report.tickets:,} {noun}: {report.summary()}")
     for line, why in report.bad[:20]:
         _err(f"  {report.unit} {line}: {why}")
     if len(report.bad) > 20:

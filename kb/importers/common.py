@@ -224,6 +224,10 @@ def plain_text(value: Any) -> str:
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     if looks_like_html(text):
         text = html_to_text(text)
+    elif "&" in text:
+        import html
+
+        text = html.unescape(text)  # "Black &amp; blank screen" without any tag
     return text.strip()
 
 

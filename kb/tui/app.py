@@ -76,6 +76,8 @@ class KBApp(App[None]):
         self.set_keymap(self.user_keymap)
         for warning in self._keymap_warnings + unknown_binding_ids(self.user_keymap):
             self.notify(warning, severity="warning", markup=False)
+        for problem in self.kb.settings.problems:
+            self.notify(str(problem), severity="warning", markup=False, timeout=10)
         # After the first frame: the update's thread would otherwise compete with it.
         self.call_after_refresh(self.update_index)
         self.call_after_refresh(self.look_for_conflicts)

@@ -1,0 +1,80 @@
+"""Cases found by trying kb as a new technician: each would fail if it broke again."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+from kb import KnowledgeBase
+from kb.health import compute
+from kb.importers.common import plain_text
+from kb.ticket_links import LINKS_FILE
+from tests.conftest import Cli, no_traceback, write
+
+
+def test_a_broken_kb_toml_is_a_warning_on_every_command(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root).close()
+    (root / "kb.toml").write_text((root / "kb.toml").read_text() + "\n[tickets\n")
+    result = Cli(root)("followups")
+    no_traceback(result)
+    assert result.exit_code == 0
+    assert "kb: warning: kb.toml: not read, defaults used" in result.stderr
+
+
+def test_entities_in_a_cell_without_tags_become_text() -> None:
+    assert plain_text("Black &amp; blank screen") == "Black & blank screen"
+
+
+def test_a_question_about_a_ticket_is_not_a_fix_for_it(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    with KnowledgeBase.init(root) as kb:
+        write(
+            root,
+            "tickets/INC0041010.md",
+            """
+            ---
+            id: INC0041010
+            title: Teams camera black
+            status: resolved
+            resolved: 2026-11-20
+            ---
+            Camera shows black.
+            """,
+        )
+        kb.new_note("What about the teams camera", note_type="question", tickets=["INC0041010"])
+        health = compute(kb, today=_dt.date(2026, 11, 22))
+    assert health.resolved_tickets == 1
+    assert health.linked_tickets == 0
+    assert health.most_reused == []
+
+
+def test_flag_and_guide_names_resolve_like_a_technician_expects(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root).close()
+    write(root, "notes/printer-offline.md", "---\ntitle: Printer offline\ntype: fix\n---\n# x\n")
+    write(root, "tickets/INC0041003.md", "---\nid: INC0041003\ntitle: Printer offline\n---\nx\n")
+    write(
+        root,
+        "notes/guide-one.md",
+        "---\ntitle: First days\ntype: guide\n---\n1. [[printer-offline]]\n",
+    )
+    write(
+        root,
+        "notes/guide-two.md",
+        "---\ntitle: Second week\ntype: guide\n---\n1. [[printer-offline]]\n",
+    )
+    cli = Cli(root)
+    result = cli("flag", "printer offline", "steps are out of date")
+    assert result.exit_code == 0, result.stderr
+    result = cli("guide", "guide")
+    assert result.exit_code == 2 and "2 notes match" in result.stderr
+
+
+def test_check_names_an_unreadable_line_of_the_link_log(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root).close()
+    (root / LINKS_FILE).write_text("garbage{{\n")
+    result = Cli(root)("check")
+    assert result.exit_code == 1
+    assert f"{LINKS_FILE}:1" in result.output and "not a link record" in result.output
