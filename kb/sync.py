@@ -511,8 +511,8 @@ def _unsound_front_matter(kb: KnowledgeBase, repo: Repo, settled: Settled) -> Se
             continue
         ours = _show(repo, f"HEAD:{path}")
         theirs = _show(repo, f"MERGE_HEAD:{path}")
-        if ours is None or theirs is None:
-            continue
+        if ours is None or theirs is None or not (_sound(ours) and _sound(theirs)):
+            continue  # broken before the merge: not the merge's doing, kb check reports it
         who = _who(repo, path)
         beside = conflict_name(kb.root, path, who)
         atomic.write_bytes(kb.root / path, ours)
@@ -521,6 +521,10 @@ def _unsound_front_matter(kb: KnowledgeBase, repo: Repo, settled: Settled) -> Se
         result.conflicts.append(Conflict(path, beside, who))
         result.written.append(path)
     return result
+
+
+def _sound(data: bytes) -> bool:
+    return front_matter_is_sound(data.decode("utf-8", errors="replace"))
 
 
 def _show(repo: Repo, spec: str) -> bytes | None:
@@ -632,7 +636,12 @@ def _merge_text(
     merged = merge_texts(*texts)
     if merged.conflicts and not keep_ours:
         return None
-    if path.endswith(".md") and not front_matter_is_sound(merged.text):
+    if (
+        path.endswith(".md")
+        and not front_matter_is_sound(merged.text)
+        and front_matter_is_sound(texts[1])
+        and front_matter_is_sound(texts[2])
+    ):
         return None
     return merged.text.encode("utf-8")
 

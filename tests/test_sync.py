@@ -626,3 +626,21 @@ def test_show_at_understands_git_revision_words(team: tuple[Clone, Clone, Clone]
     assert result.exit_code == 0 and LINE in result.output
     result = ana("show", "notes/printer.md", "--at", "no-such-rev")
     assert result.exit_code == 2 and "no revision" in result.stderr
+
+
+def test_front_matter_broken_before_the_merge_does_not_make_a_conflict(
+    team: tuple[Clone, Clone, Clone],
+) -> None:
+    ana, ben, _ = team
+    broken = ana.read("notes/printer.md").replace("type: fix\n", "type: fix\nnot yaml at all\n")
+    ana.write("notes/printer.md", broken)
+    assert ana("sync").exit_code == 0
+    assert ben("sync").exit_code == 0
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace("second floor", "2nd floor"))
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace("torn sheet", "torn page"))
+    assert ana("sync").exit_code == 0
+    result = ben("sync")
+    assert result.exit_code == 0, result.output
+    assert "2nd floor" in ben.read("notes/printer.md") and "torn page" in ben.read(
+        "notes/printer.md"
+    )
