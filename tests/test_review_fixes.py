@@ -78,3 +78,14 @@ def test_check_names_an_unreadable_line_of_the_link_log(tmp_path: Path) -> None:
     result = Cli(root)("check")
     assert result.exit_code == 1
     assert f"{LINKS_FILE}:1" in result.output and "not a link record" in result.output
+
+
+def test_usage_errors_are_one_line_with_exit_2(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root).close()
+    cli = Cli(root)
+    for args in (["import"], ["import", "--format", "bogus", "x.csv"], ["nosuch"]):
+        result = cli(*args)
+        no_traceback(result)
+        assert result.exit_code == 2
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("kb: ")
