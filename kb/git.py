@@ -114,15 +114,24 @@ def user_name(root: Path) -> str | None:
 
 
 def has_identity(root: Path) -> bool:
-    """True when git knows the user's name and e-mail for commits in this repository."""
+    """True when git knows the user's name and e-mail for commits in this repository.
+
+    Asked of git itself, so that every way of configuring it counts (``~/.gitconfig``,
+    ``$GIT_CONFIG_GLOBAL``, includes, the repository's own config, ``$GIT_AUTHOR_NAME``).
+    """
+    import os
+
+    from git import GitCommandError
+
+    if os.environ.get("GIT_AUTHOR_NAME") and os.environ.get("GIT_AUTHOR_EMAIL"):
+        return True
     with open_repo(root) as repo:
-        reader = repo.config_reader()
         try:
-            return bool(reader.get_value("user", "name", "")) and bool(
-                reader.get_value("user", "email", "")
-            )
-        finally:
-            reader.release()
+            name = repo.git.config("--get", "user.name").strip()
+            email = repo.git.config("--get", "user.email").strip()
+        except GitCommandError:
+            return False
+    return bool(name) and bool(email)
 
 
 def init(root: Path, paths: list[str], message: str) -> CommitResult:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as _dt
 from pathlib import Path
 
+import pytest
+
 from kb import KnowledgeBase
 from kb.health import compute
 from kb.importers.common import plain_text
 from kb.ticket_links import LINKS_FILE
-from tests.conftest import Cli, no_traceback, write
+from tests.conftest import Cli, git_log, no_traceback, write
 
 
 def test_a_broken_kb_toml_is_a_warning_on_every_command(tmp_path: Path) -> None:
@@ -89,3 +91,18 @@ def test_usage_errors_are_one_line_with_exit_2(tmp_path: Path) -> None:
         no_traceback(result)
         assert result.exit_code == 2
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("kb: ")
+
+
+def test_git_identity_from_git_config_global_is_enough(
+    tmp_path: Path, isolated_user: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (isolated_user / ".gitconfig").write_text("")  # nothing in ~/.gitconfig
+    other = tmp_path / "elsewhere.gitconfig"
+    other.write_text("[user]\n\tname = Sam New\n\temail = sam@example.org\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(other))
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root).close()
+    result = Cli(root)("new", "--title", "Badge reader rejects card")
+    assert result.exit_code == 0, result.stderr
+    assert "not committed" not in result.stderr
+    assert git_log(root)[0] == "New fix: Badge reader rejects card"
