@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from whoosh import collectors, fields, index, matching, query, scoring, searching
+from whoosh import fields, index, query, scoring
 from whoosh.analysis import Token, Tokenizer
 from whoosh.index import LockError
 from whoosh.searching import Searcher
@@ -29,6 +30,7 @@ from kb.engine import (
     WordMatch,
     synchronized,
 )
+from kb.engines.whoosh_scorer import Scorer
 
 SCHEMA_VERSION = 2
 _INDEX_NAME = "kb"
@@ -119,6 +121,8 @@ class WhooshEngine:
     def __init__(self, ix: index.Index) -> None:
         self._ix = ix
         self._searcher: Searcher | None = None
+        self._scorer: Scorer | None = None
+        self._scorer_of: Searcher | None = None
         self._lock = threading.RLock()
 
     # -- writing ----------------------------------------------------------------------------
@@ -165,43 +169,34 @@ class WhooshEngine:
         """The best documents for a plan (those found within ``budget`` seconds, if given)."""
         searcher = self._current()
         limit = max(1, limit)
-        build = _Queries()
-        partial = False
         if plan.recent or not plan.should:
             results = searcher.search(
-                build.combine(query.Every(), plan),
+                _Queries().combine(query.Every(), plan),
                 limit=limit,
                 sortedby="modified",
                 reverse=True,
             )
-        else:
-            parts = [build.match(item) for item in plan.should]
-            scored: query.Query = parts[0] if len(parts) == 1 else query.Or(parts)
-            core = [build.core(item) for item in plan.should]
-            if len(core) > 1:
-                # Notes holding every typed word (as typed, without completions or
-                # corrections, which keeps this cheap) earn half their score again.
-                scored = query.Or([scored, query.And(core, boost=0.5)])
-            # Block-quality skipping costs more than it saves on wide OR queries like these.
-            collector = searcher.collector(limit=limit, optimize=False)
-            # A safety net, not a budget: a pathological query returns what it found so far
-            # instead of freezing the app.
-            # use_alarm=False: SIGALRM can only be set on the main thread, and the app
-            # searches from worker threads; the collector's own timer enforces the limit.
-            timed = collectors.TimeLimitCollector(
-                collector, timelimit=budget or SEARCH_TIME_LIMIT, use_alarm=False
+            return EngineHits(
+                EngineHit(hit["path"], float(hit.score or 0.0), _data(hit.get("data")))
+                for hit in results
             )
-            try:
-                searcher.search_with_collector(build.combine(scored, plan), timed)
-            except searching.TimeLimit:
-                partial = True
-            results = timed.results()
-        hits = EngineHits(
-            EngineHit(hit["path"], float(hit.score or 0.0), json.loads(hit.get("data") or "{}"))
-            for hit in results
-        )
+        # Scored term at a time (see kb.engines.whoosh_scorer): the budget is a safety net
+        # that leaves out the last completions of a pathological query, never a cut-off of
+        # the documents looked at.
+        deadline = time.perf_counter() + (budget or SEARCH_TIME_LIMIT)
+        best, partial = self._scoring(searcher).search(plan, limit, deadline)
+        hits = EngineHits()
+        for docnum, score in best:
+            stored = searcher.stored_fields(docnum)
+            hits.append(EngineHit(stored["path"], score, _data(stored.get("data"))))
         hits.partial = partial
         return hits
+
+    def _scoring(self, searcher: Searcher) -> Scorer:
+        """The scorer (and its cache of term scores) of the current searcher."""
+        if self._scorer is None or self._scorer_of is not searcher:
+            self._scorer, self._scorer_of = Scorer(searcher), searcher
+        return self._scorer
 
     @synchronized
     def document_frequency(self, term: str) -> int:
@@ -243,6 +238,11 @@ class WhooshEngine:
         self._ix.close()
 
 
+def _data(raw: Any) -> dict[str, Any]:
+    """The small values stored with a document (JSON)."""
+    return json.loads(raw or "{}")
+
+
 def _fields(doc: IndexDoc) -> dict[str, Any]:
     values: dict[str, Any] = {
         "path": doc.path,
@@ -261,43 +261,8 @@ def _fields(doc: IndexDoc) -> dict[str, Any]:
     return values
 
 
-class _BestOfMatcher(matching.UnionMatcher):
-    """Matches what either side matches; scores a document by its better side.
-
-    Whoosh's own DisjunctionMaxMatcher compares the two sides' scores even when they sit on
-    different documents, so it gives documents scores that belong to others.
-    """
-
-    tiebreak = 0.1
-
-    def score(self) -> float:
-        a, b = self.a, self.b
-        if not a.is_active():
-            return float(b.score())
-        if not b.is_active():
-            return float(a.score())
-        if a.id() < b.id():
-            return float(a.score())
-        if b.id() < a.id():
-            return float(b.score())
-        first, second = a.score(), b.score()
-        return max(first, second) + self.tiebreak * min(first, second)
-
-
-class BestOf(query.CompoundQuery):
-    """Any of the subqueries; a document scores by the best one it matches (plus a little)."""
-
-    JOINT = " | "
-
-    def _matcher(self, subs, searcher, context):  # type: ignore[no-untyped-def]
-        reader = searcher.reader()
-        return self._tree_matcher(
-            subs, _BestOfMatcher, searcher, context, lambda q: q.estimate_size(reader)
-        )
-
-
 class _Queries:
-    """Builds Whoosh queries from a plan."""
+    """Whoosh queries for a plan listed by date (filters and exclusions; no scoring)."""
 
     def word(self, item: WordMatch) -> query.Query:
         choices: list[query.Query] = [self._everywhere(term) for term in item.terms]
@@ -315,7 +280,7 @@ class _Queries:
         if len(choices) == 1:
             choices[0].boost *= item.boost
             return choices[0]
-        return BestOf(choices, boost=item.boost)
+        return query.Or(choices, boost=item.boost)
 
     @staticmethod
     def _everywhere(
@@ -334,12 +299,6 @@ class _Queries:
 
     def match(self, item: Match) -> query.Query:
         return self.phrase(item) if isinstance(item, PhraseMatch) else self.word(item)
-
-    def core(self, item: Match) -> query.Query:
-        """The match without its completions, corrections or synonym phrases."""
-        if isinstance(item, PhraseMatch) or not item.expansions:
-            return self.match(item)
-        return self.word(WordMatch(item.terms, (), (), item.expansion_fields, item.boost))
 
     def combine(self, main: query.Query, plan: SearchPlan) -> query.Query:
         parts = [main, *(_filter(item) for item in plan.filters)]

@@ -1,0 +1,343 @@
+"""Term-at-a-time BM25F over a Whoosh searcher, fast enough for every keystroke.
+
+Whoosh's own query matchers walk every posting through a tree of Python objects, which
+costs several microseconds per posting and per field. A kb query is a small, fixed shape
+(words, each a set of alternative terms in weighted fields), so this module scores it
+directly: each term's postings are read block by block into a dictionary of BM25F scores,
+and those dictionaries are combined with plain dictionary operations. The scores are
+Whoosh's own (same BM25F, same idf, same field lengths); a term's scores are kept for the
+life of the searcher, so the words already typed cost nothing on the next keystroke.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from whoosh import matching, query
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.searching import Searcher
+
+from kb.engine import (
+    EXPANSION_WEIGHT,
+    TEXT_FIELDS,
+    FilterMatch,
+    Match,
+    PhraseMatch,
+    SearchPlan,
+    WordMatch,
+)
+
+B = 0.75
+K1 = 1.2
+#: A document matching several alternatives of a word gets this share of its second best.
+TIEBREAK = 0.1
+#: Documents holding every typed word earn this share of those words' scores again.
+COORDINATION = 0.5
+#: Phrase alternatives of a word (multi-word synonyms) count this much.
+PHRASE_WEIGHT = 0.9
+#: Scores kept between searches, counted in (document, score) entries (about 100 bytes
+#: each): the oldest terms are dropped beyond this.
+CACHE_ENTRIES = 600_000
+
+Scores = dict[int, float]
+
+
+class Scorer:
+    """Scores kb plans on one searcher; create a new one when the searcher changes."""
+
+    def __init__(self, searcher: Searcher) -> None:
+        self._searcher = searcher
+        self._leaves: list[tuple[Searcher, int]] = list(searcher.leaf_searchers())
+        self._deleted: list[frozenset[int]] = []
+        for leaf, _offset in self._leaves:
+            reader = leaf.reader()
+            self._deleted.append(
+                frozenset(reader.deleted_docs()) if reader.has_deletions() else frozenset()
+            )
+        self._norms: dict[str, list[float]] = {}
+        self._cache: OrderedDict[Any, Scores | frozenset[int]] = OrderedDict()
+        self._cached = 0
+
+    # -- caching ----------------------------------------------------------------------------
+
+    def _remember(self, key: Any, make: Callable[[], Any]) -> Any:
+        found = self._cache.get(key)
+        if found is not None:
+            self._cache.move_to_end(key)
+            return found
+        value = make()
+        size = len(value)
+        if size <= CACHE_ENTRIES // 4:
+            self._cache[key] = value
+            self._cached += size
+            while self._cached > CACHE_ENTRIES and self._cache:
+                _key, dropped = self._cache.popitem(last=False)
+                self._cached -= len(dropped)
+        return value
+
+    # -- statistics -------------------------------------------------------------------------
+
+    def _field_norms(self, name: str) -> list[float]:
+        """Per document (global number): ``K1 * (1 - B + B * length / average length)``."""
+        norms = self._norms.get(name)
+        if norms is None:
+            average = self._searcher.avg_field_length(name) or 1.0
+            base, slope = K1 * (1 - B), K1 * B / average
+            norms = []
+            for leaf, _offset in self._leaves:
+                reader = leaf.reader()
+                lengths = [
+                    reader.doc_field_length(docnum, name, 1) or 1
+                    for docnum in range(reader.doc_count_all())
+                ]
+                norms.extend(base + slope * length for length in lengths)
+            self._norms[name] = norms
+        return norms
+
+    # -- terms and phrases ------------------------------------------------------------------
+
+    def term(self, name: str, text: str) -> Scores:
+        """BM25F score of ``text`` in field ``name`` for every document holding it."""
+        return self._remember(("term", name, text), lambda: self._term(name, text))
+
+    def _term(self, name: str, text: str) -> Scores:
+        scores: Scores = {}
+        searcher = self._searcher
+        if searcher.doc_frequency(name, text) == 0:
+            return scores
+        idf = searcher.idf(name, text)
+        factor = idf * (K1 + 1)
+        norms = self._field_norms(name)
+        for (leaf, offset), deleted in zip(self._leaves, self._deleted, strict=True):
+            reader = leaf.reader()
+            if (name, text) not in reader:
+                continue
+            ids, weights = _postings(reader.postings(name, text))
+            for docnum, weight in zip(ids, weights, strict=True):
+                if docnum in deleted:
+                    continue
+                docnum += offset
+                scores[docnum] = factor * weight / (weight + norms[docnum])
+        return scores
+
+    def phrase(self, name: str, words: tuple[str, ...]) -> Scores:
+        """Whoosh's phrase score in field ``name`` for every document holding the phrase."""
+        return self._remember(("phrase", name, words), lambda: self._phrase(name, words))
+
+    def _phrase(self, name: str, words: tuple[str, ...]) -> Scores:
+        scores: Scores = {}
+        if any(self._searcher.doc_frequency(name, word) == 0 for word in words):
+            return scores
+        phrase = query.Phrase(name, list(words))
+        for leaf, offset in self._leaves:
+            matcher = phrase.matcher(leaf, leaf.context())
+            while matcher.is_active():
+                scores[matcher.id() + offset] = matcher.score()
+                matcher.next()
+        return scores
+
+    def documents(self, name: str, value: str) -> frozenset[int]:
+        """Documents whose filter field ``name`` holds ``value``."""
+
+        def find() -> frozenset[int]:
+            return frozenset(self._searcher.docs_for_query(query.Term(name, value)))
+
+        return self._remember(("filter", name, value), find)
+
+    # -- kb's matches -----------------------------------------------------------------------
+
+    def _everywhere(self, text: str, names: Iterable[str]) -> Scores:
+        """A term in several fields, each weighted (title counts most)."""
+        names = tuple(names)
+        return self._remember(("fields", text, names), lambda: self._fields(text, names))
+
+    def _fields(self, text: str, names: tuple[str, ...]) -> Scores:
+        total: Scores = {}
+        for name in names:
+            weight = TEXT_FIELDS[name]
+            get = total.get
+            for docnum, score in self.term(name, text).items():
+                total[docnum] = get(docnum, 0.0) + weight * score
+        return total
+
+    def _phrase_everywhere(self, words: tuple[str, ...]) -> Scores:
+        def make() -> Scores:
+            total: Scores = {}
+            for name, weight in TEXT_FIELDS.items():
+                get = total.get
+                for docnum, score in self.phrase(name, words).items():
+                    total[docnum] = get(docnum, 0.0) + weight * score
+            return total
+
+        return self._remember(("phrases", words), make)
+
+    def match(self, item: Match, deadline: float | None = None) -> tuple[Scores, bool]:
+        """Scores of one query word or phrase, and False when the deadline cut it short."""
+        if isinstance(item, PhraseMatch):
+            found = self._phrase_everywhere(item.terms)
+            return _scaled(found, item.boost), True
+        key = ("word", item)
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached, True  # type: ignore[return-value]
+        choices: list[tuple[float, Scores]] = [
+            (1.0, self._everywhere(text, TEXT_FIELDS)) for text in item.terms
+        ]
+        choices.extend((PHRASE_WEIGHT, self._phrase_everywhere(words)) for words in item.phrases)
+        complete = True
+        for text in item.expansions:
+            if deadline is not None and time.perf_counter() > deadline:
+                complete = False
+                break
+            choices.append((EXPANSION_WEIGHT, self._everywhere(text, item.expansion_fields)))
+        scores = _best_of(choices, item.boost)
+        if complete:
+            self._remember(key, lambda: scores)
+        return scores, complete
+
+    def search(
+        self, plan: SearchPlan, limit: int, deadline: float | None = None
+    ) -> tuple[list[tuple[int, float]], bool]:
+        """The best ``limit`` (document number, score) pairs, and True when the deadline
+        left some expansions out."""
+        partial = False
+        total: Scores = {}
+        per_item: list[Scores] = []
+        for item in plan.should:
+            scores, complete = self.match(item, deadline)
+            partial = partial or not complete
+            per_item.append(scores)
+            get = total.get
+            for docnum, score in scores.items():
+                total[docnum] = get(docnum, 0.0) + score
+        if len(plan.should) > 1:
+            self._coordinate(plan.should, per_item, total)
+        allowed = self._allowed(plan, total)
+        bonus = float(sum(len(item.values) for item in plan.filters if not item.negated))
+        if allowed is not None:
+            candidates: Iterable[tuple[int, float]] = (
+                (docnum, total[docnum] + bonus) for docnum in allowed
+            )
+        else:
+            candidates = total.items()
+        best = heapq.nlargest(limit, candidates, key=lambda pair: (pair[1], -pair[0]))
+        return best, partial
+
+    def _coordinate(self, should: list[Match], per_item: list[Scores], total: Scores) -> None:
+        """Documents holding every item as typed (no completions or corrections) earn
+        COORDINATION of those scores again."""
+        cores: list[Scores] = []
+        for item, scores in zip(should, per_item, strict=True):
+            if isinstance(item, WordMatch) and item.expansions:
+                core = WordMatch(item.terms, (), (), item.expansion_fields, item.boost)
+                scores = self.match(core)[0]
+            cores.append(scores)
+        smallest = min(cores, key=len)
+        for docnum in smallest:
+            extra = 0.0
+            for scores in cores:
+                score = scores.get(docnum)
+                if score is None:
+                    break
+                extra += score
+            else:
+                total[docnum] += COORDINATION * extra
+
+    def _allowed(self, plan: SearchPlan, total: Scores) -> set[int] | None:
+        """The scored documents that pass the filters and exclusions (None: all of them)."""
+        if not plan.filters and not plan.must_not:
+            return None
+        allowed = set(total)
+        for item in plan.filters:
+            allowed = self._apply_filter(item, allowed)
+        for item in plan.must_not:
+            allowed.difference_update(self.match(item)[0])
+        return allowed
+
+    def _apply_filter(self, item: FilterMatch, allowed: set[int]) -> set[int]:
+        if not item.values:
+            return set() if not item.negated else allowed
+        holding: set[int] | None = None
+        for value in item.values:
+            found = self.documents(item.field, value)
+            holding = set(found) if holding is None else holding & found
+        assert holding is not None
+        return allowed - holding if item.negated else allowed & holding
+
+
+def _scaled(scores: Scores, factor: float) -> Scores:
+    if factor == 1.0:
+        return scores
+    return {docnum: score * factor for docnum, score in scores.items()}
+
+
+def _best_of(choices: list[tuple[float, Scores]], boost: float) -> Scores:
+    """Per document: its best alternative plus TIEBREAK of its second best, times boost."""
+    choices = [(weight, scores) for weight, scores in choices if scores]
+    if not choices:
+        return {}
+    if len(choices) == 1:
+        weight, scores = choices[0]
+        return _scaled(scores, weight * boost)
+    best: Scores = {}
+    second: Scores = {}
+    for weight, scores in choices:
+        get_best = best.get
+        for docnum, score in scores.items():
+            score *= weight
+            current = get_best(docnum)
+            if current is None:
+                best[docnum] = score
+            elif score > current:
+                best[docnum] = score
+                if current > second.get(docnum, 0.0):
+                    second[docnum] = current
+            elif score > second.get(docnum, 0.0):
+                second[docnum] = score
+    if second:
+        get_second = second.get
+        return {
+            docnum: (score + TIEBREAK * get_second(docnum, 0.0)) * boost
+            for docnum, score in best.items()
+        }
+    return _scaled(best, boost)
+
+
+def _postings(matcher: matching.Matcher) -> tuple[Iterable[int], Iterable[float]]:
+    """Every (document number, weight) of a term's postings, read a block at a time."""
+    if isinstance(matcher, matching.FilterMatcher):
+        matcher = matcher.child  # deleted documents are left out by the caller
+    if isinstance(matcher, W3LeafMatcher):
+        ids: list[int] = []
+        weights: list[float] = []
+        matcher.reset()
+        while matcher.is_active():
+            # The whole block at once: ids and weights as arrays, without a call per posting.
+            ids.extend(matcher._ids if matcher._ids is not None else _block_ids(matcher))
+            weights.extend(
+                matcher._weights if matcher._weights is not None else _block_weights(matcher)
+            )
+            matcher._next_block()
+        return ids, weights
+    ids = []
+    weights = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
+
+
+def _block_ids(matcher: W3LeafMatcher) -> Any:
+    matcher._read_ids()
+    return matcher._ids
+
+
+def _block_weights(matcher: W3LeafMatcher) -> Any:
+    matcher._read_weights()
+    return matcher._weights
