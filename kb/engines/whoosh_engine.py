@@ -163,6 +163,7 @@ class WhooshEngine:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+        self._scorer = self._scorer_of = None
 
     @synchronized
     def search(self, plan: SearchPlan, limit: int, budget: float | None = None) -> EngineHits:
@@ -184,11 +185,13 @@ class WhooshEngine:
         # that leaves out the last completions of a pathological query, never a cut-off of
         # the documents looked at.
         deadline = time.perf_counter() + (budget or SEARCH_TIME_LIMIT)
-        best, partial = self._scoring(searcher).search(plan, limit, deadline)
+        scorer = self._scoring(searcher)
+        best, partial = scorer.search(plan, limit, deadline)
         hits = EngineHits()
         for docnum, score in best:
-            stored = searcher.stored_fields(docnum)
-            hits.append(EngineHit(stored["path"], score, _data(stored.get("data"))))
+            path, stored = scorer.stored(docnum)
+            # A copy: the caller may change what it is given.
+            hits.append(EngineHit(path, score, dict(stored)))
         hits.partial = partial
         return hits
 
@@ -232,9 +235,7 @@ class WhooshEngine:
     @synchronized
     def close(self) -> None:
         """Close the searcher and the index."""
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        self._refresh()
         self._ix.close()
 
 
