@@ -17,7 +17,7 @@ import json
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from whoosh import matching, query
@@ -43,9 +43,9 @@ TIEBREAK = 0.1
 COORDINATION = 0.5
 #: Phrase alternatives of a word (multi-word synonyms) count this much.
 PHRASE_WEIGHT = 0.9
-#: Scores kept between searches, counted in (document, score) entries (about 100 bytes
-#: each): the oldest terms are dropped beyond this.
-CACHE_ENTRIES = 400_000
+#: Scores kept between searches, counted in (document, score) entries of 12 bytes: the
+#: least recently used terms are dropped beyond this (about 36 MB).
+CACHE_ENTRIES = 3_000_000
 #: Stored values (title, tags, snippet source...) of this many documents are kept decoded.
 STORED_DOCUMENTS = 1000
 
@@ -67,7 +67,7 @@ class Scorer:
                 deleted = frozenset(d for d in range(reader.doc_count_all()) if gone(d))
             self._deleted.append(deleted)
         self._norms: dict[str, array[float]] = {}
-        self._cache: OrderedDict[Any, Scores | frozenset[int]] = OrderedDict()
+        self._cache: OrderedDict[Any, Packed | frozenset[int]] = OrderedDict()
         self._cached = 0
         self._stored: OrderedDict[int, tuple[str, dict[str, Any]]] = OrderedDict()
 
@@ -189,42 +189,37 @@ class Scorer:
 
     # -- kb's matches -----------------------------------------------------------------------
 
-    def _everywhere(self, text: str, names: Iterable[str]) -> Scores:
+    def _everywhere(self, text: str, names: Iterable[str]) -> Packed:
         """A term in several fields, each weighted (title counts most)."""
         names = tuple(names)
-        return self._remember(("fields", text, names), lambda: self._fields(text, names))
 
-    def _fields(self, text: str, names: tuple[str, ...]) -> Scores:
-        total: Scores = {}
-        for name in names:
-            weight = TEXT_FIELDS[name]
-            get = total.get
-            for docnum, score in self.term(name, text).items():
-                total[docnum] = get(docnum, 0.0) + weight * score
-        return total
+        def make() -> Packed:
+            total: Scores = {}
+            for name in names:
+                _add(total, self.term(name, text).items(), TEXT_FIELDS[name])
+            return Packed.of(total)
 
-    def _phrase_everywhere(self, words: tuple[str, ...]) -> Scores:
-        def make() -> Scores:
+        return self._remember(("fields", text, names), make)
+
+    def _phrase_everywhere(self, words: tuple[str, ...]) -> Packed:
+        def make() -> Packed:
             total: Scores = {}
             for name, weight in TEXT_FIELDS.items():
-                get = total.get
-                for docnum, score in self.phrase(name, words).items():
-                    total[docnum] = get(docnum, 0.0) + weight * score
-            return total
+                _add(total, self.phrase(name, words).items(), weight)
+            return Packed.of(total)
 
         return self._remember(("phrases", words), make)
 
-    def match(self, item: Match, deadline: float | None = None) -> tuple[Scores, bool]:
+    def match(self, item: Match, deadline: float | None = None) -> tuple[Packed, bool]:
         """Scores of one query word or phrase, and False when the deadline cut it short."""
         if isinstance(item, PhraseMatch):
-            found = self._phrase_everywhere(item.terms)
-            return _scaled(found, item.boost), True
+            return self._phrase_everywhere(item.terms).scaled(item.boost), True
         key = ("word", item)
         cached = self._cache.get(key)
-        if cached is not None:
+        if isinstance(cached, Packed):
             self._cache.move_to_end(key)
-            return cached, True  # type: ignore[return-value]
-        choices: list[tuple[float, Scores]] = [
+            return cached, True
+        choices: list[tuple[float, Packed]] = [
             (1.0, self._everywhere(text, TEXT_FIELDS)) for text in item.terms
         ]
         choices.extend((PHRASE_WEIGHT, self._phrase_everywhere(words)) for words in item.phrases)
@@ -247,16 +242,12 @@ class Scorer:
         left some expansions out."""
         partial = False
         total: Scores = {}
-        per_item: list[Scores] = []
         for item in plan.should:
             scores, complete = self.match(item, deadline)
             partial = partial or not complete
-            per_item.append(scores)
-            get = total.get
-            for docnum, score in scores.items():
-                total[docnum] = get(docnum, 0.0) + score
+            _add(total, scores.items())
         if len(plan.should) > 1:
-            self._coordinate(plan.should, per_item, total)
+            self._coordinate(plan.should, total)
         allowed = self._allowed(plan, total)
         bonus = float(sum(len(item.values) for item in plan.filters if not item.negated))
         if allowed is not None:
@@ -268,25 +259,24 @@ class Scorer:
         best = heapq.nlargest(limit, candidates, key=lambda pair: (pair[1], -pair[0]))
         return best, partial
 
-    def _coordinate(self, should: list[Match], per_item: list[Scores], total: Scores) -> None:
+    def _coordinate(self, should: list[Match], total: Scores) -> None:
         """Documents holding every item as typed (no completions or corrections) earn
         COORDINATION of those scores again."""
-        cores: list[Scores] = []
-        for item, scores in zip(should, per_item, strict=True):
+        cores: list[Packed] = []
+        for item in should:
             if isinstance(item, WordMatch) and item.expansions:
-                core = WordMatch(item.terms, (), (), item.expansion_fields, item.boost)
-                scores = self.match(core)[0]
-            cores.append(scores)
-        smallest = min(cores, key=len)
-        for docnum in smallest:
-            extra = 0.0
-            for scores in cores:
-                score = scores.get(docnum)
-                if score is None:
-                    break
-                extra += score
-            else:
-                total[docnum] += COORDINATION * extra
+                item = WordMatch(item.terms, (), (), item.expansion_fields, item.boost)
+            cores.append(self.match(item)[0])
+        cores.sort(key=len)
+        both = cores[0].as_dict()
+        for scores in cores[1:]:
+            if not both:
+                return
+            both = {
+                docnum: both[docnum] + score for docnum, score in scores.items() if docnum in both
+            }
+        for docnum, score in both.items():
+            total[docnum] += COORDINATION * score
 
     def _allowed(self, plan: SearchPlan, total: Scores) -> set[int] | None:
         """The scored documents that pass the filters and exclusions (None: all of them)."""
@@ -296,7 +286,7 @@ class Scorer:
         for item in plan.filters:
             allowed = self._apply_filter(item, allowed)
         for item in plan.must_not:
-            allowed.difference_update(self.match(item)[0])
+            allowed.difference_update(self.match(item)[0].ids)
         return allowed
 
     def _apply_filter(self, item: FilterMatch, allowed: set[int]) -> set[int]:
@@ -310,20 +300,58 @@ class Scorer:
         return allowed - holding if item.negated else allowed & holding
 
 
-def _scaled(scores: Scores, factor: float) -> Scores:
-    if factor == 1.0:
-        return scores
-    return {docnum: score * factor for docnum, score in scores.items()}
+class Packed:
+    """Document numbers and their scores in two arrays: 12 bytes a document, where a
+    dictionary takes about 100, so that many more terms stay cached."""
+
+    __slots__ = ("ids", "scores")
+
+    def __init__(self, ids: array[int], scores: array[float]) -> None:
+        self.ids = ids
+        self.scores = scores
+
+    @classmethod
+    def of(cls, scores: Scores) -> Packed:
+        """Pack a dictionary of scores."""
+        return cls(array("i", scores.keys()), array("d", scores.values()))
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def items(self) -> Iterator[tuple[int, float]]:
+        """(document number, score) pairs."""
+        return zip(self.ids, self.scores, strict=True)
+
+    def as_dict(self) -> Scores:
+        """The scores as a dictionary."""
+        return dict(zip(self.ids, self.scores, strict=True))
+
+    def scaled(self, factor: float) -> Packed:
+        """Every score times ``factor``."""
+        if factor == 1.0:
+            return self
+        return Packed(self.ids, array("d", [score * factor for score in self.scores]))
 
 
-def _best_of(choices: list[tuple[float, Scores]], boost: float) -> Scores:
+def _add(total: Scores, items: Iterable[tuple[int, float]], weight: float = 1.0) -> None:
+    """Add weighted scores into ``total``."""
+    get = total.get
+    if weight == 1.0:
+        for docnum, score in items:
+            total[docnum] = get(docnum, 0.0) + score
+    else:
+        for docnum, score in items:
+            total[docnum] = get(docnum, 0.0) + weight * score
+
+
+def _best_of(choices: list[tuple[float, Packed]], boost: float) -> Packed:
     """Per document: its best alternative plus TIEBREAK of its second best, times boost."""
-    choices = [(weight, scores) for weight, scores in choices if scores]
+    choices = [(weight, scores) for weight, scores in choices if len(scores)]
     if not choices:
-        return {}
+        return Packed(array("i"), array("d"))
     if len(choices) == 1:
         weight, scores = choices[0]
-        return _scaled(scores, weight * boost)
+        return scores.scaled(weight * boost)
     best: Scores = {}
     second: Scores = {}
     for weight, scores in choices:
@@ -339,13 +367,17 @@ def _best_of(choices: list[tuple[float, Scores]], boost: float) -> Scores:
                     second[docnum] = current
             elif score > second.get(docnum, 0.0):
                 second[docnum] = score
-    if second:
-        get_second = second.get
-        return {
-            docnum: (score + TIEBREAK * get_second(docnum, 0.0)) * boost
-            for docnum, score in best.items()
-        }
-    return _scaled(best, boost)
+    get_second = second.get
+    return Packed(
+        array("i", best.keys()),
+        array(
+            "d",
+            [
+                (score + TIEBREAK * get_second(docnum, 0.0)) * boost
+                for docnum, score in best.items()
+            ],
+        ),
+    )
 
 
 def _postings(matcher: matching.Matcher) -> tuple[Iterable[int], Iterable[float]]:
