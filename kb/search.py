@@ -263,7 +263,7 @@ def search(
 ) -> Results:
     """Run a typed query against an engine. Never raises for any query text.
 
-    With a ``budget`` (seconds) a slow engine may answer from part of the index
+    With a ``budget`` (seconds) a slow engine may leave part of the query out
     (``Results.partial``): the app uses it per keystroke and searches fully on a pause.
     """
     query = parse_query(text)

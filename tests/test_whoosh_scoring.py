@@ -36,7 +36,9 @@ def whoosh_kb(tmp_path: Path) -> KnowledgeBase:
         write(
             root,
             f"notes/note-{number}.md",
-            NOTE.format(title=f"Fix {number} {issue}", issue=issue, extra="print spooler " * number),
+            NOTE.format(
+                title=f"Fix {number} {issue}", issue=issue, extra="print spooler " * number
+            ),
         )
     kb = KnowledgeBase.open(root)
     kb.reindex()
@@ -80,3 +82,16 @@ def test_a_tiny_budget_leaves_out_completions_not_the_typed_words(
     assert results.partial
     assert results[0].path == "notes/note-1.md"
     assert not whoosh_kb.search("toner pri", refresh=False, budget=5.0).partial
+
+
+def test_the_index_is_read_from_its_files_not_copied_into_memory(
+    whoosh_kb: KnowledgeBase,
+) -> None:
+    # Memory-mapped segments are copied whole into memory by Whoosh (a BytesIO per file).
+    engine = whoosh_kb.index.engine()
+    assert isinstance(engine, WhooshEngine)
+    assert engine._ix.storage.supports_mmap is False
+    whoosh_kb.reindex(rebuild=True)
+    rebuilt = whoosh_kb.index.engine()
+    assert isinstance(rebuilt, WhooshEngine)
+    assert rebuilt._ix.storage.supports_mmap is False

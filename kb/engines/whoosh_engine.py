@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from whoosh import fields, index, query, scoring
 from whoosh.analysis import Token, Tokenizer
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
@@ -34,7 +35,7 @@ from kb.engines.whoosh_scorer import Scorer
 
 SCHEMA_VERSION = 2
 _INDEX_NAME = "kb"
-#: Seconds after which a search returns the best documents found so far.
+#: Seconds after which a search stops adding completions of the word being typed.
 SEARCH_TIME_LIMIT = 0.5
 #: How many words starting with the typed prefix are looked at to find the commonest.
 MAX_EXPANSION_SCAN = 5000
@@ -314,6 +315,13 @@ def _filter(item: FilterMatch) -> query.Query:
     return query.Not(matcher) if item.negated else matcher
 
 
+def _storage(folder: Path) -> FileStorage:
+    # Without mmap: Whoosh copies each memory-mapped segment file whole into memory
+    # (BufferFile wraps it in a BytesIO), so a 50,000-note index would cost its full size in
+    # RAM, twice. Read through the file instead, as the page cache allows.
+    return FileStorage(str(folder), supports_mmap=False)
+
+
 class WhooshFactory:
     """Creates and opens Whoosh indexes."""
 
@@ -323,13 +331,13 @@ class WhooshFactory:
     def create(self, folder: Path) -> WhooshEngine:
         """A new, empty index in ``folder``."""
         folder.mkdir(parents=True, exist_ok=True)
-        return WhooshEngine(index.create_in(str(folder), _schema(), indexname=_INDEX_NAME))
+        return WhooshEngine(_storage(folder).create_index(_schema(), indexname=_INDEX_NAME))
 
     def open(self, folder: Path) -> WhooshEngine:
         """The index in ``folder``; IndexUnavailable when it is missing or damaged."""
         try:
             # Which schema built it is checked by the caller (kb's format id in current.json).
-            ix = index.open_dir(str(folder), indexname=_INDEX_NAME)
+            ix = _storage(folder).open_index(indexname=_INDEX_NAME)
             engine = WhooshEngine(ix)
             engine.count()
         except IndexUnavailable:
