@@ -12,6 +12,7 @@ life of the searcher, so the words already typed cost nothing on the next keystr
 from __future__ import annotations
 
 import bisect
+import functools
 import heapq
 import json
 import time
@@ -222,13 +223,22 @@ class Scorer:
         choices: list[tuple[float, Packed]] = [
             (1.0, self._everywhere(text, TEXT_FIELDS)) for text in item.terms
         ]
-        choices.extend((PHRASE_WEIGHT, self._phrase_everywhere(words)) for words in item.phrases)
+        # The words as typed always count; completions, corrections and synonym phrases are
+        # added while the deadline allows (a phrase of common words is the costliest part).
+        extra: list[tuple[float, Callable[[], Packed]]] = [
+            (EXPANSION_WEIGHT, functools.partial(self._everywhere, text, item.expansion_fields))
+            for text in item.expansions
+        ]
+        extra.extend(
+            (PHRASE_WEIGHT, functools.partial(self._phrase_everywhere, words))
+            for words in item.phrases
+        )
         complete = True
-        for text in item.expansions:
+        for weight, make in extra:
             if deadline is not None and time.perf_counter() > deadline:
                 complete = False
                 break
-            choices.append((EXPANSION_WEIGHT, self._everywhere(text, item.expansion_fields)))
+            choices.append((weight, make()))
         scores = _best_of(choices, item.boost)
         if complete:
             shared = any(scores is choice for _weight, choice in choices)
