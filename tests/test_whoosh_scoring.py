@@ -67,12 +67,12 @@ def test_term_and_phrase_scores_are_whooshs_own(whoosh_kb: KnowledgeBase) -> Non
     for name, text in [("body", "spooler"), ("title", "fix"), ("issue", "toner")]:
         expected = _whoosh_scores(searcher, query.Term(name, text))
         assert expected
-        assert _paths(searcher, scorer.term(name, text)) == pytest.approx(expected)
+        assert _paths(searcher, scorer.term(name, text).as_dict()) == pytest.approx(expected)
     for name, words in [("body", ("print", "spooler")), ("body", ("clear", "the", "queue"))]:
         expected = _whoosh_scores(searcher, query.Phrase(name, list(words)))
         assert expected
         assert _paths(searcher, scorer.phrase(name, words)) == pytest.approx(expected)
-    assert "notes/note-1.md" not in _paths(searcher, scorer.term("issue", "offlin"))
+    assert "notes/note-1.md" not in _paths(searcher, scorer.term("issue", "offlin").as_dict())
 
 
 def test_a_tiny_budget_leaves_out_completions_not_the_typed_words(

@@ -120,8 +120,12 @@ class Scorer:
 
     # -- terms and phrases ------------------------------------------------------------------
 
-    def term(self, name: str, text: str) -> Scores:
-        """BM25F score of ``text`` in field ``name`` for every document holding it."""
+    def term(self, name: str, text: str) -> Packed:
+        """BM25F score of ``text`` in field ``name`` for every document holding it (kept:
+        common words come back in many phrases and keystrokes)."""
+        return self._remember(("term", name, text), lambda: Packed.of(self._term(name, text)))
+
+    def _term(self, name: str, text: str) -> Scores:
         scores: Scores = {}
         searcher = self._searcher
         if searcher.doc_frequency(name, text) == 0:
@@ -145,7 +149,7 @@ class Scorer:
         """Whoosh's phrase score in field ``name`` for every document holding the phrase."""
         # Whoosh's phrase score (SpanNear2 over an intersection) is the sum of the words'
         # term scores in each document where the words stand next to each other, in order.
-        per_word = [self.term(name, word) for word in words]
+        per_word = [self.term(name, word).as_dict() for word in words]
         if not all(per_word):
             return {}
         smallest = min(per_word, key=len)
