@@ -95,3 +95,19 @@ def test_the_index_is_read_from_its_files_not_copied_into_memory(
     rebuilt = whoosh_kb.index.engine()
     assert isinstance(rebuilt, WhooshEngine)
     assert rebuilt._ix.storage.supports_mmap is False
+
+
+def test_kept_scores_stay_within_their_budget(
+    whoosh_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kb.engines import whoosh_scorer
+
+    monkeypatch.setattr(whoosh_scorer, "CACHE_ENTRIES", 40)
+    first = [hit.path for hit in whoosh_kb.search("print spooler queue", refresh=False)]
+    for text in ["pr", "pri", "print", "print s", "print spo", "toner", "driver crash", "fix"]:
+        whoosh_kb.search(text, refresh=False)
+    scorer = whoosh_kb.index.engine()._scorer  # type: ignore[attr-defined]
+    assert scorer is not None
+    assert scorer._cached == sum(scorer._sizes.values()) <= 40
+    assert set(scorer._sizes) == set(scorer._cache)
+    assert [hit.path for hit in whoosh_kb.search("print spooler queue", refresh=False)] == first

@@ -69,6 +69,7 @@ class Scorer:
             self._deleted.append(deleted)
         self._norms: dict[str, array[float]] = {}
         self._cache: OrderedDict[Any, Packed | frozenset[int]] = OrderedDict()
+        self._sizes: dict[Any, int] = {}
         self._cached = 0
         self._stored: OrderedDict[int, tuple[str, dict[str, Any]]] = OrderedDict()
 
@@ -85,10 +86,11 @@ class Scorer:
         size = 0 if shared else len(value)
         if size <= CACHE_ENTRIES // 4:
             self._cache[key] = value
+            self._sizes[key] = size
             self._cached += size
             while self._cached > CACHE_ENTRIES and self._cache:
-                _key, dropped = self._cache.popitem(last=False)
-                self._cached -= len(dropped)
+                dropped, _value = self._cache.popitem(last=False)
+                self._cached -= self._sizes.pop(dropped)
         return value
 
     def stored(self, docnum: int) -> tuple[str, dict[str, Any]]:
