@@ -151,39 +151,51 @@ class Scorer:
         """Whoosh's phrase score in field ``name`` for every document holding the phrase."""
         # Whoosh's phrase score (SpanNear2 over an intersection) is the sum of the words'
         # term scores in each document where the words stand next to each other, in order.
-        per_word = [self.term(name, word).as_dict() for word in words]
-        if not all(per_word):
+        # Start from the rarest word's documents and read the other words' postings only in
+        # blocks holding one of them: "sign in" never reads all of "in".
+        searcher = self._searcher
+        frequency = {word: searcher.doc_frequency(name, word) for word in set(words)}
+        if not all(frequency.values()):
             return {}
-        smallest = min(per_word, key=len)
-        candidates = set(smallest)
-        for scores in per_word:
-            if scores is not smallest:
-                candidates.intersection_update(scores)
-        if not candidates:
-            return {}
-        positions = {word: self._positions(name, word, candidates) for word in set(words)}
-        first, rest = positions[words[0]], [positions[word] for word in words[1:]]
-        found: Scores = {}
+        order = sorted(frequency, key=frequency.__getitem__)
+        candidates = set(self.term(name, order[0]).ids)
+        postings: dict[str, dict[int, tuple[float, bytes]]] = {}
+        for word in order:
+            found = self._postings_at(name, word, candidates)
+            postings[word] = found
+            candidates.intersection_update(found)
+            if not candidates:
+                return {}
+        decode = searcher.schema[name].format.decode_positions
+        scores: Scores = {}
         for docnum in candidates:
-            starts = set(first[docnum])
-            for offset, later in enumerate(rest, start=1):
-                starts.intersection_update(position - offset for position in later[docnum])
+            starts: set[int] | None = None
+            for offset, word in enumerate(words):
+                shifted = {position - offset for position in decode(postings[word][docnum][1])}
+                starts = shifted if starts is None else starts & shifted
                 if not starts:
                     break
             else:
-                found[docnum] = sum(scores[docnum] for scores in per_word)
-        return found
+                scores[docnum] = sum(postings[word][docnum][0] for word in words)
+        return scores
 
-    def _positions(self, name: str, text: str, wanted: set[int]) -> dict[int, list[int]]:
-        """Where ``text`` stands in field ``name`` of each wanted document (global numbers)."""
-        found: dict[int, list[int]] = {}
+    def _postings_at(
+        self, name: str, text: str, wanted: set[int]
+    ) -> dict[int, tuple[float, bytes]]:
+        """For each wanted document (global number) holding ``text`` in field ``name``: the
+        term's score there and its encoded positions."""
+        searcher = self._searcher
+        factor = searcher.idf(name, text) * (K1 + 1)
+        norms = self._field_norms(name)
+        found: dict[int, tuple[float, bytes]] = {}
         for leaf, offset in self._leaves:
             reader = leaf.reader()
             if (name, text) not in reader:
                 continue
             local = sorted(docnum - offset for docnum in wanted if docnum >= offset)
-            if local:
-                found.update(_positions(reader.postings(name, text), local, offset))
+            for docnum, weight, value in _postings_in(reader.postings(name, text), local):
+                docnum += offset
+                found[docnum] = (factor * weight / (weight + norms[docnum]), value)
         return found
 
     def documents(self, name: str, value: str) -> frozenset[int]:
@@ -441,34 +453,36 @@ def _lengths(reader: Any, name: str) -> list[int]:
     return lengths
 
 
-def _positions(matcher: matching.Matcher, wanted: list[int], offset: int) -> dict[int, list[int]]:
-    """Positions of a term in the ``wanted`` documents (sorted, numbers local to the
-    segment), keyed by global document number; blocks without a wanted document are not
-    decoded."""
+def _postings_in(
+    matcher: matching.Matcher, wanted: list[int]
+) -> Iterator[tuple[int, float, bytes]]:
+    """(document number, weight, encoded value) of a term's postings in the ``wanted``
+    documents (sorted, numbers local to the segment); blocks holding none of them are
+    skipped without being decoded."""
     if isinstance(matcher, matching.FilterMatcher):
         matcher = matcher.child
-    found: dict[int, list[int]] = {}
     wanted_set = set(wanted)
     if isinstance(matcher, W3LeafMatcher):
-        decode = matcher.format.decode_positions
         matcher.reset()
-        while matcher.is_active():
-            low = bisect.bisect_left(wanted, matcher.block_min_id())
-            if low < len(wanted) and wanted[low] <= matcher.block_max_id():
+        cursor = 0
+        while matcher.is_active() and cursor < len(wanted):
+            top = matcher.block_max_id()
+            if wanted[cursor] <= top:
                 ids = _block_ids(matcher)
+                weights = _block_weights(matcher)
                 matcher._read_values()
                 values = matcher._values
                 for index, docnum in enumerate(ids):
                     if docnum in wanted_set:
-                        found[docnum + offset] = decode(values[index])
+                        yield docnum, weights[index], values[index]
+                cursor = bisect.bisect_right(wanted, top, cursor)
             matcher._next_block()
-        return found
+        return
     while matcher.is_active():
         docnum = matcher.id()
         if docnum in wanted_set:
-            found[docnum + offset] = list(matcher.value_as("positions"))
+            yield docnum, matcher.weight(), matcher.value()
         matcher.next()
-    return found
 
 
 def _block_ids(matcher: W3LeafMatcher) -> Any:
