@@ -95,6 +95,12 @@ def test_the_index_is_read_from_its_files_not_copied_into_memory(
     rebuilt = whoosh_kb.index.engine()
     assert isinstance(rebuilt, WhooshEngine)
     assert rebuilt._ix.storage.supports_mmap is False
+    # Only the term dictionary is held in memory; postings are read from the file.
+    reader = rebuilt._current().reader()
+    assert [hit.path for hit in whoosh_kb.search("spooler", refresh=False)]
+    assert reader.is_atomic()
+    assert type(reader._terms._tindex.dbfile).__name__ == "BufferFile"
+    assert type(reader._terms._postfile).__name__ != "BufferFile"
 
 
 def test_kept_scores_stay_within_their_budget(
