@@ -878,6 +878,14 @@ def kb_search(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     try:
         ran = kb.index.factory.name
         print(f"  engine     asked {args.child_engine}, ran {ran} (kb.index.factory.name)")
+        if args.search_only:
+            # A kept KB: bring its index up to date first (kb rebuilds an index made by
+            # another version of kb; the peak RSS then includes that indexing).
+            seconds, report = timed(kb.reindex)
+            rebuilt = f", rebuilt: {report.rebuilt}" if report.rebuilt else ""
+            print(
+                f"  kept index brought up to date in {seconds:.2f} s ({describe(report)}{rebuilt})"
+            )
         for warm in WARM_UP:
             kb.search(warm, limit=10, refresh=False)
         key_ms: list[float] = []
@@ -896,7 +904,7 @@ def kb_search(root: Path, args: argparse.Namespace) -> dict[str, Any]:
             latencies[kind].add(text, seconds * 1000, len(hits))
         rss = peak_rss_mb()
 
-        during = search_during_rebuild(kb, keys)
+        during = None if args.no_rebuild else search_during_rebuild(kb, keys)
         sample = kb.search("print spooler", limit=3, refresh=False)
         size_rebuilt = folder_bytes(root / ".kb")
     finally:
@@ -931,33 +939,33 @@ def kb_search(root: Path, args: argparse.Namespace) -> dict[str, Any]:
         if text:
             print(f"      {kind:<16} {millis:8.1f} ms  {text!r}")
     print(f"  peak RSS at the end of the search phase: {_mb(rss)}")
-    print(
-        f"  search during rebuild: {during['answered']}/{during['asked']} answered "
-        f"({during['while_running']} started while the rebuild ran), "
-        + (
-            f"p95 {during['p95']:.1f} ms, max {during['max']:.1f} ms; "
-            if during["answered"]
-            else ""
+    if during is None:
+        print("  search during rebuild: not measured (--no-rebuild)")
+    else:
+        print(
+            f"  search during rebuild: {during['answered']}/{during['asked']} answered "
+            f"({during['while_running']} started while the rebuild ran), "
+            + (
+                f"p95 {during['p95']:.1f} ms, max {during['max']:.1f} ms; "
+                if during["answered"]
+                else ""
+            )
+            + f"queries took {during['queries_s']:.2f} s; rebuild "
+            + (
+                f"finished in {during['rebuild_s']:.2f} s ({during['rebuild_report']})"
+                if during["rebuild_ok"]
+                else f"FAILED: {during['rebuild_error']}"
+            )
         )
-        + f"queries took {during['queries_s']:.2f} s; rebuild "
-        + (
-            f"finished in {during['rebuild_s']:.2f} s ({during['rebuild_report']})"
-            if during["rebuild_ok"]
-            else f"FAILED: {during['rebuild_error']}"
-        )
-    )
-    for error in during["errors"][:5]:
-        print(f"    error: {error}")
-    print(f"  index on disk after the rebuild: {human_bytes(size_rebuilt)}")
+        for error in during["errors"][:5]:
+            print(f"    error: {error}")
+    print(f"  index on disk at the end: {human_bytes(size_rebuilt)}")
     if sample:
         top = sample[0]
-        print(
-            f'  sample hit for "print spooler" after the rebuild: {top.path} '
-            f"(score {top.score:.2f})"
-        )
+        print(f'  sample hit for "print spooler" at the end: {top.path} (score {top.score:.2f})')
         print(f"    {top.snippet[:160]}")
     else:
-        print('  no hit for "print spooler" after the rebuild')
+        print('  no hit for "print spooler" at the end')
     return {
         "engine_ran": ran,
         "keystroke": keystroke,
@@ -1149,6 +1157,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="work in DIR (new or empty) and keep the generated notes and KBs; default: a "
         "temporary folder that is removed at the end",
     )
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="reuse the notes and KBs kept in --keep DIR by an earlier run (same --seed, sizes "
+        "up to the largest kept) and measure searching only: keystrokes, query kinds, RSS and, "
+        "unless --no-rebuild, search during a rebuild",
+    )
+    parser.add_argument(
+        "--no-rebuild",
+        action="store_true",
+        help="skip the search-during-rebuild figure (saves one full rebuild per engine and size)",
+    )
     # Internal: how the parent runs one measurement in a child process.
     parser.add_argument("--child", choices=["build", "search"], help=argparse.SUPPRESS)
     parser.add_argument("--child-engine", choices=[*ENGINES, BASELINE], help=argparse.SUPPRESS)
@@ -1170,7 +1190,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("every size must be at least 2")
     if args.queries < 1:
         parser.error("--queries must be at least 1")
-    if args.keep is not None and args.keep.exists() and any(args.keep.iterdir()):
+    if args.search_only:
+        if args.keep is None or not (args.keep / "notes.json").is_file():
+            parser.error("--search-only needs --keep DIR holding a kept run (DIR/notes.json)")
+    elif args.keep is not None and args.keep.exists() and any(args.keep.iterdir()):
         parser.error(f"--keep folder {args.keep} is not empty")
     return args
 
@@ -1199,7 +1222,7 @@ def run(work: Path, args: argparse.Namespace) -> int:
     began = time.perf_counter()
     sizes: list[int] = sorted(set(args.sizes))
     engines = ENGINES if args.engine == "all" else [args.engine]
-    rows = engines + ([] if args.no_fts5 else [BASELINE])
+    rows = engines + ([] if args.no_fts5 or args.search_only else [BASELINE])
 
     def version(package: str) -> str:
         try:
@@ -1228,13 +1251,21 @@ def run(work: Path, args: argparse.Namespace) -> int:
     print(f"  work dir   {work} ({'kept' if args.keep else 'removed at the end'})")
 
     source = work / "source"
-    gen_seconds, notes = timed(lambda: generate_kb(source, sizes[-1], random.Random(args.seed)))
     manifest = work / "notes.json"
-    manifest.write_text(
-        json.dumps([[note.rel, note.front_matter, note.topic] for note in notes]),
-        encoding="utf-8",
-    )
-    print(f"  generated  {sizes[-1]} notes in {gen_seconds:.2f} s")
+    if args.search_only:
+        kept = json.loads(manifest.read_text(encoding="utf-8"))
+        notes = [GeneratedNote(*row) for row in kept]
+        print(f"  reusing    {len(notes)} kept notes and their KBs (--search-only)")
+        if sizes[-1] > len(notes):
+            print(f"  !! only {len(notes)} notes were kept; sizes must not exceed that")
+            return 1
+    else:
+        gen_seconds, notes = timed(lambda: generate_kb(source, sizes[-1], random.Random(args.seed)))
+        manifest.write_text(
+            json.dumps([[note.rel, note.front_matter, note.topic] for note in notes]),
+            encoding="utf-8",
+        )
+        print(f"  generated  {sizes[-1]} notes in {gen_seconds:.2f} s")
     print()
 
     results: dict[int, dict[str, dict[str, Any]]] = {}
@@ -1284,8 +1315,15 @@ def measure(
 ) -> dict[str, Any]:
     """Build and search one engine at one size, each in its own child process."""
     folder = work / f"kb-{len(notes)}-{engine}"
-    folder.mkdir(parents=True)
-    if engine != BASELINE:
+    roles = ("search",) if args.search_only else ("build", "search")
+    if args.search_only:
+        if not folder.is_dir():
+            failed = f"no kept KB at {folder}"
+            print(f"  !! {engine} @ {len(notes)}: {failed}")
+            return {"failed": failed}
+    else:
+        folder.mkdir(parents=True)
+    if engine != BASELINE and not args.search_only:
         for topic in SUBFOLDERS:
             (folder / "notes" / topic).mkdir(parents=True, exist_ok=True)
         for note in notes:
@@ -1293,7 +1331,7 @@ def measure(
         (folder / "kb.toml").write_text(f'[search]\nengine = "{engine}"\n', encoding="utf-8")
     result: dict[str, Any] = {}
     try:
-        for role in ("build", "search"):
+        for role in roles:
             out = work / f"result-{len(notes)}-{engine}-{role}.json"
             command = [
                 sys.executable,
@@ -1316,6 +1354,8 @@ def measure(
                 str(args.seed),
                 "--result",
                 str(out),
+                *(["--search-only"] if args.search_only else []),
+                *(["--no-rebuild"] if args.no_rebuild else []),
             ]
             sys.stdout.flush()
             started = time.perf_counter()
@@ -1360,10 +1400,12 @@ def print_table(size: int, by_engine: dict[str, dict[str, Any]], rows: list[str]
         result = by_engine.get(engine, {})
         ran = result.get("engine_ran", engine)
         label = engine if ran == engine else f"{engine} (ran {ran})"
-        if "build_s" not in result:
+        if "build_s" not in result and "keystroke" not in result:
             print(f"  {label:<16} {result.get('failed', 'not run')}")
             continue
-        build = f"{result['build_s']:.2f}" + ("" if result.get("build_ok", True) else "!")
+        build = "-"
+        if "build_s" in result:
+            build = f"{result['build_s']:.2f}" + ("" if result.get("build_ok", True) else "!")
         noop = f"{result['noop_s']:.3f}" if "noop_s" in result else "-"
         edits = "-"
         if "edit_s" in result:
@@ -1374,7 +1416,7 @@ def print_table(size: int, by_engine: dict[str, dict[str, Any]], rows: list[str]
             key = result["keystroke"]
             keystroke = f"{key['p50']:.1f} / {key['p95']:.1f} / {key['max']:.1f}"
             rss = f"{result['rss_mb']:.0f}" if result.get("rss_mb") is not None else "?"
-        if "during" in result:
+        if result.get("during"):
             during = _during_text(result["during"])
         if "failed" in result:
             during = result["failed"]

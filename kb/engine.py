@@ -134,7 +134,8 @@ class EngineHit:
 class EngineHits(list[EngineHit]):
     """Documents an engine found, best first."""
 
-    #: True when the search ran out of its time budget and looked at part of the index only.
+    #: True when the search ran out of its time budget and left part of the query out (for
+    #: Whoosh: the last completions of the word being typed).
     partial: bool = False
 
 

@@ -6,6 +6,7 @@ tolerance, ranking signals from the KB and snippets behave the same on every eng
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -265,7 +266,7 @@ def search(
 ) -> Results:
     """Run a typed query against an engine. Never raises for any query text.
 
-    With a ``budget`` (seconds) a slow engine may answer from part of the index
+    With a ``budget`` (seconds) a slow engine may leave part of the query out
     (``Results.partial``): the app uses it per keystroke and searches fully on a pause.
     """
     query = parse_query(text)
@@ -450,6 +451,13 @@ class Needles:
 
 def needle_pattern(terms: Iterable[str]) -> Needles | None:
     """:class:`Needles` for these terms, or None when there are none."""
+    return _needles(tuple(sorted(set(terms))))
+
+
+@functools.lru_cache(maxsize=512)
+def _needles(terms: tuple[str, ...]) -> Needles | None:
+    # Cached: the words already typed come back on every keystroke, and compiling their
+    # pattern costs more than using it.
     needles = Needles(terms)
     return needles if needles._plain is not None else None
 

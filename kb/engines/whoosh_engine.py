@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from whoosh import collectors, fields, index, matching, query, scoring, searching
+from whoosh import fields, index, query, scoring
 from whoosh.analysis import Token, Tokenizer
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
@@ -29,10 +33,11 @@ from kb.engine import (
     WordMatch,
     synchronized,
 )
+from kb.engines.whoosh_scorer import Scorer
 
 SCHEMA_VERSION = 2
 _INDEX_NAME = "kb"
-#: Seconds after which a search returns the best documents found so far.
+#: Seconds after which a search stops adding completions of the word being typed.
 SEARCH_TIME_LIMIT = 0.5
 #: How many words starting with the typed prefix are looked at to find the commonest.
 MAX_EXPANSION_SCAN = 5000
@@ -119,6 +124,8 @@ class WhooshEngine:
     def __init__(self, ix: index.Index) -> None:
         self._ix = ix
         self._searcher: Searcher | None = None
+        self._scorer: Scorer | None = None
+        self._scorer_of: Searcher | None = None
         self._lock = threading.RLock()
 
     # -- writing ----------------------------------------------------------------------------
@@ -159,49 +166,43 @@ class WhooshEngine:
         if self._searcher is not None:
             self._searcher.close()
             self._searcher = None
+        self._scorer = self._scorer_of = None
 
     @synchronized
     def search(self, plan: SearchPlan, limit: int, budget: float | None = None) -> EngineHits:
         """The best documents for a plan (those found within ``budget`` seconds, if given)."""
         searcher = self._current()
         limit = max(1, limit)
-        build = _Queries()
-        partial = False
         if plan.recent or not plan.should:
             results = searcher.search(
-                build.combine(query.Every(), plan),
+                _Queries().combine(query.Every(), plan),
                 limit=limit,
                 sortedby="modified",
                 reverse=True,
             )
-        else:
-            parts = [build.match(item) for item in plan.should]
-            scored: query.Query = parts[0] if len(parts) == 1 else query.Or(parts)
-            core = [build.core(item) for item in plan.should]
-            if len(core) > 1:
-                # Notes holding every typed word (as typed, without completions or
-                # corrections, which keeps this cheap) earn half their score again.
-                scored = query.Or([scored, query.And(core, boost=0.5)])
-            # Block-quality skipping costs more than it saves on wide OR queries like these.
-            collector = searcher.collector(limit=limit, optimize=False)
-            # A safety net, not a budget: a pathological query returns what it found so far
-            # instead of freezing the app.
-            # use_alarm=False: SIGALRM can only be set on the main thread, and the app
-            # searches from worker threads; the collector's own timer enforces the limit.
-            timed = collectors.TimeLimitCollector(
-                collector, timelimit=budget or SEARCH_TIME_LIMIT, use_alarm=False
+            return EngineHits(
+                EngineHit(hit["path"], float(hit.score or 0.0), _data(hit.get("data")))
+                for hit in results
             )
-            try:
-                searcher.search_with_collector(build.combine(scored, plan), timed)
-            except searching.TimeLimit:
-                partial = True
-            results = timed.results()
-        hits = EngineHits(
-            EngineHit(hit["path"], float(hit.score or 0.0), json.loads(hit.get("data") or "{}"))
-            for hit in results
-        )
+        # Scored term at a time (see kb.engines.whoosh_scorer): the budget is a safety net
+        # that leaves out the last completions of a pathological query, never a cut-off of
+        # the documents looked at.
+        deadline = time.perf_counter() + (budget or SEARCH_TIME_LIMIT)
+        scorer = self._scoring(searcher)
+        best, partial = scorer.search(plan, limit, deadline)
+        hits = EngineHits()
+        for docnum, score in best:
+            path, stored = scorer.stored(docnum)
+            # A copy: the caller may change what it is given.
+            hits.append(EngineHit(path, score, dict(stored)))
         hits.partial = partial
         return hits
+
+    def _scoring(self, searcher: Searcher) -> Scorer:
+        """The scorer (and its cache of term scores) of the current searcher."""
+        if self._scorer is None or self._scorer_of is not searcher:
+            self._scorer, self._scorer_of = Scorer(searcher), searcher
+        return self._scorer
 
     @synchronized
     def document_frequency(self, term: str) -> int:
@@ -237,10 +238,13 @@ class WhooshEngine:
     @synchronized
     def close(self) -> None:
         """Close the searcher and the index."""
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        self._refresh()
         self._ix.close()
+
+
+def _data(raw: Any) -> dict[str, Any]:
+    """The small values stored with a document (JSON)."""
+    return json.loads(raw or "{}")
 
 
 def _fields(doc: IndexDoc) -> dict[str, Any]:
@@ -261,43 +265,8 @@ def _fields(doc: IndexDoc) -> dict[str, Any]:
     return values
 
 
-class _BestOfMatcher(matching.UnionMatcher):
-    """Matches what either side matches; scores a document by its better side.
-
-    Whoosh's own DisjunctionMaxMatcher compares the two sides' scores even when they sit on
-    different documents, so it gives documents scores that belong to others.
-    """
-
-    tiebreak = 0.1
-
-    def score(self) -> float:
-        a, b = self.a, self.b
-        if not a.is_active():
-            return float(b.score())
-        if not b.is_active():
-            return float(a.score())
-        if a.id() < b.id():
-            return float(a.score())
-        if b.id() < a.id():
-            return float(b.score())
-        first, second = a.score(), b.score()
-        return max(first, second) + self.tiebreak * min(first, second)
-
-
-class BestOf(query.CompoundQuery):
-    """Any of the subqueries; a document scores by the best one it matches (plus a little)."""
-
-    JOINT = " | "
-
-    def _matcher(self, subs, searcher, context):  # type: ignore[no-untyped-def]
-        reader = searcher.reader()
-        return self._tree_matcher(
-            subs, _BestOfMatcher, searcher, context, lambda q: q.estimate_size(reader)
-        )
-
-
 class _Queries:
-    """Builds Whoosh queries from a plan."""
+    """Whoosh queries for a plan listed by date (filters and exclusions; no scoring)."""
 
     def word(self, item: WordMatch) -> query.Query:
         choices: list[query.Query] = [self._everywhere(term) for term in item.terms]
@@ -315,7 +284,7 @@ class _Queries:
         if len(choices) == 1:
             choices[0].boost *= item.boost
             return choices[0]
-        return BestOf(choices, boost=item.boost)
+        return query.Or(choices, boost=item.boost)
 
     @staticmethod
     def _everywhere(
@@ -335,12 +304,6 @@ class _Queries:
     def match(self, item: Match) -> query.Query:
         return self.phrase(item) if isinstance(item, PhraseMatch) else self.word(item)
 
-    def core(self, item: Match) -> query.Query:
-        """The match without its completions, corrections or synonym phrases."""
-        if isinstance(item, PhraseMatch) or not item.expansions:
-            return self.match(item)
-        return self.word(WordMatch(item.terms, (), (), item.expansion_fields, item.boost))
-
     def combine(self, main: query.Query, plan: SearchPlan) -> query.Query:
         parts = [main, *(_filter(item) for item in plan.filters)]
         parts.extend(query.Not(self.match(item)) for item in plan.must_not)
@@ -354,6 +317,41 @@ def _filter(item: FilterMatch) -> query.Query:
     return query.Not(matcher) if item.negated else matcher
 
 
+class _SegmentFile(StructFile):
+    """A segment file read from disk, except its term dictionary, which is held in memory.
+
+    Completions and typo corrections walk the term dictionary with thousands of tiny reads;
+    from memory they cost what they cost with mmap, while the postings and stored values
+    (nine tenths of an index) stay on disk.
+    """
+
+    def subset(self, offset: int, length: int, name: str | None = None) -> StructFile:
+        """One file of the compound segment file."""
+        if name is not None and name.endswith(".trm"):
+            self.seek(offset)
+            return BufferFile(self.read(length), name=name)
+        return super().subset(offset, length, name=name)
+
+
+class _Storage(FileStorage):
+    """Whoosh's file storage without mmap, holding term dictionaries in memory.
+
+    With mmap, Whoosh copies each segment file whole into memory (BufferFile wraps it in a
+    BytesIO): a 50,000-note index would cost its full size in RAM, twice.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(str(folder), supports_mmap=False)
+
+    def open_file(self, name: str, **kwargs: Any) -> StructFile:
+        """Open a file of the index folder."""
+        return _SegmentFile(open(os.path.join(self.folder, name), "rb"), name=name, **kwargs)
+
+
+def _storage(folder: Path) -> FileStorage:
+    return _Storage(folder)
+
+
 class WhooshFactory:
     """Creates and opens Whoosh indexes."""
 
@@ -363,13 +361,13 @@ class WhooshFactory:
     def create(self, folder: Path) -> WhooshEngine:
         """A new, empty index in ``folder``."""
         folder.mkdir(parents=True, exist_ok=True)
-        return WhooshEngine(index.create_in(str(folder), _schema(), indexname=_INDEX_NAME))
+        return WhooshEngine(_storage(folder).create_index(_schema(), indexname=_INDEX_NAME))
 
     def open(self, folder: Path) -> WhooshEngine:
         """The index in ``folder``; IndexUnavailable when it is missing or damaged."""
         try:
             # Which schema built it is checked by the caller (kb's format id in current.json).
-            ix = index.open_dir(str(folder), indexname=_INDEX_NAME)
+            ix = _storage(folder).open_index(indexname=_INDEX_NAME)
             engine = WhooshEngine(ix)
             engine.count()
         except IndexUnavailable:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 #: Hits shown for a query (and recent notes for an empty one).
 RESULT_LIMIT = 30
-#: Seconds a keystroke's search may take; a slower engine answers from part of the index
+#: Seconds a keystroke's search may take; a slower engine leaves part of the query out
 #: and the full search follows when typing pauses for REFINE_AFTER seconds.
 KEYSTROKE_BUDGET = 0.06
 REFINE_AFTER = 0.25
