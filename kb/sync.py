@@ -661,7 +661,7 @@ _CONFLICT_FILE = re.compile(r"^(?P<stem>.+)\.conflict-[a-z0-9-]+(?P<suffix>\.[A-
 def conflict_name(root: Path, path: str, who: str) -> str:
     """A free name beside ``path`` for the other side's version."""
     pure = PurePosixPath(path)
-    slug = re.sub(r"[^a-z0-9]+", "-", who.lower()).strip("-")[:30] or "other"
+    slug = _slug(who)
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M")
     base = f"{pure.stem}.conflict-{slug}-{stamp}"
     number = 1
@@ -737,9 +737,17 @@ def resolve(kb: KnowledgeBase, conflict: Conflict, choice: str) -> str:
     return done
 
 
+def _slug(who: str) -> str:
+    # A person's name as part of a file name ("Zoë Ng" -> "zoe-ng").
+    from kb.knowledgebase import slugify
+
+    slug = slugify(who, 30)
+    return "other" if slug == "note" and not who.strip() else slug
+
+
 def _free_name(root: Path, pure: PurePosixPath, who: str) -> str:
     """``<stem>-<who>.md`` (then -2, -3 ...): a name another clone is unlikely to pick too."""
-    slug = re.sub(r"[^a-z0-9]+", "-", who.lower()).strip("-")[:30] or "other"
+    slug = _slug(who)
     number = 1
     while True:
         suffix = "" if number == 1 else f"-{number}"
