@@ -21,9 +21,22 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from kb import atomic, git
+from kb.conflicts import (
+    KB_PATHS,
+    RESOLUTIONS,
+    Conflict,
+    conflict_name,
+    conflicts,
+    free_name,
+    resolve,
+    retitled,
+)
 from kb.errors import KBError
 from kb.merging import front_matter_is_sound, merge_texts, unmark
 from kb.ticket_links import LINKS_FILE
+
+#: Re-exported: the CLI, the app and the tests reach kept conflicts through ``kb.sync``.
+__all__ = ["KB_PATHS", "RESOLUTIONS", "Conflict", "SyncReport", "conflicts", "resolve", "sync"]
 
 if TYPE_CHECKING:
     from git import Repo
@@ -31,8 +44,6 @@ if TYPE_CHECKING:
     from kb.knowledgebase import KnowledgeBase
     from kb.secrets import Finding
 
-#: What ``kb sync`` commits when it finds changes made outside kb.
-KB_PATHS = ("notes", "tickets", "templates", "kb.toml", "synonyms.txt", ".gitattributes")
 #: Seconds a fetch or push may take before kb gives up on the remote.
 NETWORK_TIMEOUT = 120
 #: Backup refs kept under ``refs/kb/backup/``.
@@ -58,15 +69,6 @@ class SecretsFound(KBError):
             advice = "remove it, or run 'kb --allow-secrets sync' if it is not a secret"
         super().__init__(f"{when}: {lines} like a password, key or token ({advice})", 2)
         self.findings = findings
-
-
-@dataclass
-class Conflict:
-    """A note both sides changed in the same lines: ours in place, theirs beside it."""
-
-    path: str
-    theirs: str
-    who: str = ""
 
 
 @dataclass
@@ -577,9 +579,9 @@ def settle_conflicts(kb: KnowledgeBase, repo: Repo) -> Settled:
         if base is None and ours is not None and theirs is not None and path.startswith("notes/"):
             # Two people each wrote a new note under the same name: two notes, both kept.
             who = _who(repo, path)
-            other = _free_name(kb.root, PurePosixPath(path), who)
+            other = free_name(kb.root, PurePosixPath(path), who)
             atomic.write_bytes(target, ours)
-            atomic.write_bytes(kb.root / other, _retitled(theirs, who))
+            atomic.write_bytes(kb.root / other, retitled(theirs, who))
             repo.git.add("--", path, other)
             settled.notices.append(f"two new notes had the same name: {who}'s is {other}")
             continue
@@ -617,10 +619,7 @@ def settle_conflicts(kb: KnowledgeBase, repo: Repo) -> Settled:
 
 
 def _blob(repo: Repo, sha: str) -> bytes:
-    data = repo.git.execute(
-        ["git", "cat-file", "blob", sha], stdout_as_string=False, strip_newline_in_stdout=False
-    )
-    return bytes(data)  # type: ignore[arg-type]
+    return _show(repo, sha) or b""
 
 
 def _merge_text(
@@ -653,124 +652,6 @@ def _who(repo: Repo, path: str) -> str:
         return repo.git.log("-1", "--format=%an", "MERGE_HEAD", "--", path).strip() or "other"
     except GitCommandError:
         return "other"
-
-
-_CONFLICT_FILE = re.compile(r"^(?P<stem>.+)\.conflict-[a-z0-9-]+(?P<suffix>\.[A-Za-z0-9]+)?$")
-
-
-def conflict_name(root: Path, path: str, who: str) -> str:
-    """A free name beside ``path`` for the other side's version."""
-    pure = PurePosixPath(path)
-    slug = _slug(who)
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M")
-    base = f"{pure.stem}.conflict-{slug}-{stamp}"
-    number = 1
-    while True:
-        name = base if number == 1 else f"{base}-{number}"
-        candidate = str(pure.with_name(name + pure.suffix))
-        if not (root / candidate).exists():
-            return candidate
-        number += 1
-
-
-def conflicts(root: Path) -> list[Conflict]:
-    """Conflict files waiting in the KB, each with the file it belongs to."""
-    root = Path(root)
-    candidates: list[Path] = []
-    for name in KB_PATHS:
-        top = root / name
-        if top.is_dir():
-            candidates.extend(top.rglob("*.conflict-*"))
-    candidates.extend(root.glob("*.conflict-*"))
-    found = []
-    for path in sorted(set(candidates)):
-        match = _CONFLICT_FILE.match(path.name)
-        if not match or not path.is_file() or path.is_symlink():
-            continue
-        rel = path.relative_to(root).as_posix()
-        original = str(
-            PurePosixPath(rel).with_name(match.group("stem") + (match.group("suffix") or ""))
-        )
-        slug = match.group(0).split(".conflict-", 1)[1]
-        slug = slug[: -len(match.group("suffix"))] if match.group("suffix") else slug
-        who = " ".join(re.sub(r"-\d{8}-\d{4}(-\d+)?$", "", slug).split("-")).title()
-        found.append(Conflict(original, rel, who))
-    return found
-
-
-RESOLUTIONS = ("mine", "theirs", "both")
-
-
-def resolve(kb: KnowledgeBase, conflict: Conflict, choice: str) -> str:
-    """Settle a kept conflict and commit; say what happened.
-
-    ``mine`` keeps the version in place (yours, on the clone that met the conflict),
-    ``theirs`` the version kept beside it, ``both`` keeps both as two files.
-    """
-    if choice not in RESOLUTIONS:
-        raise KBError(f"choose one of {', '.join(RESOLUTIONS)}", 2)
-    theirs_path = kb.root / conflict.theirs
-    original = kb.root / conflict.path
-    changed = [conflict.theirs]
-    other = f"{conflict.who}'s version" if conflict.who else "the other version"
-    if choice == "theirs":
-        atomic.write_bytes(original, theirs_path.read_bytes())
-        theirs_path.unlink()
-        changed.append(conflict.path)
-        done = f"kept {other} of {conflict.path}"
-    elif choice == "mine":
-        theirs_path.unlink()
-        done = f"kept the version in place of {conflict.path}; {other} stays in the history"
-    else:
-        pure = PurePosixPath(conflict.path)
-        target = _free_name(kb.root, pure, conflict.who)
-        atomic.write_bytes(kb.root / target, _retitled(theirs_path.read_bytes(), conflict.who))
-        theirs_path.unlink()
-        changed.append(target)
-        done = f"kept both: {other} is now {target}"
-    summary = done.split(":")[0].split(";")[0]
-    saved = kb.record_changes(
-        [conflict.path, *changed], f"Resolve conflict in {conflict.path}: {summary}"
-    )
-    if saved.commit is not None and saved.commit.warning:
-        return f"{done}; {saved.commit.warning}"
-    return done
-
-
-def _slug(who: str) -> str:
-    # A person's name as part of a file name ("Zoë Ng" -> "zoe-ng").
-    from kb.knowledgebase import slugify
-
-    slug = slugify(who, 30)
-    return "other" if slug == "note" and not who.strip() else slug
-
-
-def _free_name(root: Path, pure: PurePosixPath, who: str) -> str:
-    """``<stem>-<who>.md`` (then -2, -3 ...): a name another clone is unlikely to pick too."""
-    slug = _slug(who)
-    number = 1
-    while True:
-        suffix = "" if number == 1 else f"-{number}"
-        candidate = pure.with_name(f"{pure.stem}-{slug}{suffix}{pure.suffix}")
-        if not (root / candidate).exists():
-            return str(candidate)
-        number += 1
-
-
-def _retitled(data: bytes, who: str) -> bytes:
-    """A note's bytes with "(Name's version)" added to its title; other files unchanged."""
-    from kb import frontmatter
-
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data
-    parsed = frontmatter.parse(text)
-    title = parsed.data.get("title") if parsed.present and not parsed.error else None
-    if not isinstance(title, str) or not title.strip():
-        return data
-    label = f"{who}'s version" if who else "other version"
-    return frontmatter.set_field(text, "title", f"{title} ({label})").encode("utf-8")
 
 
 # -- after integrating -----------------------------------------------------------------------
