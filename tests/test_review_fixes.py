@@ -106,3 +106,26 @@ def test_git_identity_from_git_config_global_is_enough(
     assert result.exit_code == 0, result.stderr
     assert "not committed" not in result.stderr
     assert git_log(root)[0] == "New fix: Badge reader rejects card"
+
+
+def test_resolve_names_the_person_as_written(tmp_path: Path) -> None:
+    import subprocess
+
+    from kb.sync import Conflict, resolve
+
+    root = tmp_path / "kb"
+    with KnowledgeBase.init(root) as kb:
+        write(root, "notes/a.md", "# A\nmine\n")
+        write(root, "notes/a.conflict-ana-tester-20261122-1435.md", "# A\ntheirs\n")
+        subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+        subprocess.run(["git", "commit", "-qm", "x"], cwd=root, check=True)
+        conflict = Conflict(
+            "notes/a.md", "notes/a.conflict-ana-tester-20261122-1435.md", "Ana Tester"
+        )
+        assert "Ana Tester's version" in resolve(kb, conflict, "theirs")
+    write(root, "notes/b.md", "# B\nmine\n")
+    write(root, "notes/b.conflict-ana-tester-20261122-1435.md", "# B\ntheirs\n")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-qm", "y"], cwd=root, check=True)
+    result = Cli(root)("resolve", "notes/b.md", "--theirs")
+    assert result.output.startswith("Kept Ana Tester's version")

@@ -201,4 +201,5 @@ def resolve(ctx: click.Context, note: tuple[str, ...], choice: str | None) -> No
         sys.exit(2)
     if choice is None:
         raise click.UsageError("say which to keep: --mine, --theirs or --both")
-    click.echo(resolve(kb, matches[0], choice).capitalize() + ".")
+    done = resolve(kb, matches[0], choice)
+    click.echo(done[:1].upper() + done[1:] + ".")
