@@ -1,11 +1,19 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of either."""
+"""Atomic file writes: a reader sees the old file or the new one, never half of either.
+
+Every write into a KB names the KB (``root=``): the path is first checked to be a real path
+inside it, with no symlink on the way and none in the file's own place (:mod:`kb.paths`), so a
+symlink from a teammate's commit never makes kb write elsewhere.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+from kb import paths
 
 
 def _process_umask() -> int:
@@ -35,14 +43,23 @@ def _write_aside(path: Path, data: bytes, mode: int) -> str:
     return tmp_name
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def _target(path: Path, root: Path | None) -> Path:
+    # With the KB named, only a real path inside it (kb.paths.UnsafePath otherwise).
+    return paths.writable(root, path) if root is not None else Path(path)
+
+
+def write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> None:
     """Replace ``path`` with ``data`` atomically (temp file in the same folder, fsync, rename).
 
-    The file's permission bits are kept when it already exists.
+    ``root`` is the KB the file belongs to: the write is refused (:class:`kb.paths.UnsafePath`)
+    unless ``path`` is a real path inside it. The file's permission bits are kept when it
+    already exists.
     """
-    path = Path(path)
+    path = _target(path, root)
     try:
-        mode = path.stat().st_mode & 0o7777
+        info = os.lstat(path)
+        # A symlink's own bits say nothing about the file it replaces.
+        mode = _NEW_FILE_MODE if stat.S_ISLNK(info.st_mode) else info.st_mode & 0o7777
     except FileNotFoundError:
         mode = _NEW_FILE_MODE
     tmp_name = _write_aside(path, data, mode)
@@ -55,13 +72,19 @@ def write_bytes(path: Path, data: bytes) -> None:
     _fsync_dir(path.parent)
 
 
-def write_new(path: Path, data: bytes) -> bool:
+def write_new(path: Path, data: bytes, *, root: Path | None = None) -> bool:
     """Create ``path`` holding ``data`` only if it does not exist yet; False when it does.
 
     The complete file appears at once (written aside, then hard-linked into place), so two
-    processes choosing the same name never overwrite each other.
+    processes choosing the same name never overwrite each other. ``root`` as for
+    :func:`write_bytes`.
     """
-    path = Path(path)
+    try:
+        path = _target(path, root)
+    except paths.UnsafePath:
+        if root is not None and paths.name_is_a_link(root, path):
+            return False  # the name is taken (by a symlink kb will not write through)
+        raise
     tmp_name = _write_aside(path, data, _NEW_FILE_MODE)
     try:
         try:
@@ -84,9 +107,12 @@ def write_new(path: Path, data: bytes) -> bool:
     return True
 
 
-def write_text(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` encoded as UTF-8, atomically. Newlines are kept as given."""
-    write_bytes(path, text.encode("utf-8"))
+def write_text(path: Path, text: str, *, root: Path | None = None) -> None:
+    """Replace ``path`` with ``text`` encoded as UTF-8, atomically. Newlines are kept as given.
+
+    ``root`` as for :func:`write_bytes`.
+    """
+    write_bytes(path, text.encode("utf-8"), root=root)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -29,6 +29,7 @@ def check(kb: KnowledgeBase, today: _dt.date | None = None) -> list[Problem]:
         problems.extend(_links(note, targets))
     from kb.ticket_links import LINKS_FILE, unreadable_lines
 
+    problems.extend(_linked_files(kb))
     for number, line in unreadable_lines(kb.root):
         shown = line if len(line) <= 40 else line[:39] + "…"
         problems.append(Problem(LINKS_FILE, f"not a link record, ignored: {shown}", line=number))
@@ -38,6 +39,32 @@ def check(kb: KnowledgeBase, today: _dt.date | None = None) -> list[Problem]:
             problems.append(Problem(same[0].path, f"same title as {others}"))
     problems.sort(key=lambda problem: (problem.path, problem.line or 0))
     return _unique(problems)
+
+
+def _linked_files(kb: KnowledgeBase) -> list[Problem]:
+    """The KB's own files that kb does not use because they are symlinks: the synonyms, the
+    link log (leading outside the KB), and templates (any symlink: a template is copied into
+    new notes). Content folders are reported by the scan, kb.toml by the settings."""
+    from kb import paths
+    from kb.synonyms import SYNONYMS_FILE
+    from kb.ticket_links import LINKS_FILE
+
+    found = []
+    for rel in (SYNONYMS_FILE, LINKS_FILE):
+        problem = paths.link_problem(kb.root, rel)
+        if problem:
+            found.append(Problem(rel, f"{problem}; not read", level="error"))
+    templates = kb.root / "templates"
+    if templates.is_symlink():
+        found.append(
+            Problem("templates", "symlinked folder; the built-in templates are used", level="error")
+        )
+    elif templates.is_dir():
+        for path in sorted(templates.iterdir()):
+            if path.suffix == ".md" and path.is_symlink():
+                rel = f"templates/{path.name}"
+                found.append(Problem(rel, "symlink; the built-in template is used", level="error"))
+    return found
 
 
 def _fields(note: Note, today: _dt.date) -> list[Problem]:

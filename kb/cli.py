@@ -340,6 +340,8 @@ def new(
 
 def _report_commit(saved: Any) -> None:
     """Say what happened in git and the index; exit 2 when secrets stopped the commit."""
+    for warning in getattr(saved, "warnings", []):
+        _err(f"kb: warning: {warning}")
     if saved.index_warning:
         _err(f"kb: {saved.path}: saved; {saved.index_warning}")
     if saved.commit is not None and saved.commit.secrets:
@@ -363,9 +365,13 @@ def _report_commit(saved: Any) -> None:
 @handle_errors
 def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
     """Open NOTE in $VISUAL/$EDITOR; when it changed, commit and reindex it."""
+    from kb import paths
+
     kb = _kb(ctx)
     source = kb.find(" ".join(note))
     kb.require_text(source)
+    # The editor writes where it is told: only at a real path inside the KB.
+    paths.writable(kb.root, source.rel)
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         if not sys.stdin.isatty():
@@ -387,7 +393,7 @@ def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
     # that fixing a flagged note clears its flag (in the same commit).
     from kb.flags import clear_after_external_edit
 
-    cleared = clear_after_external_edit(path, before, path.read_bytes())
+    cleared = clear_after_external_edit(path, before, path.read_bytes(), root=kb.root)
     if cleared is not None:
         click.echo(f"Flag cleared (it said: {cleared.reason})")
     edited = kb.note(source.rel)

@@ -73,8 +73,20 @@ class Settings:
 
 def load_settings(root: Path) -> Settings:
     """Read ``<root>/kb.toml``. A missing or broken file gives the defaults and a problem."""
+    from kb import paths
+
     settings = Settings()
-    path = root / "kb.toml"
+    path = paths.readable(root, "kb.toml")
+    if path is None:
+        # A teammate's kb.toml committed as a link to a file of this machine: never read.
+        settings.problems.append(
+            Problem(
+                "kb.toml",
+                "symlink leading outside the KB; not read, defaults used",
+                level="error",
+            )
+        )
+        return settings
     if not path.is_file():
         return settings
     try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from kb import atomic
+from kb import atomic, paths
 from kb.errors import KBError
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def conflicts(root: Path) -> list[Conflict]:
     candidates: list[Path] = []
     for name in KB_PATHS:
         top = root / name
-        if top.is_dir():
+        if paths.is_real_folder(top):  # never a symlinked folder: kb deletes what it finds
             candidates.extend(top.rglob("*.conflict-*"))
     candidates.extend(root.glob("*.conflict-*"))
     found = []
@@ -86,12 +86,13 @@ def resolve(kb: KnowledgeBase, conflict: Conflict, choice: str) -> str:
     """
     if choice not in RESOLUTIONS:
         raise KBError(f"choose one of {', '.join(RESOLUTIONS)}", 2)
-    theirs_path = kb.root / conflict.theirs
-    original = kb.root / conflict.path
+    # Both files are read, replaced or deleted: only at real paths inside the KB.
+    theirs_path = paths.writable(kb.root, conflict.theirs)
+    original = paths.writable(kb.root, conflict.path)
     changed = [conflict.theirs]
     other = f"{conflict.who}'s version" if conflict.who else "the other version"
     if choice == "theirs":
-        atomic.write_bytes(original, theirs_path.read_bytes())
+        atomic.write_bytes(original, theirs_path.read_bytes(), root=kb.root)
         theirs_path.unlink()
         changed.append(conflict.path)
         done = f"kept {other} of {conflict.path}"
@@ -101,7 +102,8 @@ def resolve(kb: KnowledgeBase, conflict: Conflict, choice: str) -> str:
     else:
         pure = PurePosixPath(conflict.path)
         target = free_name(kb.root, pure, conflict.who)
-        atomic.write_bytes(kb.root / target, retitled(theirs_path.read_bytes(), conflict.who))
+        data = retitled(theirs_path.read_bytes(), conflict.who)
+        atomic.write_bytes(kb.root / target, data, root=kb.root)
         theirs_path.unlink()
         changed.append(target)
         done = f"kept both: {other} is now {target}"

@@ -14,6 +14,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb import paths
 from kb.problems import Problem
 
 #: Folders of a KB that hold indexed Markdown, and the kind of document each holds.
@@ -49,7 +50,20 @@ def scan(root: Path) -> tuple[list[SourceFile], list[Problem]]:
     problems: list[Problem] = []
     for folder, kind in SOURCE_FOLDERS.items():
         top = root / folder
-        if not top.is_dir() or not _inside(real_root, os.path.realpath(top)):
+        if os.path.islink(top):
+            # A content folder committed as a symlink: never written through, read only
+            # when it stays inside the KB, and reported either way (kb check fails on it).
+            if not _inside(real_root, os.path.realpath(top)):
+                problems.append(
+                    Problem(
+                        folder, "symlinked folder leads outside the KB; not read", level="error"
+                    )
+                )
+                continue
+            problems.append(
+                Problem(folder, "symlinked folder: its notes are read, but kb does not write there")
+            )
+        if not top.is_dir():
             continue
         for current, dirs, files in os.walk(top, followlinks=False):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -149,7 +163,7 @@ def read_source(source: SourceFile, max_bytes: int) -> tuple[SourceText | None, 
 
 
 def _inside(real_root: str, real_path: str) -> bool:
-    return real_path == real_root or real_path.startswith(real_root.rstrip(os.sep) + os.sep)
+    return paths.inside(real_root, real_path)
 
 
 def _rel(root: Path, path: Path) -> str:

@@ -86,10 +86,13 @@ def cleared_by_edit(before: str, after: str) -> str | None:
         return None
 
 
-def clear_after_external_edit(path: Path, before: bytes, after: bytes) -> Flag | None:
-    """After an editor changed the file at ``path`` from ``before`` to ``after``: when that
-    fixed a flagged note, remove the flag fields from the file (atomically) and return the
-    flag that was cleared. Files that are not UTF-8 are never rewritten."""
+def clear_after_external_edit(
+    path: Path, before: bytes, after: bytes, *, root: Path
+) -> Flag | None:
+    """After an editor changed the file at ``path`` (in the KB at ``root``) from ``before`` to
+    ``after``: when that fixed a flagged note, remove the flag fields from the file
+    (atomically) and return the flag that was cleared. Files that are not UTF-8 are never
+    rewritten."""
     from kb import atomic
 
     try:
@@ -99,7 +102,7 @@ def clear_after_external_edit(path: Path, before: bytes, after: bytes) -> Flag |
     fixed = cleared_by_edit(before_text, after_text)
     if fixed is None:
         return None
-    atomic.write_text(path, fixed)
+    atomic.write_text(path, fixed, root=root)
     return text_flag(before_text)
 
 

@@ -7,10 +7,14 @@ Layout::
     .kb/index/lock             held while the index is updated
 
 A rebuild writes a new generation and switches ``current.json`` atomically, so a search
-never sees half an index and a crash leaves the previous one in place. Updates are
-incremental: files are compared with the manifest by size and mtime, and files whose stat
-changed are re-read and compared by content hash, so a touched but unchanged file costs a
-read, never a re-index.
+never sees half an index and a crash leaves the previous one in place; what a killed rebuild
+leaves behind is swept by the next update of any kind. ``.kb/index`` is always a real local
+folder (:mod:`kb.paths`): a symlink committed in its place, or among its generations, is
+removed as a link and never followed, and only real folders really inside it are deleted.
+
+Updates are incremental: files are compared with the manifest by size and mtime, and files
+whose stat changed are re-read and compared by content hash, so a touched but unchanged file
+costs a read, never a re-index.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import contextlib
 import functools
 import itertools
 import json
+import os
 import shutil
 import threading
 import time
@@ -28,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb import atomic, files
+from kb import atomic, files, paths
 from kb.analysis import terms
 from kb.config import Settings
 from kb.engine import Engine, EngineFactory, IndexDoc, IndexUnavailable, choose
@@ -158,8 +163,11 @@ class SearchIndex:
         return f"{self.factory.name}-{self.factory.schema_version}-{FORMAT_VERSION}"
 
     def _read_current(self) -> dict[str, Any] | None:
+        path = paths.local_readable(self.root, "index", "current.json")
+        if path is None:
+            return None
         try:
-            data = json.loads((self.folder / "current.json").read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         return data if isinstance(data, dict) else None
@@ -178,9 +186,11 @@ class SearchIndex:
         generation = str(current.get("generation", ""))
         if self._engine is not None and generation == self._generation:
             return self._engine
-        folder = self.folder / generation
-        if not generation or "/" in generation or not folder.is_dir():
+        folder = paths.local_readable(self.root, "index", generation)
+        if not _generation_name(generation) or folder is None or not paths.is_real_folder(folder):
             raise IndexUnavailable("the index folder is missing")
+        if _holds_a_link(folder):
+            raise IndexUnavailable("the index folder holds a symlink")
         engine = self.factory.open(folder)
         self._close()
         self._engine, self._generation = engine, generation
@@ -210,7 +220,10 @@ class SearchIndex:
         """Bring the index in step with the files (only ``only`` paths, when given)."""
         started = time.perf_counter()
         report = IndexReport()
+        paths.local_folder(self.root, "index")
         with FileLock(self.folder / "lock", timeout=LOCK_TIMEOUT):
+            current = self._read_current() or {}
+            self._sweep(keep=str(current.get("generation", "")))
             engine: Engine | None = None
             manifest: dict[str, dict[str, Any]] = {}
             if rebuild:
@@ -261,7 +274,7 @@ class SearchIndex:
                 if new_generation is not None:
                     with contextlib.suppress(Exception):
                         engine.close()
-                    shutil.rmtree(self.folder / new_generation, ignore_errors=True)
+                    self._remove_generation(new_generation)
                 raise
             for path in deletes:
                 manifest.pop(path, None)
@@ -320,17 +333,65 @@ class SearchIndex:
 
     def _write_manifest(self, generation: str, manifest: dict[str, dict[str, Any]]) -> None:
         payload = {"format": self.format_id, "files": manifest}
-        atomic.write_text(self.folder / generation / "manifest.json", json.dumps(payload))
+        atomic.write_text(
+            self.folder / generation / "manifest.json", json.dumps(payload), root=self.root
+        )
 
     def _switch_to(self, generation: str, engine: Engine) -> None:
         current = {"format": self.format_id, "generation": generation}
         with self._state:
-            atomic.write_text(self.folder / "current.json", json.dumps(current))
+            path = paths.local_file(self.root, "index", "current.json")
+            atomic.write_text(path, json.dumps(current), root=self.root)
             self._close()
             self._engine, self._generation = engine, generation
-        for child in self.folder.iterdir():
-            if child.is_dir() and child.name != generation:
-                shutil.rmtree(child, ignore_errors=True)
+        self._sweep(keep=generation)
+
+    def _sweep(self, keep: str) -> None:
+        """Remove what earlier updates left in ``.kb/index``: generations that are not
+        ``keep`` (the live one), symlinks, temporary files. Called with the lock held: no
+        other kb is building a generation meanwhile."""
+        try:
+            entries = list(os.scandir(self.folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_symlink():  # whatever its name: kb makes none here
+                with contextlib.suppress(OSError):
+                    paths.remove_link(Path(entry.path))
+            elif entry.name in (keep, "lock", "current.json"):
+                continue
+            elif entry.is_dir(follow_symlinks=False):
+                self._remove_generation(entry.name)
+            elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)  # a write of current.json that was killed
+
+    def _remove_generation(self, name: str) -> None:
+        """Delete one generation folder: only a real folder really inside the real
+        ``.kb/index``, checked after resolving every link."""
+        expected = paths.real_root(self.root) / paths.LOCAL_FOLDER / "index"
+        folder = self.folder / name
+        if (
+            not _generation_name(name)
+            or os.path.realpath(self.folder) != str(expected)
+            or os.path.realpath(folder) != str(expected / name)
+            or not paths.is_real_folder(folder)
+        ):
+            return
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _generation_name(name: str) -> bool:
+    # Generation names are kb's own ("whoosh-2-3-<hex>"): anything else is not one.
+    return bool(name) and not name.startswith(".") and os.sep not in name and "/" not in name
+
+
+def _holds_a_link(folder: Path) -> bool:
+    """True when anything in an index folder is a symlink (an index kb built holds none)."""
+    try:
+        return any(entry.is_symlink() for entry in os.scandir(folder))
+    except OSError:
+        return True
 
 
 _Loaded = tuple[dict[str, Any], list[Problem], IndexDoc | None]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb import atomic, files, frontmatter
+from kb import atomic, files, frontmatter, paths
 from kb.config import Settings, load_settings
 from kb.errors import KBError
 from kb.notes import NOTE_TYPES, Note, parse_note
@@ -88,6 +88,8 @@ class Saved:
     #: The commit message, and every path of the save (to commit again when allowed).
     message: str = ""
     paths: list[str] = field(default_factory=list)
+    #: Things the technician should know about the save (a team template not used, ...).
+    warnings: list[str] = field(default_factory=list)
 
 
 class KnowledgeBase:
@@ -140,8 +142,9 @@ class KnowledgeBase:
         if root.exists() and not root.is_dir():
             raise KBError(f"{root} exists and is not a folder")
         created: list[str] = []
+        root.mkdir(parents=True, exist_ok=True)
         for folder in ("notes", "tickets", "templates"):
-            (root / folder).mkdir(parents=True, exist_ok=True)
+            paths.folder(root, folder)
         for rel, text in [
             ("kb.toml", KB_TOML),
             ("notes/.gitkeep", ""),
@@ -149,8 +152,8 @@ class KnowledgeBase:
             *[(f"templates/{name}.md", body) for name, body in BUILT_IN.items()],
         ]:
             target = root / rel
-            if not target.exists():
-                atomic.write_text(target, text)
+            if not os.path.lexists(target):
+                atomic.write_text(target, text, root=root)
                 created.append(rel)
         _ensure_gitignore(root)
         created.append(".gitignore")
@@ -342,6 +345,11 @@ class KnowledgeBase:
                 raise AmbiguousNote(reference, matches)
         if len(named) > 1:
             raise AmbiguousNote(reference, [n for s in named if (n := self.load(s)[0])])
+        for folder in files.SOURCE_FOLDERS:
+            # The note may be behind a content folder kb does not follow: say which.
+            problem = paths.link_problem(self.root, folder)
+            if problem:
+                raise KBError(f"{folder}/ is a {problem}: kb does not read or write through it", 2)
         raise KBError(f"no note matches {reference!r}", 1)
 
     def require_text(self, source: files.SourceFile) -> None:
@@ -353,7 +361,10 @@ class KnowledgeBase:
 
     def read_text(self, rel: str) -> str:
         """The current text of a KB file (UTF-8, replacement characters if it is not)."""
-        return (self.root / rel).read_bytes().decode("utf-8", errors="replace")
+        path = paths.readable(self.root, rel)
+        if path is None:
+            raise KBError(f"{rel} leads outside the KB; kb does not read it")
+        return path.read_bytes().decode("utf-8", errors="replace")
 
     # -- writing notes ------------------------------------------------------------------------
 
@@ -372,7 +383,7 @@ class KnowledgeBase:
         The type is ``note_type`` when given, else the body's own ``type:``, else ``fix``.
         The author is the user's git name, when git knows it.
         """
-        from kb.templates import fill, template_text
+        from kb.templates import fill, template
 
         title = " ".join(title.split())
         if not title:
@@ -385,13 +396,16 @@ class KnowledgeBase:
                 raise KBError(
                     f"{ticket!r} does not look like a ticket id (see [tickets] in kb.toml)"
                 )
+        warnings: list[str] = []
         if body is not None and frontmatter.parse(body).present:
             text = body
         elif body is not None:
             text = frontmatter.set_field(body, "type", note_type or "fix")
         else:
             chosen = note_type or "fix"
-            text = fill(template_text(self.root, chosen), title=title, ticket=",".join(tickets))
+            base, warning = template(self.root, chosen)
+            warnings.extend([warning] if warning else [])
+            text = fill(base, title=title, ticket=",".join(tickets))
         broken = frontmatter.parse(text).error
         if broken:
             raise KBError(f"the note's front matter is broken: {broken}")
@@ -423,16 +437,17 @@ class KnowledgeBase:
             if tag.strip():
                 text = frontmatter.add_to_list(text, "tags", tag.strip())
         rel = self._create(title, text.encode("utf-8"))
-        return self._after_save(rel, f"New {note_type}: {title}", commit)
+        saved = self._after_save(rel, f"New {note_type}: {title}", commit)
+        saved.warnings[:0] = warnings
+        return saved
 
     def save_text(self, rel: str, text: str, message: str, *, commit: bool = True) -> Saved:
-        """Write a note's new text atomically, reindex it and commit it."""
-        target = (self.root / rel).resolve()
-        try:
-            target.relative_to(self.root)
-        except ValueError as exc:
-            raise KBError(f"{rel} is outside the KB") from exc
-        atomic.write_text(target, text)
+        """Write a note's new text atomically, reindex it and commit it.
+
+        Only at a real path inside the KB: :class:`kb.paths.UnsafePath` (exit 2) when a
+        symlink is on the way or in the note's place.
+        """
+        atomic.write_text(self.root / rel, text, root=self.root)
         return self._after_save(rel, message, commit)
 
     def record_edit(self, rel: str, message: str, *, commit: bool = True) -> Saved:
@@ -454,20 +469,20 @@ class KnowledgeBase:
         # safe on disk: git first, so that a busy or unwritable index never costs a commit.
         from kb.engine import IndexBusy
 
-        paths = rels or [rel]
-        saved = Saved(rel, message=message, paths=paths)
+        changed = rels or [rel]
+        saved = Saved(rel, message=message, paths=changed)
         if commit:
             from kb import git
 
             saved.commit = git.commit(
                 self.root,
-                paths,
+                changed,
                 message,
                 allow_secrets=self.allow_secrets,
                 rules=self.secret_rules,
             )
         indexed = [
-            p for p in paths if p.endswith(".md") and p.split("/")[0] in files.SOURCE_FOLDERS
+            p for p in changed if p.endswith(".md") and p.split("/")[0] in files.SOURCE_FOLDERS
         ]
         try:
             if indexed:
@@ -482,7 +497,7 @@ class KnowledgeBase:
         number = 1
         while True:
             rel = f"notes/{slug}.md" if number == 1 else f"notes/{slug}-{number}.md"
-            if atomic.write_new(self.root / rel, data):
+            if atomic.write_new(self.root / rel, data, root=self.root):
                 return rel
             number += 1
 
@@ -550,11 +565,12 @@ def _move_title_first(text: str) -> str:
 
 
 def _ensure_gitignore(root: Path) -> None:
-    path = root / ".gitignore"
+    # Read and written at a checked path: a .gitignore symlink is never read into a commit.
+    path = paths.writable(root, ".gitignore")
     try:
         current = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         current = ""
     if not any(line.strip() in (".kb", ".kb/", "/.kb/", "/.kb") for line in current.splitlines()):
         separator = "" if not current or current.endswith("\n") else "\n"
-        atomic.write_text(path, current + separator + GITIGNORE)
+        atomic.write_text(path, current + separator + GITIGNORE, root=root)

@@ -7,14 +7,19 @@ import json
 from pathlib import Path
 from typing import Any
 
-from kb import atomic
+from kb import atomic, paths
+from kb.errors import KBError
 
 STATE_FILE = ".kb/state.json"
+_NAME = "state.json"
 
 
 def _read(root: Path) -> dict[str, Any]:
+    path = paths.local_readable(root, _NAME)
+    if path is None:
+        return {}  # a symlink in its place is never followed
     try:
-        data = json.loads((Path(root) / STATE_FILE).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
@@ -31,7 +36,7 @@ def remember_ticket(root: Path, ticket_id: str) -> None:
     data = _read(root)
     data["recent_ticket"] = ticket_id
     try:
-        (Path(root) / ".kb").mkdir(exist_ok=True)
-        atomic.write_text(Path(root) / STATE_FILE, json.dumps(data, indent=2) + "\n")
-    except OSError:
+        path = paths.local_file(root, _NAME)
+        atomic.write_text(path, json.dumps(data, indent=2) + "\n", root=Path(root))
+    except (OSError, KBError):
         pass

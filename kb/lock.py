@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import time
 from pathlib import Path
 from types import TracebackType
 
 from kb.engine import IndexBusy
+from kb.paths import LOCAL_FOLDER, local_folder
 
 
 class FileLock:
@@ -19,8 +22,8 @@ class FileLock:
         self._fd: int | None = None
 
     def __enter__(self) -> FileLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        _make_folder(self.path.parent)
+        fd = _open(self.path)
         deadline = time.monotonic() + self.timeout
         while True:
             try:
@@ -48,6 +51,33 @@ class FileLock:
             finally:
                 os.close(self._fd)
                 self._fd = None
+
+
+def _make_folder(folder: Path) -> None:
+    """Make the lock's folder. Under a KB's ``.kb/`` (local state a repository may hold
+    symlinks in), every folder from ``.kb`` down is made a real local folder first."""
+    parts = folder.parts
+    if LOCAL_FOLDER in parts:
+        at = len(parts) - 1 - parts[::-1].index(LOCAL_FOLDER)
+        local_folder(Path(*parts[:at]), *parts[at + 1 :])
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+
+
+def _open(path: Path) -> int:
+    """Open (or create) the lock file itself: a symlink in its place (from a repository) is
+    removed, never followed, so locking never creates or opens a file elsewhere."""
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(3):
+        if os.path.islink(path):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+        try:
+            return os.open(path, flags, 0o644)
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise
+    raise OSError(errno.ELOOP, "the lock file keeps being replaced by a symlink", str(path))
 
 
 try:

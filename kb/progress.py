@@ -15,9 +15,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kb import atomic
+from kb import atomic, paths
+from kb.errors import KBError
 
 PROGRESS_FILE = ".kb/progress.json"
+_NAME = "progress.json"
 FORMAT = 1
 
 # The app marks steps from worker threads; one read-modify-write at a time in a process.
@@ -78,12 +80,18 @@ class ReadingProgress:
             readers = data.setdefault("readers", {})
             readers[self.reader] = {"read": dict(sorted(mine.items()))}
             data["format"] = FORMAT
-            atomic.write_text(self.path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+            # A symlink committed in the file's place is removed, never written through.
+            target = paths.local_file(self.root, _NAME)
+            text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+            atomic.write_text(target, text, root=self.root)
             self._read = mine
 
     def _load(self, quiet: bool = False) -> dict[str, Any]:
+        path = paths.local_readable(self.root, _NAME)
         try:
-            raw = self.path.read_bytes()
+            if path is None:
+                raise FileNotFoundError(PROGRESS_FILE)  # a symlink: never followed
+            raw = path.read_bytes()
         except FileNotFoundError:
             return {"format": FORMAT, "readers": {}}
         except OSError as exc:
@@ -107,9 +115,10 @@ class ReadingProgress:
 
     def _keep_aside(self, raw: bytes) -> None:
         try:
-            atomic.write_bytes(self.path.with_name("progress.json.bad"), raw)
-            self.path.unlink()
-        except OSError:
+            aside = paths.local_file(self.root, "progress.json.bad")
+            atomic.write_bytes(aside, raw, root=self.root)
+            paths.local_file(self.root, _NAME).unlink()
+        except (OSError, KBError):
             pass
 
     def _mine(self, data: dict[str, Any]) -> dict[str, str]:

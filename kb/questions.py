@@ -239,7 +239,7 @@ def ask(
 
     ``promised`` is a WHEN ("tomorrow 10:00", "+2h", ...); the KB's default when None.
     """
-    from kb.templates import BUILT_IN, fill, template_text
+    from kb.templates import BUILT_IN, fill, template
 
     question = question.strip()
     if not question:
@@ -248,11 +248,11 @@ def ask(
     ticket_id = check_ticket(kb, ticket)
     promise = parse_promise(kb, promised, now)
     who = " ".join((asked_by or "").split())
-    template = fill(template_text(kb.root, QUESTION_TYPE), title=title, ticket=ticket_id)
-    parsed = frontmatter.parse(template)
+    base, warning = template(kb.root, QUESTION_TYPE)
+    text = fill(base, title=title, ticket=ticket_id)
+    parsed = frontmatter.parse(text)
     if parsed.error or not parsed.present:
-        template = fill(BUILT_IN[QUESTION_TYPE], title=title, ticket=ticket_id)
-    text = template
+        text = fill(BUILT_IN[QUESTION_TYPE], title=title, ticket=ticket_id)
     if who:
         text = frontmatter.set_field(text, "asked_by", who)
     text = frontmatter.set_field(text, "promised", frontmatter.Quoted(when.to_stored(promise)))
@@ -263,6 +263,8 @@ def ask(
     saved = kb.new_note(
         title, note_type=QUESTION_TYPE, tickets=[ticket_id] if ticket_id else None, body=text
     )
+    if warning:
+        saved.warnings.append(warning)
     note = kb.note(saved.path)
     return Asked(saved, read_question(note, kb.settings.promise_time))
 

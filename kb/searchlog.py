@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import threading
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb import atomic
+from kb import atomic, paths
+from kb.errors import KBError
 
 LOG_FILE = ".kb/searches.jsonl"
+_NAME = "searches.jsonl"
 MAX_BYTES = 256_000
 MAX_QUERY = 200
 
@@ -68,21 +71,22 @@ def record(root: Path, query: str, hits: int, weak: bool, source: str) -> bool:
         "from": source,
     }
     line = json.dumps(entry, ensure_ascii=False) + "\n"
-    path = Path(root) / LOG_FILE
     try:
         with _APPENDING:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "a", encoding="utf-8") as handle:
+            # A symlink committed in the log's place is removed, never appended through.
+            path = paths.local_file(root, _NAME)
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+            with os.fdopen(os.open(path, flags, 0o666), "a", encoding="utf-8") as handle:
                 handle.write(line)
                 size = handle.tell()
             if size > MAX_BYTES:
-                _trim(path)
-    except OSError:
+                _trim(Path(root), path)
+    except (OSError, KBError):
         return False
     return True
 
 
-def _trim(path: Path) -> None:
+def _trim(root: Path, path: Path) -> None:
     lines = path.read_bytes().splitlines(keepends=True)
     kept: list[bytes] = []
     total = 0
@@ -91,13 +95,16 @@ def _trim(path: Path) -> None:
         if total > MAX_BYTES // 2:
             break
         kept.append(line)
-    atomic.write_bytes(path, b"".join(reversed(kept)))
+    atomic.write_bytes(path, b"".join(reversed(kept)), root=root)
 
 
 def read(root: Path) -> list[LoggedSearch]:
     """Every readable line of the log, oldest first (lines kb cannot read are skipped)."""
+    path = paths.local_readable(root, _NAME)
+    if path is None:
+        return []
     try:
-        data = (Path(root) / LOG_FILE).read_bytes()
+        data = path.read_bytes()
     except OSError:
         return []
     found: list[LoggedSearch] = []

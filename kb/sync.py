@@ -517,8 +517,8 @@ def _unsound_front_matter(kb: KnowledgeBase, repo: Repo, settled: Settled) -> Se
             continue  # broken before the merge: not the merge's doing, kb check reports it
         who = _who(repo, path)
         beside = conflict_name(kb.root, path, who)
-        atomic.write_bytes(kb.root / path, ours)
-        atomic.write_bytes(kb.root / beside, theirs)
+        atomic.write_bytes(kb.root / path, ours, root=kb.root)
+        atomic.write_bytes(kb.root / beside, theirs, root=kb.root)
         repo.git.add("--", path, beside)
         result.conflicts.append(Conflict(path, beside, who))
         result.written.append(path)
@@ -580,15 +580,15 @@ def settle_conflicts(kb: KnowledgeBase, repo: Repo) -> Settled:
             # Two people each wrote a new note under the same name: two notes, both kept.
             who = _who(repo, path)
             other = free_name(kb.root, PurePosixPath(path), who)
-            atomic.write_bytes(target, ours)
-            atomic.write_bytes(kb.root / other, retitled(theirs, who))
+            atomic.write_bytes(target, ours, root=kb.root)
+            atomic.write_bytes(kb.root / other, retitled(theirs, who), root=kb.root)
             repo.git.add("--", path, other)
             settled.notices.append(f"two new notes had the same name: {who}'s is {other}")
             continue
         if ours is not None and theirs is not None:
             merged = _merge_text(path, base, ours, theirs)
             if merged is not None:
-                atomic.write_bytes(target, merged)
+                atomic.write_bytes(target, merged, root=kb.root)
                 repo.git.add("--", path)
                 settled.merged.append(path)
                 settled.written.append(path)
@@ -596,17 +596,17 @@ def settle_conflicts(kb: KnowledgeBase, repo: Repo) -> Settled:
             who = _who(repo, path)
             beside = conflict_name(kb.root, path, who)
             in_place = _merge_text(path, base, ours, theirs, keep_ours=True) or ours
-            atomic.write_bytes(target, in_place)
-            atomic.write_bytes(kb.root / beside, theirs)
+            atomic.write_bytes(target, in_place, root=kb.root)
+            atomic.write_bytes(kb.root / beside, theirs, root=kb.root)
             repo.git.add("--", path, beside)
             settled.conflicts.append(Conflict(path, beside, who))
             settled.written.append(path)
         elif ours is not None:
-            atomic.write_bytes(target, ours)
+            atomic.write_bytes(target, ours, root=kb.root)
             repo.git.add("--", path)
             settled.notices.append(f"kept your edit of {path} (it was deleted on the other side)")
         elif theirs is not None:
-            atomic.write_bytes(target, theirs)
+            atomic.write_bytes(target, theirs, root=kb.root)
             repo.git.add("--", path)
             settled.notices.append(f"kept the other side's edit of {path} (you had deleted it)")
         elif target.exists():

@@ -12,6 +12,9 @@ from pathlib import Path
 
 from kb.analysis import terms
 
+#: The KB's own synonym groups, one group per line.
+SYNONYMS_FILE = "synonyms.txt"
+
 DEFAULT_GROUPS = """
 password, passwd, pw, passcode
 wifi, wi-fi, wireless, wlan
@@ -90,9 +93,12 @@ def load(root: Path | None) -> Synonyms:
     for group in parse_groups(DEFAULT_GROUPS):
         synonyms.add_group(group)
     if root is not None:
-        path = Path(root) / "synonyms.txt"
+        from kb import paths
+
+        # Never through a symlink leading outside the KB (kb check reports it).
+        path = paths.readable(root, SYNONYMS_FILE)
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = path.read_text(encoding="utf-8", errors="replace") if path else ""
         except OSError:
             text = ""
         for group in parse_groups(text):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import stat
 from pathlib import Path
 
 BUILT_IN: dict[str, str] = {
@@ -69,13 +71,36 @@ systems: []
 
 def template_text(root: Path | None, note_type: str) -> str:
     """The template for a note type: the KB's own file if it has one, else the built-in."""
-    if root is not None:
-        path = Path(root) / "templates" / f"{note_type}.md"
-        try:
-            return path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            pass
-    return BUILT_IN.get(note_type, BUILT_IN["fix"])
+    return template(root, note_type)[0]
+
+
+def template(root: Path | None, note_type: str) -> tuple[str, str | None]:
+    """The template for a note type, and why the KB's own file was not used (or None).
+
+    A template's text is copied into a new note that is committed and shared, so the KB's
+    file is read only when it is a real file reached without any symlink: a link committed
+    as ``templates/fix.md -> ~/.netrc`` must never put a local file into a note.
+    """
+    built_in = BUILT_IN.get(note_type, BUILT_IN["fix"])
+    if root is None:
+        return built_in, None
+    from kb import paths
+
+    rel = f"templates/{note_type}.md"
+    path = paths.readable(root, rel, links=False)
+    if path is None:
+        return (
+            built_in,
+            f"{rel} is a symlink or behind one; the built-in {note_type} template is used",
+        )
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return built_in, f"{rel} is not a file; the built-in {note_type} template is used"
+        return path.read_text(encoding="utf-8"), None
+    except FileNotFoundError:
+        return built_in, None
+    except (OSError, UnicodeDecodeError):
+        return built_in, f"{rel} cannot be read; the built-in {note_type} template is used"
 
 
 def fill(text: str, *, title: str, ticket: str | None = None) -> str:

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from kb import atomic
+from kb import atomic, paths
 
 LINKS_FILE = "tickets/links.jsonl"
 #: The ``.gitattributes`` line that makes git merge the log by keeping both sides' lines.
@@ -58,12 +58,20 @@ class Link:
     by: str
 
 
+def _log_bytes(root: Path) -> bytes:
+    """The log's bytes: nothing when it is missing, or a symlink leading outside the KB."""
+    path = paths.readable(root, LINKS_FILE)
+    if path is None:
+        return b""
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return b""
+
+
 def read_events(root: Path) -> list[LinkEvent]:
     """Every readable line of the log, in file order (missing file: none)."""
-    try:
-        data = (Path(root) / LINKS_FILE).read_bytes()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return []
+    data = _log_bytes(root)
     events = []
     for line in data.decode("utf-8", errors="replace").splitlines():
         event = _event(line)
@@ -74,10 +82,7 @@ def read_events(root: Path) -> list[LinkEvent]:
 
 def unreadable_lines(root: Path) -> list[tuple[int, str]]:
     """``(line number, text)`` of the log's lines that are not link records (for kb check)."""
-    try:
-        data = (Path(root) / LINKS_FILE).read_bytes()
-    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-        return []
+    data = _log_bytes(root)
     return [
         (number, line)
         for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1)
@@ -111,21 +116,23 @@ def append(root: Path, event: LinkEvent) -> str:
     Returns the paths changed, relative to the root, for the commit.
     """
     root = Path(root)
-    path = root / LINKS_FILE
+    # Checked before it is read: the log is rewritten whole, so reading it through a symlink
+    # would copy another file into a commit.
+    path = paths.writable(root, LINKS_FILE)
     try:
         current = path.read_bytes()
     except FileNotFoundError:
         current = b""
     if current and not current.endswith(b"\n"):
         current += b"\n"
-    atomic.write_bytes(path, current + event.to_line().encode("utf-8"))
+    atomic.write_bytes(path, current + event.to_line().encode("utf-8"), root=root)
     ensure_gitattributes(root)
     return LINKS_FILE
 
 
 def ensure_gitattributes(root: Path) -> bool:
     """Add the union-merge line for the log to ``.gitattributes``; True when it was added."""
-    path = Path(root) / ".gitattributes"
+    path = paths.writable(root, ".gitattributes")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -133,7 +140,7 @@ def ensure_gitattributes(root: Path) -> bool:
     if any(line.split() == GITATTRIBUTES_LINE.split() for line in text.splitlines()):
         return False
     separator = "" if not text or text.endswith("\n") else "\n"
-    atomic.write_text(path, text + separator + GITATTRIBUTES_LINE + "\n")
+    atomic.write_text(path, text + separator + GITATTRIBUTES_LINE + "\n", root=Path(root))
     return True
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb import atomic
+from kb import atomic, paths
 from kb.ticket_records import TICKETS_FOLDER, TicketRecord, existing_source, record_path, render
 
 if TYPE_CHECKING:
@@ -101,8 +101,10 @@ def import_tickets(
             "ticket patterns, so notes naming them are not linked; add a pattern to "
             "[tickets] extra_patterns in kb.toml"
         )
-    (kb.root / TICKETS_FOLDER).mkdir(exist_ok=True)
+    # Refused (exit 2) before anything is written when tickets/ is a symlink.
+    paths.folder(kb.root, TICKETS_FOLDER)
     written: list[str] = []
+    linked: list[str] = []
     total = len(records)
     for done, record in enumerate(records, start=1):
         if progress is not None:
@@ -110,7 +112,12 @@ def import_tickets(
         rel = record_path(record.id)
         data = render(record).encode("utf-8")
         try:
-            current: bytes | None = (kb.root / rel).read_bytes()
+            target = paths.writable(kb.root, rel)
+        except paths.UnsafePath:
+            linked.append(rel)  # a record committed as a symlink: neither read nor replaced
+            continue
+        try:
+            current: bytes | None = target.read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             current = None
         if current == data:
@@ -123,7 +130,7 @@ def import_tickets(
         if current is not None and record.partial and source != record.source:
             report.unchanged += 1  # the full text from another export stays
             continue
-        atomic.write_bytes(kb.root / rel, data)
+        atomic.write_bytes(target, data, root=kb.root)
         (report.updated if current is not None else report.new).append(rel)
         written.append(rel)
     if report.kept:
@@ -131,6 +138,12 @@ def import_tickets(
             f"{len(report.kept):,} ticket records were written by hand (no 'source:' import "
             f"marker) and were not overwritten: {', '.join(report.kept[:5])}"
             + (" …" if len(report.kept) > 5 else "")
+        )
+    if linked:
+        report.warnings.append(
+            f"{len(linked):,} ticket records are symlinks and were not written: "
+            + ", ".join(linked[:5])
+            + (" …" if len(linked) > 5 else "")
         )
     if written:
         rels = written if len(written) <= COMMIT_PATHS_LIMIT else [TICKETS_FOLDER]

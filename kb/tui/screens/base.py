@@ -34,6 +34,8 @@ def report_saved(screen: Screen[Any], saved: Saved) -> None:
     """Tell the user a note was saved, and anything git or the index could not do."""
     app = screen.app
     app.notify(f"Saved {saved.path}", markup=False)
+    for warning in saved.warnings:
+        app.notify(warning, severity="warning", markup=False)
     if saved.commit is not None and saved.commit.secrets:
         from kb.tui.screens.confirm import ConfirmScreen
 

@@ -236,7 +236,15 @@ class NoteScreen(KBScreen):
 
     def action_edit_external(self) -> None:
         """Edit the note in $VISUAL / $EDITOR; commit it when it changed."""
-        path = self.shared.kb.root / self.path
+        from kb import paths
+        from kb.errors import KBError
+
+        try:
+            # The editor writes where it is told: only at a real path inside the KB.
+            path = paths.writable(self.shared.kb.root, self.path)
+        except KBError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
         command = [*external_editor(), str(path)]
         try:
             # The editor owns the terminal until it exits, so the app is suspended, not blocked.
@@ -266,7 +274,7 @@ class NoteScreen(KBScreen):
         from kb.flags import clear_after_external_edit
 
         with self.shared.writing() as kb:
-            if clear_after_external_edit(kb.root / self.path, before, after):
+            if clear_after_external_edit(kb.root / self.path, before, after, root=kb.root):
                 self.app.call_from_thread(self.notify, "Flag cleared: the note was fixed")
             title = kb.note(self.path).title
             saved = kb.record_edit(self.path, f"Edit: {one_line(title)}")
