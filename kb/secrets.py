@@ -270,18 +270,18 @@ def scan_bytes(
     """
     rules = rules or SecretRules()
     found: list[tuple[Finding, str]] = []
-    where: set[tuple[int, str]] = set()
+    where: set[int] = set()  # line numbers: each reading has the same lines
     for lines in readings(data):
         triggered = _triggered(lines)
         every_line = bool(rules.extra)
         for number, text in enumerate(lines, start=1):
             if not (every_line or number - 1 in triggered):
                 continue
-            if text in known or (number, text) in where:
+            if number in where or text in known:
                 continue
             hit = _scan_line(text, rules, number - 1 in triggered)
             if hit:
-                where.add((number, text))
+                where.add(number)
                 found.append((Finding(path, number, hit[0]), text))
     return found
 
@@ -303,21 +303,29 @@ def readings(data: bytes) -> list[list[str]]:
         sample = data[:_SAMPLE]
         pairs = len(sample) // 2
         even, odd = sample[0::2].count(0), sample[1::2].count(0)
-        if odd > pairs // 8 and odd > 4 * even:
+        # Zeros on one side only: UTF-16, even when most characters are not ASCII.
+        enough = max(8, pairs // 50)
+        if odd >= enough and odd > 4 * even:
             found.append(_lines(data.decode("utf-16-le", "replace")))
-        elif even > pairs // 8 and even > 4 * odd:
+        elif even >= enough and even > 4 * odd:
             found.append(_lines(data.decode("utf-16-be", "replace")))
-        # Also read with the NUL bytes dropped: UTF-16 text that is mostly ASCII reads the
-        # same, and a text file with a stray NUL is still text.
-        data = data.replace(b"\x00", b"")
-    sample = data[:_SAMPLE]
-    if sample and len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > len(sample) // 10:
+        # Also read with the NUL bytes dropped (UTF-16 text that is mostly ASCII reads the
+        # same, and a text file with a stray NUL is still text), and as spaces (a NUL that
+        # was all that parted two words).
+        variants = [data.replace(b"\x00", b""), data.replace(b"\x00", b" ")]
+    else:
+        variants = [data]
+    sample = variants[0][:_SAMPLE]
+    # Compressed data (images, archives, PDF streams) has about one control byte in ten;
+    # text, even with a stray one, almost none.
+    if len(sample) - len(sample.translate(None, _CONTROL_BYTES)) > len(sample) // 20:
         return found
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", "replace")
-    found.append(_lines(text))
+    for variant in variants:
+        try:
+            text = variant.decode("utf-8")
+        except UnicodeDecodeError:
+            text = variant.decode("cp1252", "replace")
+        found.append(_lines(text))
     return found
 
 
