@@ -133,6 +133,7 @@ def load_settings(root: Path) -> Settings:
             setattr(settings, attribute, _valid_patterns(items, key, settings, "secrets"))
         elif items is not None:
             settings.problems.append(Problem("kb.toml", f"[secrets] {key} should be a list"))
+    _drop_broad_allow_rules(settings)
     sync = _table(data, "sync", settings)
     if isinstance(sync.get("remote"), str) and sync["remote"].strip():
         settings.remote = sync["remote"].strip()
@@ -209,6 +210,25 @@ def _load_questions(table: dict[str, Any], settings: Settings) -> None:
             )
         else:
             settings.default_promise = str(promise)
+
+
+def _drop_broad_allow_rules(settings: Settings) -> None:
+    # kb.toml comes with the team's repository: an allow rule that would let plain secrets
+    # through (".*", "password") is not followed, and the user hears of it.
+    from kb.secrets import too_broad
+
+    broad = [pattern for pattern in settings.secret_allow if too_broad(pattern)]
+    if not broad:
+        return
+    settings.secret_allow = tuple(p for p in settings.secret_allow if p not in broad)
+    shown = ", ".join(repr(p if len(p) <= 40 else p[:39] + "…") for p in broad[:3])
+    settings.problems.append(
+        Problem(
+            "kb.toml",
+            f"[secrets] allow {shown} would let real passwords and keys through; ignored "
+            "(allow only the lines that are not secrets)",
+        )
+    )
 
 
 def _valid_patterns(

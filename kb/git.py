@@ -206,9 +206,9 @@ def commit(
                 repo.git.add("-A", "--", *present)
             if gone:
                 repo.git.rm("--cached", "-r", "-q", "--ignore-unmatch", "--", *gone)
-            paths = repo.git.diff(
-                "--cached", "--name-only", "--no-renames", "--", *paths
-            ).splitlines()
+            # -z: a name that is not ASCII comes back as it is, not quoted.
+            staged = repo.git.diff("--cached", "--name-only", "-z", "--no-renames", "--", *paths)
+            paths = [path for path in staged.split("\0") if path]
             if not paths:
                 return CommitResult(None)
             added = added_lines(repo, ["--cached", "--", *paths])
@@ -219,7 +219,11 @@ def commit(
                     None, f"not committed: {markers[0]} holds a merge conflict marker"
                 )
             if not allow_secrets:
-                found = find_secrets(added, rules)
+                from kb import secret_scan
+
+                # Read from the staged files themselves: a diff leaves out what git takes for
+                # binary (UTF-16, a NUL byte, a -diff attribute) and quotes odd names.
+                found = secret_scan.staged(repo, paths, rules)
                 if found:
                     repo.git.reset("-q", "--", *paths)
                     return CommitResult(
@@ -312,18 +316,6 @@ def _fenced_lines(path: Path) -> set[int]:
             if stripped.startswith(fence):
                 fence = ""
     return inside
-
-
-def find_secrets(
-    added: dict[str, list[tuple[int, str]]], rules: SecretRules | None = None
-) -> list[Finding]:
-    """What looks like a secret among the added lines."""
-    from kb.secrets import scan
-
-    found: list[Finding] = []
-    for path, lines in added.items():
-        found.extend(scan(path, lines, rules))
-    return found
 
 
 #: An ``index.lock`` older than this was left by a git that crashed.

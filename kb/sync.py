@@ -59,7 +59,7 @@ class SecretsFound(KBError):
     def __init__(self, findings: list[Finding], when: str) -> None:
         count = len(findings)
         lines = f"{count} line{'s' if count != 1 else ''} look{'s' if count == 1 else ''}"
-        if when == "not pushed" and any("only in commit" in f.excerpt for f in findings):
+        if when == "not pushed" and any(f.where for f in findings):
             advice = (
                 "a secret in an older commit stays in the history even when deleted from "
                 "the note: that commit must be rewritten before it is shared (ask someone "
@@ -658,35 +658,10 @@ def _who(repo: Repo, path: str) -> str:
 
 
 def _outgoing_secrets(repo: Repo, upstream: str | None, kb: KnowledgeBase) -> list[Finding]:
-    """What looks like a secret in any commit this push would send, not only the last state.
+    """What looks like a secret in any commit this push would send, merges included."""
+    from kb import secret_scan
 
-    A secret committed and then deleted is still in the pushed history, so each outgoing
-    commit is read on its own.
-    """
-    from kb.secrets import Finding
-
-    empty_tree = repo.git.hash_object("-t", "tree", os.devnull)
-    current = {
-        (f.path, f.excerpt)
-        for f in git.find_secrets(
-            git.added_lines(repo, [upstream or empty_tree, "HEAD"]), kb.secret_rules
-        )
-    }
-    found: list[Finding] = []
-    seen: set[tuple[str, str]] = set()
-    for sha in _lines(
-        repo.git.rev_list("--no-merges", f"{upstream}..HEAD" if upstream else "HEAD")
-    ):
-        parents = repo.git.rev_list("--parents", "-n", "1", sha).split()[1:]
-        lines = git.added_lines(repo, [parents[0] if parents else empty_tree, sha])
-        for finding in git.find_secrets(lines, kb.secret_rules):
-            key = (finding.path, finding.excerpt)
-            if key in seen:
-                continue
-            seen.add(key)
-            where = "" if key in current else f" (only in commit {sha[:8]}, no longer in the note)"
-            found.append(Finding(finding.path, finding.line, finding.kind, finding.excerpt + where))
-    return found
+    return secret_scan.outgoing(repo, upstream, kb.settings.remote, kb.secret_rules)
 
 
 def _push(repo: Repo, report: SyncReport, set_upstream: bool, saved: str) -> bool:

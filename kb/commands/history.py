@@ -78,10 +78,15 @@ def log(ctx: click.Context, note: tuple[str, ...], limit: int | None, as_json: b
 @handle_errors
 def save(ctx: click.Context) -> None:
     """Commit notes changed outside kb (in another editor, copied in, deleted)."""
-    from kb.sync import save_pending
+    from kb.sync import SecretsFound, save_pending
 
     kb = _kb(ctx)
-    paths = save_pending(kb)
+    try:
+        paths = save_pending(kb)
+    except SecretsFound as exc:
+        for finding in exc.findings[:10]:
+            _err(f"kb: {finding}")
+        raise
     if not paths:
         click.echo("Nothing to save: every note is committed.")
         return

@@ -130,6 +130,15 @@ def import_(ctx: click.Context, file: str, export_format: str | None) -> None:
         _err(f"  {report.unit} {line}: {why}")
     if len(report.bad) > 20:
         _err(f"  … and {len(report.bad) - 20} more bad rows")
+    if report.saved is not None and report.saved.commit and report.saved.commit.secrets:
+        # The records are on disk but not in git: a run that shares nothing is no success.
+        for finding in report.saved.commit.secrets[:10]:
+            _err(f"kb: {finding}")
+        _fail(
+            "the imported tickets are saved on disk but not committed: remove the secret (from "
+            "the record, or from the export and import again) and run 'kb save', or run "
+            "'kb --allow-secrets save' if it is not one"
+        )
     if report.saved is not None:
         _report(report.saved)
         if report.saved.commit is not None and report.saved.commit.sha:

@@ -53,7 +53,7 @@ def report_saved(screen: Screen[Any], saved: Saved) -> None:
 
         app.push_screen(
             ConfirmScreen(
-                f"Line {finding.line} looks like {finding.kind}:\n  {finding.excerpt}"
+                f"Line {finding.line} looks like {finding.kind}."
                 + (f"\n(and {extra} more)" if extra else "")
                 + "\nNotes are shared with the team. Commit it anyway?",
                 "Commit anyway",
