@@ -115,14 +115,14 @@ def clean_reason(reason: str) -> str:
 
 def flag_note(kb: KnowledgeBase, reference: str, reason: str, by: str | None = None) -> Saved:
     """Flag the note ``reference`` names for rework; commit "Flag: <title>: <reason>"."""
-    from kb.progress import reader_name
+    from kb import identity
 
     reason = clean_reason(reason)
     note = _flaggable(kb, reference)
     text = kb.read_text(note.path)
     when = _dt.datetime.now().replace(second=0, microsecond=0)
     try:
-        new_text = with_flag(text, reason, by or reader_name(kb.root), when)
+        new_text = with_flag(text, reason, by or identity.display_name(kb.root), when)
     except ValueError as exc:
         raise KBError(f"{note.path}: {exc}") from exc
     return kb.save_text(note.path, new_text, f"Flag: {one_line(note.title)}: {reason}")

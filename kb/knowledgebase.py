@@ -408,9 +408,9 @@ class KnowledgeBase:
         if not existing.get("created"):
             text = frontmatter.set_field(text, "created", _dt.date.today())
         if not existing.get("author"):
-            from kb import git
+            from kb import identity
 
-            name = git.user_name(self.root)
+            name = identity.user_name(self.root)
             if name:
                 text = frontmatter.set_field(text, "author", name)
         if tickets:

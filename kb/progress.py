@@ -8,14 +8,13 @@ a warning, so that reading a guide never fails because of it.
 from __future__ import annotations
 
 import datetime as _dt
-import getpass
 import json
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kb import atomic
+from kb import atomic, identity
 
 PROGRESS_FILE = ".kb/progress.json"
 FORMAT = 1
@@ -24,26 +23,14 @@ FORMAT = 1
 _WRITING = threading.Lock()
 
 
-def reader_name(root: Path) -> str:
-    """Whose progress it is: the git user name, else the operating system's user name."""
-    from kb import git
-
-    name = git.user_name(root)
-    if name:
-        return name
-    try:
-        return getpass.getuser() or "me"
-    except (OSError, KeyError, ImportError):
-        return "me"
-
-
 class ReadingProgress:
     """What one reader has read, as stored in a KB's ``.kb/progress.json``."""
 
     def __init__(self, root: Path, reader: str | None = None) -> None:
         self.root = Path(root)
         self.path = self.root / PROGRESS_FILE
-        self.reader = reader or reader_name(self.root)
+        #: Whose progress it is: the git user name, else the login name.
+        self.reader = reader or identity.display_name(self.root)
         #: Why the stored progress could not be used (None when it could).
         self.warning: str | None = None
         data = self._load()

@@ -289,9 +289,9 @@ def append_update(
     source = kb.find(reference)
     text = _read_exact(kb, source.rel)
     if author is None:
-        from kb import git
+        from kb import identity
 
-        author = git.user_name(kb.root) or ""
+        author = identity.user_name(kb.root) or ""
     who = f" {' '.join(author.split())}" if author.strip() else ""
     entry = f"- {when.to_stored(now)}{who}: {message}"
     new_text = add_update_entry(text, entry)
