@@ -31,7 +31,7 @@ from typing import Any
 from kb import atomic, files
 from kb.analysis import terms
 from kb.config import Settings
-from kb.engine import Engine, EngineFactory, IndexDoc, IndexUnavailable, choose
+from kb.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUnavailable, choose
 from kb.lock import FileLock
 from kb.notes import Note, parse_note
 from kb.problems import Problem
@@ -210,7 +210,9 @@ class SearchIndex:
         """Bring the index in step with the files (only ``only`` paths, when given)."""
         started = time.perf_counter()
         report = IndexReport()
-        with FileLock(self.folder / "lock", timeout=LOCK_TIMEOUT):
+        with FileLock(
+            self.folder / "lock", "the search index", timeout=LOCK_TIMEOUT, busy=IndexBusy
+        ):
             engine: Engine | None = None
             manifest: dict[str, dict[str, Any]] = {}
             if rebuild:

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from kb import atomic
+from kb.lock import LockBusy, shared_file
 
 STATE_FILE = ".kb/state.json"
+#: Remembering is a convenience: never keep the technician waiting long for it.
+STATE_WAIT = 2.0
 
 
 def _read(root: Path) -> dict[str, Any]:
@@ -28,10 +31,10 @@ def recent_ticket(root: Path) -> str | None:
 
 def remember_ticket(root: Path, ticket_id: str) -> None:
     """Remember ``ticket_id`` as the recent ticket (best effort: a read-only KB forgets it)."""
-    data = _read(root)
-    data["recent_ticket"] = ticket_id
     try:
-        (Path(root) / ".kb").mkdir(exist_ok=True)
-        atomic.write_text(Path(root) / STATE_FILE, json.dumps(data, indent=2) + "\n")
-    except OSError:
+        with shared_file(root, STATE_FILE, "kb's local state", timeout=STATE_WAIT):
+            data = _read(root)
+            data["recent_ticket"] = ticket_id
+            atomic.write_text(Path(root) / STATE_FILE, json.dumps(data, indent=2) + "\n")
+    except (OSError, LockBusy):
         pass

@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from kb import atomic, identity
+from kb.lock import LockBusy, shared_file
 
 PROGRESS_FILE = ".kb/progress.json"
 FORMAT = 1
 
-# The app marks steps from worker threads; one read-modify-write at a time in a process.
+# The app marks steps from worker threads; one read-modify-write at a time in a process
+# (and the file lock, one at a time among kb processes).
 _WRITING = threading.Lock()
 
 
@@ -55,7 +57,7 @@ class ReadingProgress:
         self._change({}, list(paths))
 
     def _change(self, added: dict[str, str], removed: list[str]) -> None:
-        with _WRITING:
+        with _WRITING, shared_file(self.root, PROGRESS_FILE, "the reading progress"):
             # Read again first: another kb (the app and a terminal) may have saved meanwhile.
             data = self._load(quiet=True)
             mine = self._mine(data)
@@ -94,9 +96,12 @@ class ReadingProgress:
 
     def _keep_aside(self, raw: bytes) -> None:
         try:
-            atomic.write_bytes(self.path.with_name("progress.json.bad"), raw)
-            self.path.unlink()
-        except OSError:
+            with shared_file(self.root, PROGRESS_FILE, "the reading progress"):
+                if self.path.read_bytes() != raw:
+                    return  # another kb saved good progress meanwhile: that stays
+                atomic.write_bytes(self.path.with_name("progress.json.bad"), raw)
+                self.path.unlink()
+        except (OSError, LockBusy):
             pass
 
     def _mine(self, data: dict[str, Any]) -> dict[str, str]:

@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb import atomic
+from kb.lock import LockBusy, shared_file
 
 LOG_FILE = ".kb/searches.jsonl"
 MAX_BYTES = 256_000
 MAX_QUERY = 200
+#: A search never waits long for its log: past this, the search is not logged.
+LOG_WAIT = 1.0
 
 _APPENDING = threading.Lock()
 
@@ -70,14 +73,15 @@ def record(root: Path, query: str, hits: int, weak: bool, source: str) -> bool:
     line = json.dumps(entry, ensure_ascii=False) + "\n"
     path = Path(root) / LOG_FILE
     try:
-        with _APPENDING:
+        # Trimming rewrites the file: a line appended by another kb meanwhile would be lost.
+        with _APPENDING, shared_file(root, LOG_FILE, "the search log", timeout=LOG_WAIT):
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "a", encoding="utf-8") as handle:
                 handle.write(line)
                 size = handle.tell()
             if size > MAX_BYTES:
                 _trim(path)
-    except OSError:
+    except (OSError, LockBusy):
         return False
     return True
 

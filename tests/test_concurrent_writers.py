@@ -8,18 +8,23 @@ here is that no change a process reported is lost from the file it changed.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from kb import KnowledgeBase, identity
+from kb import KnowledgeBase, identity, lock
+from kb.errors import KBError
+from kb.lock import FileLock, LockBusy, lock_path
 from kb.progress import ReadingProgress
-from kb.ticket_links import read_events
+from kb.ticket_links import LINKS_FILE, read_events
 
-from .conftest import PROJECT, write
+from .conftest import PROJECT, Cli, write
 
 NOTE = "notes/scanner-share.md"
 QUESTION = """
@@ -54,6 +59,19 @@ def _start(root: Path, *args: str, env: dict[str, str] | None = None) -> subproc
     )
 
 
+def _run_together(root: Path, commands: list[list[str]]) -> list[Outcome]:
+    """Start every command at once and wait for all: ``(exit code, stdout, stderr)`` each."""
+    started = [_start(root, *args) for args in commands]
+    outcomes = []
+    for process in started:
+        out, err = process.communicate(timeout=300)
+        outcomes.append((process.returncode, out, err))
+    for code, out, err in outcomes:
+        assert "Traceback" not in out + err, err
+        assert code == 0, (code, out, err)
+    return outcomes
+
+
 def _kb(root: Path, *args: str, env: dict[str, str] | None = None) -> Outcome:
     process = _start(root, *args, env=env)
     out, err = process.communicate(timeout=120)
@@ -74,6 +92,258 @@ def question_kb(tmp_path: Path) -> Path:
     _git(root, "add", "-A")
     _git(root, "commit", "-qm", "Ask about the scanner")
     return root
+
+
+class HeldElsewhere:
+    """A lock held by another thread (as another kb would hold it) until the block ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._held, self._release = threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._hold)
+
+    def _hold(self) -> None:
+        with FileLock(self.path, "held by another kb"):
+            self._held.set()
+            self._release.wait(60)
+
+    def __enter__(self) -> HeldElsewhere:
+        self._thread.start()
+        assert self._held.wait(10)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._release.set()
+        self._thread.join()
+
+
+# --- every writer keeps its change -------------------------------------------------------------
+
+
+def test_eight_updates_at_once_all_stay_in_the_log(question_kb: Path) -> None:
+    _run_together(question_kb, [["update", NOTE, f"told Tom step {n}"] for n in range(8)])
+    text = (question_kb / NOTE).read_text(encoding="utf-8")
+    for n in range(8):
+        assert f" Ana Tester: told Tom step {n}\n" in text, text
+    assert text.count("\n- ") == 8
+    assert text.startswith(QUESTION.lstrip("\n"))
+
+
+def test_sixteen_links_at_once_all_stay_in_the_link_log(question_kb: Path) -> None:
+    tickets = [f"INC00{n:05d}" for n in range(1, 17)]
+    _run_together(question_kb, [["link", NOTE, ticket] for ticket in tickets])
+    assert sorted(event.ticket for event in read_events(question_kb)) == tickets
+    lines = (question_kb / LINKS_FILE).read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 16
+    assert all(json.loads(line)["by"] == "Ana Tester" for line in lines)
+    assert (question_kb / ".gitattributes").read_text().count("merge=union") == 1
+
+
+def test_updates_a_flag_and_links_on_one_note_at_once_all_stay(question_kb: Path) -> None:
+    commands = [["update", NOTE, f"called back {n}"] for n in range(5)]
+    commands.append(["flag", NOTE, "the share path is wrong"])
+    commands += [["link", NOTE, f"INC00{n:05d}"] for n in range(1, 4)]
+    _run_together(question_kb, commands)
+    text = (question_kb / NOTE).read_text(encoding="utf-8")
+    for n in range(5):
+        assert f": called back {n}\n" in text, text
+    assert "flag: the share path is wrong\n" in text and "flagged_by: Ana Tester\n" in text
+    assert len(read_events(question_kb)) == 3
+
+
+def test_an_answer_and_updates_at_once_all_stay(question_kb: Path, tmp_path: Path) -> None:
+    answer = tmp_path / "answer.md"
+    answer.write_text("Map the share by IP: the DNS name expires overnight.\n")
+    commands = [["update", NOTE, f"still looking {n}"] for n in range(4)]
+    commands.insert(2, ["answer", NOTE, "--body-file", str(answer)])
+    _run_together(question_kb, commands)
+    text = (question_kb / NOTE).read_text(encoding="utf-8")
+    assert "type: fix\n" in text and "Map the share by IP" in text
+    for n in range(4):
+        assert f": still looking {n}\n" in text, text
+
+
+def test_a_second_answer_is_refused_once_the_first_is_in(question_kb: Path, tmp_path: Path) -> None:
+    answers = []
+    for n in range(3):
+        answers.append(tmp_path / f"answer{n}.md")
+        answers[-1].write_text(f"Answer number {n}.\n")
+    started = [_start(question_kb, "answer", NOTE, "--body-file", str(a)) for a in answers]
+    codes = []
+    for process in started:
+        _out, err = process.communicate(timeout=120)
+        assert "Traceback" not in err
+        codes.append(process.returncode)
+    text = (question_kb / NOTE).read_text(encoding="utf-8")
+    kept = [n for n in range(3) if f"Answer number {n}." in text]
+    # Exactly one answer is written; the others are told the note is no longer a question.
+    assert len(kept) == 1 and sorted(codes) == [0, 2, 2], (codes, text)
+    assert text.count("answered:") == 1
+
+
+def test_guide_progress_from_several_processes_keeps_every_step(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root)
+    code = (
+        "import sys; from kb.progress import ReadingProgress; "
+        "ReadingProgress(sys.argv[1], reader=sys.argv[2]).mark_read([sys.argv[3]])"
+    )
+    started = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(root), f"reader{n % 2}", f"notes/step{n}.md"],
+            env=_env(),
+        )
+        for n in range(8)
+    ]
+    assert [process.wait(timeout=120) for process in started] == [0] * 8
+    assert ReadingProgress(root, reader="reader0").read == {
+        f"notes/step{n}.md" for n in (0, 2, 4, 6)
+    }
+    assert ReadingProgress(root, reader="reader1").read == {
+        f"notes/step{n}.md" for n in (1, 3, 5, 7)
+    }
+
+
+def test_the_search_log_is_written_only_under_its_lock(tmp_path: Path) -> None:
+    from kb import searchlog
+
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root)
+    # Trimming the log rewrites it: a line appended meanwhile by another kb would be lost.
+    with HeldElsewhere(lock_path(root, searchlog.LOG_FILE)):
+        started = time.monotonic()
+        assert not searchlog.record(root, "vpn drops", 0, False, "cli")
+        assert time.monotonic() - started >= searchlog.LOG_WAIT  # then the search goes on
+    assert searchlog.read(root) == []
+    assert searchlog.record(root, "vpn drops", 0, False, "cli")
+    assert [item.query for item in searchlog.read(root)] == ["vpn drops"]
+
+
+def test_the_recent_ticket_is_remembered_under_its_lock(tmp_path: Path) -> None:
+    from kb import local_state
+
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root)
+    with HeldElsewhere(lock_path(root, local_state.STATE_FILE)):
+        local_state.remember_ticket(root, "INC0000001")  # a convenience: given up on, quietly
+    assert local_state.recent_ticket(root) is None
+    local_state.remember_ticket(root, "INC0000002")
+    assert local_state.recent_ticket(root) == "INC0000002"
+
+
+def test_a_save_from_an_older_text_keeps_what_another_kb_saved_since(question_kb: Path) -> None:
+    kb = KnowledgeBase.open(question_kb)
+    opened = kb.read_exact(NOTE)
+    code, _out, err = _kb(question_kb, "update", NOTE, "told Tom")  # while the editor is open
+    assert code == 0, err
+    edited = opened.replace("every morning.", "every morning at 8.")
+    saved = kb.save_text(NOTE, edited, "Edit: scanner", base=opened)
+    text = (question_kb / NOTE).read_text(encoding="utf-8")
+    assert "every morning at 8." in text and ": told Tom\n" in text
+    assert saved.text == text
+    # The same lines changed on both sides: nothing is written, and kb says why.
+    other = text.replace("every morning at 8.", "every evening.")
+    (question_kb / NOTE).write_text(other, encoding="utf-8")
+    with pytest.raises(KBError, match="changed by another kb while you edited it"):
+        kb.save_text(NOTE, text.replace("at 8.", "at 9."), "Edit: scanner", base=text)
+    assert (question_kb / NOTE).read_text(encoding="utf-8") == other
+
+
+async def test_the_app_editor_keeps_an_update_logged_while_it_was_open(question_kb: Path) -> None:
+    from textual.widgets import TextArea
+
+    from kb.tui.app import KBApp
+
+    from .test_tui import notifications, settle
+
+    app = KBApp(str(question_kb))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.edit_note(NOTE)
+        await settle(pilot)
+        editor = app.screen.query_one(TextArea)
+        code, _out, err = _kb(question_kb, "update", NOTE, "told Tom")
+        assert code == 0, err
+        editor.text = editor.text.replace("every morning.", "every morning at 8.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        text = (question_kb / NOTE).read_text(encoding="utf-8")
+        assert "every morning at 8." in text and ": told Tom\n" in text
+        assert editor.text == text  # the editor shows the note as saved
+        # A change to the very lines another kb changed is refused, the editor keeps it.
+        (question_kb / NOTE).write_text(text.replace("at 8.", "at 7."), encoding="utf-8")
+        editor.text = text.replace("at 8.", "at 9.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "changed by another kb while you edited it" in " ".join(notifications(app))
+        assert "at 7." in (question_kb / NOTE).read_text(encoding="utf-8")
+        assert "at 9." in editor.text
+
+
+# --- waiting for a lock, and failing loudly --------------------------------------------------
+
+
+def test_a_kb_waits_for_another_that_holds_the_note(question_kb: Path) -> None:
+    with HeldElsewhere(lock_path(question_kb, NOTE)):
+        process = _start(question_kb, "update", NOTE, "told Tom")
+        time.sleep(1.5)
+        still_waiting = process.poll() is None
+        text_meanwhile = (question_kb / NOTE).read_text(encoding="utf-8")
+    out, err = process.communicate(timeout=120)
+    assert still_waiting, (out, err)
+    assert ": told Tom" not in text_meanwhile
+    assert process.returncode == 0, err
+    assert ": told Tom\n" in (question_kb / NOTE).read_text(encoding="utf-8")
+
+
+def test_a_lock_held_too_long_fails_loudly_naming_the_note(
+    question_kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lock, "WAIT_SECONDS", 0.3)
+    before = (question_kb / NOTE).read_bytes()
+    commits = _git(question_kb, "rev-list", "--count", "HEAD")
+    cli = Cli(question_kb)
+    with HeldElsewhere(lock_path(question_kb, NOTE)):
+        update = cli("update", NOTE, "told Tom")
+        flag = cli("flag", NOTE, "wrong share")
+        linked = cli("link", NOTE, "INC0000001")
+    for result in (update, flag):
+        assert result.exit_code == 2, result.output
+        assert result.stderr == f"kb: {NOTE} is being changed by another kb; try again shortly\n"
+        assert "Logged" not in result.stdout and "Flagged" not in result.stdout
+    assert (question_kb / NOTE).read_bytes() == before
+    assert linked.exit_code == 0  # the link log has a lock of its own
+    with HeldElsewhere(lock_path(question_kb, LINKS_FILE)):
+        again = cli("link", NOTE, "INC0000002")
+    assert again.exit_code == 2
+    assert again.stderr == "kb: the link log is being changed by another kb; try again shortly\n"
+    assert [event.ticket for event in read_events(question_kb)] == ["INC0000001"]
+    assert int(_git(question_kb, "rev-list", "--count", "HEAD")) == int(commits) + 1
+
+
+def test_the_lock_message_says_what_is_locked(tmp_path: Path) -> None:
+    path = tmp_path / "x.lock"
+    waiting = FileLock(path, "the reading progress", timeout=0.2)
+    with HeldElsewhere(path), pytest.raises(LockBusy) as busy, waiting:
+        pass
+    assert str(busy.value) == (
+        "the reading progress is being changed by another kb; try again shortly"
+    )
+    assert busy.value.code == 2
+    # The thread that holds a lock takes it again without waiting for itself.
+    with FileLock(path, "the reading progress"), FileLock(path, "again", timeout=0):
+        pass
+    with HeldElsewhere(path):
+        pass  # and let go of it entirely afterwards
+
+
+def test_lock_files_live_under_the_kbs_own_folder(question_kb: Path) -> None:
+    path = lock_path(question_kb, "notes/Sub Folder/VPN drops.md")
+    assert path.parent == question_kb / ".kb" / "locks"
+    assert path.name.startswith("notes-sub-folder-vpn-drops.md.") and path.suffix == ".lock"
+    assert path == lock_path(question_kb, "notes/sub folder/vpn drops.md")
+    assert path != lock_path(question_kb, "notes/sub-folder/vpn drops.md")
+    assert _git(question_kb, "status", "--porcelain", "--ignored", ".kb") == "!! .kb/\n"
 
 
 # --- who the writer is: git's identity, whichever way git was told -----------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb import atomic
+from kb.lock import shared_file
 from kb.ticket_records import TICKETS_FOLDER, TicketRecord, existing_source, record_path, render
 
 if TYPE_CHECKING:
@@ -102,6 +103,32 @@ def import_tickets(
             "[tickets] extra_patterns in kb.toml"
         )
     (kb.root / TICKETS_FOLDER).mkdir(exist_ok=True)
+    # One import at a time: each record is read, compared and replaced, and a record another
+    # import wrote between the two would be judged on stale text.
+    with shared_file(kb.root, TICKETS_FOLDER, "the ticket records"):
+        written = _write_records(kb, records, report, progress)
+    if report.kept:
+        report.warnings.append(
+            f"{len(report.kept):,} ticket records were written by hand (no 'source:' import "
+            f"marker) and were not overwritten: {', '.join(report.kept[:5])}"
+            + (" …" if len(report.kept) > 5 else "")
+        )
+    if written:
+        rels = written if len(written) <= COMMIT_PATHS_LIMIT else [TICKETS_FOLDER]
+        report.saved = kb.record_changes(rels, report.commit_message(), commit=commit)
+        if rels == [TICKETS_FOLDER]:  # record_changes indexes .md paths only
+            report.index = kb.reindex(progress=index_progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_records(
+    kb: KnowledgeBase,
+    records: list[TicketRecord],
+    report: ImportReport,
+    progress: WriteProgress | None,
+) -> list[str]:
+    """Write the records that changed (never one written by hand); their paths."""
     written: list[str] = []
     total = len(records)
     for done, record in enumerate(records, start=1):
@@ -126,19 +153,7 @@ def import_tickets(
         atomic.write_bytes(kb.root / rel, data)
         (report.updated if current is not None else report.new).append(rel)
         written.append(rel)
-    if report.kept:
-        report.warnings.append(
-            f"{len(report.kept):,} ticket records were written by hand (no 'source:' import "
-            f"marker) and were not overwritten: {', '.join(report.kept[:5])}"
-            + (" …" if len(report.kept) > 5 else "")
-        )
-    if written:
-        rels = written if len(written) <= COMMIT_PATHS_LIMIT else [TICKETS_FOLDER]
-        report.saved = kb.record_changes(rels, report.commit_message(), commit=commit)
-        if rels == [TICKETS_FOLDER]:  # record_changes indexes .md paths only
-            report.index = kb.reindex(progress=index_progress)
-    report.seconds = time.perf_counter() - started
-    return report
+    return written
 
 
 def _unique(rows: list[Row], report: ImportReport) -> list[TicketRecord]:
