@@ -393,7 +393,7 @@ def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
     # that fixing a flagged note clears its flag (in the same commit).
     from kb.flags import clear_after_external_edit
 
-    cleared = clear_after_external_edit(path, before, path.read_bytes(), root=kb.root)
+    cleared = clear_after_external_edit(kb.root, source.rel, before)
     if cleared is not None:
         click.echo(f"Flag cleared (it said: {cleared.reason})")
     edited = kb.note(source.rel)

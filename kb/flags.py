@@ -86,23 +86,27 @@ def cleared_by_edit(before: str, after: str) -> str | None:
         return None
 
 
-def clear_after_external_edit(
-    path: Path, before: bytes, after: bytes, *, root: Path
-) -> Flag | None:
-    """After an editor changed the file at ``path`` (in the KB at ``root``) from ``before`` to
-    ``after``: when that fixed a flagged note, remove the flag fields from the file
-    (atomically) and return the flag that was cleared. Files that are not UTF-8 are never
-    rewritten."""
+def clear_after_external_edit(root: Path, rel: str, before: bytes) -> Flag | None:
+    """After an editor changed the KB file ``rel`` from ``before``: when that fixed a flagged
+    note, remove the flag fields from the file (atomically) and return the flag that was
+    cleared. Files that are not UTF-8 are never rewritten."""
     from kb import atomic
+    from kb.lock import shared_file
 
-    try:
-        before_text, after_text = before.decode("utf-8"), after.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    fixed = cleared_by_edit(before_text, after_text)
-    if fixed is None:
-        return None
-    atomic.write_text(path, fixed, root=root)
+    from kb import paths
+
+    path = paths.writable(root, rel)
+    with shared_file(root, rel):
+        # Read under the lock: the file as the editor left it, with what others added since.
+        after = path.read_bytes()
+        try:
+            before_text, after_text = before.decode("utf-8"), after.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        fixed = cleared_by_edit(before_text, after_text)
+        if fixed is None:
+            return None
+        atomic.write_text(path, fixed, root=Path(root))
     return text_flag(before_text)
 
 
@@ -118,31 +122,43 @@ def clean_reason(reason: str) -> str:
 
 def flag_note(kb: KnowledgeBase, reference: str, reason: str, by: str | None = None) -> Saved:
     """Flag the note ``reference`` names for rework; commit "Flag: <title>: <reason>"."""
-    from kb.progress import reader_name
+    from kb import identity
 
     reason = clean_reason(reason)
     note = _flaggable(kb, reference)
-    text = kb.read_text(note.path)
+    who = by or identity.display_name(kb.root)
     when = _dt.datetime.now().replace(second=0, microsecond=0)
-    try:
-        new_text = with_flag(text, reason, by or reader_name(kb.root), when)
-    except ValueError as exc:
-        raise KBError(f"{note.path}: {exc}") from exc
-    return kb.save_text(note.path, new_text, f"Flag: {one_line(note.title)}: {reason}")
+
+    def flag_it(text: str) -> tuple[str, str]:
+        try:
+            new_text = with_flag(_sound(note.path, text), reason, who, when)
+        except ValueError as exc:
+            raise KBError(f"{note.path}: {exc}") from exc
+        return new_text, f"Flag: {one_line(note.title)}: {reason}"
+
+    saved = kb.change_text(note.path, flag_it)
+    assert saved is not None  # flag_it always changes the note
+    return saved
 
 
 def clear_flag(kb: KnowledgeBase, reference: str) -> tuple[Saved | None, Flag | None]:
     """Remove the note's flag; commit "Clear flag: <title>". (None, None) when not flagged."""
     note = _flaggable(kb, reference)
-    text = kb.read_text(note.path)
-    flag = text_flag(text)
-    if flag is None:
-        return None, None
-    try:
-        new_text = without_flag(text)
-    except ValueError as exc:
-        raise KBError(f"{note.path}: {exc}") from exc
-    return kb.save_text(note.path, new_text, f"Clear flag: {one_line(note.title)}"), flag
+    cleared: list[Flag] = []
+
+    def clear_it(text: str) -> tuple[str, str] | None:
+        flag = text_flag(_sound(note.path, text))
+        if flag is None:
+            return None
+        try:
+            new_text = without_flag(text)
+        except ValueError as exc:
+            raise KBError(f"{note.path}: {exc}") from exc
+        cleared.append(flag)
+        return new_text, f"Clear flag: {one_line(note.title)}"
+
+    saved = kb.change_text(note.path, clear_it)
+    return (saved, cleared[0]) if saved is not None else (None, None)
 
 
 def one_line(text: str) -> str:
@@ -154,7 +170,13 @@ def _flaggable(kb: KnowledgeBase, reference: str) -> Note:
     note = kb.note_not_ticket(reference)
     if note.kind == TICKET_KIND:
         raise KBError(f"{note.path} is a ticket record; flag the note that needs rework", 2)
-    broken = frontmatter.parse(kb.read_text(note.path)).error
-    if broken:
-        raise KBError(f"{note.path}: {broken}; fix it before flagging")
+    _sound(note.path, kb.read_text(note.path))
     return note
+
+
+def _sound(rel: str, text: str) -> str:
+    """``text``, when its front matter can be changed; KBError when it is broken."""
+    broken = frontmatter.parse(text).error
+    if broken:
+        raise KBError(f"{rel}: {broken}; fix it before flagging")
+    return text

@@ -36,7 +36,7 @@ from typing import Any
 from kb import atomic, files, paths
 from kb.analysis import terms
 from kb.config import Settings
-from kb.engine import Engine, EngineFactory, IndexDoc, IndexUnavailable, choose
+from kb.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUnavailable, choose
 from kb.lock import FileLock
 from kb.notes import Note, parse_note
 from kb.problems import Problem
@@ -221,7 +221,9 @@ class SearchIndex:
         started = time.perf_counter()
         report = IndexReport()
         paths.local_folder(self.root, "index")
-        with FileLock(self.folder / "lock", timeout=LOCK_TIMEOUT):
+        with FileLock(
+            self.folder / "lock", "the search index", timeout=LOCK_TIMEOUT, busy=IndexBusy
+        ):
             current = self._read_current() or {}
             self._sweep(keep=str(current.get("generation", "")))
             engine: Engine | None = None

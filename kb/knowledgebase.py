@@ -6,6 +6,7 @@ import datetime as _dt
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from kb import atomic, files, frontmatter, paths
 from kb.config import Settings, load_settings
 from kb.errors import KBError
+from kb.lock import shared_file
 from kb.notes import NOTE_TYPES, Note, parse_note
 from kb.problems import Problem
 from kb.tickets import TicketMatcher
@@ -90,6 +92,8 @@ class Saved:
     paths: list[str] = field(default_factory=list)
     #: Things the technician should know about the save (a team template not used, ...).
     warnings: list[str] = field(default_factory=list)
+    #: The text written, when kb wrote one note's text (it may hold others' changes too).
+    text: str | None = None
 
 
 class KnowledgeBase:
@@ -422,9 +426,9 @@ class KnowledgeBase:
         if not existing.get("created"):
             text = frontmatter.set_field(text, "created", _dt.date.today())
         if not existing.get("author"):
-            from kb import git
+            from kb import identity
 
-            name = git.user_name(self.root)
+            name = identity.user_name(self.root)
             if name:
                 text = frontmatter.set_field(text, "author", name)
         if tickets:
@@ -441,14 +445,62 @@ class KnowledgeBase:
         saved.warnings[:0] = warnings
         return saved
 
-    def save_text(self, rel: str, text: str, message: str, *, commit: bool = True) -> Saved:
+    def save_text(
+        self, rel: str, text: str, message: str, *, commit: bool = True, base: str | None = None
+    ) -> Saved:
         """Write a note's new text atomically, reindex it and commit it.
 
         Only at a real path inside the KB: :class:`kb.paths.UnsafePath` (exit 2) when a
-        symlink is on the way or in the note's place.
+        symlink is on the way or in the note's place. ``base`` is the text the new one was made from (an editor's text when it was opened).
+        When the file changed since (an update logged by another kb), both changes are kept
+        by a three-way merge; KBError when they touch the same lines (nothing is written).
         """
-        atomic.write_text(self.root / rel, text, root=self.root)
-        return self._after_save(rel, message, commit)
+        target = self._inside(rel)
+        with shared_file(self.root, rel):
+            if base is not None:
+                current = self.read_exact(rel)
+                if current != base:
+                    text = _merged(rel, base, text, current)
+            atomic.write_text(target, text, root=self.root)
+        saved = self._after_save(rel, message, commit)
+        saved.text = text
+        return saved
+
+    def change_text(
+        self, rel: str, change: Callable[[str], tuple[str, str] | None], *, commit: bool = True
+    ) -> Saved | None:
+        """Change a note in place, as one step among kb processes: under the note's lock, read
+        its text, ``change`` it and write it back; then commit and reindex it.
+
+        ``change`` receives the current text and returns the new text and the commit message,
+        or None when there is nothing to change (then nothing is written and None returned).
+        It may raise KBError to refuse; the file is then untouched.
+        """
+        target = self._inside(rel)
+        with shared_file(self.root, rel):
+            changed = change(self.read_exact(rel))
+            if changed is None:
+                return None
+            text, message = changed
+            atomic.write_text(target, text, root=self.root)
+        saved = self._after_save(rel, message, commit)
+        saved.text = text
+        return saved
+
+    def read_exact(self, rel: str) -> str:
+        """A note's text, only when kb can write it back byte for byte (UTF-8, not binary)."""
+        data = self._inside(rel).read_bytes()
+        if b"\x00" in data[:8192]:
+            raise KBError(f"{rel} is a binary file, not a note")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise KBError(f"{rel} is not UTF-8 text; kb will not rewrite it") from exc
+
+    def _inside(self, rel: str) -> Path:
+        """The path of the KB file ``rel``, only when it is a real path inside the KB (no
+        symlink on the way or in its place): :class:`kb.paths.UnsafePath` otherwise."""
+        return paths.writable(self.root, rel)
 
     def record_edit(self, rel: str, message: str, *, commit: bool = True) -> Saved:
         """After a note was changed in place (by an editor): commit it and reindex it."""
@@ -547,6 +599,20 @@ def slugify(title: str, max_length: int = 60) -> str:
     return slug or "note"
 
 
+def _merged(rel: str, base: str, ours: str, theirs: str) -> str:
+    """``ours`` with the changes another kb saved meanwhile (``base`` to ``theirs``)."""
+    from kb.merging import merge_texts
+
+    merged = merge_texts(base, ours, theirs)
+    if merged.conflicts:
+        raise KBError(
+            f"{rel} was changed by another kb while you edited it, in the same lines; "
+            "nothing was saved (copy your text, reopen the note and apply it again)",
+            1,
+        )
+    return merged.text
+
+
 def _title_words(text: str) -> set[str]:
     return set(re.findall(r"\w+", text.lower()))
 
@@ -567,10 +633,13 @@ def _move_title_first(text: str) -> str:
 def _ensure_gitignore(root: Path) -> None:
     # Read and written at a checked path: a .gitignore symlink is never read into a commit.
     path = paths.writable(root, ".gitignore")
-    try:
-        current = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        current = ""
-    if not any(line.strip() in (".kb", ".kb/", "/.kb/", "/.kb") for line in current.splitlines()):
-        separator = "" if not current or current.endswith("\n") else "\n"
-        atomic.write_text(path, current + separator + GITIGNORE, root=root)
+    with shared_file(root, ".gitignore"):
+        try:
+            current = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            current = ""
+        if not any(
+            line.strip() in (".kb", ".kb/", "/.kb/", "/.kb") for line in current.splitlines()
+        ):
+            separator = "" if not current or current.endswith("\n") else "\n"
+            atomic.write_text(path, current + separator + GITIGNORE, root=root)

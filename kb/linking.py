@@ -142,7 +142,7 @@ def link(kb: KnowledgeBase, reference: str, ticket: str, kind: str = RESOLUTION)
     outcome.rev = revisions.last_commit(kb.root, note.path)
     if outcome.rev is None:
         outcome.warnings.append("the note has no commit yet: the link records no revision")
-    from kb import git
+    from kb import identity
 
     event = ticket_links.LinkEvent(
         "link",
@@ -151,7 +151,7 @@ def link(kb: KnowledgeBase, reference: str, ticket: str, kind: str = RESOLUTION)
         kind,
         outcome.rev,
         ticket_links.now(),
-        git.user_name(kb.root) or "",
+        identity.user_name(kb.root) or "",
     )
     changed = [ticket_links.append(kb.root, event), ".gitattributes", note.path]
     suffix = " (reference)" if kind == REFERENCE else ""
@@ -176,7 +176,7 @@ def unlink(kb: KnowledgeBase, reference: str, ticket: str) -> LinkOutcome:
                 1,
             )
         raise KBError(f"{note.path} is not linked to {ticket}", 1)
-    from kb import git
+    from kb import identity
 
     event = ticket_links.LinkEvent(
         "unlink",
@@ -185,7 +185,7 @@ def unlink(kb: KnowledgeBase, reference: str, ticket: str) -> LinkOutcome:
         standing[0].kind,
         standing[0].rev,
         ticket_links.now(),
-        git.user_name(kb.root) or "",
+        identity.user_name(kb.root) or "",
     )
     changed = [ticket_links.append(kb.root, event), ".gitattributes", note.path]
     outcome = LinkOutcome(note.path, note.title, ticket, standing[0].kind, standing[0].rev)

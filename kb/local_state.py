@@ -9,9 +9,12 @@ from typing import Any
 
 from kb import atomic, paths
 from kb.errors import KBError
+from kb.lock import shared_file
 
 STATE_FILE = ".kb/state.json"
 _NAME = "state.json"
+#: Remembering is a convenience: never keep the technician waiting long for it.
+STATE_WAIT = 2.0
 
 
 def _read(root: Path) -> dict[str, Any]:
@@ -33,10 +36,11 @@ def recent_ticket(root: Path) -> str | None:
 
 def remember_ticket(root: Path, ticket_id: str) -> None:
     """Remember ``ticket_id`` as the recent ticket (best effort: a read-only KB forgets it)."""
-    data = _read(root)
-    data["recent_ticket"] = ticket_id
     try:
-        path = paths.local_file(root, _NAME)
-        atomic.write_text(path, json.dumps(data, indent=2) + "\n", root=Path(root))
-    except (OSError, KBError):
+        with shared_file(root, STATE_FILE, "kb's local state", timeout=STATE_WAIT):
+            data = _read(root)
+            data["recent_ticket"] = ticket_id
+            path = paths.local_file(root, _NAME)
+            atomic.write_text(path, json.dumps(data, indent=2) + "\n", root=Path(root))
+    except (OSError, KBError):  # LockBusy included
         pass

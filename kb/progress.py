@@ -8,35 +8,23 @@ a warning, so that reading a guide never fails because of it.
 from __future__ import annotations
 
 import datetime as _dt
-import getpass
 import json
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from kb import atomic, paths
+from kb import atomic, identity, paths
 from kb.errors import KBError
+from kb.lock import shared_file
 
 PROGRESS_FILE = ".kb/progress.json"
 _NAME = "progress.json"
 FORMAT = 1
 
-# The app marks steps from worker threads; one read-modify-write at a time in a process.
+# The app marks steps from worker threads; one read-modify-write at a time in a process
+# (and the file lock, one at a time among kb processes).
 _WRITING = threading.Lock()
-
-
-def reader_name(root: Path) -> str:
-    """Whose progress it is: the git user name, else the operating system's user name."""
-    from kb import git
-
-    name = git.user_name(root)
-    if name:
-        return name
-    try:
-        return getpass.getuser() or "me"
-    except (OSError, KeyError, ImportError):
-        return "me"
 
 
 class ReadingProgress:
@@ -45,7 +33,8 @@ class ReadingProgress:
     def __init__(self, root: Path, reader: str | None = None) -> None:
         self.root = Path(root)
         self.path = self.root / PROGRESS_FILE
-        self.reader = reader or reader_name(self.root)
+        #: Whose progress it is: the git user name, else the login name.
+        self.reader = reader or identity.display_name(self.root)
         #: Why the stored progress could not be used (None when it could).
         self.warning: str | None = None
         data = self._load()
@@ -70,7 +59,7 @@ class ReadingProgress:
         self._change({}, list(paths))
 
     def _change(self, added: dict[str, str], removed: list[str]) -> None:
-        with _WRITING:
+        with _WRITING, shared_file(self.root, PROGRESS_FILE, "the reading progress"):
             # Read again first: another kb (the app and a terminal) may have saved meanwhile.
             data = self._load(quiet=True)
             mine = self._mine(data)
@@ -115,10 +104,14 @@ class ReadingProgress:
 
     def _keep_aside(self, raw: bytes) -> None:
         try:
-            aside = paths.local_file(self.root, "progress.json.bad")
-            atomic.write_bytes(aside, raw, root=self.root)
-            paths.local_file(self.root, _NAME).unlink()
-        except (OSError, KBError):
+            with shared_file(self.root, PROGRESS_FILE, "the reading progress"):
+                current = paths.local_file(self.root, _NAME)
+                if current.read_bytes() != raw:
+                    return  # another kb saved good progress meanwhile: that stays
+                aside = paths.local_file(self.root, "progress.json.bad")
+                atomic.write_bytes(aside, raw, root=self.root)
+                current.unlink()
+        except (OSError, KBError):  # LockBusy included
             pass
 
     def _mine(self, data: dict[str, Any]) -> dict[str, str]:

@@ -289,16 +289,20 @@ def append_update(
     if not message:
         raise KBError("write the update: what the person waiting was told")
     source = kb.find(reference)
-    text = _read_exact(kb, source.rel)
     if author is None:
-        from kb import git
+        from kb import identity
 
-        author = git.user_name(kb.root) or ""
+        author = identity.user_name(kb.root) or ""
     who = f" {' '.join(author.split())}" if author.strip() else ""
     entry = f"- {when.to_stored(now)}{who}: {message}"
-    new_text = add_update_entry(text, entry)
-    title = parse_note(source.rel, new_text, kb.matcher).title
-    return kb.save_text(source.rel, new_text, f"Update: {title}")
+
+    def log_it(text: str) -> tuple[str, str]:
+        new_text = add_update_entry(text, entry)
+        return new_text, f"Update: {parse_note(source.rel, new_text, kb.matcher).title}"
+
+    saved = kb.change_text(source.rel, log_it)
+    assert saved is not None  # log_it always changes the note
+    return saved
 
 
 def add_update_entry(text: str, entry: str) -> str:
@@ -316,20 +320,25 @@ def answer(kb: KnowledgeBase, reference: str, answer_text: str, *, now: _dt.date
     log stays as it is, and ``answered`` records when. Committed as "Answer: <title>".
     """
     source = kb.find(reference)
-    text = _read_exact(kb, source.rel)
-    note = parse_note(source.rel, text, kb.matcher)
-    if note.type != QUESTION_TYPE:
-        raise KBError(
-            f"{source.rel} is a {note.type or 'fix'} note, not a question; only questions "
-            "can be answered (use 'kb edit' to change it)"
-        )
     resolution = clean_answer(answer_text)
-    if not resolution:
-        raise KBError("the answer is empty; the question is unchanged")
-    before = read_question(note, kb.settings.promise_time)
-    new_text = convert_to_fix(text, note.title, resolution, now)
-    saved = kb.save_text(source.rel, new_text, f"Answer: {note.title}")
-    return Answered(saved, before)
+    asked: list[Question] = []
+
+    def answer_it(text: str) -> tuple[str, str]:
+        # Read under the note's lock: another kb may have answered it a moment ago.
+        note = parse_note(source.rel, text, kb.matcher)
+        if note.type != QUESTION_TYPE:
+            raise KBError(
+                f"{source.rel} is a {note.type or 'fix'} note, not a question; only questions "
+                "can be answered (use 'kb edit' to change it)"
+            )
+        if not resolution:
+            raise KBError("the answer is empty; the question is unchanged")
+        asked.append(read_question(note, kb.settings.promise_time))
+        return convert_to_fix(text, note.title, resolution, now), f"Answer: {note.title}"
+
+    saved = kb.change_text(source.rel, answer_it)
+    assert saved is not None  # answer_it always changes the note
+    return Answered(saved, asked[0])
 
 
 def clean_answer(text: str) -> str:
@@ -384,20 +393,6 @@ def waiting_line(question: Question, now: _dt.datetime) -> str:
         promised = when.describe(question.promised, now)
         line += f" (promised {promised}, {when.relative(question.promised, now)})"
     return line
-
-
-# --- the text of a note -------------------------------------------------------------------------
-
-
-def _read_exact(kb: KnowledgeBase, rel: str) -> str:
-    """A note's text, only when it can be written back byte for byte (UTF-8)."""
-    data = (kb.root / rel).read_bytes()
-    if b"\x00" in data[:8192]:
-        raise KBError(f"{rel} is a binary file, not a note")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise KBError(f"{rel} is not UTF-8 text; kb will not rewrite it") from exc
 
 
 def _one_line(value: Any) -> str:

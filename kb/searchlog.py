@@ -19,11 +19,14 @@ from pathlib import Path
 
 from kb import atomic, paths
 from kb.errors import KBError
+from kb.lock import shared_file
 
 LOG_FILE = ".kb/searches.jsonl"
 _NAME = "searches.jsonl"
 MAX_BYTES = 256_000
 MAX_QUERY = 200
+#: A search never waits long for its log: past this, the search is not logged.
+LOG_WAIT = 1.0
 
 _APPENDING = threading.Lock()
 
@@ -72,7 +75,8 @@ def record(root: Path, query: str, hits: int, weak: bool, source: str) -> bool:
     }
     line = json.dumps(entry, ensure_ascii=False) + "\n"
     try:
-        with _APPENDING:
+        # Trimming rewrites the file: a line appended by another kb meanwhile would be lost.
+        with _APPENDING, shared_file(root, LOG_FILE, "the search log", timeout=LOG_WAIT):
             # A symlink committed in the log's place is removed, never appended through.
             path = paths.local_file(root, _NAME)
             flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
@@ -81,7 +85,7 @@ def record(root: Path, query: str, hits: int, weak: bool, source: str) -> bool:
                 size = handle.tell()
             if size > MAX_BYTES:
                 _trim(Path(root), path)
-    except (OSError, KBError):
+    except (OSError, KBError):  # LockBusy included
         return False
     return True
 

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kb import atomic, paths
+from kb.lock import shared_file
 
 LINKS_FILE = "tickets/links.jsonl"
 #: The ``.gitattributes`` line that makes git merge the log by keeping both sides' lines.
@@ -119,13 +120,14 @@ def append(root: Path, event: LinkEvent) -> str:
     # Checked before it is read: the log is rewritten whole, so reading it through a symlink
     # would copy another file into a commit.
     path = paths.writable(root, LINKS_FILE)
-    try:
-        current = path.read_bytes()
-    except FileNotFoundError:
-        current = b""
-    if current and not current.endswith(b"\n"):
-        current += b"\n"
-    atomic.write_bytes(path, current + event.to_line().encode("utf-8"), root=root)
+    with shared_file(root, LINKS_FILE, "the link log"):
+        try:
+            current = path.read_bytes()
+        except FileNotFoundError:
+            current = b""
+        if current and not current.endswith(b"\n"):
+            current += b"\n"
+        atomic.write_bytes(path, current + event.to_line().encode("utf-8"), root=root)
     ensure_gitattributes(root)
     return LINKS_FILE
 
@@ -133,15 +135,26 @@ def append(root: Path, event: LinkEvent) -> str:
 def ensure_gitattributes(root: Path) -> bool:
     """Add the union-merge line for the log to ``.gitattributes``; True when it was added."""
     path = paths.writable(root, ".gitattributes")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        text = ""
-    if any(line.split() == GITATTRIBUTES_LINE.split() for line in text.splitlines()):
-        return False
-    separator = "" if not text or text.endswith("\n") else "\n"
-    atomic.write_text(path, text + separator + GITATTRIBUTES_LINE + "\n", root=Path(root))
+    if _has_union_line(_text_of(path)):
+        return False  # the usual case, settled without waiting for the lock
+    with shared_file(root, ".gitattributes"):
+        text = _text_of(path)
+        if _has_union_line(text):
+            return False
+        separator = "" if not text or text.endswith("\n") else "\n"
+        atomic.write_text(path, text + separator + GITATTRIBUTES_LINE + "\n", root=Path(root))
     return True
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+
+
+def _has_union_line(text: str) -> bool:
+    return any(line.split() == GITATTRIBUTES_LINE.split() for line in text.splitlines())
 
 
 def now() -> str:

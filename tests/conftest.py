@@ -23,10 +23,18 @@ CORPUS = PROJECT.parent / "shared" / "corpus"
 def isolated_user(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """Keep the user's real KB, config and git settings out of every test."""
+    """Keep the user's real KB, config and git settings out of every test.
+
+    Every ``GIT_*`` variable of the developer's environment goes (an identity in
+    ``GIT_AUTHOR_NAME``, a ``GIT_DIR``, ``GIT_CONFIG_*`` settings, ...): git then knows only
+    the test's own global config, where the user is Ana Tester.
+    """
     home = tmp_path_factory.mktemp("home")
     gitconfig = home / ".gitconfig"
     gitconfig.write_text("[user]\n\tname = Ana Tester\n\temail = ana@example.org\n")
+    for name in list(os.environ):
+        if name.startswith("GIT_"):
+            monkeypatch.delenv(name)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))

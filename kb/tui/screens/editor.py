@@ -90,28 +90,35 @@ class EditorScreen(KBScreen):
         from kb.flags import cleared_by_edit
         from kb.notes import parse_note
 
-        if before is not None:
-            text = cleared_by_edit(before, text) or text
+        cleared = cleared_by_edit(before, text) if before is not None else None
+        text = cleared or text
         title = parse_note(self.path, text).title
         # kb.save_text is the one place a save goes: atomic write, then the git commit
-        # (commit-on-save hooks in there), then the index update.
+        # (commit-on-save hooks in there), then the index update. With the text the editor
+        # started from, it keeps what another kb saved meanwhile (an update logged).
         with self.shared.writing() as kb:
-            saved = kb.save_text(self.path, text, f"Edit: {one_line(title)}")
-        self.post_message(NoteSaved(saved, text))
+            saved = kb.save_text(self.path, text, f"Edit: {one_line(title)}", base=before)
+        if cleared is not None:
+            self.app.call_from_thread(self.notify, "Flag cleared: the note was fixed")
+        self.post_message(NoteSaved(saved, saved.text if saved.text is not None else text))
 
     def on_note_saved(self, message: NoteSaved) -> None:
         """The text on disk is now the saved text."""
         if message.text is not None:
-            self.saved_text = message.text
             editor = self.query_one(TextArea)
-            if message.text != self._submitted:
-                self.notify("Flag cleared: the note was fixed", markup=False)
-                if editor.text == self._submitted:
-                    # The flag lines went on save: show the text as it is on disk.
+            if editor.text == self._submitted or self._submitted is None:
+                self.saved_text = message.text
+                shown = editor.text
+                if message.text != shown:
+                    # The flag lines went, or another kb's changes came in: show the text as
+                    # it is on disk.
                     row, column = editor.cursor_location
-                    removed = self._submitted.count("\n") - message.text.count("\n")
                     editor.load_text(message.text)
-                    editor.cursor_location = (max(0, row - removed), column)
+                    editor.cursor_location = (_row_after(shown, message.text, row), column)
+            else:
+                # Typed on while saving: the next save merges from the text this one sent,
+                # so that what came in from disk stays.
+                self.saved_text = self._submitted
         self.saved_once = True
         report_saved(self, message.saved)
 
@@ -130,3 +137,15 @@ class EditorScreen(KBScreen):
             ConfirmScreen("Discard your changes to this note?", "Discard", "Keep editing"),
             decided,
         )
+
+
+def _row_after(old: str, new: str, row: int) -> int:
+    """Where line ``row`` of ``old`` is in ``new``: moved by the lines added or removed above it."""
+    old_lines, new_lines = old.split("\n"), new.split("\n")
+    first = next(
+        (i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)) if a != b),
+        min(len(old_lines), len(new_lines)),
+    )
+    if row <= first:
+        return row
+    return max(0, row + len(new_lines) - len(old_lines))

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from kb.lock import LockBusy
 from kb.tui.display import one_line
 from kb.tui.links import resolve_href, to_markdown_links
 from kb.tui.messages import LinkResolved
@@ -265,7 +266,7 @@ class GuideReaderScreen(KBScreen):
         assert self.progress is not None
         try:
             self.progress.mark_read([path])
-        except OSError as exc:
+        except (OSError, LockBusy) as exc:
             self.post_message(ProgressSaved(path, str(exc)))
 
     @work(thread=True, exit_on_error=False, group="progress")
@@ -274,7 +275,7 @@ class GuideReaderScreen(KBScreen):
         assert self.progress is not None
         try:
             self.progress.mark_unread([path])
-        except OSError as exc:
+        except (OSError, LockBusy) as exc:
             self.post_message(ProgressSaved(path, str(exc)))
 
     def on_progress_saved(self, message: ProgressSaved) -> None:

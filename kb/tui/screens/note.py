@@ -265,16 +265,16 @@ class NoteScreen(KBScreen):
         if after == before:
             self.notify("No changes")
             return
-        self.record_edit(before, after)
+        self.record_edit(before)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
-    def record_edit(self, before: bytes = b"", after: bytes = b"") -> None:
+    def record_edit(self, before: bytes = b"") -> None:
         """Commit and reindex a note the external editor changed (fixing a flagged note
         clears its flag in the same commit)."""
         from kb.flags import clear_after_external_edit
 
         with self.shared.writing() as kb:
-            if clear_after_external_edit(kb.root / self.path, before, after, root=kb.root):
+            if clear_after_external_edit(kb.root, self.path, before):
                 self.app.call_from_thread(self.notify, "Flag cleared: the note was fixed")
             title = kb.note(self.path).title
             saved = kb.record_edit(self.path, f"Edit: {one_line(title)}")
