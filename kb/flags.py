@@ -90,10 +90,8 @@ def clear_after_external_edit(root: Path, rel: str, before: bytes) -> Flag | Non
     """After an editor changed the KB file ``rel`` from ``before``: when that fixed a flagged
     note, remove the flag fields from the file (atomically) and return the flag that was
     cleared. Files that are not UTF-8 are never rewritten."""
-    from kb import atomic
+    from kb import atomic, paths
     from kb.lock import shared_file
-
-    from kb import paths
 
     path = paths.writable(root, rel)
     with shared_file(root, rel):

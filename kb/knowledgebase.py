@@ -451,9 +451,10 @@ class KnowledgeBase:
         """Write a note's new text atomically, reindex it and commit it.
 
         Only at a real path inside the KB: :class:`kb.paths.UnsafePath` (exit 2) when a
-        symlink is on the way or in the note's place. ``base`` is the text the new one was made from (an editor's text when it was opened).
-        When the file changed since (an update logged by another kb), both changes are kept
-        by a three-way merge; KBError when they touch the same lines (nothing is written).
+        symlink is on the way or in the note's place. ``base`` is the text the new one was
+        made from (an editor's text when it was opened). When the file changed since (an
+        update logged by another kb), both changes are kept by a three-way merge; KBError
+        when they touch the same lines (nothing is written).
         """
         target = self._inside(rel)
         with shared_file(self.root, rel):

@@ -77,6 +77,8 @@ def team_server(
     use_engine(team, engine)
     write(team, "notes/printer-offline.md", PRINTER_NOTE)
     for rel, text in (extra or {}).items():
+        if (team / rel).is_dir():  # kb's own local folder (locks), made by init
+            shutil.rmtree(team / rel)
         write(team, rel, text)
     for rel, target in links.items():
         path = team / rel

@@ -9,41 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-    # Refused (exit 2) before anything is written when tickets/ is a symlink.
-    paths.folder(kb.root, TICKETS_FOLDER)
-    # One import at a time: each record is read, compared and replaced, and a record another
-    # import wrote between the two would be judged on stale text.
-    with shared_file(kb.root, TICKETS_FOLDER, "the ticket records"):
-        written, linked = _write_records(kb, records, report, progress)
-    if report.kept:
-        report.warnings.append(
-            f"{len(report.kept):,} ticket records were written by hand (no 'source:' import "
-            f"marker) and were not overwritten: {', '.join(report.kept[:5])}"
-            + (" …" if len(report.kept) > 5 else "")
-        )
-    if linked:
-        report.warnings.append(
-            f"{len(linked):,} ticket records are symlinks and were not written: "
-            + ", ".join(linked[:5])
-            + (" …" if len(linked) > 5 else "")
-        )
-    if written:
-        rels = written if len(written) <= COMMIT_PATHS_LIMIT else [TICKETS_FOLDER]
-        report.saved = kb.record_changes(rels, report.commit_message(), commit=commit)
-        if rels == [TICKETS_FOLDER]:  # record_changes indexes .md paths only
-            report.index = kb.reindex(progress=index_progress)
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-def _write_records(
-    kb: KnowledgeBase,
-    records: list[TicketRecord],
-    report: ImportReport,
-    progress: WriteProgress | None,
-) -> tuple[list[str], list[str]]:
-    """Write the records that changed (never one written by hand, never through a symlink);
-    the paths written, and the records skipped for being symlinks."""
+from kb import atomic, paths
+from kb.lock import shared_file
 from kb.ticket_records import TICKETS_FOLDER, TicketRecord, existing_source, record_path, render
 
 if TYPE_CHECKING:
@@ -135,7 +102,41 @@ def import_tickets(
             "ticket patterns, so notes naming them are not linked; add a pattern to "
             "[tickets] extra_patterns in kb.toml"
         )
-    return written, linked
+    # Refused (exit 2) before anything is written when tickets/ is a symlink.
+    paths.folder(kb.root, TICKETS_FOLDER)
+    # One import at a time: each record is read, compared and replaced, and a record another
+    # import wrote between the two would be judged on stale text.
+    with shared_file(kb.root, TICKETS_FOLDER, "the ticket records"):
+        written, linked = _write_records(kb, records, report, progress)
+    if report.kept:
+        report.warnings.append(
+            f"{len(report.kept):,} ticket records were written by hand (no 'source:' import "
+            f"marker) and were not overwritten: {', '.join(report.kept[:5])}"
+            + (" …" if len(report.kept) > 5 else "")
+        )
+    if linked:
+        report.warnings.append(
+            f"{len(linked):,} ticket records are symlinks and were not written: "
+            + ", ".join(linked[:5])
+            + (" …" if len(linked) > 5 else "")
+        )
+    if written:
+        rels = written if len(written) <= COMMIT_PATHS_LIMIT else [TICKETS_FOLDER]
+        report.saved = kb.record_changes(rels, report.commit_message(), commit=commit)
+        if rels == [TICKETS_FOLDER]:  # record_changes indexes .md paths only
+            report.index = kb.reindex(progress=index_progress)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_records(
+    kb: KnowledgeBase,
+    records: list[TicketRecord],
+    report: ImportReport,
+    progress: WriteProgress | None,
+) -> tuple[list[str], list[str]]:
+    """Write the records that changed (never one written by hand, never through a symlink);
+    the paths written, and the records skipped for being symlinks."""
     written: list[str] = []
     linked: list[str] = []
     total = len(records)
@@ -166,8 +167,7 @@ def import_tickets(
         atomic.write_bytes(target, data, root=kb.root)
         (report.updated if current is not None else report.new).append(rel)
         written.append(rel)
-from kb import atomic, paths
-from kb.lock import shared_file
+    return written, linked
 
 
 def _unique(rows: list[Row], report: ImportReport) -> list[TicketRecord]:
