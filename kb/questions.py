@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kb import frontmatter, sections, when
+from kb.control_chars import storable
 from kb.errors import KBError
 from kb.markdown import canonical_section
 from kb.notes import Note, parse_note
@@ -241,13 +242,13 @@ def ask(
     """
     from kb.templates import BUILT_IN, fill, template_text
 
-    question = question.strip()
+    question = storable(question).strip()
     if not question:
         raise KBError("write the question to find out, for example: kb ask 'Why does ...?'")
     title = question_title(question)
     ticket_id = check_ticket(kb, ticket)
     promise = parse_promise(kb, promised, now)
-    who = " ".join((asked_by or "").split())
+    who = " ".join(storable(asked_by or "").split())
     template = fill(template_text(kb.root, QUESTION_TYPE), title=title, ticket=ticket_id)
     parsed = frontmatter.parse(template)
     if parsed.error or not parsed.present:
@@ -283,7 +284,7 @@ def append_update(
     Any note works. The log is created at the end of the note when it has none; no other
     byte of the file changes. Committed as "Update: <title>".
     """
-    message = " ".join(message.split())
+    message = " ".join(storable(message).split())
     if not message:
         raise KBError("write the update: what the person waiting was told")
     source = kb.find(reference)
@@ -321,7 +322,7 @@ def answer(kb: KnowledgeBase, reference: str, answer_text: str, *, now: _dt.date
             f"{source.rel} is a {note.type or 'fix'} note, not a question; only questions "
             "can be answered (use 'kb edit' to change it)"
         )
-    resolution = clean_answer(answer_text)
+    resolution = clean_answer(storable(answer_text))
     if not resolution:
         raise KBError("the answer is empty; the question is unchanged")
     before = read_question(note, kb.settings.promise_time)
