@@ -6,6 +6,7 @@ on stderr, never a traceback (set ``KB_DEBUG=1`` to see one).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -13,7 +14,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -113,7 +114,22 @@ class KBGroup(click.Group):
     """The ``kb`` group: usage errors are one line on stderr too, like every other error."""
 
     def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
-        """Run the command line; a usage error prints one line and exits 2."""
+        """Run the command line; a usage error prints one line and exits 2.
+
+        Everything printed shows control characters escaped: titles, snippets, names and
+        error messages come from teammates' notes and service-desk exports.
+        """
+        with _visible_output():
+            try:
+                return self._main(*args, standalone_mode=standalone_mode, **extra)
+            finally:
+                from kb.user_patterns import timed_out
+
+                with contextlib.suppress(OSError, ValueError):  # stderr may be closed
+                    for line in timed_out():
+                        _err(f"kb: warning: {line}")
+
+    def _main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **extra)
         try:
@@ -130,6 +146,34 @@ class KBGroup(click.Group):
             _err("kb: aborted")
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+@contextlib.contextmanager
+def _visible_output() -> Iterator[None]:
+    """Route stdout and stderr through :class:`kb.control_chars.VisibleWriter`."""
+    from kb.control_chars import VisibleWriter
+
+    saved = sys.stdout, sys.stderr
+    if isinstance(sys.stdout, VisibleWriter) or sys.stdout is None or sys.stderr is None:
+        yield
+        return
+    sys.stdout, sys.stderr = VisibleWriter(sys.stdout), VisibleWriter(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def _echo_styled(message: str, color: bool) -> None:
+    """Print a line kb coloured itself (every field in it already passed through
+    :func:`kb.control_chars.visible`): the colours pass, nothing else is raw."""
+    from kb.control_chars import raw
+
+    if not color:
+        click.echo(message)
+        return
+    with raw(sys.stdout):
+        click.echo(message, color=True)
 
 
 @click.group(
@@ -230,7 +274,7 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
             click.echo("(some words matched with spelling corrected)")
         color = sys.stdout.isatty()
         for rank, hit in enumerate(results, start=1):
-            click.echo(_format_hit(rank, hit, color), color=color)
+            _echo_styled(_format_hit(rank, hit, color), color)
     if not results:
         shown = text if len(text) <= 60 else text[:57] + "..."
         _err(f"Nothing found for {shown!r}.")
@@ -238,35 +282,37 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
 
 
 def _format_hit(rank: int, hit: Hit, color: bool) -> str:
+    from kb.control_chars import visible
     from kb.search import age
 
     badge = "ticket" if hit.kind == "ticket" else (hit.type or "note")
-    facts = [hit.path, badge]
+    facts = [visible(hit.path), badge]
     if hit.status:
-        facts.append(hit.status)
+        facts.append(visible(hit.status))
     if hit.ticket_count and hit.kind != "ticket":
         facts.append(f"{hit.ticket_count} ticket{'s' if hit.ticket_count != 1 else ''}")
     if hit.modified:
         when = age(hit.modified)
         facts.append(when if when in ("today", "yesterday") else f"{when} ago")
     if hit.flag:
-        facts.append(
-            click.style(f"flagged: {hit.flag}", fg="red") if color else f"flagged: {hit.flag}"
-        )
-    title = click.style(hit.title, bold=True) if color else hit.title
+        flag = f"flagged: {visible(hit.flag)}"
+        facts.append(click.style(flag, fg="red") if color else flag)
+    title = click.style(visible(hit.title), bold=True) if color else visible(hit.title)
     snippet = _highlight(hit.snippet, hit.highlights, color)
     return f"{rank:>2}. {title}\n    {' · '.join(facts)}\n    {snippet}"
 
 
 def _highlight(text: str, spans: list[tuple[int, int]], color: bool) -> str:
+    from kb.control_chars import visible
+
     if not color or not spans:
-        return text
+        return visible(text)
     out, last = [], 0
     for start, end in spans:
-        out.append(text[last:start])
-        out.append(click.style(text[start:end], fg="yellow", bold=True))
+        out.append(visible(text[last:start]))
+        out.append(click.style(visible(text[start:end]), fg="yellow", bold=True))
         last = end
-    out.append(text[last:])
+    out.append(visible(text[last:]))
     return "".join(out)
 
 

@@ -33,8 +33,12 @@ MAPPED_FIELDS = (
 )
 #: Notes bigger than this are indexed only up to this many bytes.
 DEFAULT_MAX_FILE_BYTES = 1_000_000
+#: ... and the values ``[search] max_file_bytes`` may take (1 kB to 1 GB).
+MAX_FILE_BYTES_RANGE = (1_000, 1_000_000_000)
 #: Questions and wip notes older than this many days are listed by ``kb stats``.
 DEFAULT_STALE_DAYS = 14
+#: ... and the values ``[health] stale_days`` may take (up to a hundred years).
+STALE_DAYS_RANGE = (0, 36_500)
 
 
 @dataclass
@@ -91,6 +95,11 @@ def load_settings(root: Path) -> Settings:
         return settings
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        settings.problems.append(
+            Problem("kb.toml", "not read, defaults used (nested too deeply)", level="error")
+        )
+        return settings
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         settings.problems.append(
             Problem("kb.toml", f"not read, defaults used ({exc})", level="error")
@@ -100,11 +109,28 @@ def load_settings(root: Path) -> Settings:
     patterns = tickets.get("patterns")
     if isinstance(patterns, list) and all(isinstance(item, str) for item in patterns):
         settings.ticket_patterns = _valid_patterns(patterns, "patterns", settings)
+    elif patterns is not None:
+        settings.problems.append(
+            Problem("kb.toml", "[tickets] patterns should be a list of patterns; ignored")
+        )
     extra = tickets.get("extra_patterns")
     if isinstance(extra, list):
         settings.ticket_patterns += _valid_patterns(extra, "extra_patterns", settings)
-    if isinstance(tickets.get("hash_numbers"), bool):
-        settings.hash_numbers = tickets["hash_numbers"]
+    elif extra is not None:
+        settings.problems.append(
+            Problem("kb.toml", "[tickets] extra_patterns should be a list of patterns; ignored")
+        )
+    hash_numbers = tickets.get("hash_numbers", False)
+    if isinstance(hash_numbers, bool):
+        settings.hash_numbers = hash_numbers
+    else:
+        settings.problems.append(
+            Problem(
+                "kb.toml",
+                f"[tickets] hash_numbers should be true or false; false used instead of "
+                f"{_shown(hash_numbers)}",
+            )
+        )
     url = tickets.get("url")
     if isinstance(url, str) and "{id}" in url and url.startswith(("http://", "https://")):
         settings.ticket_url = url
@@ -123,9 +149,9 @@ def load_settings(root: Path) -> Settings:
         settings.problems.append(
             Problem("kb.toml", f"unknown search engine {engine!r}; use one of {', '.join(ENGINES)}")
         )
-    max_bytes = search.get("max_file_bytes")
-    if isinstance(max_bytes, int) and max_bytes > 0:
-        settings.max_file_bytes = max_bytes
+    settings.max_file_bytes = _number(
+        search, "search", "max_file_bytes", MAX_FILE_BYTES_RANGE, DEFAULT_MAX_FILE_BYTES, settings
+    )
     secrets = _table(data, "secrets", settings)
     for key, attribute in (("patterns", "secret_patterns"), ("allow", "secret_allow")):
         items = secrets.get(key)
@@ -135,23 +161,44 @@ def load_settings(root: Path) -> Settings:
             settings.problems.append(Problem("kb.toml", f"[secrets] {key} should be a list"))
     _drop_broad_allow_rules(settings)
     sync = _table(data, "sync", settings)
-    if isinstance(sync.get("remote"), str) and sync["remote"].strip():
-        settings.remote = sync["remote"].strip()
-    _load_questions(_table(data, "questions", settings), settings)
-    health = _table(data, "health", settings)
-    stale_days = health.get("stale_days", DEFAULT_STALE_DAYS)
-    if isinstance(stale_days, int) and not isinstance(stale_days, bool) and stale_days >= 0:
-        settings.stale_days = stale_days
+    remote = sync.get("remote", settings.remote)
+    if isinstance(remote, str) and remote.strip():
+        settings.remote = remote.strip()
     else:
         settings.problems.append(
-            Problem(
-                "kb.toml",
-                f"[health] stale_days should be a whole number of days; "
-                f"{DEFAULT_STALE_DAYS} used instead of {stale_days!r}",
-            )
+            Problem("kb.toml", "[sync] remote should be a remote's name; origin used")
         )
+    _load_questions(_table(data, "questions", settings), settings)
+    health = _table(data, "health", settings)
+    settings.stale_days = _number(
+        health, "health", "stale_days", STALE_DAYS_RANGE, DEFAULT_STALE_DAYS, settings
+    )
     _import_settings(_table(data, "import", settings), settings)
     return settings
+
+
+def _number(
+    table: dict[str, Any],
+    name: str,
+    key: str,
+    bounds: tuple[int, int],
+    default: int,
+    settings: Settings,
+) -> int:
+    """A whole-number setting within ``bounds``; the default and one problem otherwise (a huge
+    number from a teammate's kb.toml must not overflow a read or a date)."""
+    value = table.get(key, default)
+    low, high = bounds
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return value
+    settings.problems.append(
+        Problem(
+            "kb.toml",
+            f"[{name}] {key} should be a whole number from {low:,} to {high:,}; "
+            f"{default:,} used instead of {_shown(value)}",
+        )
+    )
+    return default
 
 
 def _import_settings(table: dict[str, Any], settings: Settings) -> None:
@@ -234,17 +281,25 @@ def _drop_broad_allow_rules(settings: Settings) -> None:
 def _valid_patterns(
     items: list[Any], key: str, settings: Settings, table: str = "tickets"
 ) -> tuple[str, ...]:
+    # kb.toml comes with a teammate's commit: a pattern that could hang every search of a
+    # note is refused here, with one line that names the setting (see kb.user_patterns).
+    from kb.user_patterns import refusal
+
     valid: list[str] = []
     for item in items:
-        try:
-            re.compile(item)
-        except (re.error, TypeError) as exc:
+        why = refusal(item)
+        if why is not None:
             settings.problems.append(
-                Problem("kb.toml", f"[{table}] {key}: {item!r} is not a valid pattern ({exc})")
+                Problem("kb.toml", f"[{table}] {key}: {_shown(item)} skipped: {why}")
             )
             continue
         valid.append(item)
     return tuple(valid)
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _table(data: dict[str, Any], name: str, settings: Settings) -> dict[str, Any]:
@@ -282,6 +337,8 @@ def load_user_config() -> dict[str, Any]:
         return {}
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
+    except RecursionError as exc:
+        raise KBError(f"config file {path} cannot be read: nested too deeply") from exc
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise KBError(f"config file {path} cannot be read: {exc}") from exc
 

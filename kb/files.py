@@ -20,6 +20,12 @@ from kb.problems import Problem
 #: Folders of a KB that hold indexed Markdown, and the kind of document each holds.
 SOURCE_FOLDERS: dict[str, str] = {"notes": "note", "tickets": "ticket"}
 _BINARY_SNIFF = 8192
+#: Names Windows keeps for devices, whatever the case and the extension: a clone on Windows
+#: cannot hold a file called ``CON.md`` or ``aux.txt.md`` (git stops at it).
+WINDOWS_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"]
+    + [f"{port}{n}" for port in ("COM", "LPT") for n in [*"0123456789", "¹", "²", "³"]]
+)
 
 
 @dataclass(frozen=True)
@@ -160,6 +166,16 @@ def read_source(source: SourceFile, max_bytes: int) -> tuple[SourceText | None, 
     if text.startswith("\ufeff"):
         text = text[1:]
     return SourceText(text, digest, problems), problems
+
+
+def portable_name(name: str) -> str:
+    """A file name every system can create: a Windows device name (``CON``, ``nul.txt``,
+    ``Com1``, ``AUX .md``) gets ``_`` in front; any other name is returned as it is.
+
+    A prefix rather than a suffix: no ticket id and no slug starts with ``_``, so the mapped
+    name never meets another one."""
+    first = name.split(".", 1)[0].rstrip(" .")
+    return f"_{name}" if first.upper() in WINDOWS_RESERVED else name
 
 
 def _inside(real_root: str, real_path: str) -> bool:

@@ -110,7 +110,9 @@ def clear_after_external_edit(root: Path, rel: str, before: bytes) -> Flag | Non
 
 def clean_reason(reason: str) -> str:
     """The reason on one line; KBError when it is empty or too long."""
-    text = " ".join(reason.split())
+    from kb.control_chars import storable
+
+    text = " ".join(storable(reason).split())
     if not text:
         raise KBError("say why the note needs rework (the reason is shown to everyone)")
     if len(text) > MAX_REASON:

@@ -387,9 +387,11 @@ class KnowledgeBase:
         The type is ``note_type`` when given, else the body's own ``type:``, else ``fix``.
         The author is the user's git name, when git knows it.
         """
+        from kb.control_chars import storable
         from kb.templates import fill, template
 
-        title = " ".join(title.split())
+        title = " ".join(storable(title).split())
+        body = storable(body) if body is not None else None
         if not title:
             raise KBError("a note needs a title")
         if note_type is not None and note_type not in NOTE_TYPES:
@@ -438,9 +440,12 @@ class KnowledgeBase:
                 for ticket in tickets:
                     text = frontmatter.add_to_list(text, "tickets", ticket)
         for tag in tags or []:
-            if tag.strip():
-                text = frontmatter.add_to_list(text, "tags", tag.strip())
-        rel = self._create(title, text.encode("utf-8"))
+            tag = storable(tag).strip()
+            if tag:
+                text = frontmatter.add_to_list(text, "tags", tag)
+        # Given text (and a template) never brings control characters into the note: a NUL
+        # would make it binary, unsearchable and unchecked for secrets.
+        rel = self._create(title, storable(text).encode("utf-8"))
         saved = self._after_save(rel, f"New {note_type}: {title}", commit)
         saved.warnings[:0] = warnings
         return saved
@@ -597,7 +602,7 @@ def slugify(title: str, max_length: int = 60) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
-    return slug or "note"
+    return files.portable_name(slug or "note")
 
 
 def _merged(rel: str, base: str, ours: str, theirs: str) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kb import frontmatter, sections, when
+from kb.control_chars import storable
 from kb.errors import KBError
 from kb.markdown import canonical_section
 from kb.notes import Note, parse_note
@@ -241,13 +242,13 @@ def ask(
     """
     from kb.templates import BUILT_IN, fill, template
 
-    question = question.strip()
+    question = storable(question).strip()
     if not question:
         raise KBError("write the question to find out, for example: kb ask 'Why does ...?'")
     title = question_title(question)
     ticket_id = check_ticket(kb, ticket)
     promise = parse_promise(kb, promised, now)
-    who = " ".join((asked_by or "").split())
+    who = " ".join(storable(asked_by or "").split())
     base, warning = template(kb.root, QUESTION_TYPE)
     text = fill(base, title=title, ticket=ticket_id)
     parsed = frontmatter.parse(text)
@@ -285,7 +286,7 @@ def append_update(
     Any note works. The log is created at the end of the note when it has none; no other
     byte of the file changes. Committed as "Update: <title>".
     """
-    message = " ".join(message.split())
+    message = " ".join(storable(message).split())
     if not message:
         raise KBError("write the update: what the person waiting was told")
     source = kb.find(reference)
@@ -320,7 +321,7 @@ def answer(kb: KnowledgeBase, reference: str, answer_text: str, *, now: _dt.date
     log stays as it is, and ``answered`` records when. Committed as "Answer: <title>".
     """
     source = kb.find(reference)
-    resolution = clean_answer(answer_text)
+    resolution = clean_answer(storable(answer_text))
     asked: list[Question] = []
 
     def answer_it(text: str) -> tuple[str, str]:

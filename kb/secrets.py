@@ -21,6 +21,10 @@ import itertools
 import re
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kb.user_patterns import UserPattern
 
 
 @dataclass(frozen=True)
@@ -202,13 +206,22 @@ def _triggered(lines: list[str]) -> set[int]:
 class SecretRules:
     """Compiled rules: built-in ones plus a team's extra patterns and allow-list."""
 
-    extra: tuple[re.Pattern[str], ...] = ()
-    allow: tuple[re.Pattern[str], ...] = ()
+    extra: tuple[re.Pattern[str] | UserPattern, ...] = ()
+    allow: tuple[re.Pattern[str] | UserPattern, ...] = ()
 
     @classmethod
     def from_settings(cls, patterns: Iterable[str], allow: Iterable[str]) -> SecretRules:
-        """Rules from ``kb.toml`` regular expressions (invalid ones are ignored by config)."""
-        return cls(tuple(re.compile(p) for p in patterns), tuple(re.compile(p) for p in allow))
+        """Rules from ``kb.toml`` regular expressions (config refuses invalid and dangerous
+        ones; each kept one runs with a time limit)."""
+        patterns, allow = tuple(patterns), tuple(allow)
+        if not patterns and not allow:
+            return cls()
+        from kb.user_patterns import UserPattern
+
+        return cls(
+            tuple(UserPattern(p, "[secrets] patterns") for p in patterns),
+            tuple(UserPattern(p, "[secrets] allow") for p in allow),
+        )
 
 
 _BUILT_IN = tuple((kind, re.compile(pattern)) for kind, pattern in _TOKENS)

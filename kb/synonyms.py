@@ -46,32 +46,60 @@ bitlocker, recovery key
 """.strip()
 
 
+#: A query word expands to at most this many synonyms: a team file with one group of
+#: thousands of words must not turn each search into thousands of lookups.
+MAX_ALTERNATIVES = 24
+#: Members longer than this many words are ignored (no query holds such a phrase).
+MAX_MEMBER_WORDS = 8
+
+
 @dataclass
 class Synonyms:
-    """Synonym groups as analysed term sequences, looked up by a word or words of a query."""
+    """Synonym groups as analysed term sequences, looked up by a word or words of a query.
 
-    #: member (a tuple of terms) -> the other members of its groups
-    by_member: dict[tuple[str, ...], list[tuple[str, ...]]] = field(default_factory=dict)
+    Building is linear in the size of the groups: each member points at the groups it is in,
+    and the other members are gathered (up to :data:`MAX_ALTERNATIVES`) when a query asks.
+    """
+
+    #: every group, as the analysed members in the order written
+    groups: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)
+    #: member (a tuple of terms) -> the numbers of the groups it belongs to
+    member_groups: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
     #: the most words any member has, so lookups know how far to look ahead
     longest: int = 1
+    _cache: dict[tuple[str, ...], list[tuple[str, ...]]] = field(default_factory=dict, repr=False)
 
     def add_group(self, members: list[str]) -> None:
         """Add one group of equivalent words or phrases."""
-        analysed = [tuple(terms(member)) for member in members]
-        analysed = [member for member in analysed if member]
-        unique = list(dict.fromkeys(analysed))
+        analysed = (tuple(terms(member)) for member in members)
+        unique = list(dict.fromkeys(m for m in analysed if m and len(m) <= MAX_MEMBER_WORDS))
         if len(unique) < 2:
             return
+        number = len(self.groups)
+        self.groups.append(tuple(unique))
         for member in unique:
             self.longest = max(self.longest, len(member))
-            others = self.by_member.setdefault(member, [])
-            for other in unique:
-                if other != member and other not in others:
-                    others.append(other)
+            self.member_groups.setdefault(member, []).append(number)
+        self._cache.clear()
 
     def alternatives(self, member: tuple[str, ...]) -> list[tuple[str, ...]]:
-        """What else matches these terms: single terms and phrases."""
-        return self.by_member.get(member, [])
+        """What else matches these terms: single terms and phrases (at most
+        :data:`MAX_ALTERNATIVES`, the first written first)."""
+        cached = self._cache.get(member)
+        if cached is not None:
+            return cached
+        found: dict[tuple[str, ...], None] = {}
+        for number in self.member_groups.get(member, ()):
+            for other in self.groups[number]:
+                if other != member:
+                    found.setdefault(other, None)
+                    if len(found) >= MAX_ALTERNATIVES:
+                        break
+            if len(found) >= MAX_ALTERNATIVES:
+                break
+        result = list(found)
+        self._cache[member] = result
+        return result
 
 
 def parse_groups(text: str) -> list[list[str]]:

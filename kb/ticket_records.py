@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb import frontmatter
+from kb.control_chars import storable
 
 #: Folder of the ticket records, relative to the KB root.
 TICKETS_FOLDER = "tickets"
@@ -64,8 +65,11 @@ def safe_id(ticket_id: str) -> bool:
 
 
 def record_path(ticket_id: str) -> str:
-    """Where the record of a ticket lives, relative to the KB root."""
-    return f"{TICKETS_FOLDER}/{ticket_id}.md"
+    """Where the record of a ticket lives, relative to the KB root (a Windows device name
+    such as ``CON`` becomes ``_CON.md``; the record keeps the id as written)."""
+    from kb.files import portable_name
+
+    return f"{TICKETS_FOLDER}/{portable_name(ticket_id)}.md"
 
 
 def render(record: TicketRecord) -> str:
@@ -95,7 +99,9 @@ def render(record: TicketRecord) -> str:
         lines.append("## Comments")
         lines.append("")
         for comment in record.comments:
-            who = " · ".join(part for part in (comment.when, _one_line(comment.author)) if part)
+            who = " · ".join(
+                part for part in (_one_line(comment.when), _one_line(comment.author)) if part
+            )
             lines.append(f"### {who or 'Comment'}")
             lines.append("")
             body = _markdown_safe(comment.text)
@@ -145,13 +151,15 @@ def _scalar(value: str, *, flow: bool = False) -> str:
 
 
 def _one_line(value: object) -> str:
-    return " ".join(str(value or "").split())
+    return " ".join(storable(str(value or "")).split())
 
 
 def _markdown_safe(text: str) -> str:
     """Ticket text as a Markdown section body: trimmed, and never starting a heading of its
     own (a line "# Steps" in a description must not split the record into sections)."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    # A NUL or other control character from the export would make the record binary to
+    # git and kb: unsearchable, and never checked for secrets.
+    text = storable(text or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
     if not text.strip():
         return ""
     out: list[str] = []

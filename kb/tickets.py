@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kb.user_patterns import UserPattern
 
 #: ServiceNow task numbers: incidents, requests, requested items, changes, problems, tasks.
 SERVICENOW = r"\b(?:INC|REQ|RITM|CHG|PRB|PRBTASK|SCTASK|CTASK|TASK)\d{5,10}\b"
@@ -19,6 +23,8 @@ JIRA = (
 HASH_NUMBER = r"(?<![\w&#/])#[0-9]{2,9}\b"
 
 DEFAULT_PATTERNS: tuple[str, ...] = (SERVICENOW, JIRA)
+#: The patterns kb ships: trusted, so they run on Python's own engine without a time limit.
+_BUILT_IN = frozenset((SERVICENOW, JIRA, HASH_NUMBER))
 
 
 @dataclass
@@ -32,28 +38,65 @@ class TicketMatcher:
 
     patterns: tuple[str, ...] = DEFAULT_PATTERNS
     hash_numbers: bool = False
-    _text_regex: re.Pattern[str] = field(init=False, repr=False)
-    _id_regex: re.Pattern[str] = field(init=False, repr=False)
+    _text_regex: _Patterns = field(init=False, repr=False)
+    _id_regex: _Patterns = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         usable = [pattern for pattern in self.patterns if _compiles(pattern)]
         in_text = list(usable)
         if self.hash_numbers:
             in_text.append(HASH_NUMBER)
-        self._text_regex = _join(in_text)
-        self._id_regex = _join([*usable, HASH_NUMBER])
+        self._text_regex = _Patterns(in_text)
+        self._id_regex = _Patterns([*usable, HASH_NUMBER])
 
     def find(self, text: str) -> list[str]:
         """Ticket ids in ``text``, normalised, in order of first appearance, without repeats."""
         seen: dict[str, None] = {}
-        for match in self._text_regex.finditer(text):
-            seen.setdefault(normalize(match.group(0)), None)
+        for found in self._text_regex.findall(text):
+            seen.setdefault(normalize(found), None)
         return list(seen)
 
     def is_ticket_id(self, value: str) -> bool:
         """True when the whole of ``value`` is a ticket id."""
         value = value.strip()
-        return bool(value) and self._id_regex.fullmatch(value.upper()) is not None
+        return bool(value) and self._id_regex.fullmatch(value.upper())
+
+
+class _Patterns:
+    """Ticket patterns as one: kb's own on Python's engine, a team's (from kb.toml, so
+    untrusted) on :class:`kb.user_patterns.UserPattern`, with its time limit."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.built_in = _join([pattern for pattern in patterns if pattern in _BUILT_IN])
+        team = [pattern for pattern in patterns if pattern not in _BUILT_IN]
+        self.team: UserPattern | None = None
+        if team:
+            from kb.user_patterns import UserPattern
+
+            joined = "|".join(f"(?:{pattern})" for pattern in team)
+            self.team = UserPattern(joined, "[tickets] patterns")
+
+    def findall(self, text: str) -> list[str]:
+        """The ids in ``text`` in order; where a team's match overlaps a built-in one, the
+        built-in one counts (as in one alternation of the built-in patterns, then the team's)."""
+        if self.team is None:
+            return [match.group(0) for match in self.built_in.finditer(text) if match.group(0)]
+        found = [(m.start(), 0, m.end(), m.group(0)) for m in self.built_in.finditer(text)]
+        found += [(m.start(), 1, m.end(), m.group(0)) for m in self.team.finditer(text)]
+        found.sort()
+        ids: list[str] = []
+        end = 0
+        for start, _rank, stop, value in found:
+            if start >= end and value:
+                ids.append(value)
+                end = max(stop, start + 1)
+        return ids
+
+    def fullmatch(self, value: str) -> bool:
+        """True when one of the patterns matches the whole of ``value``."""
+        if self.built_in.fullmatch(value) is not None:
+            return True
+        return self.team is not None and self.team.fullmatch(value) is not None
 
 
 def normalize(ticket_id: object) -> str:
@@ -83,11 +126,11 @@ def from_field(value: object) -> list[str]:
 
 
 def _compiles(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except (re.error, TypeError):
-        return False
-    return True
+    if pattern in _BUILT_IN:
+        return True
+    from kb.user_patterns import refusal
+
+    return refusal(pattern) is None
 
 
 def _join(patterns: list[str]) -> re.Pattern[str]:

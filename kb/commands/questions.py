@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.cli import _fail, _kb, _on_path, _report_commit, handle_errors, main
+from kb.cli import _echo_styled, _fail, _kb, _on_path, _report_commit, handle_errors, main
+from kb.control_chars import visible
 
 if TYPE_CHECKING:
     from kb.questions import Question
@@ -153,7 +154,10 @@ def answer(ctx: click.Context, note: tuple[str, ...], body_file: Any) -> None:
     line = questions.waiting_line(answered.question, now)
     overdue = answered.question.is_overdue(now)
     color = sys.stdout.isatty()
-    click.echo(click.style(line, fg="red" if overdue else None, bold=True) if color else line)
+    line = visible(line)
+    _echo_styled(
+        click.style(line, fg="red" if overdue else None, bold=True) if color else line, color
+    )
     click.echo(f"When you have told them: kb update {answered.saved.path} 'called back: ...'")
 
 
@@ -214,7 +218,7 @@ def followups(ctx: click.Context, overdue: bool, as_json: bool) -> None:
     color = sys.stdout.isatty()
     for question in found:
         click.echo("")
-        click.echo(_format_question(question, now, color), color=color)
+        _echo_styled(_format_question(question, now, color), color)
 
 
 def _format_question(question: Question, now: _dt.datetime, color: bool) -> str:
@@ -228,18 +232,18 @@ def _format_question(question: Question, now: _dt.datetime, color: bool) -> str:
         mark = f"OVERDUE {when.duration(now - question.promised)}"
     else:
         mark = f"due {when.relative(question.promised, now)}"
-    title = question.title
+    title = visible(question.title)
     if color:
         title = click.style(title, bold=True)
         mark = click.style(mark, fg="red" if overdue else "green", bold=overdue)
     lines = [f"{'!' if overdue else ' '} {title}  [{mark}]"]
-    waiting = [f"waiting: {question.asked_by or '(nobody named)'}"]
+    waiting = [f"waiting: {visible(question.asked_by) or '(nobody named)'}"]
     if question.ticket:
-        waiting.append(f"ticket {question.ticket}")
+        waiting.append(f"ticket {visible(question.ticket)}")
     if question.promised is not None:
         waiting.append(f"promised {when.describe(question.promised, now)}")
     lines.append("    " + " · ".join(waiting))
-    facts = [f"owner: {question.owner or '(unknown)'}"]
+    facts = [f"owner: {visible(question.owner) or '(unknown)'}"]
     if question.created is not None:
         created = _dt.datetime.combine(question.created, _dt.time()).timestamp()
         asked = age(created, now.timestamp())
@@ -249,7 +253,7 @@ def _format_question(question: Question, now: _dt.datetime, color: bool) -> str:
         facts.append("no update yet")
     else:
         count = len(question.updates)
-        facts.append(f"{count} update{'s' if count != 1 else ''}, last: {last.text}")
+        facts.append(f"{count} update{'s' if count != 1 else ''}, last: {visible(last.text)}")
     lines.append("    " + " · ".join(facts))
-    lines.append(f"    {question.path}")
+    lines.append(f"    {visible(question.path)}")
     return "\n".join(lines)

@@ -198,8 +198,12 @@ def _print_ticket(view: TicketView) -> None:
     if record is not None:
         fields = record.fields
         title = " ".join(str(fields.get("title") or "").split()) or record.title
-        heading = f"{view.id}  {title}"
-        click.echo(click.style(heading, bold=True) if sys.stdout.isatty() else heading)
+        from kb.cli import _echo_styled
+        from kb.control_chars import visible
+
+        heading = visible(f"{view.id}  {title}")
+        color = sys.stdout.isatty()
+        _echo_styled(click.style(heading, bold=True) if color else heading, color)
         facts = [
             f"{label} {value}"
             for label, key in (

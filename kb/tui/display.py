@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from kb.control_chars import visible
 from kb.search import age
 
 if TYPE_CHECKING:
@@ -27,8 +28,9 @@ FLAG_STYLE = "bold red"
 
 
 def one_line(text: str) -> str:
-    """Text on one line: a title taken from a multi-line heading must not break a list row."""
-    return " ".join(text.split())
+    """Text on one line: a title taken from a multi-line heading must not break a list row,
+    and a control character in it is shown, never sent to the terminal."""
+    return visible(" ".join(text.split()), lines=False)
 
 
 def plural(count: int, word: str) -> str:
@@ -38,12 +40,12 @@ def plural(count: int, word: str) -> str:
 
 def status_badge(status: str) -> Text:
     """The note's KCS status as a coloured word (empty when the note has none)."""
-    return Text(status, style=STATUS_STYLES.get(status, "bold")) if status else Text()
+    return Text(one_line(status), style=STATUS_STYLES.get(status, "bold")) if status else Text()
 
 
 def kind_label(kind: str, note_type: str) -> str:
     """What a document is: "ticket" for a ticket record, else the note type (fix, guide, ...)."""
-    return "ticket" if kind == "ticket" else (note_type or "fix")
+    return "ticket" if kind == "ticket" else (one_line(note_type) or "fix")
 
 
 def kind_badge(kind: str, note_type: str) -> Text:
@@ -61,10 +63,17 @@ def snippet_text(snippet: str, highlights: list[tuple[int, int]], lead: int = 24
     if spans and spans[0][0] > lead + 8:
         cut = flat.rfind(" ", 0, spans[0][0] - lead)
         offset = cut + 1 if cut > 0 else spans[0][0] - lead
-    text = Text(("…" if offset else "") + flat[offset:], style="dim")
-    shift = 1 if offset else 0
+    # Piece by piece, so that escaping a control character does not move the highlights.
+    text = Text("…" if offset else "", style="dim")
+    position = offset
     for start, end in spans:
-        text.stylize(HIGHLIGHT_STYLE, start - offset + shift, end - offset + shift)
+        if end <= position:
+            continue
+        start = max(start, position)
+        text.append(visible(flat[position:start], lines=False))
+        text.append(visible(flat[start:end], lines=False), style=HIGHLIGHT_STYLE)
+        position = end
+    text.append(visible(flat[position:], lines=False))
     return text
 
 
@@ -86,7 +95,7 @@ def hit_meta(hit: Hit, now: float | None = None) -> Text:
 
 def hit_prompt(hit: Hit, now: float | None = None) -> Text:
     """A search result as three lines: title, meta (status, kind, tickets, age), snippet."""
-    prompt = Text(one_line(hit.title) or hit.path, style="bold")
+    prompt = Text(one_line(hit.title) or one_line(hit.path), style="bold")
     prompt.append("\n")
     prompt.append_text(hit_meta(hit, now))
     prompt.append("\n")
@@ -100,11 +109,11 @@ def note_meta(note: Note) -> Text:
     if note.status:
         parts.append(status_badge(note.status))
     if note.tags:
-        parts.append(Text(" ".join(f"#{tag}" for tag in note.tags), style="cyan"))
+        parts.append(Text(one_line(" ".join(f"#{tag}" for tag in note.tags)), style="cyan"))
     if note.tickets:
-        parts.append(Text(", ".join(note.tickets), style="magenta"))
+        parts.append(Text(one_line(", ".join(note.tickets)), style="magenta"))
     if note.systems:
-        parts.append(Text(", ".join(note.systems), style="dim"))
+        parts.append(Text(one_line(", ".join(note.systems)), style="dim"))
     question = _question_meta(note)
     if question:
         parts.append(Text(question, style="yellow"))
@@ -115,7 +124,8 @@ def note_meta(note: Note) -> Text:
     if flag is not None:
         who = f" ({flag.by}, {flag.at})" if flag.by and flag.at else ""
         meta.append("\n")
-        meta.append(f"{FLAG_MARK} flagged for rework: {flag.reason}{who}", style=FLAG_STYLE)
+        line = one_line(f"{flag.reason}{who}")
+        meta.append(f"{FLAG_MARK} flagged for rework: {line}", style=FLAG_STYLE)
     return meta
 
 
@@ -126,12 +136,12 @@ def _question_meta(note: Note) -> str:
     asked_by = str(note.fields.get("asked_by") or "").strip()
     promised = str(note.fields.get("promised") or "").strip()
     bits = [f"asked by {asked_by}" if asked_by else "", f"promised {promised}" if promised else ""]
-    return ", ".join(bit for bit in bits if bit)
+    return one_line(", ".join(bit for bit in bits if bit))
 
 
 def note_header(note: Note) -> Text:
     """Title line and meta line shown above a rendered note."""
-    header = Text(one_line(note.title) or note.path, style="bold")
+    header = Text(one_line(note.title) or one_line(note.path), style="bold")
     header.append("\n")
     header.append_text(note_meta(note))
     return header

@@ -25,10 +25,14 @@ class LinkTarget:
 
 
 def to_markdown_links(body: str) -> str:
-    """The body with ``[[name]]`` and ``[[name|label]]`` turned into Markdown links.
+    """The body with ``[[name]]`` and ``[[name|label]]`` turned into Markdown links, and
+    control characters shown escaped (the app renders every note body through here).
 
     Code (fenced blocks and inline spans) is left alone: a command may contain ``[[``.
     """
+    from kb.control_chars import visible
+
+    body = visible(body)
     out: list[str] = []
     fence: str | None = None
     for line in body.splitlines(keepends=True):

@@ -47,21 +47,23 @@ def question_prompt(question: Question, now: _dt.datetime) -> Text:
         mark = Text(f"OVERDUE {when.duration(now - question.promised)} ", style="bold red")
     else:
         mark = Text(f"due {when.relative(question.promised, now)} ", style="green")
-    prompt = Text.assemble(mark, (one_line(question.title) or question.path, "bold"))
-    waiting = [f"waiting: {question.asked_by or '(nobody named)'}"]
+    prompt = Text.assemble(mark, (one_line(question.title) or one_line(question.path), "bold"))
+    waiting = [f"waiting: {one_line(question.asked_by) or '(nobody named)'}"]
     if question.ticket:
-        waiting.append(question.ticket)
+        waiting.append(one_line(question.ticket))
     if question.promised is not None:
         waiting.append(f"promised {when.describe(question.promised, now)}")
     prompt.append("\n")
     prompt.append(" · ".join(waiting), style="yellow" if question.is_overdue(now) else "")
-    facts = [f"owner {question.owner or '(unknown)'}"]
+    facts = [f"owner {one_line(question.owner) or '(unknown)'}"]
     if question.created is not None:
         asked = age(_dt.datetime.combine(question.created, _dt.time()).timestamp(), now.timestamp())
         facts.append(f"asked {asked if asked in ('today', 'yesterday') else asked + ' ago'}")
     last = question.last_update
     facts.append(
-        f"{plural(len(question.updates), 'update')}, last: {last.text}" if last else "no update yet"
+        f"{plural(len(question.updates), 'update')}, last: {one_line(last.text)}"
+        if last
+        else "no update yet"
     )
     prompt.append("\n")
     prompt.append(" · ".join(facts), style="dim")

@@ -37,15 +37,15 @@ def tie_prompt(entry: TicketNote) -> Text:
     """A linked note as two lines: title, then kind · revision · when · who · path."""
     from kb.revisions import short
 
-    prompt = Text(one_line(entry.title) or entry.path, style="bold")
+    prompt = Text(one_line(entry.title) or one_line(entry.path), style="bold")
     prompt.append("\n")
     facts = [Text(entry.kind, style=KIND_STYLES.get(entry.kind, ""))]
     facts.append(Text(f"revision {short(entry.rev)}" if entry.rev else "current version"))
     if entry.at:
         facts.append(Text(entry.at.replace("T", " ")[:16]))
     if entry.by:
-        facts.append(Text(entry.by))
-    facts.append(Text(entry.path, style="dim"))
+        facts.append(Text(one_line(entry.by)))
+    facts.append(Text(one_line(entry.path), style="dim"))
     prompt.append_text(Text(" · ", style="dim").join(facts))
     return prompt
 
@@ -54,12 +54,12 @@ def ticket_summary(view: TicketView) -> Text:
     """Title line and the record's facts (status, dates, people, category)."""
     record = view.record
     if record is None:
-        text = Text(view.id, style="bold")
+        text = Text(one_line(view.id), style="bold")
         text.append("\nNo ticket record in tickets/ (kb import reads service-desk exports)")
         return text
     fields = record.fields
     title = one_line(str(fields.get("title") or "")) or record.title
-    text = Text(f"{view.id}  {title}", style="bold")
+    text = Text(f"{one_line(view.id)}  {title}", style="bold")
     facts = [
         f"{label} {value}"
         for label, key in (
@@ -238,6 +238,7 @@ class TicketScreen(KBScreen):
 
 
 def _record_text(view: TicketView) -> Text:
+    from kb.control_chars import visible
     from kb.ticket_records import sections
 
     if view.record is None:
@@ -252,7 +253,7 @@ def _record_text(view: TicketView) -> Text:
             text.append("\n\n")
         text.append(name.capitalize(), style="bold underline")
         text.append("\n")
-        text.append(body)
+        text.append(visible(body))
     if view.url:
         text.append("\n\n")
         text.append(view.url, style="dim")
