@@ -507,7 +507,7 @@ def test_settings_and_synonyms_are_never_read_through_a_symlink_outside(tmp_path
     with KnowledgeBase.open(victim) as kb:
         assert kb.settings.ticket_url is None
         assert any("kb.toml" in str(problem) for problem in kb.settings.problems)
-        members = [" ".join(member) for member in kb.synonyms.by_member]
+        members = [" ".join(member) for member in kb.synonyms.member_groups]
         assert members and not any("wed" in member for member in members)
     check = run(victim, "check")
     assert check.exit_code == 1 and "kb.toml" in check.output and "synonyms.txt" in check.output
