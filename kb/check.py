@@ -32,12 +32,51 @@ def check(kb: KnowledgeBase, today: _dt.date | None = None) -> list[Problem]:
     for number, line in unreadable_lines(kb.root):
         shown = line if len(line) <= 40 else line[:39] + "…"
         problems.append(Problem(LINKS_FILE, f"not a link record, ignored: {shown}", line=number))
+    problems.extend(conflict_markers(kb))
     for same in titles.values():
         if len(same) > 1:
             others = ", ".join(note.path for note in same[1:])
             problems.append(Problem(same[0].path, f"same title as {others}"))
     problems.sort(key=lambda problem: (problem.path, problem.line or 0))
     return _unique(problems)
+
+
+def conflict_markers(kb: KnowledgeBase) -> list[Problem]:
+    """Merge conflict markers git left in KB files (never committed, never pushed by kb)."""
+    from kb.conflicts import KB_PATHS
+    from kb.git import marker_lines
+
+    sources, _ = kb.sources()
+    paths = {source.rel: source.path for source in sources}
+    for name in KB_PATHS:
+        top = kb.root / name
+        if top.is_file() and not top.is_symlink():
+            paths.setdefault(name, top)
+    templates = kb.root / "templates"
+    if templates.is_dir() and not templates.is_symlink():
+        for path in templates.glob("*.md"):
+            if path.is_file() and not path.is_symlink():
+                paths.setdefault(f"templates/{path.name}", path)
+    found = []
+    for rel, path in sorted(paths.items()):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if b"<<<<<<<" not in data and b">>>>>>>" not in data:
+            continue
+        lines = marker_lines(data.decode("utf-8", errors="replace"))
+        if lines:
+            found.append(
+                Problem(
+                    rel,
+                    "merge conflict marker: git left two versions here; keep the right lines "
+                    "and delete the marker lines",
+                    line=lines[0],
+                    level="error",
+                )
+            )
+    return found
 
 
 def _fields(note: Note, today: _dt.date) -> list[Problem]:

@@ -14,6 +14,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from kb.errors import KBError
+
 if TYPE_CHECKING:
     from git import Repo
 
@@ -172,8 +174,12 @@ def commit(
 
     The lines the commit adds are checked first: conflict markers are never committed, and
     what looks like a password, key or token is refused (``CommitResult.secrets``) unless
-    ``allow_secrets``. Never raises: the file is already safely on disk, so a failure is
-    returned as a warning (not a repository, unknown identity, a merge in progress, ...).
+    ``allow_secrets``. Temporary files of interrupted writes are never added. A file the
+    team's ``.gitignore`` ignores is not committed either, and said so in the warning.
+
+    kb's lock on the repository is held throughout: commits of several kb processes take
+    turns, and wait for a sync. Never raises: the file is already safely on disk, so a
+    failure is returned as a warning (not a repository, unknown identity, busy, ...).
     """
     if not is_repo(root):
         return CommitResult(None, "not committed: this KB is not a git repository (run 'kb init')")
@@ -181,8 +187,27 @@ def commit(
         _gitpython()
     except GitError as exc:
         return CommitResult(None, f"not committed: {exc}")
+    from kb.gitlocks import RepoBusy, repo_lock
+
+    try:
+        with repo_lock(root):
+            return _commit_locked(root, paths, message, allow_secrets, rules)
+    except RepoBusy as exc:
+        return CommitResult(None, f"not committed: {exc}")
+
+
+def _commit_locked(
+    root: Path,
+    paths: list[str],
+    message: str,
+    allow_secrets: bool,
+    rules: SecretRules | None,
+) -> CommitResult:
     from git import GitCommandError
 
+    from kb import gitlocks, merge_journal, tempfiles
+
+    paths = [p for p in paths if not tempfiles.is_temp(p)]
     try:
         with open_repo(root) as repo:
             if not has_identity(root):
@@ -191,48 +216,162 @@ def commit(
                     "not committed: git does not know who you are; run "
                     "git config --global user.name 'Your Name' and user.email",
                 )
+            gitlocks.clear_stale_locks(root)
+            if not gitlocks.wait_for_git(root):
+                return CommitResult(
+                    None,
+                    "not committed: another git command is working in this KB "
+                    "(.git/index.lock); run 'kb save' when it is done",
+                )
+            # A sync stopped half-way: its files are put back before anything is committed.
+            merge_journal.recover(repo, root)
             if (Path(repo.git_dir) / "MERGE_HEAD").exists():
                 return CommitResult(None, "not committed: a merge is in progress; run 'kb sync'")
             if repo.head.is_detached:
                 return CommitResult(None, "not committed: HEAD is detached (not on a branch)")
-            clear_stale_lock(root)
-            # A path gone from disk may be tracked still, or already removed with git rm:
-            # either way its deletion is what gets committed.
-            present = [
-                p for p in paths if (Path(root) / p).exists() or (Path(root) / p).is_symlink()
-            ]
-            gone = [p for p in paths if p not in present]
-            if present:
-                repo.git.add("-A", "--", *present)
-            if gone:
-                repo.git.rm("--cached", "-r", "-q", "--ignore-unmatch", "--", *gone)
-            paths = repo.git.diff(
-                "--cached", "--name-only", "--no-renames", "--", *paths
-            ).splitlines()
-            if not paths:
-                return CommitResult(None)
-            added = added_lines(repo, ["--cached", "--", *paths])
-            markers = conflict_markers(added, root)
-            if markers:
-                repo.git.reset("-q", "--", *paths)
-                return CommitResult(
-                    None, f"not committed: {markers[0]} holds a merge conflict marker"
-                )
-            if not allow_secrets:
-                found = find_secrets(added, rules)
-                if found:
-                    repo.git.reset("-q", "--", *paths)
-                    return CommitResult(
-                        None,
-                        f"not committed: {found[0]} (remove it, or commit with --allow-secrets)",
-                        secrets=found,
-                    )
-            repo.git.commit("--quiet", "-m", message, "--", *paths)
-            return CommitResult(repo.head.commit.hexsha)
+            for attempt in range(3):
+                try:
+                    return _stage_and_commit(repo, root, paths, message, allow_secrets, rules)
+                except GitCommandError as exc:
+                    # Someone's git took the index between our steps: wait for it, again.
+                    if "index.lock" not in str(exc.stderr) or attempt == 2:
+                        raise
+                    gitlocks.wait_for_git(root)
+            raise AssertionError("unreachable")
     except GitCommandError as exc:
         return CommitResult(None, f"not committed: {first_line(exc)}")
-    except GitError as exc:
+    except (GitError, KBError) as exc:
         return CommitResult(None, f"not committed: {exc}")
+
+
+#: Pathspec that keeps temporary files of atomic writes out of every ``git add`` of a folder.
+NO_TEMP_FILES = ":(exclude,glob)**/.*.tmp"
+
+
+def _stage_and_commit(
+    repo: Repo,
+    root: Path,
+    paths: list[str],
+    message: str,
+    allow_secrets: bool,
+    rules: SecretRules | None,
+) -> CommitResult:
+    # A path gone from disk may be tracked still, or already removed with git rm:
+    # either way its deletion is what gets committed.
+    present = [p for p in paths if (Path(root) / p).exists() or (Path(root) / p).is_symlink()]
+    gone = [p for p in paths if p not in present]
+    ignored = ignored_files(repo, present)
+    skipped = _check_ignore(repo, present)
+    folders = [
+        p for p in present if (Path(root) / p).is_dir() and not (Path(root) / p).is_symlink()
+    ]
+    files = [p for p in present if p not in folders]
+    tracked = set(
+        str(
+            repo.git.execute(["git", "ls-files", "-z", "--", *files], strip_newline_in_stdout=False)
+        ).split("\0")
+        if files
+        else []
+    )
+    # Tracked files are staged with -u: with -A, git refuses a path under an ignored folder
+    # even when the file itself is tracked. Ignored folders give only their tracked files.
+    known = [p for p in files if p in tracked] + [p for p in folders if p in skipped]
+    new = [p for p in files if p not in tracked and p not in skipped and p not in ignored]
+    open_folders = [p for p in folders if p not in skipped]
+    if known:
+        repo.git.add("-u", "--", *known)
+    if new:  # (temporary files are already left out by name)
+        repo.git.add("-A", "--", *new)
+    if open_folders:
+        # Not with the file paths: git then skips new files in new subfolders of a file path.
+        repo.git.add("-A", "--", *open_folders, NO_TEMP_FILES)
+    if gone:
+        repo.git.rm("--cached", "-r", "-q", "--ignore-unmatch", "--", *gone)
+    warning = _ignored_warning(repo, ignored) if ignored else None
+    staged = repo.git.diff("--cached", "--name-only", "--no-renames", "--", *paths).splitlines()
+    if not staged:
+        return CommitResult(None, warning)
+    added = added_lines(repo, ["--cached", "--", *staged])
+    markers = conflict_markers(added, root)
+    if markers:
+        repo.git.reset("-q", "--", *staged)
+        return CommitResult(
+            None,
+            f"not committed: {markers[0]} holds a merge conflict marker (keep the right lines, "
+            "delete the marker lines, then save again; 'kb check' lists every marker)",
+        )
+    if not allow_secrets:
+        found = find_secrets(added, rules)
+        if found:
+            repo.git.reset("-q", "--", *staged)
+            return CommitResult(
+                None,
+                f"not committed: {found[0]} (remove it, or commit with --allow-secrets)",
+                secrets=found,
+            )
+    repo.git.commit("--quiet", "-m", message, "--", *staged)
+    return CommitResult(repo.head.commit.hexsha, warning)
+
+
+def _check_ignore(repo: Repo, paths: list[str]) -> set[str]:
+    """The paths git ignores themselves (untracked files, or whole folders)."""
+    import subprocess
+
+    if not paths:
+        return set()
+    done = subprocess.run(
+        ["git", "check-ignore", "-z", "--stdin"],
+        cwd=repo.working_tree_dir,
+        input="\0".join(paths).encode("utf-8", "surrogateescape") + b"\0",
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode not in (0, 1):
+        return set()
+    return {path for path in done.stdout.decode("utf-8", "surrogateescape").split("\0") if path}
+
+
+def ignored_files(repo: Repo, paths: list[str]) -> list[str]:
+    """KB files under ``paths`` that git ignores and does not track (notes kb would lose).
+
+    Hidden files and temporary files of writes are left out: they are never notes.
+    """
+    if not paths:
+        return []
+    output = repo.git.execute(
+        ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *paths],
+        strip_newline_in_stdout=False,
+    )
+    from kb import tempfiles
+
+    named = set(paths)
+    found = []
+    for rel in str(output).split("\0"):
+        if not rel or tempfiles.is_temp(rel):
+            continue
+        hidden = any(part.startswith(".") for part in rel.split("/"))
+        if rel in named or (not hidden and rel.lower().endswith(".md")):
+            found.append(rel)
+    return sorted(found)
+
+
+def _ignored_warning(repo: Repo, ignored: list[str]) -> str:
+    """Why files were left out, naming the rule that ignores the first."""
+    rule = ""
+    status, out, _err = repo.git.execute(
+        ["git", "check-ignore", "-v", "--no-index", "--", ignored[0]],
+        with_extended_output=True,
+        with_exceptions=False,
+    )
+    if status == 0 and out:
+        source, _, pattern = out.split("\t", 1)[0].partition(":")
+        line, _, pattern = pattern.partition(":")
+        rule = f" (rule '{pattern}' in {source}, line {line})"
+    shown = ", ".join(ignored[:3]) + (f" and {len(ignored) - 3} more" if len(ignored) > 3 else "")
+    return (
+        f"not committed: {shown}: git ignores {'it' if len(ignored) == 1 else 'them'}{rule}; "
+        "kb shares every note it saves: remove that rule from .gitignore, then run 'kb save'"
+    )
 
 
 def added_lines(repo: Repo, diff_args: list[str]) -> dict[str, list[tuple[int, str]]]:
@@ -294,12 +433,88 @@ def conflict_markers(
     return found
 
 
-def _fenced_lines(path: Path) -> set[int]:
-    """Line numbers (1-based) inside fenced code blocks of a Markdown file."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return set()
+def marker_lines(text: str) -> list[int]:
+    """Line numbers (1-based) of merge conflict markers in a text, outside fenced code.
+
+    Empty unless the text holds both an opening and a closing marker: a note may show one
+    of git's markers in an example.
+    """
+    if "<<<<<<<" not in text and ">>>>>>>" not in text:
+        return []
+    fenced = _fenced_in(text)
+    hits = [
+        (number, line)
+        for number, line in enumerate(text.splitlines(), start=1)
+        if number not in fenced and _MARKER.match(line)
+    ]
+    if any(t.startswith("<") for _, t in hits) and any(t.startswith(">") for _, t in hits):
+        return [number for number, _ in hits]
+    return []
+
+
+def outgoing_markers(repo: Repo, revisions: str) -> list[str]:
+    """``commit path:line`` of every conflict marker a commit in ``revisions`` adds.
+
+    Every commit is read, merges too (a line a merge commit adds that is in none of its
+    parents is what git's markers look like when a conflicted merge was committed by hand).
+    """
+    output = str(
+        repo.git.execute(
+            [
+                "git",
+                "log",
+                "--no-color",
+                "--no-ext-diff",
+                "--no-renames",
+                "-p",
+                "--cc",
+                "-U0",
+                "--format=%x00%H",
+                revisions,
+                "--",
+            ],
+            strip_newline_in_stdout=False,
+        )
+    )
+    if "<<<<<<<" not in output and ">>>>>>>" not in output:
+        return []
+    hits: dict[tuple[str, str], list[int]] = {}
+    sha = ""
+    path: str | None = None
+    width = 1
+    number = 0
+    for line in output.splitlines():
+        if line.startswith("\0"):
+            sha, path = line[1:].strip(), None
+        elif line.startswith("+++ "):
+            target = line[4:]
+            path = _unquote(target)[2:] if _unquote(target).startswith("b/") else None
+        elif line.startswith("@@"):
+            width = len(line) - len(line.lstrip("@")) - 1
+            match = re.search(r" \+(\d+)(?:,\d+)? @", line)
+            number = int(match.group(1)) if match else 0
+        elif path is not None and line[:width] and set(line[:width]) <= {"+", " ", "-"}:
+            prefix, text = line[:width], line[width:]
+            if "-" in prefix:
+                continue  # a line of a parent that the result does not have
+            if prefix == "+" * width and _MARKER.match(text):
+                hits.setdefault((sha, path), []).append(number)
+            number += 1
+    found = []
+    for (commit, rel), numbers in hits.items():
+        try:
+            text = str(
+                repo.git.execute(["git", "show", f"{commit}:{rel}"], strip_newline_in_stdout=False)
+            )
+        except Exception:
+            continue
+        real = set(marker_lines(text))
+        found.extend(f"{commit[:8]} {rel}:{n}" for n in numbers if n in real)
+    return found
+
+
+def _fenced_in(text: str) -> set[int]:
+    """Line numbers (1-based) inside fenced code blocks of a Markdown text."""
     inside: set[int] = set()
     fence = ""
     for number, line in enumerate(text.splitlines(), start=1):
@@ -314,6 +529,15 @@ def _fenced_lines(path: Path) -> set[int]:
     return inside
 
 
+def _fenced_lines(path: Path) -> set[int]:
+    """Line numbers (1-based) inside fenced code blocks of a Markdown file."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    return _fenced_in(text)
+
+
 def find_secrets(
     added: dict[str, list[tuple[int, str]]], rules: SecretRules | None = None
 ) -> list[Finding]:
@@ -326,29 +550,11 @@ def find_secrets(
     return found
 
 
-#: An ``index.lock`` older than this was left by a git that crashed.
-STALE_LOCK_SECONDS = 120
-
-
 def clear_stale_lock(root: Path) -> bool:
-    """Remove a ``.git/index.lock`` left behind by a crash; True when one was removed.
+    """Remove a ``.git/index.lock`` no live git holds (left by a crash); True when removed."""
+    from kb.gitlocks import clear_stale_locks
 
-    A fresh lock belongs to a git command still running, and is left alone.
-    """
-    import time
-
-    lock = Path(root) / ".git" / "index.lock"
-    try:
-        age = time.time() - lock.stat().st_mtime
-    except OSError:
-        return False
-    if age < STALE_LOCK_SECONDS:
-        return False
-    try:
-        lock.unlink()
-    except OSError:
-        return False
-    return True
+    return bool(clear_stale_locks(root, only_index=True))
 
 
 def show(root: Path, rel: str, revision: str) -> str:
