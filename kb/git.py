@@ -35,6 +35,8 @@ class CommitResult:
     warning: str | None = None
     #: What looked like secrets, when that is why it was not committed.
     secrets: list[Finding] = field(default_factory=list)
+    #: The paths the commit holds.
+    committed: list[str] = field(default_factory=list)
 
 
 def _gitpython() -> ModuleType:
@@ -205,9 +207,8 @@ def _commit_locked(
 ) -> CommitResult:
     from git import GitCommandError
 
-    from kb import gitlocks, merge_journal, tempfiles
+    from kb import gitlocks, merge_journal
 
-    paths = [p for p in paths if not tempfiles.is_temp(p)]
     try:
         with open_repo(root) as repo:
             if not has_identity(root):
@@ -256,6 +257,8 @@ def _stage_and_commit(
     allow_secrets: bool,
     rules: SecretRules | None,
 ) -> CommitResult:
+    from kb import tempfiles
+
     # A path gone from disk may be tracked still, or already removed with git rm:
     # either way its deletion is what gets committed.
     present = [p for p in paths if (Path(root) / p).exists() or (Path(root) / p).is_symlink()]
@@ -276,11 +279,15 @@ def _stage_and_commit(
     # Tracked files are staged with -u: with -A, git refuses a path under an ignored folder
     # even when the file itself is tracked. Ignored folders give only their tracked files.
     known = [p for p in files if p in tracked] + [p for p in folders if p in skipped]
-    new = [p for p in files if p not in tracked and p not in skipped and p not in ignored]
+    new = [
+        p
+        for p in files
+        if p not in tracked and p not in skipped and p not in ignored and not tempfiles.is_temp(p)
+    ]
     open_folders = [p for p in folders if p not in skipped]
     if known:
         repo.git.add("-u", "--", *known)
-    if new:  # (temporary files are already left out by name)
+    if new:
         repo.git.add("-A", "--", *new)
     if open_folders:
         # Not with the file paths: git then skips new files in new subfolders of a file path.
@@ -288,7 +295,16 @@ def _stage_and_commit(
     if gone:
         repo.git.rm("--cached", "-r", "-q", "--ignore-unmatch", "--", *gone)
     warning = _ignored_warning(repo, ignored) if ignored else None
-    staged = repo.git.diff("--cached", "--name-only", "--no-renames", "--", *paths).splitlines()
+    staged = [
+        name
+        for name in str(
+            repo.git.execute(
+                ["git", "diff", "--cached", "--name-only", "--no-renames", "-z", "--", *paths],
+                strip_newline_in_stdout=False,
+            )
+        ).split("\0")
+        if name
+    ]
     if not staged:
         return CommitResult(None, warning)
     added = added_lines(repo, ["--cached", "--", *staged])
@@ -310,7 +326,7 @@ def _stage_and_commit(
                 secrets=found,
             )
     repo.git.commit("--quiet", "-m", message, "--", *staged)
-    return CommitResult(repo.head.commit.hexsha, warning)
+    return CommitResult(repo.head.commit.hexsha, warning, committed=staged)
 
 
 def _check_ignore(repo: Repo, paths: list[str]) -> set[str]:

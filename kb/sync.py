@@ -383,7 +383,7 @@ def _commit_pending(kb: KnowledgeBase, repo: Repo) -> list[str]:
         raise SecretsFound(result.secrets, "not committed")
     if result.warning:
         raise KBError(result.warning, 2)
-    return paths
+    return result.committed
 
 
 @dataclass
