@@ -6,11 +6,13 @@ files it creates beside notes. While the merge runs, the journal is touched ever
 of a second, so after a kill its time says when the merge stopped.
 
 The next kb run that finds the journal (``kb sync``, ``kb save``, any commit kb makes) puts
-the files back as they were before the merge and merges again. A file is put back only when
-the merge made it what it is: it holds the team's version, or conflict markers git wrote, or
-it was written before the merge stopped. A file changed after that is the user's typing and
-is kept as it is; so are the user's own files kb set aside. The whole working tree is kept
-under ``refs/kb/backup/`` before anything is put back.
+the files back as they were before the merge, and a sync merges again. A file is put back
+only when the merge made it what it is: it was written before the merge stopped, or it holds
+the team's version, or git's conflict markers written moments after kb stopped (the git kb
+ran can outlive it). A file changed later is the user's typing and is kept as it is; so are
+the user's own files kb set aside. The whole working tree is kept under ``refs/kb/backup/``
+before anything is put back, and files kb wrote beside notes are removed only while they
+hold what kb wrote.
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ JOURNAL_NAME = "kb-merge.journal"
 HEARTBEAT_SECONDS = 0.2
 #: A file written up to this long after the journal's last touch is still the merge's.
 SLACK_SECONDS = 2.0
+#: When only kb was killed, the git merge it ran goes on writing files for a moment: a file
+#: with git's markers written this soon after the journal's last touch is the merge's too.
+ORPHAN_SECONDS = 30.0
 #: Files git leaves while a merge is unfinished.
 _MERGE_STATE = ("MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "AUTO_MERGE", "MERGE_RR")
 
@@ -281,23 +286,38 @@ def _incoming(repo: Repo, journal: Journal) -> set[str]:
 def _plan(
     repo: Repo, root: Path, journal: Journal, incoming: set[str], stopped: float
 ) -> list[tuple[str, str]]:
-    """What to put back: ``(path, "restore"|"remove")`` for each file the merge changed."""
+    """What to put back: ``(path, "restore"|"remove")`` for each file the merge changed.
+
+    Files are compared by git's object ids first (a few git processes for any number of
+    files); only a file that differs from both sides is read.
+    """
     protected = set(journal.asides) | set(journal.same)
+    paths = sorted(incoming - protected)
+    ours = _tree_ids(repo, journal.head)
+    theirs = _tree_ids(repo, journal.upstream)
+    regular = [rel for rel in paths if (root / rel).is_file() and not (root / rel).is_symlink()]
+    now = _hash_files(root, regular)
     plan: list[tuple[str, str]] = []
-    for rel in sorted(incoming - protected):
-        base = _blob(repo, f"{journal.head}:{rel}")
-        current = _current(root / rel)
-        if current is _DIRECTORY:
-            continue
-        if current == base:
-            continue
-        if current is None:
+    for rel in paths:
+        path = root / rel
+        base = ours.get(rel)
+        if not path.exists() and not path.is_symlink():
             if base is not None:
                 # Deleted by the merge (or by the user since: restoring it loses nothing).
                 plan.append((rel, "restore"))
             continue
-        assert isinstance(current, bytes)
-        if _made_by_merge(repo, root / rel, current, base, journal, rel, stopped):
+        if rel not in now:
+            # A symlink, a folder or an unreadable file: put back only a symlink the merge
+            # changed (git writes those; a user hardly ever does).
+            current = _current(path)
+            if current is _DIRECTORY or not path.is_symlink():
+                continue
+            if current != (_blob(repo, base) if base else None):
+                plan.append((rel, "restore" if base is not None else "remove"))
+            continue
+        if now[rel] == base:
+            continue
+        if _made_by_merge(repo, path, now[rel], base, theirs.get(rel), stopped):
             plan.append((rel, "restore" if base is not None else "remove"))
     return plan
 
@@ -318,26 +338,75 @@ def _current(path: Path) -> bytes | object | None:
         return _DIRECTORY
 
 
+def _tree_ids(repo: Repo, commit: str) -> dict[str, str]:
+    """Path -> blob id of every file of a commit."""
+    if not commit:
+        return {}
+    from git import GitCommandError
+
+    try:
+        output = str(
+            repo.git.execute(["git", "ls-tree", "-r", "-z", commit], strip_newline_in_stdout=False)
+        )
+    except GitCommandError:
+        return {}
+    ids = {}
+    for entry in output.split("\0"):
+        info, _, rel = entry.partition("\t")
+        parts = info.split()
+        if rel and len(parts) == 3:
+            ids[rel] = parts[2]
+    return ids
+
+
+def _hash_files(root: Path, paths: list[str]) -> dict[str, str]:
+    """Path -> the blob id each file would have if added now (git's filters applied)."""
+    import subprocess
+
+    listed = [rel for rel in paths if "\n" not in rel]
+    ids: dict[str, str] = {}
+    if listed:
+        done = subprocess.run(
+            ["git", "hash-object", "--stdin-paths"],
+            cwd=root,
+            input="\n".join(listed).encode("utf-8", "surrogateescape") + b"\n",
+            capture_output=True,
+            check=False,
+        )
+        hashes = done.stdout.decode().split()
+        if done.returncode == 0 and len(hashes) == len(listed):
+            ids = dict(zip(listed, hashes, strict=True))
+    for rel in paths:
+        if rel not in ids:
+            # As git hashes a file without filters; unreadable files are left out.
+            with contextlib.suppress(OSError):
+                data = (root / rel).read_bytes()
+                ids[rel] = hashlib.sha1(
+                    b"blob %d\0" % len(data) + data, usedforsecurity=False
+                ).hexdigest()
+    return ids
+
+
 def _made_by_merge(
-    repo: Repo,
-    path: Path,
-    current: bytes,
-    base: bytes | None,
-    journal: Journal,
-    rel: str,
-    stopped: float,
+    repo: Repo, path: Path, current: str, base: str | None, theirs: str | None, stopped: float
 ) -> bool:
+    """True when the merge made the file what it is now (not the user, since)."""
     try:
         written = path.lstat().st_mtime
     except OSError:
         return False
-    if written <= stopped + SLACK_SECONDS:
+    if written <= stopped + SLACK_SECONDS or current == theirs:
         return True
-    if current == _blob(repo, f"{journal.upstream}:{rel}"):
-        return True
-    text = current.decode("utf-8", errors="replace")
-    before = (base or b"").decode("utf-8", errors="replace")
-    return bool(git.marker_lines(text)) and not git.marker_lines(before)
+    if written > stopped + ORPHAN_SECONDS:
+        return False  # typed since, markers and all: the user's, kept as it is
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    before = (_blob(repo, base) if base else b"") or b""
+    return bool(git.marker_lines(text)) and not git.marker_lines(
+        before.decode("utf-8", errors="replace")
+    )
 
 
 def _restore_asides(repo: Repo, root: Path, journal: Journal) -> None:
