@@ -221,8 +221,7 @@ def _commit_locked(
             if not gitlocks.wait_for_git(root):
                 return CommitResult(
                     None,
-                    "not committed: another git command is working in this KB "
-                    "(.git/index.lock); run 'kb save' when it is done",
+                    f"not committed: {gitlocks.busy_message(root)}; run 'kb save' when it is done",
                 )
             # A sync stopped half-way: its files are put back before anything is committed.
             merge_journal.recover(repo, root)

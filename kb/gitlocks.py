@@ -200,13 +200,26 @@ def wait_for_git(root: Path, timeout: float | None = None) -> bool:
         time.sleep(0.05)
 
 
-def wait_for_git_processes(root: Path, timeout: float | None = None) -> bool:
-    """Wait until no git process works in the repository (True at once when that cannot be
-    known); False on timeout."""
+def busy_message(root: Path) -> str:
+    """One line: a git command holds the index, which one when that can be known."""
+    working = processes.git_working_in([Path(root), git_dir(root)])
+    which = f" ('{working[0][1]}')" if working else ""
+    return f"another git command{which} is working in this KB (.git/index.lock)"
+
+
+def wait_for_git_commands(
+    root: Path, commands: tuple[bytes, ...], timeout: float | None = None
+) -> str | None:
+    """Wait until no git ``commands`` (``b"merge"``, ...) work in the repository.
+
+    None once there are none (or when that cannot be known); on timeout, the command line
+    of one still working.
+    """
     deadline = time.monotonic() + (GIT_WAIT_SECONDS if timeout is None else timeout)
     while True:
-        if not git_is_working(root):
-            return True
+        working = processes.git_working_in([Path(root), git_dir(root)], commands)
+        if not working:
+            return None
         if time.monotonic() >= deadline:
-            return False
+            return working[0][1]
         time.sleep(0.05)

@@ -174,8 +174,10 @@ def recover(repo: Repo, root: Path) -> list[str]:
         return []
     from kb.errors import KBError
 
-    if not gitlocks.wait_for_git_processes(root):
-        raise KBError("a git command is still working in this KB; try again when it is done", 2)
+    # The git merge (or commit) kb ran goes on when only kb was killed: let it finish.
+    still = gitlocks.wait_for_git_commands(root, (b"merge", b"commit", b"add"))
+    if still:
+        raise KBError(f"'{still}' is still working in this KB; try again when it is done", 2)
     gitlocks.clear_stale_locks(root)
     return undo(repo, root)
 

@@ -31,12 +31,20 @@ def _inside(path: str, folders: list[str]) -> bool:
     )
 
 
-def git_working_in(folders: list[Path]) -> list[int] | None:
-    """Live git processes working in one of ``folders`` (their current directory is inside).
+#: Long-lived git helpers that never take a repository lock.
+_LOCK_FREE = (b"cat-file", b"fsmonitor--daemon", b"credential-cache--daemon")
 
-    Git changes into the work tree (or the git directory) before it takes a lock, so a git
-    command holding this repository's locks is among these. GitPython's long-lived object
-    readers (``git cat-file --batch``) take no lock and are left out. None when unknown.
+
+def git_working_in(
+    folders: list[Path], commands: tuple[bytes, ...] | None = None
+) -> list[tuple[int, str]] | None:
+    """Live git processes working in one of ``folders``: their ids and command lines.
+
+    A git process works where its current directory is: git changes into the work tree
+    (or the git directory) before it takes a lock, so a git command holding this
+    repository's locks is among these. Long-lived helpers that take no lock (GitPython's
+    object readers, the fsmonitor daemon) are left out; with ``commands``, only git
+    commands naming one of them (``b"merge"``) count. None when this cannot be known.
     """
     if not available():
         return None
@@ -55,10 +63,13 @@ def git_working_in(folders: list[Path]) -> list[int] | None:
             command = (base / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue  # gone meanwhile, or not ours to look at
-        if b"cat-file" in command:
+        if any(helper in command for helper in _LOCK_FREE):
+            continue
+        if commands is not None and not any(word in command for word in commands):
             continue
         if _inside(cwd, real):
-            found.append(pid)
+            shown = b" ".join(part for part in command if part)
+            found.append((pid, shown.decode("utf-8", "replace")[:80]))
     return found
 
 

@@ -233,11 +233,7 @@ def prepare(repo: Repo, root: Path) -> list[str]:
         names = ", ".join(f".git/{name}" for name in removed)
         notices.append(f"removed a stale {names} left by a git that stopped")
     if (gitlocks.git_dir(root) / "index.lock").exists() and not gitlocks.wait_for_git(root):
-        raise KBError(
-            "another git command is working in this KB (.git/index.lock); try again when it "
-            "is done",
-            2,
-        )
+        raise KBError(f"{gitlocks.busy_message(root)}; try again when it is done", 2)
     notices.extend(merge_journal.recover(repo, root))
     swept = tempfiles.sweep(root)
     if swept:

@@ -480,6 +480,7 @@ def test_an_old_index_lock_a_live_git_holds_is_never_removed(
     monkeypatch.setattr(gitlocks, "GIT_WAIT_SECONDS", 1.0)
     result = ana("sync")
     assert result.exit_code == 2 and "another git command" in result.stderr
+    assert "git commit -a" in result.stderr  # which one, so the user can find it
     assert lock.exists()
     # kb new waits for the user's commit, then commits too: both are kept.
     monkeypatch.setattr(gitlocks, "GIT_WAIT_SECONDS", 60.0)
