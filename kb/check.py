@@ -44,7 +44,7 @@ def check(kb: KnowledgeBase, today: _dt.date | None = None) -> list[Problem]:
 def conflict_markers(kb: KnowledgeBase) -> list[Problem]:
     """Merge conflict markers git left in KB files (never committed, never pushed by kb)."""
     from kb.conflicts import KB_PATHS
-    from kb.git import marker_lines
+    from kb.markers import marker_lines
 
     sources, _ = kb.sources()
     paths = {source.rel: source.path for source in sources}

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb import atomic, git, gitlocks
+from kb import atomic, gitlocks, markers
 
 if TYPE_CHECKING:
     from git import Repo
@@ -406,7 +406,7 @@ def _made_by_merge(
     except OSError:
         return False
     before = (_blob(repo, base) if base else b"") or b""
-    return bool(git.marker_lines(text)) and not git.marker_lines(
+    return bool(markers.marker_lines(text)) and not markers.marker_lines(
         before.decode("utf-8", errors="replace")
     )
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from kb import atomic, git, gitlocks, merge_journal, tempfiles
+from kb import atomic, git, gitlocks, markers, merge_journal, tempfiles
 from kb.conflicts import (
     KB_PATHS,
     RESOLUTIONS,
@@ -196,7 +196,7 @@ def _sync_locked(kb: KnowledgeBase, repo_root: Path, report: SyncReport, say: St
 
 def _refuse_outgoing_markers(repo: Repo, root: Path, upstream: str | None) -> None:
     """Never push a conflict marker: every commit the push would send is read first."""
-    found = git.outgoing_markers(repo, f"{upstream}..HEAD" if upstream else "HEAD")
+    found = markers.outgoing_markers(repo, f"{upstream}..HEAD" if upstream else "HEAD")
     if not found:
         return
     commit, where = found[0].split(" ", 1)
