@@ -84,7 +84,7 @@ def outgoing_markers(repo: Repo, revisions: str) -> list[str]:
             if prefix == "+" * width and MARKER.match(text):
                 hits.setdefault((sha, path), []).append(number)
             number += 1
-    found = []
+    found: list[str] = []
     for (commit, rel), numbers in hits.items():
         try:
             text = str(

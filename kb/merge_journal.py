@@ -427,9 +427,9 @@ def _restore_asides(repo: Repo, root: Path, journal: Journal) -> None:
     for rel in journal.same:
         target = root / rel
         if not target.exists():
-            data = _blob(repo, f"{journal.upstream}:{rel}")
-            if data is not None:
-                atomic.write_bytes(target, data)
+            incoming = _blob(repo, f"{journal.upstream}:{rel}")
+            if incoming is not None:
+                atomic.write_bytes(target, incoming)
 
 
 def _put_back(repo: Repo, root: Path, head: str, rel: str, action: str) -> None:

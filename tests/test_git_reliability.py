@@ -541,8 +541,8 @@ def test_two_syncs_at_once_take_turns(tmp_path: Path, bare: Path) -> None:
     second = kb_process(ben.root, "sync")
     outcomes = []
     for process in (first, second):
-        out, err = process.communicate(timeout=300)
-        outcomes.append((process.returncode, out.decode(), err.decode()))
+        stdout, stderr = process.communicate(timeout=300)
+        outcomes.append((process.returncode, stdout.decode(), stderr.decode()))
     for code, out, err in outcomes:
         assert code == 1, out + err  # conflicts kept for review, by the first; waiting, then
         assert "Traceback" not in err and "GitCommandError" not in err
