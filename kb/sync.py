@@ -115,14 +115,14 @@ def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
         gitlocks.SYNC_WAIT_SECONDS,
         on_wait=lambda: say("Waiting for another kb working in this KB"),
     ):
-        _sync_locked(kb, repo_root=root, report=report, say=say)
+        _sync_locked(kb, report, say)
     say("Updating the search index")
     _reindex(kb, report)
     return report
 
 
-def _sync_locked(kb: KnowledgeBase, repo_root: Path, report: SyncReport, say: Step) -> None:
-    root = repo_root
+def _sync_locked(kb: KnowledgeBase, report: SyncReport, say: Step) -> None:
+    root = kb.root
     with git.open_repo(root) as repo:
         say("Checking the repository")
         report.notices.extend(recover(repo, root))
