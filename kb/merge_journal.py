@@ -12,7 +12,8 @@ the team's version, or git's conflict markers written moments after kb stopped (
 ran can outlive it). A file changed later is the user's typing and is kept as it is; so are
 the user's own files kb set aside. The whole working tree is kept under ``refs/kb/backup/``
 before anything is put back, and files kb wrote beside notes are removed only while they
-hold what kb wrote.
+hold what kb wrote. A merge stopped by a kb from before journals is recognised by what it
+leaves (its backup ref at HEAD, git's markers in files the team changed, no MERGE_HEAD).
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def recover(repo: Repo, root: Path) -> list[str]:
     When only kb was killed, the git it ran may still be finishing: kb waits for it first.
     Raises KBError when a git command keeps working in the repository.
     """
-    if not interrupted(root):
+    if not interrupted(root) and not _left_by_an_older_sync(repo, root):
         return []
     from kb.errors import KBError
 
@@ -221,6 +222,60 @@ def undo(repo: Repo, root: Path, journal: Journal | None = None) -> list[str]:
         "a sync was stopped half-way: kb put back the files its merge had changed and merges "
         f"again (the files as they were are kept in {kept})"
     ]
+
+
+def _left_by_an_older_sync(repo: Repo, root: Path) -> bool:
+    """A merge of kb sync stopped with no journal (a kb before journals): write one for it.
+
+    Recognised by what such a sync leaves: its backup ref is HEAD, git's merge started from
+    HEAD (ORIG_HEAD), no MERGE_HEAD, and files the team changed hold git's markers now.
+    The journal's time is that of the last marked file: what was written later is kept.
+    """
+    from git import GitCommandError
+
+    folder = gitlocks.git_dir(root)
+    if (folder / "MERGE_HEAD").exists() or not (folder / "ORIG_HEAD").exists():
+        return False
+    try:
+        head = _rev(repo, "HEAD")
+        refs = _lines(
+            repo.git.for_each_ref(
+                "--format=%(refname) %(objectname)", "--sort=-refname", "refs/kb/backup/"
+            )
+        )
+        latest = next(
+            (line.split() for line in refs if not line.split()[0].endswith("-worktree")), None
+        )
+        if latest is None or latest[1] != head or _rev(repo, "ORIG_HEAD") != head:
+            return False
+        upstream = _rev(repo, "@{upstream}")
+    except GitCommandError:
+        return False
+    incoming = _incoming(repo, Journal(journal_path(root), head, upstream))
+    changed = (
+        str(
+            repo.git.execute(
+                ["git", "diff", "--name-only", "--no-renames", "-z", "HEAD"],
+                strip_newline_in_stdout=False,
+            )
+        ).split("\0")
+        if incoming
+        else []
+    )
+    marked = []
+    for rel in sorted(set(changed) & incoming):
+        path = root / rel
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+            if markers.marker_lines(text):
+                marked.append(path.stat().st_mtime)
+        except OSError:
+            continue
+    if not marked:
+        return False
+    journal = Journal.begin(root, head, upstream, latest[0])
+    os.utime(journal.path, (max(marked), max(marked)))
+    return True
 
 
 def keep_working_tree(repo: Repo, why: str) -> str:

@@ -280,9 +280,10 @@ def test_a_sync_whose_kb_alone_is_killed_waits_for_its_git_and_recovers(
     _assert_recovered(ben.root, bare, server_head)
 
 
-def _leave_a_killed_merge(ana: Clone, ben: Clone) -> None:
+def _leave_a_killed_merge(ana: Clone, ben: Clone, journal: bool = True) -> None:
     """Ben's clone as kb's merge leaves it when git is killed while writing the files:
-    kb's journal, git's markers in the notes, no MERGE_HEAD, git's index lock."""
+    kb's journal (not with a kb before journals), its backup ref, git's markers in the notes,
+    no MERGE_HEAD, git's index lock."""
     for rel in ("notes/printer.md", "notes/shared.md"):
         ben.write(rel, ana.read("notes/printer.md").replace(LINE, "1. Ben's way"))
         ana.write(rel, ana.read("notes/printer.md").replace(LINE, "1. Ana's way"))
@@ -294,7 +295,9 @@ def _leave_a_killed_merge(ana: Clone, ben: Clone) -> None:
     git(ben.root, "fetch", "-q")
     head = git(ben.root, "rev-parse", "HEAD").strip()
     upstream = git(ben.root, "rev-parse", "origin/main").strip()
-    journal = merge_journal.Journal.begin(ben.root, head, upstream, None)
+    git(ben.root, "update-ref", "refs/kb/backup/20260101-120000-000000", "HEAD")
+    if journal:
+        merge_journal.Journal.begin(ben.root, head, upstream, None)
     git(ben.root, "merge", "--no-commit", "origin/main", check=False)
     assert "<<<<<<<" in ben.read("notes/printer.md")
     for name in ("MERGE_HEAD", "MERGE_MSG", "MERGE_MODE"):
@@ -303,14 +306,16 @@ def _leave_a_killed_merge(ana: Clone, ben: Clone) -> None:
     past = time.time() - 60
     for rel in ("notes/printer.md", "notes/shared.md", "notes/other.md"):
         os.utime(ben.root / rel, (past, past))
-    os.utime(journal.path, (past, past))
+    if journal:
+        os.utime(merge_journal.journal_path(ben.root), (past, past))
 
 
+@pytest.mark.parametrize("journal", [True, False], ids=["journal", "older-kb"])
 def test_the_leftovers_of_a_killed_git_merge_are_undone(
-    pair: tuple[Clone, Clone], bare: Path
+    pair: tuple[Clone, Clone], bare: Path, journal: bool
 ) -> None:
     ana, ben = pair
-    _leave_a_killed_merge(ana, ben)
+    _leave_a_killed_merge(ana, ben, journal)
     # After the crash Ben settled one note by hand: what he typed since is never undone.
     ben.write("notes/shared.md", NOTE.replace(LINE, "1. Both ways, typed after the crash"))
     code, out, err = run_kb(ben.root, "sync")
