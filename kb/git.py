@@ -471,13 +471,6 @@ def find_secrets(
     return found
 
 
-def clear_stale_lock(root: Path) -> bool:
-    """Remove a ``.git/index.lock`` no live git holds (left by a crash); True when removed."""
-    from kb.gitlocks import clear_stale_locks
-
-    return bool(clear_stale_locks(root, only_index=True))
-
-
 def show(root: Path, rel: str, revision: str) -> str:
     """The text of ``rel`` at ``revision`` (under its name then). Raises GitError, one line."""
     from git import GitCommandError

@@ -94,14 +94,3 @@ def holding(paths: list[Path]) -> list[int] | None:
                 found.append(pid)
                 break
     return found
-
-
-def alive(pid: int) -> bool:
-    """True when a process with this id exists."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
