@@ -234,10 +234,17 @@ def _left_by_an_older_sync(repo: Repo, root: Path) -> bool:
     from git import GitCommandError
 
     folder = gitlocks.git_dir(root)
-    if (folder / "MERGE_HEAD").exists() or not (folder / "ORIG_HEAD").exists():
+    if (folder / "MERGE_HEAD").exists():
         return False
     try:
-        head = _rev(repo, "HEAD")
+        # Cheap first (no git process): most saves end here.
+        orig = (folder / "ORIG_HEAD").read_text(encoding="ascii", errors="replace").strip()
+        head = repo.head.commit.hexsha
+    except (OSError, ValueError):
+        return False
+    if orig != head:
+        return False
+    try:
         refs = _lines(
             repo.git.for_each_ref(
                 "--format=%(refname) %(objectname)", "--sort=-refname", "refs/kb/backup/"
@@ -246,7 +253,7 @@ def _left_by_an_older_sync(repo: Repo, root: Path) -> bool:
         latest = next(
             (line.split() for line in refs if not line.split()[0].endswith("-worktree")), None
         )
-        if latest is None or latest[1] != head or _rev(repo, "ORIG_HEAD") != head:
+        if latest is None or latest[1] != head:
             return False
         upstream = _rev(repo, "@{upstream}")
     except GitCommandError:
