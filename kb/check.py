@@ -33,6 +33,7 @@ def check(kb: KnowledgeBase, today: _dt.date | None = None) -> list[Problem]:
     for number, line in unreadable_lines(kb.root):
         shown = line if len(line) <= 40 else line[:39] + "…"
         problems.append(Problem(LINKS_FILE, f"not a link record, ignored: {shown}", line=number))
+    problems.extend(conflict_markers(kb))
     for same in titles.values():
         if len(same) > 1:
             others = ", ".join(note.path for note in same[1:])
@@ -64,6 +65,44 @@ def _linked_files(kb: KnowledgeBase) -> list[Problem]:
             if path.suffix == ".md" and path.is_symlink():
                 rel = f"templates/{path.name}"
                 found.append(Problem(rel, "symlink; the built-in template is used", level="error"))
+    return found
+
+
+def conflict_markers(kb: KnowledgeBase) -> list[Problem]:
+    """Merge conflict markers git left in KB files (never committed, never pushed by kb)."""
+    from kb.conflicts import KB_PATHS
+    from kb.markers import marker_lines
+
+    sources, _ = kb.sources()
+    paths = {source.rel: source.path for source in sources}
+    for name in KB_PATHS:
+        top = kb.root / name
+        if top.is_file() and not top.is_symlink():
+            paths.setdefault(name, top)
+    templates = kb.root / "templates"
+    if templates.is_dir() and not templates.is_symlink():
+        for path in templates.glob("*.md"):
+            if path.is_file() and not path.is_symlink():
+                paths.setdefault(f"templates/{path.name}", path)
+    found = []
+    for rel, path in sorted(paths.items()):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if b"<<<<<<<" not in data and b">>>>>>>" not in data:
+            continue
+        lines = marker_lines(data.decode("utf-8", errors="replace"))
+        if lines:
+            found.append(
+                Problem(
+                    rel,
+                    "merge conflict marker: git left two versions here; keep the right lines "
+                    "and delete the marker lines",
+                    line=lines[0],
+                    level="error",
+                )
+            )
     return found
 
 

@@ -105,6 +105,11 @@ def handle_errors(function: F) -> F:
         except Exception as exc:
             if os.environ.get("KB_DEBUG"):
                 raise
+            if type(exc).__module__.startswith("git."):
+                # GitPython's errors span several lines: the one line of git worth reading.
+                from kb.git import first_line
+
+                _fail(f"git failed: {first_line(exc)}", 2)
             _fail(f"unexpected error: {type(exc).__name__}: {exc} (KB_DEBUG=1 shows details)", 2)
 
     return wrapper  # type: ignore[return-value]
@@ -385,7 +390,11 @@ def new(
 
 
 def _report_commit(saved: Any) -> None:
-    """Say what happened in git and the index; exit 2 when secrets stopped the commit."""
+    """Say what happened in git and the index; exit 2 when the save was not committed.
+
+    A note kb saved is committed, or the user is told that it was not, and why, with a
+    non-zero exit (scripts must not take a note on disk for a shared one).
+    """
     for warning in getattr(saved, "warnings", []):
         _err(f"kb: warning: {warning}")
     if saved.index_warning:
@@ -399,7 +408,8 @@ def _report_commit(saved: Any) -> None:
         )
         sys.exit(2)
     if saved.commit is not None and saved.commit.warning:
-        _err(f"kb: {saved.path}: saved; {saved.commit.warning}")
+        _err(f"kb: {saved.path}: saved on disk but {saved.commit.warning}")
+        sys.exit(2)
 
 
 # --- kb edit ------------------------------------------------------------------------------

@@ -112,7 +112,7 @@ def resolve(kb: KnowledgeBase, conflict: Conflict, choice: str) -> str:
         [conflict.path, *changed], f"Resolve conflict in {conflict.path}: {summary}"
     )
     if saved.commit is not None and saved.commit.warning:
-        return f"{done}; {saved.commit.warning}"
+        raise KBError(f"{done}, on disk; {saved.commit.warning}", 2)
     return done
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from kb.errors import KBError
+
 if TYPE_CHECKING:
     from git import Repo
 
@@ -33,6 +35,8 @@ class CommitResult:
     warning: str | None = None
     #: What looked like secrets, when that is why it was not committed.
     secrets: list[Finding] = field(default_factory=list)
+    #: The paths the commit holds.
+    committed: list[str] = field(default_factory=list)
 
 
 def _gitpython() -> ModuleType:
@@ -94,44 +98,12 @@ def first_line(exc: Exception, detail: bool = False) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
-def user_name(root: Path) -> str | None:
-    """The user's git name (for a note's ``author``), or None when git does not know it."""
-    import subprocess
-
-    try:
-        done = subprocess.run(
-            ["git", "config", "user.name"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    name = done.stdout.strip()
-    return name or None
-
-
 def has_identity(root: Path) -> bool:
-    """True when git knows the user's name and e-mail for commits in this repository.
+    """True when git knows who the user is for commits in this repository (asked of git
+    itself, so that every way of configuring it counts: environment, config files, includes)."""
+    from kb import identity
 
-    Asked of git itself, so that every way of configuring it counts (``~/.gitconfig``,
-    ``$GIT_CONFIG_GLOBAL``, includes, the repository's own config, ``$GIT_AUTHOR_NAME``).
-    """
-    import os
-
-    from git import GitCommandError
-
-    if os.environ.get("GIT_AUTHOR_NAME") and os.environ.get("GIT_AUTHOR_EMAIL"):
-        return True
-    with open_repo(root) as repo:
-        try:
-            name = repo.git.config("--get", "user.name").strip()
-            email = repo.git.config("--get", "user.email").strip()
-        except GitCommandError:
-            return False
-    return bool(name) and bool(email)
+    return identity.git_identity(root) is not None
 
 
 def init(root: Path, paths: list[str], message: str) -> CommitResult:
@@ -172,8 +144,12 @@ def commit(
 
     The lines the commit adds are checked first: conflict markers are never committed, and
     what looks like a password, key or token is refused (``CommitResult.secrets``) unless
-    ``allow_secrets``. Never raises: the file is already safely on disk, so a failure is
-    returned as a warning (not a repository, unknown identity, a merge in progress, ...).
+    ``allow_secrets``. Temporary files of interrupted writes are never added. A file the
+    team's ``.gitignore`` ignores is not committed either, and said so in the warning.
+
+    kb's lock on the repository is held throughout: commits of several kb processes take
+    turns, and wait for a sync. Never raises: the file is already safely on disk, so a
+    failure is returned as a warning (not a repository, unknown identity, busy, ...).
     """
     if not is_repo(root):
         return CommitResult(None, "not committed: this KB is not a git repository (run 'kb init')")
@@ -181,7 +157,25 @@ def commit(
         _gitpython()
     except GitError as exc:
         return CommitResult(None, f"not committed: {exc}")
+    from kb.gitlocks import RepoBusy, repo_lock
+
+    try:
+        with repo_lock(root):
+            return _commit_locked(root, paths, message, allow_secrets, rules)
+    except RepoBusy as exc:
+        return CommitResult(None, f"not committed: {exc}")
+
+
+def _commit_locked(
+    root: Path,
+    paths: list[str],
+    message: str,
+    allow_secrets: bool,
+    rules: SecretRules | None,
+) -> CommitResult:
     from git import GitCommandError
+
+    from kb import gitlocks, merge_journal
 
     try:
         with open_repo(root) as repo:
@@ -191,52 +185,180 @@ def commit(
                     "not committed: git does not know who you are; run "
                     "git config --global user.name 'Your Name' and user.email",
                 )
+            gitlocks.clear_stale_locks(root)
+            if not gitlocks.wait_for_git(root):
+                return CommitResult(
+                    None,
+                    f"not committed: {gitlocks.busy_message(root)}; run 'kb save' when it is done",
+                )
+            # A sync stopped half-way: its files are put back before anything is committed.
+            merge_journal.recover(repo, root)
             if (Path(repo.git_dir) / "MERGE_HEAD").exists():
                 return CommitResult(None, "not committed: a merge is in progress; run 'kb sync'")
             if repo.head.is_detached:
                 return CommitResult(None, "not committed: HEAD is detached (not on a branch)")
-            clear_stale_lock(root)
-            # A path gone from disk may be tracked still, or already removed with git rm:
-            # either way its deletion is what gets committed.
-            present = [
-                p for p in paths if (Path(root) / p).exists() or (Path(root) / p).is_symlink()
-            ]
-            gone = [p for p in paths if p not in present]
-            if present:
-                repo.git.add("-A", "--", *present)
-            if gone:
-                repo.git.rm("--cached", "-r", "-q", "--ignore-unmatch", "--", *gone)
-            # -z: a name that is not ASCII comes back as it is, not quoted.
-            staged = repo.git.diff("--cached", "--name-only", "-z", "--no-renames", "--", *paths)
-            paths = [path for path in staged.split("\0") if path]
-            if not paths:
-                return CommitResult(None)
-            added = added_lines(repo, ["--cached", "--", *paths])
-            markers = conflict_markers(added, root)
-            if markers:
-                repo.git.reset("-q", "--", *paths)
-                return CommitResult(
-                    None, f"not committed: {markers[0]} holds a merge conflict marker"
-                )
-            if not allow_secrets:
-                from kb import secret_scan
-
-                # Read from the staged files themselves: a diff leaves out what git takes for
-                # binary (UTF-16, a NUL byte, a -diff attribute) and quotes odd names.
-                found = secret_scan.staged(repo, paths, rules)
-                if found:
-                    repo.git.reset("-q", "--", *paths)
-                    return CommitResult(
-                        None,
-                        f"not committed: {found[0]} (remove it, or commit with --allow-secrets)",
-                        secrets=found,
-                    )
-            repo.git.commit("--quiet", "-m", message, "--", *paths)
-            return CommitResult(repo.head.commit.hexsha)
+            for attempt in range(3):
+                try:
+                    return _stage_and_commit(repo, root, paths, message, allow_secrets, rules)
+                except GitCommandError as exc:
+                    # Someone's git took the index between our steps: wait for it, again.
+                    if "index.lock" not in str(exc.stderr) or attempt == 2:
+                        raise
+                    gitlocks.wait_for_git(root)
+            raise AssertionError("unreachable")
     except GitCommandError as exc:
         return CommitResult(None, f"not committed: {first_line(exc)}")
-    except GitError as exc:
+    except (GitError, KBError) as exc:
         return CommitResult(None, f"not committed: {exc}")
+
+
+#: Pathspec that keeps temporary files of atomic writes out of every ``git add`` of a folder.
+NO_TEMP_FILES = ":(exclude,glob)**/.*.tmp"
+
+
+def _stage_and_commit(
+    repo: Repo,
+    root: Path,
+    paths: list[str],
+    message: str,
+    allow_secrets: bool,
+    rules: SecretRules | None,
+) -> CommitResult:
+    from kb import tempfiles
+
+    # A path gone from disk may be tracked still, or already removed with git rm:
+    # either way its deletion is what gets committed.
+    present = [p for p in paths if (Path(root) / p).exists() or (Path(root) / p).is_symlink()]
+    gone = [p for p in paths if p not in present]
+    ignored = ignored_files(repo, present)
+    skipped = _check_ignore(repo, present)
+    folders = [
+        p for p in present if (Path(root) / p).is_dir() and not (Path(root) / p).is_symlink()
+    ]
+    files = [p for p in present if p not in folders]
+    tracked = set(
+        str(
+            repo.git.execute(["git", "ls-files", "-z", "--", *files], strip_newline_in_stdout=False)
+        ).split("\0")
+        if files
+        else []
+    )
+    # Tracked files are staged with -u: with -A, git refuses a path under an ignored folder
+    # even when the file itself is tracked. Ignored folders give only their tracked files.
+    known = [p for p in files if p in tracked] + [p for p in folders if p in skipped]
+    new = [
+        p
+        for p in files
+        if p not in tracked and p not in skipped and p not in ignored and not tempfiles.is_temp(p)
+    ]
+    open_folders = [p for p in folders if p not in skipped]
+    if known:
+        repo.git.add("-u", "--", *known)
+    if new:
+        repo.git.add("-A", "--", *new)
+    if open_folders:
+        # Not with the file paths: git then skips new files in new subfolders of a file path.
+        repo.git.add("-A", "--", *open_folders, NO_TEMP_FILES)
+    if gone:
+        repo.git.rm("--cached", "-r", "-q", "--ignore-unmatch", "--", *gone)
+    warning = _ignored_warning(repo, ignored) if ignored else None
+    staged = [
+        name
+        for name in str(
+            repo.git.execute(
+                ["git", "diff", "--cached", "--name-only", "--no-renames", "-z", "--", *paths],
+                strip_newline_in_stdout=False,
+            )
+        ).split("\0")
+        if name
+    ]
+    if not staged:
+        return CommitResult(None, warning)
+    added = added_lines(repo, ["--cached", "--", *staged])
+    markers = conflict_markers(added, root)
+    if markers:
+        repo.git.reset("-q", "--", *staged)
+        return CommitResult(
+            None,
+            f"not committed: {markers[0]} holds a merge conflict marker (keep the right lines, "
+            "delete the marker lines, then save again; 'kb check' lists every marker)",
+        )
+    if not allow_secrets:
+        from kb import secret_scan
+
+        # Read from the staged files themselves: a diff leaves out what git takes for
+        # binary (UTF-16, a NUL byte, a -diff attribute) and quotes odd names.
+        found = secret_scan.staged(repo, staged, rules)
+        if found:
+            repo.git.reset("-q", "--", *staged)
+            return CommitResult(
+                None,
+                f"not committed: {found[0]} (remove it, or commit with --allow-secrets)",
+                secrets=found,
+            )
+    repo.git.commit("--quiet", "-m", message, "--", *staged)
+    return CommitResult(repo.head.commit.hexsha, warning, committed=staged)
+
+
+def _check_ignore(repo: Repo, paths: list[str]) -> set[str]:
+    """The paths git ignores themselves (untracked files, or whole folders)."""
+    import subprocess
+
+    if not paths:
+        return set()
+    done = subprocess.run(
+        ["git", "check-ignore", "-z", "--stdin"],
+        cwd=repo.working_tree_dir,
+        input="\0".join(paths).encode("utf-8", "surrogateescape") + b"\0",
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode not in (0, 1):
+        return set()
+    return {path for path in done.stdout.decode("utf-8", "surrogateescape").split("\0") if path}
+
+
+def ignored_files(repo: Repo, paths: list[str]) -> list[str]:
+    """KB files under ``paths`` that git ignores and does not track (notes kb would lose).
+
+    Hidden files and temporary files of writes are left out: they are never notes.
+    """
+    if not paths:
+        return []
+    output = repo.git.execute(
+        ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--", *paths],
+        strip_newline_in_stdout=False,
+    )
+    from kb import tempfiles
+
+    named = set(paths)
+    found = []
+    for rel in str(output).split("\0"):
+        if not rel or tempfiles.is_temp(rel):
+            continue
+        hidden = any(part.startswith(".") for part in rel.split("/"))
+        if rel in named or (not hidden and rel.lower().endswith(".md")):
+            found.append(rel)
+    return sorted(found)
+
+
+def _ignored_warning(repo: Repo, ignored: list[str]) -> str:
+    """Why files were left out, naming the rule that ignores the first."""
+    rule = ""
+    status, out, _err = repo.git.execute(
+        ["git", "check-ignore", "-v", "--no-index", "--", ignored[0]],
+        with_extended_output=True,
+        with_exceptions=False,
+    )
+    if status == 0 and out:
+        source, _, pattern = out.split("\t", 1)[0].partition(":")
+        line, _, pattern = pattern.partition(":")
+        rule = f" (rule '{pattern}' in {source}, line {line})"
+    shown = ", ".join(ignored[:3]) + (f" and {len(ignored) - 3} more" if len(ignored) > 3 else "")
+    return (
+        f"not committed: {shown}: git ignores {'it' if len(ignored) == 1 else 'them'}{rule}; "
+        "kb shares every note it saves: remove that rule from .gitignore, then run 'kb save'"
+    )
 
 
 def added_lines(repo: Repo, diff_args: list[str]) -> dict[str, list[tuple[int, str]]]:
@@ -300,47 +422,15 @@ def conflict_markers(
 
 def _fenced_lines(path: Path) -> set[int]:
     """Line numbers (1-based) inside fenced code blocks of a Markdown file."""
+    from kb.markers import fenced_lines
+
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return set()
-    inside: set[int] = set()
-    fence = ""
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.lstrip()
-        if not fence and stripped.startswith(("```", "~~~")):
-            fence = stripped[:3]
-            inside.add(number)
-        elif fence:
-            inside.add(number)
-            if stripped.startswith(fence):
-                fence = ""
-    return inside
+    return fenced_lines(text)
 
 
-#: An ``index.lock`` older than this was left by a git that crashed.
-STALE_LOCK_SECONDS = 120
-
-
-def clear_stale_lock(root: Path) -> bool:
-    """Remove a ``.git/index.lock`` left behind by a crash; True when one was removed.
-
-    A fresh lock belongs to a git command still running, and is left alone.
-    """
-    import time
-
-    lock = Path(root) / ".git" / "index.lock"
-    try:
-        age = time.time() - lock.stat().st_mtime
-    except OSError:
-        return False
-    if age < STALE_LOCK_SECONDS:
-        return False
-    try:
-        lock.unlink()
-    except OSError:
-        return False
-    return True
 
 
 def show(root: Path, rel: str, revision: str) -> str:

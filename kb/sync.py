@@ -12,6 +12,7 @@ sync shares the result. Conflict markers are never written, committed or pushed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import re
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from kb import atomic, git
+from kb import atomic, git, gitlocks, identity, markers, merge_journal, tempfiles
 from kb.conflicts import (
     KB_PATHS,
     RESOLUTIONS,
@@ -89,6 +90,8 @@ class SyncReport:
     backup: str | None = None
     notices: list[str] = field(default_factory=list)
     index_warning: str | None = None
+    #: KB files git ignores and does not track: kb left them out of every commit.
+    ignored: list[str] = field(default_factory=list)
 
 
 def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
@@ -106,6 +109,20 @@ def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
             2,
         )
     report = SyncReport(remote=kb.settings.remote)
+    # One sync at a time in a clone, and no commit of another kb in the middle of it.
+    with gitlocks.repo_lock(
+        root,
+        gitlocks.SYNC_WAIT_SECONDS,
+        on_wait=lambda: say("Waiting for another kb working in this KB"),
+    ):
+        _sync_locked(kb, report, say)
+    say("Updating the search index")
+    _reindex(kb, report)
+    return report
+
+
+def _sync_locked(kb: KnowledgeBase, report: SyncReport, say: Step) -> None:
+    root = kb.root
     with git.open_repo(root) as repo:
         say("Checking the repository")
         report.notices.extend(recover(repo, root))
@@ -118,6 +135,7 @@ def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
         report.branch = repo.active_branch.name
         say("Saving your changes")
         report.committed = _commit_pending(kb, repo)
+        report.ignored = unshared(repo, root)
         saved = _waiting_message(repo, report)
         if report.remote not in [remote.name for remote in repo.remotes]:
             raise KBError(
@@ -137,7 +155,8 @@ def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
                     report.backup = _backup(repo)
                     report.incoming += incoming
                     _merge(kb, repo, upstream, report)
-                report.waiting = [c for c in conflicts(root) if c not in report.conflicts]
+                kept = {c.theirs for c in report.conflicts}
+                report.waiting = [c for c in conflicts(root) if c.theirs not in kept]
                 if report.conflicts or report.waiting:
                     report.notices.append(
                         "nothing was pushed: look at the notes changed on both sides first "
@@ -157,6 +176,7 @@ def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
                     break
                 outgoing = _count(repo, "HEAD")
                 target = None
+            _refuse_outgoing_markers(repo, root, target)
             if not kb.allow_secrets:
                 found = _outgoing_secrets(repo, target, kb)
                 if found:
@@ -172,28 +192,70 @@ def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
                     2,
                 )
         report.changed = _changed(repo, start)
-    say("Updating the search index")
-    _reindex(kb, report)
-    return report
+
+
+def _refuse_outgoing_markers(repo: Repo, root: Path, upstream: str | None) -> None:
+    """Never push a conflict marker: every commit the push would send is read first."""
+    found = markers.outgoing_markers(repo, f"{upstream}..HEAD" if upstream else "HEAD")
+    if not found:
+        return
+    commit, where = found[0].split(" ", 1)
+    more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+    if upstream:
+        undo = (
+            f"then take back the local commits without losing their changes with "
+            f"'git -C {root} reset --mixed {upstream}' and run kb sync (kb commits the files "
+            "again, checked)"
+        )
+    else:
+        undo = "that commit must be rewritten before it is shared (ask someone who knows git)"
+    raise KBError(
+        f"not pushed: commit {commit} puts a merge conflict marker in {where}{more}; nothing "
+        "was sent. Keep the right lines and delete the marker lines ('kb check' lists them), "
+        + undo,
+        2,
+    )
 
 
 # -- recovering from earlier crashes ---------------------------------------------------------
 
 
+def prepare(repo: Repo, root: Path) -> list[str]:
+    """What every save and sync does first: clear what killed kb or git processes left.
+
+    Git's lock files no live git holds are removed (a git still working is waited for), a
+    merge of an earlier ``kb sync`` that was stopped half-way is undone (see
+    :mod:`kb.merge_journal`), and stale temporary files of killed writes are deleted.
+    """
+    notices = []
+    removed = gitlocks.clear_stale_locks(root)
+    if removed:
+        names = ", ".join(f".git/{name}" for name in removed)
+        notices.append(f"removed a stale {names} left by a git that stopped")
+    if (gitlocks.git_dir(root) / "index.lock").exists() and not gitlocks.wait_for_git(root):
+        raise KBError(f"{gitlocks.busy_message(root)}; try again when it is done", 2)
+    notices.extend(merge_journal.recover(repo, root))
+    swept = tempfiles.sweep(root)
+    if swept:
+        count = len(swept)
+        notices.append(
+            f"deleted {count} temporary file{'s' if count != 1 else ''} left by an interrupted "
+            f"write ({', '.join(swept[:3])}{' ...' if count > 3 else ''})"
+        )
+    return notices
+
+
 def recover(repo: Repo, root: Path) -> list[str]:
     """Put a repository left half-way by a crash back in order; say what was done.
 
-    A stale ``index.lock`` is removed. A merge or rebase that stopped on conflicts nobody
-    touched (git's markers still in every file) is undone, after the working tree is kept
-    under ``refs/kb/backup/``; one where someone already fixed files by hand is left for
-    them to finish, with instructions. A merge with nothing left to settle is finished.
-    Nothing the user committed is touched. A detached HEAD is refused with instructions.
+    Stale locks, a stopped sync and old temporary files first (:func:`prepare`). A merge or
+    rebase that stopped on conflicts nobody touched (git's markers still in every file) is
+    undone, after the working tree is kept under ``refs/kb/backup/``; one where someone
+    already fixed files by hand is left for them to finish, with instructions that never
+    lead to committing a marker. A merge with nothing left to settle is finished. Nothing
+    the user committed is touched. A detached HEAD is refused with instructions.
     """
-    notices = []
-    if git.clear_stale_lock(root):
-        notices.append("removed a stale .git/index.lock left by a git that stopped")
-    elif (Path(repo.git_dir) / "index.lock").exists():
-        raise KBError("another git command is working in this KB (.git/index.lock); try again", 2)
+    notices = prepare(repo, root)
     git_dir = Path(repo.git_dir)
     if (git_dir / "rebase-merge").exists() or (git_dir / "rebase-apply").exists():
         if not repo.git.ls_files("-u").strip() or _hand_fixed(repo, root):
@@ -203,7 +265,7 @@ def recover(repo: Repo, root: Path) -> list[str]:
                 "'git rebase --abort'), then kb sync",
                 2,
             )
-        _keep_working_tree(repo, "before undoing an unfinished rebase")
+        merge_journal.keep_working_tree(repo, "before undoing an unfinished rebase")
         repo.git.rebase("--abort")
         notices.append("undid a rebase that was left unfinished (your commits are unchanged)")
     if (git_dir / "CHERRY_PICK_HEAD").exists() or (git_dir / "REVERT_HEAD").exists():
@@ -217,11 +279,12 @@ def recover(repo: Repo, root: Path) -> list[str]:
             if _hand_fixed(repo, root):
                 raise KBError(
                     "a git merge is half done and some files were already fixed by hand: "
-                    f"finish it with 'git -C {root} add' and 'git commit' (or undo it with "
-                    "'git merge --abort'), then kb sync",
+                    "delete the conflict markers left in the others ('kb check' lists them), "
+                    f"then finish it with 'git -C {root} add' and 'git commit' (or undo it "
+                    "with 'git merge --abort'), then kb sync",
                     2,
                 )
-            _keep_working_tree(repo, "before undoing an unfinished merge")
+            merge_journal.keep_working_tree(repo, "before undoing an unfinished merge")
             _undo_merge(repo, repo.git.rev_parse("HEAD"))
             notices.append("undid a merge that was left unfinished; merging again")
         else:
@@ -261,21 +324,6 @@ def _lines(output: str) -> list[str]:
     return [line for line in output.splitlines() if line.strip()]
 
 
-def _keep_working_tree(repo: Repo, why: str) -> str:
-    """Commit the whole working tree to a backup ref (outside every branch); return the ref."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="kb-backup-") as folder:
-        index = str(Path(folder) / "index")
-        with repo.git.custom_environment(GIT_INDEX_FILE=index):
-            repo.git.add("-A", "--", ".")
-            tree = repo.git.write_tree()
-        sha = repo.git.commit_tree(tree, "-p", "HEAD", "-m", f"kb: working tree {why}")
-    ref = f"refs/kb/backup/{_dt.datetime.now().strftime('%Y%m%d-%H%M%S-%f')}-worktree"
-    repo.git.update_ref(ref, sha)
-    return ref
-
-
 # -- steps -----------------------------------------------------------------------------------
 
 
@@ -299,9 +347,16 @@ def pending_paths(repo: Repo, root: Path) -> list[str]:
     )
     paths = []
     for entry in str(output).split("\0"):
-        if len(entry) > 3:
+        # Temporary files of killed writes are never KB files, whatever .gitignore says.
+        if len(entry) > 3 and not (entry[:2] == "??" and tempfiles.is_temp(entry[3:])):
             paths.append(entry[3:])
     return sorted(set(paths))
+
+
+def unshared(repo: Repo, root: Path) -> list[str]:
+    """Notes and other KB files git ignores and does not track: no commit will hold them."""
+    specs = [p for p in KB_PATHS if (root / p).exists()]
+    return git.ignored_files(repo, specs) if specs else []
 
 
 def _tracked(repo: Repo, path: str) -> bool:
@@ -324,17 +379,43 @@ def _commit_pending(kb: KnowledgeBase, repo: Repo) -> list[str]:
         raise SecretsFound(result.secrets, "not committed")
     if result.warning:
         raise KBError(result.warning, 2)
-    return paths
+    return result.committed
 
 
-def save_pending(kb: KnowledgeBase) -> list[str]:
-    """Commit changes made outside kb (``kb save``); the paths committed."""
+@dataclass
+class SaveReport:
+    """What ``kb save`` did."""
+
+    committed: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    #: KB files git ignores and does not track: not committed.
+    ignored: list[str] = field(default_factory=list)
+
+
+def save_pending(kb: KnowledgeBase) -> SaveReport:
+    """Commit changes made outside kb (``kb save``); say what was committed and left out."""
     if not git.is_repo(kb.root):
         raise KBError(f"{kb.root} is not a git repository; run 'kb init {kb.root}'", 2)
-    with git.open_repo(kb.root) as repo:
+    report = SaveReport()
+    with gitlocks.repo_lock(kb.root), git.open_repo(kb.root) as repo:
+        report.notices = prepare(repo, kb.root)
         if (Path(repo.git_dir) / "MERGE_HEAD").exists():
             raise KBError("a merge is unfinished; run 'kb sync' to settle it", 2)
-        return _commit_pending(kb, repo)
+        report.committed = _commit_pending(kb, repo)
+        report.ignored = unshared(repo, kb.root)
+    return report
+
+
+def ignored_message(ignored: list[str]) -> str:
+    """One line saying which KB files are left out of git, and what to do."""
+    count = len(ignored)
+    shown = ", ".join(ignored[:3]) + (f" and {count - 3} more" if count > 3 else "")
+    return (
+        f"{count} file{'s are' if count != 1 else ' is'} not committed because git ignores "
+        f"{'them' if count != 1 else 'it'} ({shown}): kb shares every note, so remove the "
+        "rule from .gitignore (see 'git check-ignore -v FILE'), or move private notes out of "
+        "the KB"
+    )
 
 
 def _waiting_message(repo: Repo, report: SyncReport) -> str:
@@ -445,30 +526,109 @@ def _backup(repo: Repo) -> str:
 
 
 def _merge(kb: KnowledgeBase, repo: Repo, upstream: str, report: SyncReport) -> None:
+    """Merge the team's commits, settle every conflict, commit; undone if stopped anywhere.
+
+    A journal (:mod:`kb.merge_journal`) records where the merge started, so that a kill at
+    any instant is undone by the next kb run, and an error here is undone at once.
+    """
     from git import GitCommandError
 
+    root = kb.root
+    head = repo.git.rev_parse("HEAD")
+    theirs = repo.git.rev_parse(f"{upstream}^{{commit}}")
+    changes = _name_status(repo, head, theirs)
+    dirty = sorted(_dirty(repo) & set(changes))
+    if dirty:
+        shown = ", ".join(dirty[:3]) + (" ..." if len(dirty) > 3 else "")
+        raise KBError(
+            f"cannot merge the team's changes: your uncommitted changes to {shown} would be "
+            "overwritten; commit them (git commit) or put them aside, then kb sync",
+            2,
+        )
     message = f"Sync: merge changes from {upstream}"
+    journal = merge_journal.Journal.begin(root, head, theirs, report.backup)
     try:
-        # --no-commit: even a merge git settles alone is checked before it is committed.
-        repo.git.merge("--no-commit", "--no-edit", "--allow-unrelated-histories", upstream)
-    except GitCommandError as exc:
-        if not repo.git.ls_files("-u").strip():
+        with journal.beating():
+            kept = _set_aside(kb, repo, changes, theirs, journal, report)
+            try:
+                # --no-commit: even a merge git settles alone is checked before it is committed.
+                repo.git.merge("--no-commit", "--no-edit", "--allow-unrelated-histories", upstream)
+            except GitCommandError as exc:
+                if not repo.git.ls_files("-u").strip():
+                    raise KBError(
+                        f"cannot merge the team's changes: {git.first_line(exc, detail=True)}", 2
+                    ) from exc
             if (Path(repo.git_dir) / "MERGE_HEAD").exists():
-                repo.git.merge("--abort")
-            raise KBError(
-                f"cannot merge the team's changes: {git.first_line(exc, detail=True)}", 2
-            ) from exc
-    if not (Path(repo.git_dir) / "MERGE_HEAD").exists():
-        return  # a fast-forward: the team's commits as they are
-    before = repo.git.rev_parse("HEAD")
-    try:
-        _finish_merge(kb, repo, report, message)
-    except Exception:
+                _finish_merge(kb, repo, report, message, journal)
+            # else a fast-forward: the team's commits as they are
+            report.conflicts.extend(kept)
+    except BaseException:
         # Never leave the repository half merged: back to where it was (the commit stays,
         # the merge can be done again), the working tree kept in a backup ref first.
-        _keep_working_tree(repo, "when a merge failed")
-        _undo_merge(repo, before)
+        with contextlib.suppress(Exception):
+            merge_journal.undo(repo, root, journal)
         raise
+    journal.close()
+
+
+def _name_status(repo: Repo, before: str, after: str) -> dict[str, str]:
+    """Each path that differs between two commits, with git's letter (A, M, D, T)."""
+    output = str(
+        repo.git.execute(
+            ["git", "diff", "--name-status", "--no-renames", "-z", before, after],
+            strip_newline_in_stdout=False,
+        )
+    )
+    fields = output.split("\0")
+    return {fields[i + 1]: fields[i][:1] for i in range(0, len(fields) - 1, 2) if fields[i]}
+
+
+def _dirty(repo: Repo) -> set[str]:
+    """Tracked files with changes not committed (staged or not)."""
+    output = str(
+        repo.git.execute(
+            ["git", "diff", "--name-only", "--no-renames", "-z", "HEAD"],
+            strip_newline_in_stdout=False,
+        )
+    )
+    return {name for name in output.split("\0") if name}
+
+
+def _set_aside(
+    kb: KnowledgeBase,
+    repo: Repo,
+    changes: dict[str, str],
+    theirs: str,
+    journal: merge_journal.Journal,
+    report: SyncReport,
+) -> list[Conflict]:
+    """Keep the user's own untracked (or ignored) files that the team's version replaces.
+
+    Git overwrites an ignored file without a word: the user's text goes beside it as a
+    conflict copy first, like any other conflict, and nothing is pushed until it is settled.
+    """
+    kept: list[Conflict] = []
+    who = ""
+    for rel, status in sorted(changes.items()):
+        path = kb.root / rel
+        if status != "A" or path.is_symlink() or not path.is_file():
+            continue
+        local = path.read_bytes()
+        if local == _show(repo, f"{theirs}:{rel}"):
+            journal.note_same(rel)
+            path.unlink()
+            continue
+        who = who or identity.user_name(kb.root) or "mine"
+        beside = conflict_name(kb.root, rel, who)
+        journal.note_aside(rel, beside, local)
+        atomic.write_bytes(kb.root / beside, local, root=kb.root)
+        path.unlink()
+        kept.append(Conflict(rel, beside, who))
+        report.notices.append(
+            f"{rel} came from the team while your own copy of it was not in git: the team's "
+            f"is in place, yours is kept as {beside}"
+        )
+    return kept
 
 
 def _undo_merge(repo: Repo, before: str) -> None:
@@ -480,9 +640,15 @@ def _undo_merge(repo: Repo, before: str) -> None:
         repo.git.reset("--hard", "-q", before)
 
 
-def _finish_merge(kb: KnowledgeBase, repo: Repo, report: SyncReport, message: str) -> None:
-    settled = settle_conflicts(kb, repo)
-    settled.merge(_unsound_front_matter(kb, repo, settled))
+def _finish_merge(
+    kb: KnowledgeBase,
+    repo: Repo,
+    report: SyncReport,
+    message: str,
+    journal: merge_journal.Journal | None = None,
+) -> None:
+    settled = settle_conflicts(kb, repo, journal)
+    settled.merge(_unsound_front_matter(kb, repo, settled, journal))
     report.merged.extend(settled.merged)
     report.conflicts.extend(settled.conflicts)
     report.notices.extend(settled.notices)
@@ -501,7 +667,12 @@ def _finish_merge(kb: KnowledgeBase, repo: Repo, report: SyncReport, message: st
     repo.git.commit("--quiet", "--no-verify", "-m", message + summary)
 
 
-def _unsound_front_matter(kb: KnowledgeBase, repo: Repo, settled: Settled) -> Settled:
+def _unsound_front_matter(
+    kb: KnowledgeBase,
+    repo: Repo,
+    settled: Settled,
+    journal: merge_journal.Journal | None = None,
+) -> Settled:
     """Notes git merged alone whose front matter no longer reads (a key added twice, ...)."""
     result = Settled()
     done = {*settled.merged, *(c.path for c in settled.conflicts)}
@@ -518,11 +689,18 @@ def _unsound_front_matter(kb: KnowledgeBase, repo: Repo, settled: Settled) -> Se
         who = _who(repo, path)
         beside = conflict_name(kb.root, path, who)
         atomic.write_bytes(kb.root / path, ours, root=kb.root)
-        atomic.write_bytes(kb.root / beside, theirs, root=kb.root)
-        repo.git.add("--", path, beside)
+        _write_copy(kb.root, beside, theirs, journal)
+        repo.git.add("-f", "--", path, beside)
         result.conflicts.append(Conflict(path, beside, who))
         result.written.append(path)
     return result
+
+
+def _write_copy(root: Path, rel: str, data: bytes, journal: merge_journal.Journal | None) -> None:
+    """Write a file the merge adds beside a note, recorded in the journal first."""
+    if journal is not None:
+        journal.note_copy(rel, data)
+    atomic.write_bytes(root / rel, data, root=root)
 
 
 def _sound(data: bytes) -> bool:
@@ -559,8 +737,13 @@ class Settled:
         self.written += other.written
 
 
-def settle_conflicts(kb: KnowledgeBase, repo: Repo) -> Settled:
-    """Settle every unmerged file of the merge in progress, keeping both sides' words."""
+def settle_conflicts(
+    kb: KnowledgeBase, repo: Repo, journal: merge_journal.Journal | None = None
+) -> Settled:
+    """Settle every unmerged file of the merge in progress, keeping both sides' words.
+
+    The files written beside notes are recorded in ``journal`` before they are written.
+    """
     settled = Settled()
     stages: dict[str, dict[int, str]] = {}
     output = repo.git.execute(["git", "ls-files", "-u", "-z"], strip_newline_in_stdout=False)
@@ -581,8 +764,8 @@ def settle_conflicts(kb: KnowledgeBase, repo: Repo) -> Settled:
             who = _who(repo, path)
             other = free_name(kb.root, PurePosixPath(path), who)
             atomic.write_bytes(target, ours, root=kb.root)
-            atomic.write_bytes(kb.root / other, retitled(theirs, who), root=kb.root)
-            repo.git.add("--", path, other)
+            _write_copy(kb.root, other, retitled(theirs, who), journal)
+            repo.git.add("-f", "--", path, other)
             settled.notices.append(f"two new notes had the same name: {who}'s is {other}")
             continue
         if ours is not None and theirs is not None:
@@ -597,8 +780,8 @@ def settle_conflicts(kb: KnowledgeBase, repo: Repo) -> Settled:
             beside = conflict_name(kb.root, path, who)
             in_place = _merge_text(path, base, ours, theirs, keep_ours=True) or ours
             atomic.write_bytes(target, in_place, root=kb.root)
-            atomic.write_bytes(kb.root / beside, theirs, root=kb.root)
-            repo.git.add("--", path, beside)
+            _write_copy(kb.root, beside, theirs, journal)
+            repo.git.add("-f", "--", path, beside)
             settled.conflicts.append(Conflict(path, beside, who))
             settled.written.append(path)
         elif ours is not None:

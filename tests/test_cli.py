@@ -144,7 +144,7 @@ def test_new_rejects_bad_input(cli: Cli) -> None:
 def test_new_without_git_identity_still_saves(cli: Cli, kb_root: Path, isolated_user: Path) -> None:
     (isolated_user / ".gitconfig").write_text("")
     result = cli("new", "--title", "No identity note")
-    assert result.exit_code == 0
+    assert result.exit_code == 2  # saved on disk, not committed: said, with the reason
     assert (kb_root / "notes/no-identity-note.md").exists()
     assert "git does not know who you are" in result.stderr
 

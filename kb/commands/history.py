@@ -78,24 +78,31 @@ def log(ctx: click.Context, note: tuple[str, ...], limit: int | None, as_json: b
 @handle_errors
 def save(ctx: click.Context) -> None:
     """Commit notes changed outside kb (in another editor, copied in, deleted)."""
-    from kb.sync import SecretsFound, save_pending
+    from kb.sync import SecretsFound, ignored_message, save_pending
 
     kb = _kb(ctx)
     try:
-        paths = save_pending(kb)
+        saved = save_pending(kb)
     except SecretsFound as exc:
         for finding in exc.findings[:10]:
             _err(f"kb: {finding}")
         raise
-    if not paths:
+    for notice in saved.notices:
+        click.echo(f"Note: {notice}")
+    paths = saved.committed
+    if not paths and not saved.ignored:
         click.echo("Nothing to save: every note is committed.")
         return
     for path in paths:
         click.echo(f"  {path}")
-    click.echo(f"Committed {len(paths)} file{'s' if len(paths) != 1 else ''}.")
-    report = kb.reindex()
-    if report.problems:
-        _err(f"kb: {len(report.problems)} file(s) have problems; see 'kb check'")
+    if paths:
+        click.echo(f"Committed {len(paths)} file{'s' if len(paths) != 1 else ''}.")
+        report = kb.reindex()
+        if report.problems:
+            _err(f"kb: {len(report.problems)} file(s) have problems; see 'kb check'")
+    if saved.ignored:
+        _err(f"kb: {ignored_message(saved.ignored)}")
+        sys.exit(1)
 
 
 # --- kb sync --------------------------------------------------------------------------------
@@ -153,6 +160,10 @@ def sync(ctx: click.Context) -> None:
         click.echo(f"Already in sync with {report.remote}/{report.branch}.")
     if report.index_warning:
         _err(f"kb: {report.index_warning}")
+    if report.ignored:
+        from kb.sync import ignored_message
+
+        _err(f"kb: {ignored_message(report.ignored)}")
     kept = len(report.conflicts) + len(report.waiting)
     if kept:
         _err(
@@ -160,6 +171,8 @@ def sync(ctx: click.Context) -> None:
             "versions, then run 'kb resolve NOTE --mine|--theirs|--both' (mine = the version "
             "in place) and sync again"
         )
+        sys.exit(1)
+    if report.ignored:
         sys.exit(1)
 
 

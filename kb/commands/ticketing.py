@@ -153,12 +153,14 @@ def import_(ctx: click.Context, file: str, export_format: str | None) -> None:
 
 
 def _report(saved: Saved | None) -> None:
+    # A change kb made that is not committed is a failure: say why, exit non-zero.
     if saved is None:
         return
-    if saved.commit is not None and saved.commit.warning:
-        _err(f"kb: warning: {saved.commit.warning}")
     if saved.index_warning:
         _err(f"kb: warning: {saved.index_warning}")
+    if saved.commit is not None and saved.commit.warning:
+        _err(f"kb: {saved.path}: saved on disk but {saved.commit.warning}")
+        sys.exit(2)
 
 
 def _list_note_tickets(ctx: click.Context, reference: str, as_json: bool) -> None:

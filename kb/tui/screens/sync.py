@@ -67,6 +67,10 @@ def report_lines(report: SyncReport) -> list[str]:
         lines.append(f"Already in sync with {report.remote}/{report.branch}.")
     if report.index_warning:
         lines.append(report.index_warning)
+    if report.ignored:
+        from kb.sync import ignored_message
+
+        lines.append(ignored_message(report.ignored))
     return lines
 
 
