@@ -69,8 +69,7 @@ def repo_lock(
     is ``COMMIT_WAIT_SECONDS`` unless given.
     """
     timeout = COMMIT_WAIT_SECONDS if timeout is None else timeout
-    from kb.engine import IndexBusy
-    from kb.lock import FileLock
+    from kb.lock import FileLock, LockBusy
 
     path = git_dir(root) / "kb.lock"
     key = str(path)
@@ -90,14 +89,14 @@ def repo_lock(
             # Not a git repository (yet): nothing to serialise in git.
             yield
             return
-        lock = FileLock(path, timeout=0)
+        lock = FileLock(path, "the repository", timeout=0)
         deadline = time.monotonic() + timeout
         waited = False
         while True:
             try:
                 lock.__enter__()
                 break
-            except IndexBusy:  # another process holds it
+            except LockBusy:  # another process holds it
                 if time.monotonic() >= deadline:
                     raise _busy(timeout) from None
                 if not waited and on_wait is not None:

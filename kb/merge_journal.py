@@ -84,7 +84,8 @@ class Journal:
         """Write a new journal (durably) for a merge of ``upstream`` into ``head``."""
         path = journal_path(root)
         header = {"head": head, "upstream": upstream, "backup": backup}
-        atomic.write_text(path, json.dumps(header) + "\n")
+        # In git's own folder, not the work tree: no KB path to check.
+        atomic.write_text(path, json.dumps(header) + "\n", root=None)
         return cls(path, head, upstream, backup)
 
     @classmethod
