@@ -224,10 +224,23 @@ class Soak:
             return
         code = run_kb(root, "sync") if not kill else 0
         if code == 1:
-            if run_kb(root, "resolve", "--both") == 0:
-                self.stats["conflicts_settled"] += 1
+            self.settle_conflicts(root)
         elif code != 0:
             self.stats["failed_commands"] += 1
+
+    def settle_conflicts(self, root: Path) -> None:
+        """Every conflict waiting in ``root`` settled by keeping both versions."""
+        listing = subprocess.run(
+            kb_command(root, "resolve"), capture_output=True, text=True, stdin=subprocess.DEVNULL
+        ).stdout
+        for line in listing.splitlines():
+            if "  ←→  " not in line:
+                continue
+            theirs = line.split("  ←→  ", 1)[1].strip()
+            if run_kb(root, "resolve", theirs, "--both") == 0:
+                self.stats["conflicts_settled"] += 1
+            else:
+                self.stats["failed_commands"] += 1
 
     # -- the count -------------------------------------------------------------------------
 

@@ -193,6 +193,10 @@ def test_resolve_mine_or_theirs(team: tuple[Clone, Clone, Clone], choice: str, k
     assert ana("sync").exit_code == 0
     assert ben("sync").exit_code == 1
     assert "printer.md" in str(ben("resolve").output)
+    # A choice without a note settles nothing: it names the conflicts and exits 2.
+    unnamed = ben("resolve", f"--{choice}")
+    assert unnamed.exit_code == 2 and "name the note" in unnamed.stderr
+    assert conflicts(ben.root)
     result = ben("resolve", "printer", f"--{choice}")
     assert result.exit_code == 0, result.output
     assert kept in ben.read("notes/printer.md")

@@ -198,6 +198,9 @@ def resolve(ctx: click.Context, note: tuple[str, ...], choice: str | None) -> No
             return
         for conflict in waiting:
             click.echo(f"{conflict.path}  ←→  {conflict.theirs}")
+        if choice is not None:
+            # A choice for every conflict at once would settle notes nobody looked at.
+            raise KBError("name the note to settle: kb resolve NOTE --mine|--theirs|--both", 2)
         click.echo("Compare them, then: kb resolve NOTE --mine|--theirs|--both")
         return
     wanted = " ".join(note)
