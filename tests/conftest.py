@@ -1,22 +1,36 @@
-"""Shared fixtures: every test runs with its own home, config and git identity."""
+"""Shared fixtures: every test runs with its own home, config and git identity.
+
+The KBs most tests start from are built here; what tests import by name (notes, the command
+line, git helpers, the app's pilot helpers) is in ``tests/helpers.py``.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from kb import KnowledgeBase
-from kb.cli import main
 from kb.engine import tantivy_installed
-
-PROJECT = Path(__file__).resolve().parent.parent
-CORPUS = PROJECT.parent / "shared" / "corpus"
+from kb.starter import starter_notes
+from tests.helpers import (
+    ENGINES,
+    ONBOARDING,
+    PLAIN_GUIDE,
+    PRINTER_NOTE,
+    TEAM_NOTE,
+    UPDATE_NOTE,
+    VPN_NOTE,
+    Cli,
+    Clone,
+    git,
+    use_engine,
+    write,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -45,82 +59,6 @@ def isolated_user(
     return home
 
 
-def write(root: Path, rel: str, text: str) -> Path:
-    """Write a file (dedented) under root."""
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return path
-
-
-PRINTER_NOTE = """
----
-title: Printer shows offline and jobs are stuck
-type: fix
-status: validated
-tags: [printing, spooler]
-systems: [Windows 11]
-tickets: [INC0012345, INC0012377]
-author: Ana Lopez
----
-## Issue
-The caller says the printer is offline and nothing prints.
-
-## Environment
-Windows 11 laptops printing to srv-print01.corp.local.
-
-## Resolution
-1. Restart the print spooler:
-
-```powershell
-Restart-Service -Name Spooler
-```
-
-2. Clear C:\\Windows\\System32\\spool\\PRINTERS if jobs stay stuck.
-
-## Cause
-The spooler hangs after a driver update.
-"""
-
-UPDATE_NOTE = """
----
-title: Windows Update fails with 0x80070005
-type: fix
-status: not-validated
-tags: [windows-update]
-systems: [Windows 10, Windows 11]
-tickets: [INC0040001]
----
-## Issue
-Install error - 0x80070005 (access denied) when KB5034441 installs.
-
-## Resolution
-Reset the update components and retry. See [[printer-offline]].
-
-## Cause
-Permissions on the SoftwareDistribution folder.
-"""
-
-VPN_NOTE = """
----
-title: VPN connected but intranet sites do not open
-type: fix
-status: archived
-tags: [vpn, dns]
-systems: [macOS 14]
-tickets: [HELP-482]
----
-## Issue
-The VPN says connected but internal sites time out. Wi-Fi works.
-
-## Resolution
-Flush DNS and reconnect the VPN. Check split tunnel settings.
-"""
-
-
-ENGINES = ["whoosh", "tantivy"]
-
-
 @pytest.fixture(params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> str:
     """Each search engine in turn: every test that uses a KB runs against both."""
@@ -128,12 +66,6 @@ def engine(request: pytest.FixtureRequest) -> str:
     if name == "tantivy" and not tantivy_installed():
         pytest.skip("tantivy is not installed (pip install 'kb[fast]')")
     return name
-
-
-def use_engine(root: Path, engine: str) -> None:
-    """Make the KB at root use one search engine (kb.toml [search] engine)."""
-    (root / "kb.toml").parent.mkdir(parents=True, exist_ok=True)
-    (root / "kb.toml").write_text(f'[search]\nengine = "{engine}"\n')
 
 
 @pytest.fixture
@@ -157,41 +89,53 @@ def kb(kb_root: Path) -> Iterator[KnowledgeBase]:
         yield opened
 
 
-class Cli:
-    """Runs the kb command line in-process, against one KB."""
-
-    def __init__(self, root: Path | None) -> None:
-        self.root = root
-        self.runner = CliRunner()
-
-    def __call__(
-        self, *args: str, input: str | None = None, env: dict[str, str] | None = None
-    ) -> Result:
-        prefix = ["--kb", str(self.root)] if self.root is not None else []
-        return self.runner.invoke(
-            main, [*prefix, *args], input=input, env=env, catch_exceptions=True
-        )
-
-
 @pytest.fixture
 def cli(kb_root: Path) -> Cli:
     """The command line, pointed at the fixture KB."""
     return Cli(kb_root)
 
 
-def git_log(root: Path) -> list[str]:
-    """Commit subjects, newest first."""
-    out = subprocess.run(
-        ["git", "log", "--format=%s"], cwd=root, check=True, capture_output=True, text=True
-    ).stdout
-    return out.splitlines()
+@pytest.fixture
+def guide_root(kb_root: Path) -> Path:
+    """The fixture KB with two guides: the onboarding one and a plain one."""
+    write(kb_root, "notes/guides/first-week.md", ONBOARDING)
+    write(kb_root, "notes/printing-basics.md", PLAIN_GUIDE)
+    (kb_root / "notes/img").mkdir()
+    (kb_root / "notes/img/desk.png").write_bytes(b"\x89PNG")
+    return kb_root
 
 
-def no_traceback(result: Result) -> None:
-    """Assert that a CLI run ended without an uncaught exception or a traceback."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    assert "Traceback" not in (result.stderr if result.stderr_bytes is not None else "")
+@pytest.fixture
+def starter_copy(tmp_path: Path) -> Path:
+    """The starter KB as shipped, copied into a folder (not a git repository)."""
+    source = starter_notes()
+    assert source is not None
+    root = tmp_path / "starter"
+    root.mkdir()
+    shutil.copytree(source, root / "notes")
+    use_engine(root, "whoosh")
+    return root
+
+
+@pytest.fixture
+def bare(tmp_path: Path) -> Path:
+    """The team's shared repository."""
+    path = tmp_path / "server.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(path)], check=True)
+    return path
+
+
+@pytest.fixture
+def pair(tmp_path: Path, bare: Path) -> Iterator[tuple[Clone, Clone]]:
+    """Ana and Ben, each with a clone of a KB holding the printer note."""
+    root = tmp_path / "ana"
+    KnowledgeBase.init(root).close()
+    ana = Clone(root, "Ana Tester")
+    ana.write("notes/printer.md", TEAM_NOTE)
+    git(root, "remote", "add", "origin", str(bare))
+    assert ana("sync").exit_code == 0
+    git(tmp_path, "clone", "-q", str(bare), str(tmp_path / "ben"))
+    yield ana, Clone(tmp_path / "ben", "Ben Lee")
 
 
 os.environ.setdefault("PYTHONHASHSEED", "0")

@@ -1,0 +1,174 @@
+"""Search behaviour: what a technician types mid-call, and what comes back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb import KnowledgeBase
+from tests.helpers import ODD_QUERIES, use_engine, write
+
+PRINTER = "notes/printer-offline.md"
+UPDATE = "notes/updates/windows-update-0x80070005.md"
+VPN = "notes/vpn-no-intranet.md"
+
+
+def paths(kb: KnowledgeBase, text: str, limit: int = 10) -> list[str]:
+    return [hit.path for hit in kb.search(text, limit=limit)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0x80070005", UPDATE),
+        ("80070005", UPDATE),
+        ("KB5034441", UPDATE),
+        ("5034441", UPDATE),
+        ("INC0012345", PRINTER),
+        ("inc0012345", PRINTER),
+        ("srv-print01.corp.local", PRINTER),
+        (r"C:\Windows\System32\spool\PRINTERS", PRINTER),
+        ("HELP-482", VPN),
+    ],
+)
+def test_exact_tokens(kb: KnowledgeBase, text: str, expected: str) -> None:
+    assert paths(kb, text)[0] == expected
+
+
+def test_prose_is_stemmed(kb: KnowledgeBase) -> None:
+    assert paths(kb, "printers printing")[0] == PRINTER
+    assert paths(kb, "installing updates ")[0] == UPDATE
+
+
+def test_last_word_is_a_prefix_while_typing(kb: KnowledgeBase) -> None:
+    assert paths(kb, "spo")[0] == PRINTER
+    assert paths(kb, "spo ") == []  # a finished word is not a prefix
+
+
+def test_typos_are_tolerated_when_exact_words_find_little(kb: KnowledgeBase) -> None:
+    results = kb.search("splooler")
+    assert results and results[0].path == PRINTER
+    assert results.corrected
+    assert paths(kb, "splooer sevrice")[0] == PRINTER  # a dropped letter and a swap
+    # A real word is never "corrected" away from its exact matches.
+    assert not kb.search("spooler").corrected
+
+
+def test_the_word_being_typed_scores_by_its_best_completion(tmp_path: Path, engine: str) -> None:
+    root = tmp_path / "kb"
+    use_engine(root, engine)
+    write(root, "notes/tar.md", "# tar\nArchive files with tar.\n")
+    # Many words that start with "tar" must not outweigh the note about tar itself.
+    write(root, "notes/deploy.md", "# Deploy\n" + "target targets targeted tarball " * 30 + "\n")
+    assert paths(KnowledgeBase(root), "tar")[0] == "notes/tar.md"
+
+
+def test_synonyms_from_defaults_and_the_kb_file(kb: KnowledgeBase) -> None:
+    assert paths(kb, "wireless")[0] == VPN  # wireless = wi-fi (default group)
+    assert paths(kb, "gizmo") == []
+    write(kb.root, "synonyms.txt", "# team words\ngizmo, spooler\n")
+    reopened = KnowledgeBase.open(kb.root)
+    assert paths(reopened, "gizmo") == [PRINTER]
+
+
+def test_phrases_and_exclusions(kb: KnowledgeBase) -> None:
+    assert paths(kb, '"print spooler"') == [PRINTER]
+    assert paths(kb, '"spooler print"') == []
+    assert UPDATE not in paths(kb, "windows -update")
+    assert PRINTER not in paths(kb, 'windows -"print spooler"')
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tag:vpn", [VPN]),
+        ("tag:VPN dns", [VPN]),
+        ("type:fix status:validated", [PRINTER]),
+        ("status:not-validated", [UPDATE]),
+        ("ticket:INC0040001", [UPDATE]),
+        ("ticket:help-482", [VPN]),
+        ('system:"windows 11" spooler', [PRINTER]),
+        ("system:macos", [VPN]),
+        ("author:ana", [PRINTER]),
+        ('author:"ana lopez"', [PRINTER]),
+        ("windows -tag:printing", [UPDATE]),
+        ("tag:nothing-like-this", []),
+    ],
+)
+def test_filters(kb: KnowledgeBase, text: str, expected: list[str]) -> None:
+    assert sorted(paths(kb, text)) == sorted(expected)
+
+
+def test_hits_carry_what_the_list_shows(kb: KnowledgeBase) -> None:
+    hit = kb.search("spooler")[0]
+    assert hit.title == "Printer shows offline and jobs are stuck"
+    assert hit.status == "validated" and hit.type == "fix" and hit.kind == "note"
+    assert hit.tickets == ["INC0012345", "INC0012377"] and hit.ticket_count == 2
+    assert hit.score > 0 and hit.modified > 0
+    assert "spooler" in hit.snippet.lower()
+    for start, end in hit.highlights:
+        assert hit.snippet[start:end].lower().startswith("spooler")
+    data = hit.to_json()
+    assert {"path", "title", "score", "snippet"} <= set(data)
+
+
+def test_archived_notes_rank_below_equal_matches(kb: KnowledgeBase) -> None:
+    write(
+        kb.root,
+        "notes/vpn-copy.md",
+        kb.root.joinpath(VPN).read_text().replace("archived", "validated"),
+    )
+    assert paths(kb, "split tunnel")[0] == "notes/vpn-copy.md"
+
+
+def test_weak_results_are_flagged(kb: KnowledgeBase) -> None:
+    strong = kb.search("print spooler offline")
+    assert not strong.weak
+    weak = kb.search("spooler keyboard mouse headset camera")
+    assert weak and weak.weak
+
+
+def test_empty_query_finds_nothing_and_filters_alone_list_by_date(kb: KnowledgeBase) -> None:
+    assert kb.search("") == []
+    assert kb.search("   ") == []
+    assert len(kb.search("type:fix")) == 3
+
+
+@pytest.mark.parametrize("text", ODD_QUERIES)
+def test_odd_queries_never_raise(kb: KnowledgeBase, text: str) -> None:
+    results = kb.search(text)
+    assert isinstance(results, list)
+
+
+def test_search_works_from_a_worker_thread(kb: KnowledgeBase) -> None:
+    """The app searches from thread workers: nothing may need the main thread."""
+    import threading
+
+    found: list[str] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            found.extend(paths(kb, "spooler"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert errors == [] and found == [PRINTER]
+
+
+def test_a_generous_budget_gives_full_results(kb: KnowledgeBase) -> None:
+    results = kb.search("spooler printer", budget=5.0)
+    assert not results.partial
+    assert results[0].path == PRINTER
+
+
+def test_a_ticket_linked_note_ranks_by_its_link(kb: KnowledgeBase) -> None:
+    # The ticket id is only in the front matter of the printer note; the update note only
+    # mentions a similar word. The linked note must come first, with full coverage.
+    hits = kb.search("INC0012345 windows")
+    assert hits[0].path == PRINTER
+    assert hits[0].coverage == 1.0 and not hits[0].weak

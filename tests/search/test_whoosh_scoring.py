@@ -1,0 +1,118 @@
+"""The Whoosh engine scores kb's queries itself, term at a time: its term and phrase scores
+must be exactly Whoosh's own BM25F, also over several segments with replaced documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from whoosh import query
+
+from kb import KnowledgeBase
+from kb.engines.whoosh_engine import WhooshEngine
+from kb.engines.whoosh_scorer import Scorer
+from tests.helpers import use_engine, write
+
+NOTE = """---
+title: {title}
+tags: [printing]
+---
+## Issue
+{issue}
+
+## Resolution
+Restart the print spooler service, then clear the queue. {extra}
+"""
+
+
+@pytest.fixture
+def whoosh_kb(tmp_path: Path) -> KnowledgeBase:
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root)
+    use_engine(root, "whoosh")
+    words = ["printer offline", "print spooler stuck", "queue jammed", "driver crash"]
+    for number, issue in enumerate(words * 3):
+        write(
+            root,
+            f"notes/note-{number}.md",
+            NOTE.format(
+                title=f"Fix {number} {issue}", issue=issue, extra="print spooler " * number
+            ),
+        )
+    kb = KnowledgeBase.open(root)
+    kb.reindex()
+    # A second and third segment, one replacing documents of the first.
+    write(root, "notes/note-1.md", NOTE.format(title="Moved", issue="toner", extra=""))
+    kb.reindex()
+    write(root, "notes/extra.md", NOTE.format(title="Extra", issue="print spooler", extra=""))
+    kb.reindex()
+    return kb
+
+
+def _whoosh_scores(searcher, q) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    return {hit["path"]: hit.score for hit in searcher.search(q, limit=None)}
+
+
+def _paths(searcher, scores: dict[int, float]) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    return {searcher.stored_fields(docnum)["path"]: score for docnum, score in scores.items()}
+
+
+def test_term_and_phrase_scores_are_whooshs_own(whoosh_kb: KnowledgeBase) -> None:
+    engine = whoosh_kb.index.engine()
+    assert isinstance(engine, WhooshEngine)
+    searcher = engine._current()
+    assert len(searcher.leaf_searchers()) > 1
+    scorer = Scorer(searcher)
+    for name, text in [("body", "spooler"), ("title", "fix"), ("issue", "toner")]:
+        expected = _whoosh_scores(searcher, query.Term(name, text))
+        assert expected
+        assert _paths(searcher, scorer.term(name, text).as_dict()) == pytest.approx(expected)
+    for name, words in [("body", ("print", "spooler")), ("body", ("clear", "the", "queue"))]:
+        expected = _whoosh_scores(searcher, query.Phrase(name, list(words)))
+        assert expected
+        assert _paths(searcher, scorer.phrase(name, words)) == pytest.approx(expected)
+    assert "notes/note-1.md" not in _paths(searcher, scorer.term("issue", "offlin").as_dict())
+
+
+def test_a_tiny_budget_leaves_out_completions_not_the_typed_words(
+    whoosh_kb: KnowledgeBase,
+) -> None:
+    results = whoosh_kb.search("toner pri", refresh=False, budget=1e-9)
+    assert results.partial
+    assert results[0].path == "notes/note-1.md"
+    assert not whoosh_kb.search("toner pri", refresh=False, budget=5.0).partial
+
+
+def test_the_index_is_read_from_its_files_not_copied_into_memory(
+    whoosh_kb: KnowledgeBase,
+) -> None:
+    # Memory-mapped segments are copied whole into memory by Whoosh (a BytesIO per file).
+    engine = whoosh_kb.index.engine()
+    assert isinstance(engine, WhooshEngine)
+    assert engine._ix.storage.supports_mmap is False
+    whoosh_kb.reindex(rebuild=True)
+    rebuilt = whoosh_kb.index.engine()
+    assert isinstance(rebuilt, WhooshEngine)
+    assert rebuilt._ix.storage.supports_mmap is False
+    # Only the term dictionary is held in memory; postings are read from the file.
+    reader = rebuilt._current().reader()
+    assert [hit.path for hit in whoosh_kb.search("spooler", refresh=False)]
+    assert reader.is_atomic()
+    assert type(reader._terms._tindex.dbfile).__name__ == "BufferFile"
+    assert type(reader._terms._postfile).__name__ != "BufferFile"
+
+
+def test_kept_scores_stay_within_their_budget(
+    whoosh_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kb.engines import whoosh_scorer
+
+    monkeypatch.setattr(whoosh_scorer, "CACHE_ENTRIES", 40)
+    first = [hit.path for hit in whoosh_kb.search("print spooler queue", refresh=False)]
+    for text in ["pr", "pri", "print", "print s", "print spo", "toner", "driver crash", "fix"]:
+        whoosh_kb.search(text, refresh=False)
+    scorer = whoosh_kb.index.engine()._scorer  # type: ignore[attr-defined]
+    assert scorer is not None
+    assert scorer._cached == sum(scorer._sizes.values()) <= 40
+    assert set(scorer._sizes) == set(scorer._cache)
+    assert [hit.path for hit in whoosh_kb.search("print spooler queue", refresh=False)] == first

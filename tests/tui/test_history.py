@@ -1,0 +1,159 @@
+"""The app's history, sync and conflict screens, and the secrets question, over real repos."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from textual.widgets import Label, OptionList, Static, TextArea
+
+from kb import KnowledgeBase
+from kb.sync import conflicts
+from kb.tui.app import KBApp
+from kb.tui.screens.confirm import ConfirmScreen
+from kb.tui.screens.editor import EditorScreen
+from kb.tui.screens.history import HistoryScreen
+from kb.tui.screens.sync import ConflictScreen, SyncScreen
+from tests.helpers import TEAM_NOTE as NOTE
+from tests.helpers import (
+    Clone,
+    git,
+    git_log,
+    notifications,
+    open_note,
+    rendered,
+    settle,
+    use_engine,
+)
+
+
+def make_team(tmp_path: Path) -> tuple[Clone, Clone]:
+    """Two clones of a KB shared through a bare repository."""
+    server = tmp_path / "server.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(server)], check=True)
+    KnowledgeBase.init(tmp_path / "ana").close()
+    ana = Clone(tmp_path / "ana", "Ana Tester")
+    use_engine(ana.root, "whoosh")
+    ana.write("notes/printer.md", NOTE)
+    git(ana.root, "remote", "add", "origin", str(server))
+    assert ana("sync").exit_code == 0
+    git(tmp_path, "clone", "-q", str(server), str(tmp_path / "ben"))
+    return ana, Clone(tmp_path / "ben", "Ben Lee")
+
+
+async def test_history_lists_revisions_and_shows_diffs(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    with KnowledgeBase.init(root) as kb:
+        use_engine(root, "whoosh")
+        saved = kb.new_note("Printer jams on tray 2", body=NOTE)
+        text = kb.read_text(saved.path)
+        kb.save_text(saved.path, text.replace("torn sheet", "torn page"), "Edit: torn page")
+        text = kb.read_text(saved.path)
+        kb.save_text(saved.path, text + "\nCheck the rollers.\n", "Edit: rollers")
+    app = KBApp(str(root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await open_note(pilot, saved.path)
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(app.screen, HistoryScreen)
+        options = app.screen.query_one("#revisions", OptionList)
+        assert options.option_count == 3
+        diff = rendered(app.screen.query_one("#diff", Static))
+        assert "+Check the rollers." in diff
+        await pilot.press("down")
+        await settle(pilot)
+        diff = rendered(app.screen.query_one("#diff", Static))
+        assert "-1. Open tray 2 and remove the torn sheet." in diff
+        assert "+1. Open tray 2 and remove the torn page." in diff
+        # Mark the newest, move to the oldest: the diff spans both edits.
+        await pilot.press("up", "space", "down", "down")
+        await settle(pilot)
+        title = str(app.screen.query_one("#comparison-title", Label).render())
+        assert title.startswith("Changes from")
+        diff = rendered(app.screen.query_one("#diff", Static))
+        assert "+Check the rollers." in diff and "torn page" in diff
+        await pilot.press("v")
+        await settle(pilot)
+        assert "as it was" in str(app.screen.query_one("#comparison-title", Label).render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, HistoryScreen)
+
+
+async def test_sync_in_the_app_shows_conflicts_side_by_side_and_keeps_both(
+    tmp_path: Path,
+) -> None:
+    ana, ben = make_team(tmp_path)
+    line = "1. Open tray 2 and remove the torn sheet."
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace(line, "1. Ana's way"))
+    assert ana("sync").exit_code == 0
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace(line, "1. Ben's way"))
+    use_engine(ben.root, "whoosh")
+    app = KBApp(str(ben.root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, SyncScreen)
+        log = rendered(app.screen.query_one("#sync-log", Static))
+        assert "Fetching from origin" in log and "changed on both sides" in log
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictScreen)
+        assert "1. Ben's way" in rendered(app.screen.query_one("#mine", Static))
+        assert "1. Ana's way" in rendered(app.screen.query_one("#theirs", Static))
+        await pilot.press("b")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConflictScreen)
+    assert not conflicts(ben.root)
+    assert "Ana's way" in ben.read("notes/printer-ana-tester.md")
+    assert git_log(ben.root)[0].startswith("Resolve conflict in notes/printer.md")
+
+
+async def test_a_conflict_found_at_start_is_announced_and_listed(tmp_path: Path) -> None:
+    ana, ben = make_team(tmp_path)
+    line = "1. Open tray 2 and remove the torn sheet."
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace(line, "1. Ana's way"))
+    assert ana("sync").exit_code == 0
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace(line, "1. Ben's way"))
+    assert ben("sync").exit_code == 1
+    use_engine(ben.root, "whoosh")
+    app = KBApp(str(ben.root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert any("changed on both sides" in text for text in notifications(app))
+        app.action_conflicts()
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictScreen)
+        await pilot.press("t")
+        await settle(pilot)
+    assert "1. Ana's way" in ben.read("notes/printer.md")
+    assert not conflicts(ben.root)
+
+
+async def test_a_secret_in_the_editor_asks_before_it_is_committed(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    with KnowledgeBase.init(root) as kb:
+        use_engine(root, "whoosh")
+        saved = kb.new_note("Kiosk login", body=NOTE)
+    app = KBApp(str(root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await open_note(pilot, saved.path)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, EditorScreen)
+        editor = app.screen.query_one(TextArea)
+        editor.text = editor.text + "\nLocal admin password: Winter2026!\n"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Winter2026!" not in app.screen.question
+        assert git_log(root)[0] == "New fix: Kiosk login"  # not committed yet
+        await pilot.press("y")
+        await settle(pilot)
+    assert git_log(root)[0] == "Edit: Kiosk login"
+    assert "Winter2026!" in (root / saved.path).read_text()
