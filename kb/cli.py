@@ -211,9 +211,9 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
         return
     kb = ctx.obj.kb
     if sys.stdin.isatty() and sys.stdout.isatty():
-        from kb.tui.app import KBApp
+        from kb.tui import create_app
 
-        KBApp(knowledge_base=kb).run()
+        create_app(knowledge_base=kb).run()
         return
     # No terminal (a script, cron): an overview instead of the app.
     sources, _ = kb.sources()

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Footer, Label, TextArea
 
+from kb.tui.actions import bindings
 from kb.tui.display import one_line
 from kb.tui.screens.base import KBModalScreen, report_saved
 
@@ -31,10 +32,8 @@ class AnswerScreen(KBModalScreen):
     """Write the answer to one question; ctrl+s saves. Dismissed with the Answered or None."""
 
     CSS_PATH = "answer.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save answer", id="save-answer", priority=True),
-        Binding("escape", "cancel", "Cancel", id="cancel-answer"),
-    ]
+    SCOPE: ClassVar[str] = "answer"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, question: Question) -> None:
         super().__init__()
@@ -42,8 +41,12 @@ class AnswerScreen(KBModalScreen):
         self._saving = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label(f"Answer: {one_line(self.question.title)}", id="answer-title", markup=False)
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(
+                f"Answer: {one_line(self.question.title)}",
+                id="answer-title",
+                markup=False,
+            )
             waiting = self.question.asked_by or "nobody named"
             yield Label(
                 f"Waiting: {waiting}"

@@ -8,14 +8,16 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.worker import get_current_worker
 
 from kb.errors import KBError
+from kb.tui.actions import bindings
 from kb.tui.messages import SimilarNotesFound
+from kb.tui.navigation import OpenNote
 from kb.tui.screens.base import KBModalScreen, report_saved
 from kb.tui.widgets.results import ResultsList
 
@@ -47,11 +49,8 @@ class AskScreen(KBModalScreen):
     """
 
     CSS_PATH = "ask.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="save-question", priority=True),
-        Binding("escape", "cancel", "Cancel", id="cancel-question"),
-        Binding("down", "browse_similar", "Similar notes", show=False, id="browse-asked-similar"),
-    ]
+    SCOPE: ClassVar[str] = "ask"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, question: str = "") -> None:
         super().__init__()
@@ -59,7 +58,7 @@ class AskScreen(KBModalScreen):
         self._saving = False
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        with Vertical(id="dialog", classes="dialog"):
             yield Label("Ask: find out and get back", id="ask-title")
             question = Input(
                 self.initial_question, placeholder="What the caller needs to know", id="question"
@@ -163,7 +162,7 @@ class AskScreen(KBModalScreen):
     @on(OptionList.OptionSelected, "#similar")
     def _open_similar(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.kb_app.open_note(event.option.id)
+            self.post_message(OpenNote(event.option.id))
 
     def action_browse_similar(self) -> None:
         """Move from the form into the similar notes."""

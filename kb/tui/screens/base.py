@@ -1,18 +1,26 @@
-"""What every kb screen shares: the shared KB, worker errors as notifications, save reports."""
+"""What every kb screen shares: the shared KB, worker errors as notifications, save reports,
+its keys and palette commands from the action registry."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from kb.errors import KBError
+from kb.tui.actions import key_of
+from kb.tui.commands import palette_commands
+from kb.tui.navigation import CommitAnyway
 
 if TYPE_CHECKING:
     from kb.knowledgebase import Saved
     from kb.tui.access import SharedKB
-    from kb.tui.app import KBApp
+    from kb.tui.commands import PaletteCommand
+
+
+#: The class of a dialog screen: the app's stylesheet centres it (app.tcss).
+DIALOG_SCREEN = "dialog-screen"
 
 
 def error_text(error: BaseException | None) -> str:
@@ -44,7 +52,8 @@ def report_saved(screen: Screen[Any], saved: Saved) -> None:
 
         def decided(anyway: bool | None) -> None:
             if anyway:
-                app.commit_anyway(saved)
+                # The screen that saved may be gone by now: the app commits.
+                app.post_message(CommitAnyway(saved))
             else:
                 app.notify(
                     f"Not committed: remove it from line {finding.line} and save again",
@@ -68,20 +77,31 @@ def report_saved(screen: Screen[Any], saved: Saved) -> None:
         app.notify(saved.index_warning, severity="warning", markup=False)
 
 
+class KBHost(Protocol):
+    """What screens use of the app they run in (the app itself stays out of their imports)."""
+
+    shared: SharedKB
+
+
 class _KBPart:
-    """What every screen and dialog of the app shares: the typed app, the KB, error reports."""
+    """What every screen and dialog of the app shares: the KB, keys, palette, error reports."""
 
     app: Any
-
-    @property
-    def kb_app(self) -> KBApp:
-        """The app, typed."""
-        return cast("KBApp", self.app)
+    #: The screen's name in the action registry: its keys, help section and palette entries.
+    SCOPE: ClassVar[str] = ""
 
     @property
     def shared(self) -> SharedKB:
         """The KB, shared with the worker threads."""
-        return self.kb_app.shared
+        return cast("KBHost", self.app).shared
+
+    def key(self, action_id: str) -> str:
+        """The first key of an action as the user has it bound ("ctrl+a"), for hints."""
+        return key_of(self.app, action_id)
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Commands this screen adds to the command palette (from the action registry)."""
+        return palette_commands(self, self.SCOPE) if self.SCOPE else []  # type: ignore[arg-type]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Report a failed worker."""
@@ -93,4 +113,6 @@ class KBScreen(_KBPart, Screen[Any]):
 
 
 class KBModalScreen(_KBPart, ModalScreen[Any]):
-    """A dialog over another screen."""
+    """A dialog over another screen (centred by the app's stylesheet)."""
+
+    DEFAULT_CLASSES = DIALOG_SCREEN

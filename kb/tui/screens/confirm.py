@@ -5,20 +5,22 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
+
+from kb.tui.actions import bindings, key_of
+from kb.tui.screens.base import DIALOG_SCREEN
 
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask a question; dismissed with True for yes, False for no (escape is no)."""
 
+    DEFAULT_CLASSES = DIALOG_SCREEN
     CSS_PATH = "confirm.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm-yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm-no"),
-    ]
+    SCOPE: ClassVar[str] = "confirm"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
         super().__init__()
@@ -27,11 +29,12 @@ class ConfirmScreen(ModalScreen[bool]):
         self.no = no
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
+        yes, no = key_of(self.app, "confirm-yes"), key_of(self.app, "confirm-no")
+        with Vertical(id="dialog", classes="dialog"):
             yield Label(self.question, id="question")
             with Horizontal(id="buttons"):
-                yield Button(f"{self.yes} (y)", variant="error", id="yes")
-                yield Button(f"{self.no} (n)", variant="primary", id="no")
+                yield Button(f"{self.yes} ({yes})", variant="error", id="yes")
+                yield Button(f"{self.no} ({no})", variant="primary", id="no")
 
     def on_mount(self) -> None:
         """The safe answer has focus: enter keeps the user's work."""

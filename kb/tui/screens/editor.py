@@ -7,9 +7,10 @@ from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Footer, TextArea
 
+from kb.tui.actions import bindings
 from kb.tui.display import one_line
 from kb.tui.messages import NoteSaved, NoteTextLoaded
 from kb.tui.screens.base import KBScreen, report_saved
@@ -26,10 +27,8 @@ class EditorScreen(KBScreen):
     """Edit a note; ctrl+s saves (commit and reindex), escape leaves (asking if unsaved)."""
 
     CSS_PATH = "editor.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save", id="save", priority=True),
-        Binding("escape", "close", "Close", id="close-editor"),
-    ]
+    SCOPE: ClassVar[str] = "editor"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, path: str) -> None:
         super().__init__()

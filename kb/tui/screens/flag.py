@@ -5,35 +5,46 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from kb.flags import MAX_REASON
+from kb.tui.actions import bindings, key_of
+from kb.tui.screens.base import DIALOG_SCREEN
 
 
 class FlagDialog(ModalScreen[str | None]):
     """A one-line reason; enter flags the note, escape cancels."""
 
+    DEFAULT_CLASSES = DIALOG_SCREEN
     CSS_PATH = "flag.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="flag-cancel"),
-    ]
+    SCOPE: ClassVar[str] = "flag"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, title: str) -> None:
         super().__init__()
         self.note_title = title
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label(f"Flag “{self.note_title}” for rework", id="flag-title", markup=False)
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(
+                f"Flag “{self.note_title}” for rework",
+                id="flag-title",
+                classes="dialog-title",
+                markup=False,
+            )
             yield Input(
                 placeholder="Why? e.g. step 3 is wrong on Windows 11",
                 max_length=MAX_REASON,
                 id="reason",
             )
-            yield Label("enter flags it · escape cancels", id="flag-hint")
+            yield Label(
+                f"enter flags it · {key_of(self.app, 'back')} cancels",
+                id="flag-hint",
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         """Type the reason at once."""

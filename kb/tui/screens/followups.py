@@ -8,18 +8,19 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kb.tui.actions import bindings
 from kb.tui.display import one_line, plural
 from kb.tui.messages import NoteSaved
+from kb.tui.navigation import OpenNote
 from kb.tui.screens.base import KBScreen, report_saved
 
 if TYPE_CHECKING:
     from kb.questions import Answered, Question
-    from kb.tui.commands import PaletteCommand
 
 
 def now_minute() -> _dt.datetime:
@@ -74,13 +75,8 @@ class FollowupsScreen(KBScreen):
     """Open questions; enter opens one, u logs an update, a answers it."""
 
     CSS_PATH = "followups.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="close-followups"),
-        Binding("enter", "open", "Open", id="open-question", priority=True),
-        Binding("u", "log_update", "Log update", id="log-update"),
-        Binding("a", "answer", "Answer", id="answer-question"),
-        Binding("r", "reload", "Reload", show=False, id="reload-followups"),
-    ]
+    SCOPE: ClassVar[str] = "followups"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self) -> None:
         super().__init__()
@@ -128,7 +124,7 @@ class FollowupsScreen(KBScreen):
         summary = self.query_one("#followups-summary", Static)
         late = sum(1 for question in self.questions if question.is_overdue(self.now))
         if not self.questions:
-            ask = self.kb_app.key_display("ask", "ctrl+a")
+            ask = self.key("ask")
             summary.update(f"No open questions. Capture one with {ask} from the search box.")
         else:
             text = Text(f"{plural(len(self.questions), 'open question')}, soonest promise first")
@@ -149,13 +145,13 @@ class FollowupsScreen(KBScreen):
     @on(OptionList.OptionSelected, "#followups")
     def _selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.kb_app.open_note(event.option.id)
+            self.post_message(OpenNote(event.option.id))
 
     def action_open(self) -> None:
         """Open the highlighted question."""
         question = self.selected
         if question is not None:
-            self.kb_app.open_note(question.path)
+            self.post_message(OpenNote(question.path))
 
     def action_log_update(self) -> None:
         """Log what the person waiting was told (a line in the question's update log)."""
@@ -231,18 +227,3 @@ class FollowupsScreen(KBScreen):
     def action_back(self) -> None:
         """Back to where the list was opened."""
         self.dismiss()
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        """Commands this screen adds to the command palette."""
-        from kb.tui.commands import PaletteCommand
-
-        return [
-            PaletteCommand("Open question", "Show the highlighted question", self.action_open),
-            PaletteCommand(
-                "Log update", "What the person waiting was told", self.action_log_update
-            ),
-            PaletteCommand(
-                "Answer question", "The question becomes a fix note", self.action_answer
-            ),
-            PaletteCommand("Reload follow-ups", "Read the questions again", self.action_reload),
-        ]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Markdown, OptionList, Static
@@ -19,9 +19,11 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from kb.lock import LockBusy
+from kb.tui.actions import bindings
 from kb.tui.display import one_line
 from kb.tui.links import resolve_href, to_markdown_links
 from kb.tui.messages import LinkResolved
+from kb.tui.navigation import OpenNote
 from kb.tui.screens.base import KBScreen
 from kb.tui.widgets.note_header import NoteHeader
 
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
     from kb.guides import Guide
     from kb.notes import Note
     from kb.progress import ReadingProgress
-    from kb.tui.commands import PaletteCommand
 
 READ_MARK = "✓"
 CURRENT_MARK = "▶"
@@ -68,14 +69,8 @@ class GuideReaderScreen(KBScreen):
     """Read a guide step by step; progress is saved as you go."""
 
     CSS_PATH = "guide_reader.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="guide-back"),
-        # Priority: the scrolling note would otherwise take the arrows for itself.
-        Binding("n,right", "next", "Next", id="guide-next", priority=True),
-        Binding("p,left", "previous", "Previous", id="guide-previous", priority=True),
-        Binding("o", "open_note", "Open note", id="guide-open-note"),
-        Binding("u", "mark_unread", "Mark unread", show=False, id="guide-mark-unread"),
-    ]
+    SCOPE: ClassVar[str] = "guide-reader"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, guide_path: str) -> None:
         super().__init__()
@@ -290,7 +285,7 @@ class GuideReaderScreen(KBScreen):
     def action_open_note(self) -> None:
         """Open the current note in the note view (links, copy keys, edit)."""
         if self.note is not None:
-            self.kb_app.open_note(self.note.path)
+            self.post_message(OpenNote(self.note.path))
 
     @on(Markdown.LinkClicked)
     def _link_clicked(self, message: Markdown.LinkClicked) -> None:
@@ -312,19 +307,8 @@ class GuideReaderScreen(KBScreen):
 
     def on_link_resolved(self, message: LinkResolved) -> None:
         """Open the linked note on top (back returns to the guide)."""
-        self.kb_app.open_note(message.path)
+        self.post_message(OpenNote(message.path))
 
     def action_back(self) -> None:
         """Back to the list of guides."""
         self.dismiss()
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        """Commands this screen adds to the command palette."""
-        from kb.tui.commands import PaletteCommand
-
-        return [
-            PaletteCommand("Next step", "Mark this note read and go on", self.action_next),
-            PaletteCommand("Previous step", "Back one step", self.action_previous),
-            PaletteCommand("Open note", "The current note in the note view", self.action_open_note),
-            PaletteCommand("Mark unread", "Forget this step was read", self.action_mark_unread),
-        ]

@@ -7,17 +7,18 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kb.tui.actions import bindings
 from kb.tui.display import one_line, plural
+from kb.tui.navigation import OpenGuide
 from kb.tui.screens.base import KBScreen
 
 if TYPE_CHECKING:
     from kb.guides import Guide
-    from kb.tui.commands import PaletteCommand
 
 
 class GuidesLoaded(Message):
@@ -53,9 +54,8 @@ class GuidesScreen(KBScreen):
     """Onboarding guides; enter reads one, continuing where you left off."""
 
     CSS_PATH = "guides.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="guides-back"),
-    ]
+    SCOPE: ClassVar[str] = "guides"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self) -> None:
         super().__init__()
@@ -115,16 +115,8 @@ class GuidesScreen(KBScreen):
 
     def open_guide(self, path: str) -> None:
         """Read a guide."""
-        from kb.tui.screens.guide_reader import GuideReaderScreen
-
-        self.app.push_screen(GuideReaderScreen(path))
+        self.post_message(OpenGuide(path))
 
     def action_back(self) -> None:
         """Back to where the list was opened from."""
         self.dismiss()
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        """Commands this screen adds to the command palette."""
-        from kb.tui.commands import PaletteCommand
-
-        return [PaletteCommand("Back", "Leave the list of guides", self.action_back)]

@@ -6,16 +6,16 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Static
 
+from kb.tui.actions import bindings
 from kb.tui.screens.base import KBScreen
 
 if TYPE_CHECKING:
     from kb.health import Health
-    from kb.tui.commands import PaletteCommand
 
 
 class HealthComputed(Message):
@@ -30,10 +30,8 @@ class HealthScreen(KBScreen):
     """Link rate, reuse, stale, flagged and past-review notes, content gaps, failed searches."""
 
     CSS_PATH = "health.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="health-back"),
-        Binding("r", "refresh_health", "Refresh", id="health-refresh"),
-    ]
+    SCOPE: ClassVar[str] = "health"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self) -> None:
         super().__init__()
@@ -72,9 +70,3 @@ class HealthScreen(KBScreen):
     def action_back(self) -> None:
         """Back to where Health was opened from."""
         self.dismiss()
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        """Commands this screen adds to the command palette."""
-        from kb.tui.commands import PaletteCommand
-
-        return [PaletteCommand("Refresh health", "Compute again", self.action_refresh_health)]

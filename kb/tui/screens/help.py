@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
@@ -10,8 +11,13 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Markdown
 
+from kb.tui.actions import HELP_SECTIONS, actions_for, bindings, bound_keys
+from kb.tui.screens.base import DIALOG_SCREEN
+
 if TYPE_CHECKING:
     from textual.app import App
+
+    from kb.tui.actions import Action
 
 QUERY_SYNTAX = """\
 ## Searching
@@ -32,87 +38,77 @@ kb says so ("No strong match") instead of presenting a guess as the answer.
 
 ## Remapping keys
 
-Every key above has an id. Put your own keys in the `[keys]` table of the config file
-(`~/.config/kb/config.toml` on Linux, or the file `$KB_CONFIG` names):
+Every key above has an id, the same on every screen. Put your own keys in the `[keys]`
+table of the config file (`~/.config/kb/config.toml` on Linux, or the file `$KB_CONFIG`
+names):
 
 ```toml
 [keys]
 new-note = "ctrl+k"
 copy-code = "y"
+back = "escape,ctrl+b"
 ```
+
+`back` is then escape or ctrl+b on every screen and dialog. Ids of earlier versions of kb
+(`ticket-back`, `close-editor` …) still work: each sets the action it is now part of.
 """
 
 
-def key_lines(app: App[object], bindings: list[Binding], keymap: dict[str, str]) -> list[str]:
-    """One Markdown list item per binding: its keys (as remapped by the user), what it does,
+def key_lines(app: App[object], actions: list[Action], keymap: Mapping[str, str]) -> list[str]:
+    """One Markdown list item per action: its keys (as remapped by the user), what it does,
     and the id to remap it with."""
     lines: list[str] = []
-    for binding in bindings:
-        if binding.id and binding.id.startswith("copy-") and binding.id[5:].isdigit():
-            continue  # the nine "copy block N" keys get one line of their own
-        keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+    for action in actions:
+        if not action.help or not action.keys:
+            continue
+        keys = (
+            action.keys.split(",")
+            if action.system
+            else keymap.get(action.id, action.keys).split(",")
+        )
         shown = " ".join(
-            f"`{app.get_key_display(Binding(key.strip(), binding.action))}`"
-            for key in keys.split(",")
+            f"`{app.get_key_display(Binding(key.strip(), action.method))}`"
+            for key in keys
             if key.strip()
         )
-        description = binding.description or binding.action.replace("_", " ")
-        remap = f" · id `{binding.id}`" if binding.id else ""
-        lines.append(f"- {shown} {description}{remap}")
+        remap = "" if action.system else f" · id `{action.id}`"
+        lines.append(f"- {shown} {action.label}{remap}")
     return lines
 
 
-def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
-    """The help text: keys of each screen, then the query syntax."""
-    from kb.tui.app import KBApp
-    from kb.tui.screens.ask import AskScreen
-    from kb.tui.screens.editor import EditorScreen
-    from kb.tui.screens.followups import FollowupsScreen
-    from kb.tui.screens.guide_reader import GuideReaderScreen
-    from kb.tui.screens.home import HomeScreen
-    from kb.tui.screens.new_note import NewNoteScreen
-    from kb.tui.screens.note import NoteScreen
-    from kb.tui.screens.ticket import TicketScreen
+def _copy_blocks_line(app: App[object], keymap: Mapping[str, str]) -> str:
+    first, last = (
+        app.get_key_display(Binding(bound_keys(f"copy-{n}", keymap, ("note",))[0], ""))
+        for n in (1, 9)
+    )
+    return f"- `{first}` … `{last}` Copy code block 1 … 9 · ids `copy-1` … `copy-9`"
 
-    sections: list[tuple[str, list[Binding], list[str]]] = [
-        (
-            "Everywhere",
-            _bindings(KBApp.BINDINGS),
-            [
-                f"- `{app.get_key_display(Binding('ctrl+p', ''))}` Command palette:"
-                " every action by name",
-                f"- `{app.get_key_display(Binding('ctrl+q', ''))}` Quit",
-            ],
-        ),
-        ("Home: search", _bindings(HomeScreen.BINDINGS), []),
-        ("Note", _bindings(NoteScreen.BINDINGS), ["- `1` … `9` Copy code block 1 … 9"]),
-        ("Editor", _bindings(EditorScreen.BINDINGS), []),
-        ("New note", _bindings(NewNoteScreen.BINDINGS), []),
-        ("Ask (a question to find out)", _bindings(AskScreen.BINDINGS), ["- `enter` Save"]),
-        ("Follow-ups", _bindings(FollowupsScreen.BINDINGS), []),
-        ("Guide reader", _bindings(GuideReaderScreen.BINDINGS), []),
-        ("Ticket", _bindings(TicketScreen.BINDINGS), []),
-    ]
+
+#: Lines of a section that are not an action of the registry (enter in a form).
+_EXTRA: dict[str, list[str]] = {"ask": ["- `enter` Save"]}
+
+
+def help_markdown(app: App[object], keymap: Mapping[str, str]) -> str:
+    """The help text: keys of each screen, then the query syntax."""
     parts = ["# kb help", ""]
-    for title, bindings, extra in sections:
-        parts += [f"## {title}", "", *key_lines(app, bindings, keymap), *extra, ""]
+    for scope, title in HELP_SECTIONS:
+        lines = key_lines(app, actions_for(scope), keymap)
+        if scope == "note":
+            lines.append(_copy_blocks_line(app, keymap))
+        parts += [f"## {title}", "", *lines, *_EXTRA.get(scope, []), ""]
     parts.append(QUERY_SYNTAX)
     return "\n".join(parts)
 
 
-def _bindings(items: list[object]) -> list[Binding]:
-    return [item for item in items if isinstance(item, Binding)]
-
-
 class HelpScreen(ModalScreen[None]):
-    """Keys and query syntax; escape, q or f1 closes it."""
+    """Keys and query syntax; back (escape), q or the help key closes it."""
 
+    DEFAULT_CLASSES = DIALOG_SCREEN
     CSS_PATH = "help.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q,f1,question_mark", "close", "Close", id="close-help")
-    ]
+    SCOPE: ClassVar[str] = "help"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
-    def __init__(self, keymap: dict[str, str]) -> None:
+    def __init__(self, keymap: Mapping[str, str]) -> None:
         super().__init__()
         self.keymap = keymap
 

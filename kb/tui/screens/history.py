@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kb.tui.actions import bindings
 from kb.tui.screens.base import KBScreen
 
 if TYPE_CHECKING:
@@ -68,11 +69,8 @@ class HistoryScreen(KBScreen):
     """Revisions on the left; on the right the diff between the marked and the selected one."""
 
     CSS_PATH = "history.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "back", "Back", id="history-back"),
-        Binding("space", "mark", "Compare from here", id="history-mark"),
-        Binding("v", "toggle_view", "Diff/text", id="history-view"),
-    ]
+    SCOPE: ClassVar[str] = "history"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, path: str) -> None:
         super().__init__()

@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.worker import get_current_worker
 
+from kb.tui.actions import bindings
 from kb.tui.messages import NoteLoaded, SearchFinished
+from kb.tui.navigation import AskQuestion, EditNote, LinkNoteToTicket, OpenNote
 from kb.tui.screens.base import KBScreen
 from kb.tui.widgets.index_status import IndexStatus
 from kb.tui.widgets.preview import NotePreview
@@ -19,7 +21,6 @@ from kb.tui.widgets.results import ResultsList
 
 if TYPE_CHECKING:
     from kb.search import Results
-    from kb.tui.commands import PaletteCommand
 
 #: Hits shown for a query (and recent notes for an empty one).
 RESULT_LIMIT = 30
@@ -38,19 +39,8 @@ class HomeScreen(KBScreen):
         (0, "-narrow"),
         (110, "-wide"),
     ]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Priority, so that the footer shows it over the search box's own (hidden) enter.
-        Binding("enter", "open", "Open", id="open", priority=True),
-        Binding("down", "cursor_down", "Next hit", show=False, id="results-down"),
-        Binding("up", "cursor_up", "Previous hit", show=False, id="results-up"),
-        Binding("pagedown", "preview_page_down", "Scroll preview", show=False, id="preview-down"),
-        Binding("pageup", "preview_page_up", "Scroll preview", show=False, id="preview-up"),
-        # ctrl+a moves the cursor home in an Input; asking a question matters more here.
-        Binding("ctrl+a", "ask", "Ask", id="ask", priority=True),
-        Binding("escape", "clear_search", "Clear", show=False, id="clear-search"),
-        Binding("slash", "focus_search", "Search", show=False, id="focus-search"),
-        Binding("ctrl+l", "link_ticket", "Link ticket", id="link-ticket", priority=True),
-    ]
+    SCOPE: ClassVar[str] = "home"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self) -> None:
         super().__init__()
@@ -64,7 +54,7 @@ class HomeScreen(KBScreen):
 
     def compose(self) -> ComposeResult:
         search = Input(placeholder=PLACEHOLDER, id="search")
-        search.border_title = f"kb · {self.kb_app.kb.root.name}"
+        search.border_title = f"kb · {self.shared.kb.root.name}"
         yield search
         yield IndexStatus(id="index-status")
         yield Static("", id="notice")
@@ -149,7 +139,7 @@ class HomeScreen(KBScreen):
         if not query.strip():
             text = "Recently changed notes" if results else self._empty_kb_text()
         elif not results:
-            ask = self.kb_app.key_display("ask", "ctrl+a")
+            ask = self.key("ask")
             text = f"Nothing found for “{query.strip()}”. Press {ask} to capture it as a question."
         elif results.weak:
             text = "No strong match — closest notes:"
@@ -161,7 +151,7 @@ class HomeScreen(KBScreen):
         notice.set_class(bool(query.strip()) and (not results or results.weak), "-quiet-warning")
 
     def _empty_kb_text(self) -> str:
-        new = self.kb_app.key_display("new-note", "ctrl+n")
+        new = self.key("new-note")
         return f"No notes yet. Press {new} to write the first one."
 
     # -- the preview ----------------------------------------------------------------------------
@@ -195,19 +185,19 @@ class HomeScreen(KBScreen):
     @on(OptionList.OptionSelected, "#results")
     def _hit_clicked(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.kb_app.open_note(event.option.id)
+            self.post_message(OpenNote(event.option.id))
 
     def action_open(self) -> None:
         """Open the highlighted note."""
         hit = self.query_one(ResultsList).selected_hit
         if hit is not None:
-            self.kb_app.open_note(hit.path)
+            self.post_message(OpenNote(hit.path))
 
     def action_edit_selected(self) -> None:
         """Open the highlighted note in the built-in editor."""
         hit = self.query_one(ResultsList).selected_hit
         if hit is not None:
-            self.kb_app.edit_note(hit.path)
+            self.post_message(EditNote(hit.path))
 
     def action_cursor_down(self) -> None:
         """Highlight the next hit."""
@@ -233,11 +223,12 @@ class HomeScreen(KBScreen):
         elif hit.kind == "ticket":
             self.notify("That is a ticket record; link a note to it", severity="warning")
         else:
-            self.kb_app.link_note_to_ticket(hit.path, hit.title, self.refresh_results)
+            # Back from the dialog, on_screen_resume searches again (the link shows in the hit).
+            self.post_message(LinkNoteToTicket(hit.path, hit.title))
 
     def action_ask(self) -> None:
         """Capture what was searched for as a new question."""
-        self.kb_app.action_ask(self.query_text.strip())
+        self.post_message(AskQuestion(self.query_text.strip()))
 
     def action_clear_search(self) -> None:
         """Empty the search box (back to recent notes)."""
@@ -249,20 +240,3 @@ class HomeScreen(KBScreen):
     def action_focus_search(self) -> None:
         """Put the cursor in the search box."""
         self.query_one("#search", Input).focus()
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        """Commands this screen adds to the command palette."""
-        from kb.tui.commands import PaletteCommand
-
-        return [
-            PaletteCommand("Open selected note", "Show the highlighted hit", self.action_open),
-            PaletteCommand(
-                "Edit selected note", "Built-in editor for the hit", self.action_edit_selected
-            ),
-            PaletteCommand(
-                "Clear search", "Back to recently changed notes", self.action_clear_search
-            ),
-            PaletteCommand(
-                "Link selected note to a ticket", "It solved a ticket", self.action_link_ticket
-            ),
-        ]

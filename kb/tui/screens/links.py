@@ -6,13 +6,15 @@ from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
+from kb.tui.actions import bindings
 from kb.tui.links import WIKI_SCHEME
+from kb.tui.screens.base import DIALOG_SCREEN
 
 if TYPE_CHECKING:
     from kb.markdown import Link
@@ -34,10 +36,10 @@ def link_prompt(link: Link) -> Text:
 class LinkPicker(ModalScreen[str | None]):
     """The note's links, in order; enter follows one, escape closes."""
 
+    DEFAULT_CLASSES = DIALOG_SCREEN
     CSS_PATH = "links.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss_picker", "Close", id="close-links")
-    ]
+    SCOPE: ClassVar[str] = "links"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, links: list[Link]) -> None:
         super().__init__()
@@ -48,8 +50,8 @@ class LinkPicker(ModalScreen[str | None]):
         self.links = list(seen.values())
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("Follow a link", id="links-title")
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label("Follow a link", id="links-title", classes="dialog-title")
             yield OptionList(
                 *[
                     Option(link_prompt(link), id=str(index))

@@ -6,13 +6,15 @@ from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.worker import get_current_worker
 
 from kb.notes import NOTE_TYPES
+from kb.tui.actions import bindings
 from kb.tui.messages import NoteSaved, SimilarNotesFound
+from kb.tui.navigation import OpenNote
 from kb.tui.screens.base import KBScreen, report_saved
 from kb.tui.widgets.results import ResultsList
 
@@ -34,11 +36,8 @@ class NewNoteScreen(KBScreen):
     """Write a new note from its type's template; dismissed with the new note's path."""
 
     CSS_PATH = "new_note.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "create", "Create", id="create-note", priority=True),
-        Binding("escape", "cancel", "Cancel", id="cancel-note"),
-        Binding("down", "browse_similar", "Similar notes", show=False, id="browse-similar"),
-    ]
+    SCOPE: ClassVar[str] = "new-note"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, title: str = "", note_type: str = "fix") -> None:
         super().__init__()
@@ -117,7 +116,7 @@ class NewNoteScreen(KBScreen):
     @on(OptionList.OptionSelected, "#similar")
     def _open_similar(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
-            self.kb_app.open_note(event.option.id)
+            self.post_message(OpenNote(event.option.id))
 
     def action_create(self) -> None:
         """Create the note from the form, in a thread."""

@@ -10,15 +10,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Markdown
 from textual.widgets.markdown import MarkdownFence, MarkdownTableOfContents
 from textual.worker import get_current_worker
 
+from kb.tui.actions import bindings
 from kb.tui.display import one_line
 from kb.tui.links import resolve_href, to_markdown_links
 from kb.tui.messages import LinkResolved, NoteLoaded, NoteSaved
+from kb.tui.navigation import EditNote, LinkNoteToTicket, OpenNote, ShowHistory
 from kb.tui.screens.base import KBScreen, report_saved
 from kb.tui.ticket_messages import NoteTicketsLoaded
 from kb.tui.widgets.note_header import NoteHeader
@@ -26,7 +28,6 @@ from kb.tui.widgets.ticket_line import TicketLine
 
 if TYPE_CHECKING:
     from kb.notes import Note
-    from kb.tui.commands import PaletteCommand
 
 
 def external_editor() -> list[str]:
@@ -45,22 +46,8 @@ class NoteScreen(KBScreen):
         (0, "-narrow"),
         (100, "-wide"),
     ]
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,backspace", "back", "Back", id="back"),
-        Binding("c", "copy_code", "Copy code", id="copy-code"),
-        *[
-            Binding(str(n), f"copy_code({n})", f"Copy code block {n}", show=False, id=f"copy-{n}")
-            for n in range(1, 10)
-        ],
-        Binding("r", "copy_resolution", "Copy resolution", id="copy-resolution"),
-        Binding("e", "edit", "Edit", id="edit"),
-        Binding("E", "edit_external", "$EDITOR", id="edit-external"),
-        Binding("l", "links", "Links", id="links"),
-        Binding("h", "history", "History", id="history"),
-        Binding("t", "toggle_toc", "Contents", show=False, id="toggle-contents"),
-        Binding("f", "flag", "Flag", id="flag"),
-        Binding("ctrl+l", "link_ticket", "Link ticket", id="link-ticket"),
-    ]
+    SCOPE: ClassVar[str] = "note"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, path: str) -> None:
         super().__init__()
@@ -117,7 +104,8 @@ class NoteScreen(KBScreen):
     def action_link_ticket(self) -> None:
         """Link this note to a ticket (the recent ticket offered)."""
         title = self.note.title if self.note is not None else ""
-        self.kb_app.link_note_to_ticket(self.path, title, self.load_tickets)
+        # Back from the dialog, on_screen_resume reads the note and its tickets again.
+        self.post_message(LinkNoteToTicket(self.path, title))
 
     # -- table of contents ----------------------------------------------------------------------
 
@@ -171,7 +159,7 @@ class NoteScreen(KBScreen):
 
     def on_link_resolved(self, message: LinkResolved) -> None:
         """Open the linked note on top of this one (back returns here)."""
-        self.kb_app.open_note(message.path)
+        self.post_message(OpenNote(message.path))
 
     def action_links(self) -> None:
         """Pick a link of this note from a list (following links without a mouse)."""
@@ -232,7 +220,7 @@ class NoteScreen(KBScreen):
 
     def action_edit(self) -> None:
         """Edit the note in the built-in editor."""
-        self.kb_app.edit_note(self.path)
+        self.post_message(EditNote(self.path))
 
     def action_edit_external(self) -> None:
         """Edit the note in $VISUAL / $EDITOR; commit it when it changed."""
@@ -292,7 +280,7 @@ class NoteScreen(KBScreen):
 
     def action_history(self) -> None:
         """Who changed this note, when, and the diff between any two versions."""
-        self.kb_app.show_history(self.path)
+        self.post_message(ShowHistory(self.path))
 
     # -- flag it or fix it ----------------------------------------------------------------------
 
@@ -338,28 +326,3 @@ class NoteScreen(KBScreen):
     def action_back(self) -> None:
         """Back to the previous note, or home."""
         self.dismiss()
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        """Commands this screen adds to the command palette."""
-        from kb.tui.commands import PaletteCommand
-
-        return [
-            PaletteCommand("Edit note", "Built-in editor", self.action_edit),
-            PaletteCommand("Edit note in $EDITOR", "Your own editor", self.action_edit_external),
-            PaletteCommand(
-                "Copy code block", "Next code block to the clipboard", self.action_copy_code
-            ),
-            PaletteCommand(
-                "Copy resolution",
-                "The Resolution section to the clipboard",
-                self.action_copy_resolution,
-            ),
-            PaletteCommand("Follow a link", "Pick a linked note", self.action_links),
-            PaletteCommand("History", "Versions of this note and their diffs", self.action_history),
-            PaletteCommand(
-                "Link note to a ticket", "It solved (or informed) a ticket", self.action_link_ticket
-            ),
-            PaletteCommand("Toggle contents", "Table of contents", self.action_toggle_toc),
-            PaletteCommand("Flag note", "Mark it for rework, or clear its flag", self.action_flag),
-            PaletteCommand("Back", "Previous note or home", self.action_back),
-        ]

@@ -5,19 +5,22 @@ from __future__ import annotations
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
+
+from kb.tui.actions import bindings, key_of
+from kb.tui.screens.base import DIALOG_SCREEN
 
 
 class PromptScreen(ModalScreen[str | None]):
     """Ask for one line of text; enter gives it (None when blank), escape gives None."""
 
+    DEFAULT_CLASSES = DIALOG_SCREEN
     CSS_PATH = "prompt.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Skip", id="cancel-prompt"),
-    ]
+    SCOPE: ClassVar[str] = "prompt"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(
         self, title: str, *, label: str = "", value: str = "", placeholder: str = ""
@@ -29,12 +32,16 @@ class PromptScreen(ModalScreen[str | None]):
         self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label(self.title_text, id="prompt-title", markup=False)
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(self.title_text, id="prompt-title", classes="dialog-title", markup=False)
             field = Input(self.value, placeholder=self.placeholder, id="prompt-input")
             field.border_title = self.label or None
             yield field
-            yield Label("enter saves · escape skips", id="prompt-keys")
+            yield Label(
+                f"enter saves · {key_of(self.app, 'back')} skips",
+                id="prompt-keys",
+                classes="dialog-hint",
+            )
 
     def on_mount(self) -> None:
         """Type at once."""

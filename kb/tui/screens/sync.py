@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kb.tui.actions import bindings
+from kb.tui.navigation import EditNote, ResultsStale
 from kb.tui.screens.base import KBModalScreen, KBScreen, error_text
 
 if TYPE_CHECKING:
@@ -78,9 +80,8 @@ class SyncScreen(KBModalScreen):
     """Runs ``kb sync`` in a thread (or only lists conflicts) and shows what happened."""
 
     CSS_PATH = "sync.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Close", id="close-sync"),
-    ]
+    SCOPE: ClassVar[str] = "sync"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, run: bool = True) -> None:
         super().__init__()
@@ -89,11 +90,15 @@ class SyncScreen(KBModalScreen):
         self.conflicts: list[Conflict] = []
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="dialog"):
-            yield Label("Sync with the team" if self.run else "Conflicts", id="sync-title")
+        with Vertical(id="dialog", classes="dialog"):
+            yield Label(
+                "Sync with the team" if self.run else "Conflicts",
+                id="sync-title",
+                classes="dialog-title",
+            )
             yield Static("", id="sync-log")
             yield OptionList(id="conflicts")
-            yield Label("escape closes", id="sync-hint")
+            yield Label(f"{self.key('back')} closes", id="sync-hint", classes="dialog-hint")
 
     def on_mount(self) -> None:
         """Start the sync, or look for conflicts."""
@@ -170,7 +175,7 @@ class SyncScreen(KBModalScreen):
         assert message.report is not None
         for line in report_lines(message.report):
             self._log(line)
-        self.kb_app.home.refresh_results()
+        self.post_message(ResultsStale())
         kept = message.report.conflicts + message.report.waiting
         if kept:
             self._log(
@@ -263,13 +268,8 @@ class ConflictScreen(KBScreen):
     """Your version and theirs side by side: keep mine, keep theirs, keep both, or edit."""
 
     CSS_PATH = "sync.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("m", "settle('mine')", "Keep mine", id="keep-mine"),
-        Binding("t", "settle('theirs')", "Keep theirs", id="keep-theirs"),
-        Binding("b", "settle('both')", "Keep both", id="keep-both"),
-        Binding("e", "edit", "Edit mine", id="edit-mine"),
-        Binding("escape", "back", "Later", id="conflict-back"),
-    ]
+    SCOPE: ClassVar[str] = "conflict"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, conflict: Conflict) -> None:
         super().__init__()
@@ -344,8 +344,8 @@ class ConflictScreen(KBScreen):
 
     def action_edit(self) -> None:
         """Edit your version (copy from theirs as you like); then keep mine."""
-        self.notify("Edit your version, save, then press m to keep it")
-        self.kb_app.edit_note(self.conflict.path)
+        self.notify(f"Edit your version, save, then press {self.key('keep-mine')} to keep it")
+        self.post_message(EditNote(self.conflict.path))
 
     def action_back(self) -> None:
         """Leave it for later (both versions stay)."""

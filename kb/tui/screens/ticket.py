@@ -12,18 +12,19 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kb.tui.actions import bindings
 from kb.tui.display import one_line
+from kb.tui.navigation import OpenNote, SearchHome
 from kb.tui.screens.base import KBScreen, error_text
 from kb.tui.ticket_messages import TicketLoaded
 
 if TYPE_CHECKING:
     from kb.linking import TicketNote, TicketView
-    from kb.tui.commands import PaletteCommand
 
 KIND_STYLES = {
     "resolution": "bold green",
@@ -82,13 +83,8 @@ class TicketScreen(KBScreen):
     """One ticket: its record above, its linked notes below (enter opens the version given)."""
 
     CSS_PATH = "ticket.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,backspace", "back", "Back", id="ticket-back"),
-        Binding("enter", "open_given", "Open version given", id="ticket-open-given"),
-        Binding("o", "open_current", "Open current", id="ticket-open-current"),
-        Binding("f", "find_fixes", "Find fixes", id="find-fixes"),
-        Binding("w", "open_in_browser", "Open in browser", id="ticket-browser"),
-    ]
+    SCOPE: ClassVar[str] = "ticket"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, ticket: str) -> None:
         super().__init__()
@@ -172,18 +168,13 @@ class TicketScreen(KBScreen):
         entry = self.selected
         if entry is None:
             return
-        if not entry.rev:
-            self.kb_app.open_note(entry.path)
-            return
-        from kb.tui.screens.revision import NoteRevisionScreen
-
-        self.app.push_screen(NoteRevisionScreen(entry.path, entry.rev, self.ticket))
+        self.post_message(OpenNote(entry.path, entry.rev or "", self.ticket))
 
     def action_open_current(self) -> None:
         """Open the highlighted note as it is now."""
         entry = self.selected
         if entry is not None:
-            self.kb_app.open_note(entry.path)
+            self.post_message(OpenNote(entry.path))
 
     def action_find_fixes(self) -> None:
         """Search home for notes matching the ticket's key words."""
@@ -199,7 +190,7 @@ class TicketScreen(KBScreen):
         if not query:
             self.notify("The ticket's text holds no words to search for", severity="warning")
             return
-        self.kb_app.search_home(query)
+        self.post_message(SearchHome(query))
 
     def action_open_in_browser(self) -> None:
         """Open the ticket in the service desk ([tickets] url in kb.toml)."""
@@ -215,26 +206,6 @@ class TicketScreen(KBScreen):
     def action_back(self) -> None:
         """Back to where the ticket was opened."""
         self.dismiss()
-
-    def palette_commands(self) -> list[PaletteCommand]:
-        """Commands this screen adds to the command palette."""
-        from kb.tui.commands import PaletteCommand
-
-        return [
-            PaletteCommand(
-                "Open version given", "The linked note as it was given", self.action_open_given
-            ),
-            PaletteCommand(
-                "Open current version", "The note as it is now", self.action_open_current
-            ),
-            PaletteCommand(
-                "Find fixes", "Search for notes from the ticket's words", self.action_find_fixes
-            ),
-            PaletteCommand(
-                "Open ticket in browser", "[tickets] url in kb.toml", self.action_open_in_browser
-            ),
-            PaletteCommand("Back", "Where the ticket was opened", self.action_back),
-        ]
 
 
 def _record_text(view: TicketView) -> Text:

@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
+from kb.tui.actions import bindings
 from kb.tui.screens.base import KBModalScreen
 from kb.tui.ticket_messages import TicketLinked
 
@@ -29,17 +30,16 @@ class TicketPrompt(KBModalScreen):
     """Ask for a ticket id (the recent ticket offered); dismissed with the id, or None."""
 
     CSS_PATH = "ticket_dialogs.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="close-ticket-prompt")
-    ]
+    SCOPE: ClassVar[str] = "ticket-prompt"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def compose(self) -> ComposeResult:
-        recent = _recent_ticket(self.kb_app.kb.root)
-        with Vertical(id="dialog"):
+        recent = _recent_ticket(self.shared.kb.root)
+        with Vertical(id="dialog", classes="dialog"):
             yield Label("Look up a ticket", classes="dialog-title")
             yield Input(value=recent, placeholder="INC0012345, HELP-482 …", id="ticket-id")
             yield Static("", id="ticket-error", classes="dialog-error")
-            yield Label("enter shows it · escape cancels", classes="dialog-hint")
+            yield Label(f"enter shows it · {self.key('back')} cancels", classes="dialog-hint")
 
     def on_mount(self) -> None:
         """Cursor in the id box, the recent ticket selected so typing replaces it."""
@@ -51,7 +51,7 @@ class TicketPrompt(KBModalScreen):
     @on(Input.Submitted, "#ticket-id")
     def _submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
-        if not self.kb_app.kb.matcher.is_ticket_id(value):
+        if not self.shared.kb.matcher.is_ticket_id(value):
             self.query_one("#ticket-error", Static).update(
                 f"“{value}” does not look like a ticket id" if value else "Type a ticket id"
             )
@@ -70,10 +70,8 @@ class LinkTicketDialog(KBModalScreen):
     is saved in a worker. Dismissed with the LinkOutcome, or None when cancelled."""
 
     CSS_PATH = "ticket_dialogs.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="close-link-ticket"),
-        Binding("ctrl+r", "toggle_kind", "Resolution/reference", id="link-kind"),
-    ]
+    SCOPE: ClassVar[str] = "link-ticket"
+    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(self, path: str, title: str = "") -> None:
         super().__init__()
@@ -82,9 +80,9 @@ class LinkTicketDialog(KBModalScreen):
         self._saving = False
 
     def compose(self) -> ComposeResult:
-        recent = _recent_ticket(self.kb_app.kb.root)
-        kind_key = self.kb_app.key_display("link-kind", "ctrl+r")
-        with Vertical(id="dialog"):
+        recent = _recent_ticket(self.shared.kb.root)
+        kind_key = self.key("link-kind")
+        with Vertical(id="dialog", classes="dialog"):
             yield Label(f"Link “{self.note_title}” to a ticket", classes="dialog-title")
             yield Input(value=recent, placeholder="INC0012345, HELP-482 …", id="ticket-id")
             with RadioSet(id="link-kind"):
@@ -92,7 +90,7 @@ class LinkTicketDialog(KBModalScreen):
                 yield RadioButton("It informed the ticket (reference)", id="reference")
             yield Static("", id="ticket-error", classes="dialog-error")
             yield Label(
-                f"enter links · {kind_key} resolution/reference · escape cancels",
+                f"enter links · {kind_key} resolution/reference · {self.key('back')} cancels",
                 classes="dialog-hint",
             )
 
@@ -117,7 +115,7 @@ class LinkTicketDialog(KBModalScreen):
     @on(Input.Submitted, "#ticket-id")
     def _submitted(self, event: Input.Submitted) -> None:
         value = event.value.strip()
-        if not self.kb_app.kb.matcher.is_ticket_id(value):
+        if not self.shared.kb.matcher.is_ticket_id(value):
             self.query_one("#ticket-error", Static).update(
                 f"“{value}” does not look like a ticket id" if value else "Type a ticket id"
             )
