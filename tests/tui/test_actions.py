@@ -41,8 +41,7 @@ from kb.tui.screens.prompt import PromptScreen
 from kb.tui.screens.sync import ConflictScreen, SyncScreen
 from kb.tui.screens.ticket import TicketScreen
 from kb.tui.screens.ticket_dialogs import LinkTicketDialog, TicketPrompt
-
-from .conftest import PRINTER_NOTE, PROJECT, VPN_NOTE, use_engine, write
+from tests.helpers import PRINTER_NOTE, PROJECT, VPN_NOTE, use_engine, write
 
 SCREENS: list[type[Screen[Any]]] = [
     HomeScreen,
