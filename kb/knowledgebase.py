@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -462,7 +463,7 @@ class KnowledgeBase:
         when they touch the same lines (nothing is written).
         """
         target = self._inside(rel)
-        with shared_file(self.root, rel):
+        with self._settled(), shared_file(self.root, rel):
             if base is not None:
                 current = self.read_exact(rel)
                 if current != base:
@@ -483,7 +484,7 @@ class KnowledgeBase:
         It may raise KBError to refuse; the file is then untouched.
         """
         target = self._inside(rel)
-        with shared_file(self.root, rel):
+        with self._settled(), shared_file(self.root, rel):
             changed = change(self.read_exact(rel))
             if changed is None:
                 return None
@@ -553,11 +554,30 @@ class KnowledgeBase:
         """Write a new note under a free name made from the title; never overwrites."""
         slug = slugify(title)
         number = 1
-        while True:
-            rel = f"notes/{slug}.md" if number == 1 else f"notes/{slug}-{number}.md"
-            if atomic.write_new(self.root / rel, data, root=self.root):
-                return rel
-            number += 1
+        with self._settled():
+            while True:
+                rel = f"notes/{slug}.md" if number == 1 else f"notes/{slug}-{number}.md"
+                if atomic.write_new(self.root / rel, data, root=self.root):
+                    return rel
+                number += 1
+
+    @contextlib.contextmanager
+    def _settled(self) -> Iterator[None]:
+        """Held while kb writes a note: a sync running on this KB is waited for (kb's lock on
+        the repository), and one that was stopped half-way is undone first. Otherwise a change
+        written in between would be taken for the merge's and put back with it."""
+        from kb import git
+
+        if not git.is_repo(self.root):
+            yield
+            return
+        from kb import gitlocks, merge_journal
+
+        with gitlocks.repo_lock(self.root):
+            if merge_journal.interrupted(self.root):
+                with git.open_repo(self.root) as repo:
+                    merge_journal.recover(repo, self.root)
+            yield
 
     # -- tickets ------------------------------------------------------------------------------
 

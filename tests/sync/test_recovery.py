@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase, merge_journal, tempfiles
+from kb.errors import KBError
 from kb.sync import conflicts
 from tests.helpers import TEAM_NOTE as NOTE
 from tests.helpers import Clone, git, git_log, kb_process, markers_anywhere
@@ -308,3 +309,25 @@ def test_two_syncs_at_once_take_turns(tmp_path: Path, bare: Path) -> None:
     parents = git(ben.root, "rev-list", "--parents", "-n", "1", "HEAD").split()
     assert len(parents) == 3 and parents[2] == server_head
     _assert_recovered(ben.root, bare, server_head)
+
+
+def test_a_change_made_right_after_a_killed_merge_is_never_lost(pair: tuple[Clone, Clone]) -> None:
+    """A note the stopped merge brought in, changed a moment after the sync was killed: the
+    merge is undone before anything is written, so the change is refused loudly (the note is
+    not there until the next sync) instead of being taken for the merge's and dropped."""
+    ana, ben = pair
+    _leave_a_killed_merge(ana, ben)
+    now = time.time()
+    os.utime(merge_journal.journal_path(ben.root), (now, now))  # killed a moment ago
+    with KnowledgeBase.open(ben.root) as kb:
+        try:
+            saved = kb.change_text(
+                "notes/other.md", lambda text: (text + "Typed right after the crash.\n", "Edit")
+            )
+        except (KBError, OSError):
+            saved = None
+    if saved is not None:  # reported as saved: then it must be there, and committed
+        assert "Typed right after the crash." in ben.read("notes/other.md")
+        assert saved.commit is not None and saved.commit.sha
+    assert not merge_journal.interrupted(ben.root)
+    assert "<<<<<<<" not in ben.read("notes/printer.md")
