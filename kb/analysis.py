@@ -133,6 +133,13 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
+def forget_words() -> None:
+    """Empty the caches of analysed words. A long import meets millions of words seen once
+    (ticket numbers, host names), which would otherwise fill them to their limits."""
+    _expand.cache_clear()
+    stem.cache_clear()
+
+
 def fold(text: str) -> str:
     """Lower-case a word and drop apostrophes, the form every term is compared in."""
     return text.casefold().replace("'", "").replace("’", "")

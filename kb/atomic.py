@@ -26,15 +26,16 @@ def _process_umask() -> int:
 _NEW_FILE_MODE = 0o666 & ~_process_umask()
 
 
-def _write_aside(path: Path, data: bytes, mode: int) -> str:
-    """Write ``data`` durably to a new temporary file beside ``path``; return its name."""
+def _write_aside(path: Path, data: bytes, mode: int, durable: bool = True) -> str:
+    """Write ``data`` (durably) to a new temporary file beside ``path``; return its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp_name, mode)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -48,12 +49,16 @@ def _target(path: Path, root: Path | None) -> Path:
     return paths.writable(root, path) if root is not None else Path(path)
 
 
-def write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> None:
+def write_bytes(
+    path: Path, data: bytes, *, root: Path | None = None, durable: bool = True
+) -> None:
     """Replace ``path`` with ``data`` atomically (temp file in the same folder, fsync, rename).
 
     ``root`` is the KB the file belongs to: the write is refused (:class:`kb.paths.UnsafePath`)
     unless ``path`` is a real path inside it. The file's permission bits are kept when it
-    already exists.
+    already exists. With ``durable=False`` the file is not synced to disk one by one: a
+    writer of thousands of files (an import) calls :func:`sync_all` after a batch instead.
+    Readers still see the old file or the new one.
     """
     path = _target(path, root)
     try:
@@ -62,14 +67,22 @@ def write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> None:
         mode = _NEW_FILE_MODE if stat.S_ISLNK(info.st_mode) else info.st_mode & 0o7777
     except FileNotFoundError:
         mode = _NEW_FILE_MODE
-    tmp_name = _write_aside(path, data, mode)
+    tmp_name = _write_aside(path, data, mode, durable)
     try:
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
+
+
+def sync_all() -> None:
+    """Make every write so far durable (after a batch written with ``durable=False``)."""
+    sync = getattr(os, "sync", None)
+    if sync is not None:
+        sync()
 
 
 def write_new(path: Path, data: bytes, *, root: Path | None = None) -> bool:

@@ -48,6 +48,8 @@ FORMAT_VERSION = 3
 SNIPPET_SOURCE_CHARS = 20_000
 #: How long an update waits for another kb process to finish its own.
 LOCK_TIMEOUT = 30.0
+#: Manifest entries added since the manifest was last written, one JSON object a line.
+JOURNAL = "manifest-journal.jsonl"
 
 Progress = Callable[[int, int, str], None]
 
@@ -284,9 +286,55 @@ class SearchIndex:
             if new_generation is not None:
                 self._write_manifest(new_generation, manifest)
                 self._switch_to(new_generation, engine)
-            elif report.touched or to_read:
+            elif report.touched or to_read or self._has_journal():
                 assert self._generation is not None
                 self._write_manifest(self._generation, manifest)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def add_files(self, rels: list[str]) -> IndexReport:
+        """Index these files, just written (a batch of imported records), without scanning
+        the KB or rewriting the whole manifest: their entries go to the manifest's journal,
+        so that the cost and the memory are those of the batch, however big the KB.
+
+        With no usable index yet, this is a full :meth:`update`.
+        """
+        started = time.perf_counter()
+        report = IndexReport()
+        try:
+            with FileLock(self.folder / "lock", timeout=LOCK_TIMEOUT):
+                engine = self.engine()
+                generation = self._generation
+                assert generation is not None
+                links = _note_links(self.root)
+                settings = (
+                    self.settings.max_file_bytes,
+                    self.matcher.patterns,
+                    self.matcher.hash_numbers,
+                )
+                entries: dict[str, dict[str, Any] | None] = {}
+
+                def changes() -> Iterator[IndexDoc | str]:
+                    for rel in dict.fromkeys(rels):
+                        source = files.source_for(self.root, rel)
+                        entry: dict[str, Any] | None = None
+                        doc: IndexDoc | None = None
+                        if source is not None:
+                            entry, problems, doc = _load(source, None, settings, links.get(rel))
+                            entry["problems"] = [_problem_dict(problem) for problem in problems]
+                            report.problems.extend(problems)
+                        entries[rel] = entry
+                        if doc is not None:
+                            report.changed.append(rel)
+                            yield doc
+                        else:
+                            report.deleted.append(rel)
+                            yield rel  # gone, or unreadable now: not searchable
+
+                engine.write(changes(), timeout=LOCK_TIMEOUT)
+                self._journal(generation, entries)
+        except IndexUnavailable:
+            return self.update()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -331,13 +379,48 @@ class SearchIndex:
             raise IndexUnavailable("the index manifest is missing or damaged") from exc
         if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
             raise IndexUnavailable("the index manifest is damaged")
-        return data["files"]
+        manifest: dict[str, dict[str, Any]] = data["files"]
+        self._replay_journal(self._generation, manifest)
+        return manifest
 
     def _write_manifest(self, generation: str, manifest: dict[str, dict[str, Any]]) -> None:
         payload = {"format": self.format_id, "files": manifest}
         atomic.write_text(
             self.folder / generation / "manifest.json", json.dumps(payload), root=self.root
         )
+        # The manifest now holds what the journal said (it was read with it).
+        with contextlib.suppress(OSError):
+            (self.folder / generation / JOURNAL).unlink()
+
+    def _has_journal(self) -> bool:
+        return self._generation is not None and (self.folder / self._generation / JOURNAL).exists()
+
+    def _journal(self, generation: str, entries: dict[str, dict[str, Any] | None]) -> None:
+        """Append manifest entries (None: the file is gone) to the generation's journal."""
+        lines = "".join(
+            json.dumps({"path": rel, "entry": entry}) + "\n" for rel, entry in entries.items()
+        )
+        # Never appended through a link (the generation folder is kb's own, but checked).
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(self.folder / generation / JOURNAL, flags, 0o644)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write(lines)
+
+    def _replay_journal(self, generation: str, manifest: dict[str, dict[str, Any]]) -> None:
+        path = self.folder / generation / JOURNAL
+        if not path.exists():
+            return
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                try:
+                    item = json.loads(line)
+                    rel, entry = item["path"], item["entry"]
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short by a crash: that file is simply read again
+                if entry is None:
+                    manifest.pop(rel, None)
+                elif isinstance(rel, str) and isinstance(entry, dict):
+                    manifest[rel] = entry
 
     def _switch_to(self, generation: str, engine: Engine) -> None:
         current = {"format": self.format_id, "generation": generation}

@@ -602,7 +602,7 @@ class KnowledgeBase:
     def import_tickets(
         self, path: str | os.PathLike[str], format: str | None = None
     ) -> ImportReport:
-        """Import a service-desk export into ``tickets/``: one commit, then one reindex."""
+        """Import a service-desk export into ``tickets/``, committed and indexed in batches."""
         from kb.importers.save import import_tickets
 
         return import_tickets(self, Path(path), format)

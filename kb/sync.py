@@ -364,9 +364,12 @@ def _tracked(repo: Repo, path: str) -> bool:
 
 
 def _commit_pending(kb: KnowledgeBase, repo: Repo) -> list[str]:
+    from kb.importers.save import finish_interrupted_import
+
+    finished = finish_interrupted_import(kb)
     paths = pending_paths(repo, kb.root)
     if not paths:
-        return []
+        return finished
     names = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
     result = git.commit(
         kb.root,
@@ -379,7 +382,7 @@ def _commit_pending(kb: KnowledgeBase, repo: Repo) -> list[str]:
         raise SecretsFound(result.secrets, "not committed")
     if result.warning:
         raise KBError(result.warning, 2)
-    return result.committed
+    return finished + result.committed
 
 
 @dataclass

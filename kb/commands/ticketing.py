@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from kb.cli import _clear_progress, _err, _fail, _kb, _progress_printer, handle_errors, main
+from kb.cli import _err, _fail, _kb, handle_errors, main
 
 if TYPE_CHECKING:
+    from kb.importers.save import ImportProgress
     from kb.knowledgebase import Saved
     from kb.linking import TicketNote, TicketView
 
@@ -110,43 +111,92 @@ def import_(ctx: click.Context, file: str, export_format: str | None) -> None:
     from kb.importers.save import import_tickets
 
     kb = _kb(ctx)
-    interactive = sys.stderr.isatty()
-    report = import_tickets(
-        kb,
-        file,
-        export_format,
-        progress=_write_progress() if interactive else None,
-        index_progress=_progress_printer() if interactive else None,
-    )
-    _clear_progress()
-    _clear_line(interactive)
+    shown = _ImportProgress(Path(file).name, sys.stderr.isatty())
+    try:
+        report = import_tickets(kb, file, export_format, progress=shown)
+    finally:
+        shown.clear()
     how = "detected" if report.detected else "as asked"
     click.echo(f"{report.file}: {FORMAT_NAMES.get(report.format, report.format)} export ({how})")
     for warning in report.warnings:
         _err(f"kb: warning: {warning}")
+    if report.finished:
+        noun = "record" if report.finished == 1 else "records"
+        click.echo(
+            f"Committed {report.finished:,} ticket {noun} an interrupted import had left "
+            "uncommitted."
+        )
     noun = "ticket" if report.tickets == 1 else "tickets"
     click.echo(f"{report.tickets:,} {noun}: {report.summary()}")
     for line, why in report.bad[:20]:
         _err(f"  {report.unit} {line}: {why}")
-    if len(report.bad) > 20:
-        _err(f"  … and {len(report.bad) - 20} more bad rows")
-    if report.saved is not None and report.saved.commit and report.saved.commit.secrets:
+    if report.bad_count > 20:
+        _err(f"  … and {report.bad_count - 20:,} more bad rows")
+    if report.refused:
         # The records are on disk but not in git: a run that shares nothing is no success.
-        for finding in report.saved.commit.secrets[:10]:
+        for finding in report.refused[:10]:
             _err(f"kb: {finding}")
-        _fail(
-            "the imported tickets are saved on disk but not committed: remove the secret (from "
-            "the record, or from the export and import again) and run 'kb save', or run "
-            "'kb --allow-secrets save' if it is not one"
-        )
     if report.saved is not None:
         _report(report.saved)
-        if report.saved.commit is not None and report.saved.commit.sha:
-            click.echo(f"Committed: {report.commit_message()}")
-    elif report.tickets:
+    written = report.new + report.updated
+    if report.commits and written:
+        commits = len(report.commits) - report.finished_commits
+        how_many = f" in {commits:,} commits" if commits > 1 else ""
+        click.echo(f"Committed{how_many}: {report.commit_message()}")
+    elif report.tickets and not written:
         click.echo("Nothing changed; nothing committed.")
+    if report.refused:
+        _fail(
+            f"{len(report.refused):,} imported ticket record(s) are saved on disk but not "
+            "committed: remove the secret (from the record, or from the export and import "
+            "again) and run 'kb save', or run 'kb --allow-secrets save' if it is not one"
+        )
     if not report.tickets:
         _fail(f"no ticket could be imported from {report.file}", 1)
+
+
+class _ImportProgress:
+    """Shows how far a long import is on stderr: a line kept up to date on a terminal,
+    else a line every PROGRESS_EVERY seconds (so that a log shows it is alive)."""
+
+    #: Seconds between lines when stderr is not a terminal.
+    PROGRESS_EVERY = 10.0
+
+    def __init__(self, file: str, interactive: bool) -> None:
+        self.file = file
+        self.interactive = interactive
+        self.last = time.monotonic()
+        self.shown = False
+
+    def __call__(self, progress: ImportProgress) -> None:
+        now = time.monotonic()
+        wait = 0.1 if self.interactive else self.PROGRESS_EVERY
+        if now - self.last < wait:
+            return
+        self.last = now
+        if progress.total:
+            rows = f"{progress.rows:,}/{progress.total:,} rows"
+        else:
+            rows = f"{progress.rows:,} rows"
+        line = (
+            f"Importing {rows} ({progress.rate:,.0f} rows/s), {progress.written:,} written, "
+            f"{progress.committed:,} committed"
+        )
+        if progress.step in ("committing", "indexing", "finishing"):
+            line += f"; {progress.step}"
+        if self.interactive:
+            sys.stderr.write("\r" + line[:110].ljust(110) + "\r")
+            self.shown = True
+        else:
+            sys.stderr.write(f"kb: {self.file}: {line}\n")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        """Take the progress line away (on a terminal)."""
+        if self.shown:
+            sys.stderr.write("\r" + " " * 110 + "\r")
+            sys.stderr.flush()
+            self.shown = False
 
 
 # --- output helpers --------------------------------------------------------------------------
@@ -249,26 +299,3 @@ def _excerpt(text: str, lines: int = 8) -> str:
     shown = [line for line in text.splitlines() if line.strip()]
     body = "\n".join(f"  {line}" for line in shown[:lines])
     return body + ("\n  …" if len(shown) > lines else "")
-
-
-_write_state = {"last": 0.0, "shown": False}
-
-
-def _write_progress() -> Callable[[int, int], None]:
-    def show(done: int, total: int) -> None:
-        now = time.monotonic()
-        if done != total and now - _write_state["last"] < 0.1:
-            return
-        _write_state["last"] = now
-        _write_state["shown"] = True
-        sys.stderr.write(f"\rWriting ticket records {done:,}/{total:,}")
-        sys.stderr.flush()
-
-    return show
-
-
-def _clear_line(interactive: bool) -> None:
-    if interactive and _write_state["shown"]:
-        sys.stderr.write("\r" + " " * 60 + "\r")
-        sys.stderr.flush()
-        _write_state["shown"] = False

@@ -1,25 +1,27 @@
-"""What every importer shares: reading the file, CSV rows with line numbers, headers, dates."""
+"""What every importer shares: opening the file, CSV records and JSON items as rows, headers,
+dates."""
 
 from __future__ import annotations
 
-import csv
+import codecs
 import datetime as _dt
-import io
-import json
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, TextIO
 
 from kb.errors import KBError
+from kb.importers.csvfile import CsvExport
 from kb.importers.html import html_to_text, looks_like_html
+from kb.importers.jsonfile import TOO_BIG, JsonItems, TooBig
 from kb.ticket_records import TicketRecord
 
-#: A CSV cell may be this big (long descriptions and comment logs exceed csv's 128 kB default).
-MAX_CELL = 16 * 1024 * 1024
 _UTF8_BOM = b"\xef\xbb\xbf"
+_CHECK_CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -33,77 +35,99 @@ class Row:
 
 @dataclass
 class Parsed:
-    """Everything read from an export."""
+    """An export being read: its format, then its rows one at a time (``rows`` is read once).
+
+    Use it in a ``with`` block: the file stays open until the rows are read.
+    """
 
     format: str
-    rows: list[Row] = field(default_factory=list)
+    rows: Iterable[Row] = ()
     #: Things the technician should know (encoding fallback, a partial export, ...).
     warnings: list[str] = field(default_factory=list)
     #: What ``Row.line`` counts: "line" of the file, or "record" (position in a JSON list).
     unit: str = "line"
+    #: How many rows there are, when that is known before reading them (JSON).
+    total: int | None = None
+    _files: list[TextIO] = field(default_factory=list, repr=False)
+
+    def hold(self, handle: TextIO) -> None:
+        """Keep ``handle`` open while the rows are read, and close it with the rest."""
+        self._files.append(handle)
+
+    def close(self) -> None:
+        """Close the export file."""
+        while self._files:
+            self._files.pop().close()
+
+    def __enter__(self) -> Parsed:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
-class ExportText:
-    """An export's text and how it was decoded."""
+@dataclass
+class ExportFile:
+    """An export file and how its text is decoded."""
 
-    def __init__(self, text: str, warning: str | None = None) -> None:
-        self.text = text
-        self.warning = warning
+    path: Path
+    encoding: str
+    #: Said to the technician when the encoding is a guess.
+    warning: str | None = None
+
+    def open(self) -> TextIO:
+        """The file's text, line ends as they are (CSV cells may hold them)."""
+        errors = "replace" if self.encoding == "cp1252" else "strict"
+        return open(self.path, encoding=self.encoding, errors=errors, newline="")
 
 
-def read_export(path: Path, *, allow_cp1252: bool) -> ExportText:
-    """Decode an export: UTF-8 with or without BOM; Windows-1252 for CSV, with a warning."""
+def examine_export(path: Path, *, allow_cp1252: bool) -> ExportFile:
+    """How to decode an export: UTF-8 with or without BOM, UTF-16 with a BOM, else
+    Windows-1252 when ``allow_cp1252`` (CSV), with a warning. The whole file is checked, a
+    piece at a time, before a single row is read."""
+    path = Path(path)
     try:
-        data = Path(path).read_bytes()
+        handle = path.open("rb")
     except IsADirectoryError as exc:
         raise KBError(f"{path} is a folder, not an export file") from exc
     except FileNotFoundError as exc:
         raise KBError(f"no file {path}") from exc
-    if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM) :]
-    if b"\x00" in data[:4096]:
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            return ExportText(data.decode("utf-16"))
-        raise KBError(f"{path.name} is a binary file, not a CSV or JSON export")
-    try:
-        return ExportText(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        if not allow_cp1252:
-            raise KBError(
-                f"{path.name} is not UTF-8 text (byte {exc.start}); save the export as UTF-8"
-            ) from exc
-        return ExportText(
-            data.decode("cp1252", errors="replace"),
-            f"{path.name} is not UTF-8: read as Windows-1252 (check accented letters)",
-        )
-
-
-def csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(first line number, cells) of each CSV record; records may span lines (quoted cells).
-
-    A CSV error (a stray quote at the end of the file) ends the reading with a row whose
-    cells are empty, so that the caller reports it as a bad row at that line.
-    """
-    csv.field_size_limit(MAX_CELL)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
-    start = 1
-    while True:
+    with handle:
+        if path.is_dir():
+            raise KBError(f"{path} is a folder, not an export file")
+        head = handle.read(4096)
+        if b"\x00" in head:
+            if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                return ExportFile(path, "utf-16")
+            raise KBError(f"{path.name} is a binary file, not a CSV or JSON export")
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        read = start = 0  # bytes read; where the text given to the decoder starts
+        piece = head
         try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error:
-            yield start, []
-            return
-        yield start, cells
-        start = reader.line_num + 1
-
-
-def sniff_delimiter(text: str) -> str:
-    """``;`` when the header line holds more semicolons than commas (GLPI, European Excel)."""
-    first = text.split("\n", 1)[0]
-    counts = {delimiter: first.count(delimiter) for delimiter in (",", ";", "\t")}
-    return max(counts, key=lambda delimiter: (counts[delimiter], delimiter == ","))
+            while piece:
+                start = read - len(decoder.getstate()[0])
+                read += len(piece)
+                decoder.decode(piece)
+                piece = handle.read(_CHECK_CHUNK)
+            start = read - len(decoder.getstate()[0])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            if not allow_cp1252:
+                raise KBError(
+                    f"{path.name} is not UTF-8 text (byte {start + exc.start}); "
+                    "save the export as UTF-8"
+                ) from exc
+            return ExportFile(
+                path,
+                "cp1252",
+                f"{path.name} is not UTF-8: read as Windows-1252 (check accented letters)",
+            )
+    return ExportFile(path, "utf-8-sig" if head.startswith(_UTF8_BOM) else "utf-8")
 
 
 def header_key(name: str) -> str:
@@ -150,29 +174,31 @@ class Columns:
 
 
 def read_csv(
-    text: str,
-    delimiter: str,
+    export: CsvExport,
     make: Callable[[Columns, list[str]], TicketRecord],
     parsed: Parsed,
 ) -> None:
-    """Read every CSV record into ``parsed.rows`` with ``make``; short, long or unreadable
-    rows are bad rows at their line, and the rest is imported."""
-    rows = csv_rows(text, delimiter)
-    try:
-        _line, header = next(rows)
-    except StopIteration as exc:
-        raise KBError("the export is empty") from exc
-    columns = Columns(header)
+    """Read the export's records as ``parsed.rows`` with ``make``; short, long, oversized or
+    unreadable records are bad rows at their line, and the rest is imported."""
+    if not export.header:
+        raise KBError("the export is empty")
+    parsed.rows = _csv_rows(export, Columns(export.header), make)
+
+
+def _csv_rows(
+    export: CsvExport, columns: Columns, make: Callable[[Columns, list[str]], TicketRecord]
+) -> Iterator[Row]:
     width = len(columns.headers)
-    for line, cells in rows:
-        if not cells or not any(cell.strip() for cell in cells):
-            if not cells:
-                parsed.rows.append(Row(line, error="unreadable (unbalanced quotes)"))
+    for line, cells, error in export.records():
+        if cells is None:
+            yield Row(line, error=error)
+            continue
+        if not any(cell.strip() for cell in cells):
             continue
         if len(cells) != width:
-            parsed.rows.append(Row(line, error=f"{len(cells)} cells where the header has {width}"))
+            yield Row(line, error=f"{len(cells)} cells where the header has {width}")
             continue
-        parsed.rows.append(_made(line, lambda cells=cells: make(columns, cells)))
+        yield _made(line, functools.partial(make, columns, cells))
 
 
 def _made(line: int, make: Callable[[], TicketRecord]) -> Row:
@@ -180,6 +206,8 @@ def _made(line: int, make: Callable[[], TicketRecord]) -> Row:
         record = make()
     except RowError as exc:
         return Row(line, error=str(exc))
+    except RecursionError:
+        return Row(line, error="nested too deep to read")
     return Row(line, record)
 
 
@@ -188,12 +216,22 @@ def read_records(
     make: Callable[[dict[str, Any]], TicketRecord],
     parsed: Parsed,
 ) -> None:
-    """Read JSON objects into ``parsed.rows``; anything but an object is a bad row."""
+    """Read JSON objects as ``parsed.rows``; anything but an object is a bad row."""
+    if isinstance(items, JsonItems):
+        parsed.total = items.count
+    parsed.rows = _json_rows(items, make)
+
+
+def _json_rows(
+    items: Iterable[tuple[int, Any]], make: Callable[[dict[str, Any]], TicketRecord]
+) -> Iterator[Row]:
     for line, item in items:
-        if not isinstance(item, dict):
-            parsed.rows.append(Row(line, error="not a ticket object"))
-            continue
-        parsed.rows.append(_made(line, lambda item=item: make(item)))
+        if isinstance(item, TooBig):
+            yield Row(line, error=TOO_BIG)
+        elif not isinstance(item, dict):
+            yield Row(line, error="not a ticket object")
+        else:
+            yield _made(line, functools.partial(make, item))
 
 
 class RowError(ValueError):
@@ -345,58 +383,34 @@ def _format(
 # --- JSON ----------------------------------------------------------------------------------
 
 
-def load_json(text: str, name: str) -> Any:
-    """The JSON document, or a list of objects for newline-delimited JSON (one per line)."""
-    try:
-        return json.loads(text)
-    except ValueError as first:
-        items: list[Any] = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                items.append(json.loads(line))
-            except ValueError:
-                raise KBError(
-                    f"{name} is not valid JSON (line {first.lineno}: {first.msg})"  # type: ignore[attr-defined]
-                ) from first
-            if number == 1 and not isinstance(items[0], dict):
-                raise KBError(f"{name} is not valid JSON ({first})") from first
-        return _Lines(items)
-
-
-class _Lines(list[Any]):
-    """Objects read one per line (NDJSON); item n is on line n (blank lines aside)."""
-
-
-def json_items(document: Any, *keys: str) -> tuple[list[tuple[int, Any]], str | None]:
-    """The ticket objects of a JSON export (under one of ``keys``, or a plain list), each
-    with the line it starts on when that can be told (NDJSON), else its position."""
-    items: Any = None
+def json_items(document: Any, *keys: str) -> tuple[Iterable[tuple[int, Any]], str | None]:
+    """The ticket objects of a JSON export (under one of ``keys``, or a plain list), each with
+    its line (one object per line) or its position in the list, and what those count."""
+    items: JsonItems | None = None
     if isinstance(document, dict):
         for key in keys:
-            if isinstance(document.get(key), list):
+            if isinstance(document.get(key), JsonItems):
                 items = document[key]
                 break
-        else:
-            return [], None
-    elif isinstance(document, list):
+    elif isinstance(document, JsonItems):
         items = document
-    else:
+    if items is None:
         return [], None
-    return list(enumerate(items, start=1)), "line" if isinstance(document, _Lines) else "record"
+    return items, items.unit
 
 
-def display(value: Any) -> str:
+def display(value: Any, _depth: int = 0) -> str:
     """A JSON field's display text: ServiceNow's ``{"display_value": ...}`` or a reference's
     name, a list joined, else the value as text."""
+    if _depth > 20:
+        return ""  # a field nested this deep holds nothing a person would read
     if isinstance(value, dict):
         for key in ("display_value", "name", "displayName", "value", "email"):
             if value.get(key) not in (None, ""):
-                return display(value[key])
+                return display(value[key], _depth + 1)
         return ""
     if isinstance(value, list):
-        return ", ".join(text for text in (display(item) for item in value) if text)
+        return ", ".join(text for text in (display(item, _depth + 1) for item in value) if text)
     if value is None or isinstance(value, bool):
         return ""
     return str(value).strip()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from kb.errors import KBError
 from kb.importers import generic, glpi, jira, servicenow, zendesk
-from kb.importers.common import Columns, Parsed, csv_rows, load_json, read_export, sniff_delimiter
+from kb.importers.common import Columns, Parsed, examine_export
+from kb.importers.csvfile import MAX_RECORD, CsvExport, sniff_delimiter
+from kb.importers.jsonfile import JsonItems, read_json
 
 #: What ``--format`` accepts.
 FORMATS = ("servicenow", "jira", "zendesk", "glpi", "csv", "json")
@@ -29,25 +31,47 @@ def read_tickets(
     mapping: dict[str, str] | None = None,
     id_prefix: str = "",
 ) -> Parsed:
-    """Read an export: the format given, or the one its content shows. KBError (exit 2) when
-    the file cannot be read or its format cannot be told."""
+    """Open an export: the format given, or the one its content shows; its rows are read as
+    they are used (use the result in a ``with`` block). KBError (exit 2) when the file cannot
+    be read or its format cannot be told."""
     path = Path(path)
     mapping = mapping or {}
     if format is not None and format not in FORMATS:
         raise KBError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
-    export = read_export(path, allow_cp1252=True)
-    text = export.text
-    if not text.strip():
+    export = examine_export(path, allow_cp1252=True)
+    with export.open() as handle:
+        first = _first_character(handle)
+    if not first:
         raise KBError(f"{path.name} is empty")
-    if text.lstrip()[:1] in ("{", "["):
+    if first in ("{", "["):
         if export.warning:
             raise KBError(f"{path.name} is not UTF-8; JSON exports must be UTF-8")
-        parsed = _read_json(path.name, load_json(text, path.name), format, mapping, id_prefix)
+        document = read_json(path, export.encoding, path.name)
+        parsed = _read_json(path.name, document, format, mapping, id_prefix)
     else:
-        parsed = _read_csv(path.name, text, format, mapping, id_prefix)
+        handle = export.open()
+        try:
+            first_line = handle.readline(MAX_RECORD + 1)
+            csv_export = CsvExport(handle, first_line, sniff_delimiter(first_line))
+            parsed = _read_csv(path.name, csv_export, format, mapping, id_prefix)
+        except BaseException:
+            handle.close()
+            raise
+        parsed.hold(handle)
     if export.warning:
         parsed.warnings.insert(0, export.warning)
     return parsed
+
+
+def _first_character(handle: TextIO) -> str:
+    """The first character that is not white space ("" for a blank file)."""
+    while True:
+        piece = handle.read(64 * 1024)
+        if not piece:
+            return ""
+        stripped = piece.lstrip()
+        if stripped:
+            return stripped[0]
 
 
 def _read_json(
@@ -84,41 +108,37 @@ def _json_format(name: str, document: Any, mapping: dict[str, str]) -> str:
 
 
 def _first_object(document: Any) -> dict[str, Any] | None:
-    items: Any = document
+    if isinstance(document, JsonItems):
+        return document.first
     if isinstance(document, dict):
-        lists = [value for value in document.values() if isinstance(value, list)]
+        lists = [value for value in document.values() if isinstance(value, JsonItems)]
         for key in ("records", "result", "tickets", "results"):
-            if isinstance(document.get(key), list):
+            if isinstance(document.get(key), JsonItems):
                 lists.insert(0, document[key])
-        items = lists[0] if lists else [document]
-    if isinstance(items, list):
-        for item in items:
-            if isinstance(item, dict):
-                return item
+        return lists[0].first if lists else document
     return None
 
 
 def _read_csv(
-    name: str, text: str, format: str | None, mapping: dict[str, str], prefix: str
+    name: str, export: CsvExport, format: str | None, mapping: dict[str, str], prefix: str
 ) -> Parsed:
     if format == "json":
         raise KBError(f"{name} is not JSON (it reads as CSV); try --format csv")
-    delimiter = sniff_delimiter(text)
-    header = Columns(next(csv_rows(text, delimiter), (1, []))[1])
+    header = Columns(export.header)
     if format is None:
-        format = _csv_format(name, header, delimiter, mapping)
+        format = _csv_format(name, header, export.delimiter, mapping)
     parsed = Parsed(format)
     if format == "servicenow":
-        servicenow.parse_csv(text, delimiter, parsed)
+        servicenow.parse_csv(export, parsed)
     elif format == "jira":
-        jira.parse_csv(text, delimiter, parsed)
+        jira.parse_csv(export, parsed)
     elif format == "zendesk":
         parsed.format = zendesk.CSV_FORMAT
-        zendesk.parse_csv(text, delimiter, parsed)
+        zendesk.parse_csv(export, parsed)
     elif format == "glpi":
-        glpi.parse_csv(text, delimiter, parsed)
+        glpi.parse_csv(export, parsed)
     else:
-        generic.parse_csv(text, delimiter, parsed, mapping, prefix)
+        generic.parse_csv(export, parsed, mapping, prefix)
     return parsed
 
 

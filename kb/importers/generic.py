@@ -29,7 +29,6 @@ from kb.errors import KBError
 from kb.importers.common import (
     Columns,
     Parsed,
-    csv_rows,
     display,
     json_items,
     parse_date,
@@ -38,6 +37,8 @@ from kb.importers.common import (
     read_records,
     require_id,
 )
+from kb.importers.csvfile import CsvExport
+from kb.importers.jsonfile import JsonItems
 from kb.ticket_records import Comment, TicketRecord
 
 _RECORD_KEYS = ("records", "tickets", "result", "results", "items", "data", "issues", "cases")
@@ -52,12 +53,10 @@ def require_mapping(mapping: dict[str, str], kind: str) -> None:
         )
 
 
-def parse_csv(
-    text: str, delimiter: str, parsed: Parsed, mapping: dict[str, str], prefix: str
-) -> None:
+def parse_csv(export: CsvExport, parsed: Parsed, mapping: dict[str, str], prefix: str) -> None:
     """Read a CSV export through the mapping."""
     require_mapping(mapping, "CSV")
-    header = Columns(next(csv_rows(text, delimiter), (1, []))[1])
+    header = Columns(export.header)
     missing = [
         column
         for column in mapping.values()
@@ -73,7 +72,7 @@ def parse_csv(
             lambda key: columns.value(cells, mapping[key]) if key in mapping else "", prefix, "csv"
         )
 
-    read_csv(text, delimiter, make, parsed)
+    read_csv(export, make, parsed)
 
 
 def parse_json(document: Any, parsed: Parsed, mapping: dict[str, str], prefix: str) -> None:
@@ -81,7 +80,10 @@ def parse_json(document: Any, parsed: Parsed, mapping: dict[str, str], prefix: s
     require_mapping(mapping, "JSON")
     keys = _RECORD_KEYS
     if isinstance(document, dict):
-        keys = (*_RECORD_KEYS, *[key for key, value in document.items() if isinstance(value, list)])
+        keys = (
+            *_RECORD_KEYS,
+            *[key for key, value in document.items() if isinstance(value, JsonItems)],
+        )
     items, unit = json_items(document, *keys)
     parsed.unit = unit or "record"
 

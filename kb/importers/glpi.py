@@ -8,6 +8,7 @@ GLPI numbers its tickets ``1234`` (written ``1 234`` in French exports); kb name
 from __future__ import annotations
 
 from kb.importers.common import Columns, Parsed, parse_date, plain_text, read_csv, require_id
+from kb.importers.csvfile import CsvExport
 from kb.ticket_records import TicketRecord
 
 FORMAT = "glpi"
@@ -56,7 +57,7 @@ def looks_like(columns: Columns, delimiter: str) -> bool:
     )
 
 
-def parse_csv(text: str, delimiter: str, parsed: Parsed) -> None:
+def parse_csv(export: CsvExport, parsed: Parsed) -> None:
     """Read a GLPI CSV export (dates in GLPI's day-first order)."""
 
     def make(columns: Columns, cells: list[str]) -> TicketRecord:
@@ -78,4 +79,4 @@ def parse_csv(text: str, delimiter: str, parsed: Parsed) -> None:
             source=FORMAT,
         )
 
-    read_csv(text, delimiter, make, parsed)
+    read_csv(export, make, parsed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from kb.importers.common import Columns, Parsed, parse_date, plain_text, read_csv, require_id
+from kb.importers.csvfile import CsvExport
 from kb.ticket_records import Comment, TicketRecord
 
 FORMAT = "jira"
@@ -49,7 +50,7 @@ def looks_like(columns: Columns) -> bool:
     return columns.has("Issue key", "Summary")
 
 
-def parse_csv(text: str, delimiter: str, parsed: Parsed) -> None:
+def parse_csv(export: CsvExport, parsed: Parsed) -> None:
     """Read a Jira CSV export."""
 
     def make(columns: Columns, cells: list[str]) -> TicketRecord:
@@ -77,7 +78,7 @@ def parse_csv(text: str, delimiter: str, parsed: Parsed) -> None:
             source=FORMAT,
         )
 
-    read_csv(text, delimiter, make, parsed)
+    read_csv(export, make, parsed)
 
 
 def comment(cell: str) -> Comment:

@@ -18,6 +18,7 @@ from kb.importers.common import (
     require_id,
 )
 from kb.importers.common import display as _display
+from kb.importers.csvfile import CsvExport
 from kb.ticket_records import Comment, TicketRecord
 
 FORMAT = "servicenow"
@@ -63,13 +64,13 @@ def looks_like_json(item: dict[str, Any]) -> bool:
     return "number" in item and ("short_description" in item or "sys_id" in item)
 
 
-def parse_csv(text: str, delimiter: str, parsed: Parsed) -> None:
+def parse_csv(export: CsvExport, parsed: Parsed) -> None:
     """Read a ServiceNow CSV export."""
 
     def make(columns: Columns, cells: list[str]) -> TicketRecord:
         return _record(lambda key: columns.value(cells, *FIELDS[key]))
 
-    read_csv(text, delimiter, make, parsed)
+    read_csv(export, make, parsed)
 
 
 def parse_json(document: Any, parsed: Parsed) -> None:

@@ -20,6 +20,8 @@ from kb.importers.common import (
     read_records,
     require_id,
 )
+from kb.importers.csvfile import CsvExport
+from kb.importers.jsonfile import JsonItems
 from kb.ticket_records import Comment, TicketRecord
 
 FORMAT = "zendesk"
@@ -48,8 +50,8 @@ def parse_json(document: Any, parsed: Parsed) -> None:
     items, unit = json_items(document, "tickets", "results")
     parsed.unit = unit or "record"
     users: dict[Any, str] = {}
-    if isinstance(document, dict) and isinstance(document.get("users"), list):
-        for user in document["users"]:
+    if isinstance(document, dict) and isinstance(document.get("users"), JsonItems):
+        for _position, user in document["users"]:
             if isinstance(user, dict) and "id" in user:
                 users[user["id"]] = display(user.get("name")) or display(user.get("email"))
 
@@ -99,7 +101,7 @@ def parse_json(document: Any, parsed: Parsed) -> None:
     read_records(items, make, parsed)
 
 
-def parse_csv(text: str, delimiter: str, parsed: Parsed) -> None:
+def parse_csv(export: CsvExport, parsed: Parsed) -> None:
     """Read Zendesk's admin CSV: fields only, marked partial, with a warning saying so."""
     parsed.warnings.append(CSV_WARNING)
 
@@ -121,4 +123,4 @@ def parse_csv(text: str, delimiter: str, parsed: Parsed) -> None:
             partial=True,
         )
 
-    read_csv(text, delimiter, make, parsed)
+    read_csv(export, make, parsed)
