@@ -115,7 +115,7 @@ def repo_lock(
 
 def _busy(timeout: float) -> RepoBusy:
     return RepoBusy(
-        f"another kb is saving or syncing this KB and did not finish within {timeout:.0f} s; "
+        f"another kb is saving or syncing this KB and did not finish within {timeout:g} s; "
         "try again when it is done",
         2,
     )

@@ -229,7 +229,9 @@ def test_a_commit_that_cannot_get_the_lock_fails_loudly(
         monkeypatch.setattr(gitlocks, "COMMIT_WAIT_SECONDS", 0.5)
         result = ana("new", "--title", "Waits for the lock")
         assert result.exit_code == 2
-        assert "not committed" in result.stderr and "another kb" in result.stderr
+        # Refused before anything is written: no note on disk that git does not have.
+        assert "another kb is saving or syncing" in result.stderr
+        assert not list((ana.root / "notes").glob("waits-for-the-lock*.md"))
     finally:
         holder.kill()
         holder.wait()

@@ -17,8 +17,7 @@ import pytest
 
 from kb import KnowledgeBase
 from kb.importers.save import ImportProgress, import_tickets
-
-from .conftest import PROJECT, Cli, git_log, no_traceback, write
+from tests.helpers import PROJECT, Cli, git_log, no_traceback, write
 
 HEADER = ["number", "short_description", "description", "close_notes"]
 
