@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from kb import KnowledgeBase
-from kb.sync import conflicts, resolve, sync
+from kb.sync.syncing import conflicts, resolve, sync
 
 TOKEN = re.compile(r"\bT-[a-z]+-\d+-\d+\b")
 NAMES = ("ana", "ben", "cy")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.errors import KBError
-from kb.guides import find_guide, load_guides
-from kb.progress import PROGRESS_FILE, ReadingProgress
-from kb.starter import starter_notes
+from kb.guides.guide import find_guide, load_guides
+from kb.guides.progress import PROGRESS_FILE, ReadingProgress
+from kb.knowledgebase.starter import starter_notes
+from kb.notes.errors import KBError
 
 from .conftest import Cli, no_traceback, use_engine, write
 

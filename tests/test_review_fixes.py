@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.health import compute
-from kb.importers.common import plain_text
-from kb.ticket_links import LINKS_FILE
+from kb.health.stats import compute
+from kb.notes.link_log import LINKS_FILE
+from kb.tickets.importers.common import plain_text
 from tests.conftest import Cli, git_log, no_traceback, write
 
 
@@ -111,7 +111,7 @@ def test_git_identity_from_git_config_global_is_enough(
 def test_resolve_names_the_person_as_written(tmp_path: Path) -> None:
     import subprocess
 
-    from kb.sync import Conflict, resolve
+    from kb.sync.syncing import Conflict, resolve
 
     root = tmp_path / "kb"
     with KnowledgeBase.init(root) as kb:

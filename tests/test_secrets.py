@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.secrets import SecretRules, scan_line
+from kb.notes.secrets import SecretRules, scan_line
 from tests.conftest import CORPUS, PROJECT, Cli, git_log, no_traceback
 
 # What gets pasted into tickets and notes in real life (all values invented).

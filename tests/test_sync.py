@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.sync import conflicts
-from kb.ticket_links import LinkEvent, append, read_links
+from kb.notes.link_log import LinkEvent, append, read_links
+from kb.sync.syncing import conflicts
 from tests.conftest import Cli, git_log, no_traceback
 
 NOTE = """\

@@ -20,7 +20,8 @@ from kb.tui.screens.home import HomeScreen
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from kb.knowledgebase import KnowledgeBase, Saved
+    from kb.knowledgebase import KnowledgeBase
+    from kb.knowledgebase.facade import Saved
 
 
 class KBApp(App[None]):
@@ -86,7 +87,7 @@ class KBApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="conflicts")
     def look_for_conflicts(self) -> None:
         """A quiet reminder when an earlier sync kept two versions of a note."""
-        from kb.sync import conflicts
+        from kb.sync.syncing import conflicts
 
         waiting = conflicts(self.kb.root)
         if waiting:
@@ -468,8 +469,8 @@ def unknown_binding_ids(keymap: dict[str, str]) -> list[str]:
 
 def run(kb_path: str | None) -> None:
     """Open the KB and run the app; a KB that cannot be opened is one line on stderr, exit 2."""
-    from kb.errors import KBError
     from kb.knowledgebase import KnowledgeBase
+    from kb.notes.errors import KBError
 
     try:
         knowledge_base = KnowledgeBase.open(kb_path)

@@ -15,8 +15,8 @@ from typing import Any
 
 def load_keymap() -> tuple[dict[str, str], list[str]]:
     """The user's keymap, and one-line warnings about what could not be used."""
-    from kb.config import load_user_config
-    from kb.errors import KBError
+    from kb.notes.errors import KBError
+    from kb.notes.settings import load_user_config
 
     try:
         config = load_user_config()

@@ -30,7 +30,7 @@ def to_markdown_links(body: str) -> str:
 
     Code (fenced blocks and inline spans) is left alone: a command may contain ``[[``.
     """
-    from kb.control_chars import visible
+    from kb.notes.control_chars import visible
 
     body = visible(body)
     out: list[str] = []

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from kb.errors import KBError
+from kb.notes.errors import KBError
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import Saved
+    from kb.knowledgebase.facade import Saved
     from kb.tui.access import SharedKB
     from kb.tui.app import KBApp
 

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from kb.lock import LockBusy
+from kb.notes.lock import LockBusy
 from kb.tui.display import one_line
 from kb.tui.links import resolve_href, to_markdown_links
 from kb.tui.messages import LinkResolved
@@ -26,9 +26,9 @@ from kb.tui.screens.base import KBScreen
 from kb.tui.widgets.note_header import NoteHeader
 
 if TYPE_CHECKING:
-    from kb.guides import Guide
-    from kb.notes import Note
-    from kb.progress import ReadingProgress
+    from kb.guides.guide import Guide
+    from kb.guides.progress import ReadingProgress
+    from kb.notes.note import Note
     from kb.tui.commands import PaletteCommand
 
 READ_MARK = "✓"
@@ -113,9 +113,9 @@ class GuideReaderScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="guide")
     def load_guide(self) -> None:
         """Resolve the guide's reading path and read the progress file."""
-        from kb.errors import KBError
-        from kb.guides import load_guides
-        from kb.progress import ReadingProgress
+        from kb.guides.guide import load_guides
+        from kb.guides.progress import ReadingProgress
+        from kb.notes.errors import KBError
 
         kb = self.shared.kb
         guides, _problems = load_guides(kb)
@@ -152,7 +152,7 @@ class GuideReaderScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="step")
     def load_step(self, index: int) -> None:
         """Read the note of one entry."""
-        from kb.errors import KBError
+        from kb.notes.errors import KBError
 
         guide = self.guide
         assert guide is not None

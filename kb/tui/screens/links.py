@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 from kb.tui.links import WIKI_SCHEME
 
 if TYPE_CHECKING:
-    from kb.markdown import Link
+    from kb.notes.markdown import Link
 
 
 def link_href(link: Link) -> str:

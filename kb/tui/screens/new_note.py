@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.worker import get_current_worker
 
-from kb.notes import NOTE_TYPES
+from kb.notes.note import NOTE_TYPES
 from kb.tui.messages import NoteSaved, SimilarNotesFound
 from kb.tui.screens.base import KBScreen, report_saved
 from kb.tui.widgets.results import ResultsList
@@ -94,7 +94,7 @@ class NewNoteScreen(KBScreen):
         else:
             results = self.shared.search(title, SIMILAR_LIMIT, lambda: worker.is_cancelled)
         if not worker.is_cancelled:
-            from kb.search import Results
+            from kb.search.searching import Results
 
             self.post_message(SimilarNotesFound(title, results or Results()))
 

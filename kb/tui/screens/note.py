@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
 import subprocess
 from typing import TYPE_CHECKING, ClassVar
 
@@ -25,16 +22,15 @@ from kb.tui.widgets.note_header import NoteHeader
 from kb.tui.widgets.ticket_line import TicketLine
 
 if TYPE_CHECKING:
-    from kb.notes import Note
+    from kb.notes.note import Note
     from kb.tui.commands import PaletteCommand
 
 
 def external_editor() -> list[str]:
     """The user's editor command: $VISUAL, else $EDITOR, else nano or vi."""
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if editor:
-        return shlex.split(editor)
-    return ["nano" if shutil.which("nano") else "vi"]
+    from kb.notes.editor import editor_command
+
+    return editor_command()
 
 
 class NoteScreen(KBScreen):
@@ -104,7 +100,7 @@ class NoteScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="note-tickets")
     def load_tickets(self) -> None:
         """The tickets the note is tied to (links and front matter), for the tickets line."""
-        from kb.linking import note_tickets
+        from kb.tickets.linking import note_tickets
 
         if self.note is not None:
             tied = note_tickets(self.shared.kb, self.note)
@@ -236,8 +232,8 @@ class NoteScreen(KBScreen):
 
     def action_edit_external(self) -> None:
         """Edit the note in $VISUAL / $EDITOR; commit it when it changed."""
-        from kb import paths
-        from kb.errors import KBError
+        from kb.notes import paths
+        from kb.notes.errors import KBError
 
         try:
             # The editor writes where it is told: only at a real path inside the KB.
@@ -271,7 +267,7 @@ class NoteScreen(KBScreen):
     def record_edit(self, before: bytes = b"") -> None:
         """Commit and reindex a note the external editor changed (fixing a flagged note
         clears its flag in the same commit)."""
-        from kb.flags import clear_after_external_edit
+        from kb.health.flags import clear_after_external_edit
 
         with self.shared.writing() as kb:
             if clear_after_external_edit(kb.root, self.path, before):
@@ -298,7 +294,7 @@ class NoteScreen(KBScreen):
 
     def action_flag(self) -> None:
         """Flag the note for rework (asking why), or clear its flag."""
-        from kb.flags import flag_of
+        from kb.health.flags import flag_of
 
         if self.note is None:
             return
@@ -325,7 +321,7 @@ class NoteScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def change_flag(self, reason: str | None) -> None:
         """Flag the note with ``reason``, or clear its flag (None): commit and reindex."""
-        from kb.flags import clear_flag, flag_note
+        from kb.health.flags import clear_flag, flag_note
 
         with self.shared.writing() as kb:
             saved = flag_note(kb, self.path, reason) if reason else clear_flag(kb, self.path)[0]

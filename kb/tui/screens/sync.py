@@ -16,8 +16,8 @@ from textual.widgets.option_list import Option
 from kb.tui.screens.base import KBModalScreen, KBScreen, error_text
 
 if TYPE_CHECKING:
-    from kb.secrets import Finding
-    from kb.sync import Conflict, SyncReport
+    from kb.notes.secrets import Finding
+    from kb.sync.syncing import Conflict, SyncReport
 
 
 class SyncStep(Message):
@@ -68,7 +68,7 @@ def report_lines(report: SyncReport) -> list[str]:
     if report.index_warning:
         lines.append(report.index_warning)
     if report.ignored:
-        from kb.sync import ignored_message
+        from kb.sync.syncing import ignored_message
 
         lines.append(ignored_message(report.ignored))
     return lines
@@ -116,8 +116,8 @@ class SyncScreen(KBModalScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def sync_worker(self, allow_secrets: bool) -> None:
         """Commit, fetch, merge, push and reindex, holding the KB's write lock."""
-        from kb.errors import KBError
-        from kb.sync import SecretsFound, sync
+        from kb.notes.errors import KBError
+        from kb.sync.syncing import SecretsFound, sync
 
         with self.shared.writing() as kb:
             before = kb.allow_secrets
@@ -185,7 +185,7 @@ class SyncScreen(KBModalScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def find_conflicts(self) -> None:
         """The conflicts waiting from earlier syncs."""
-        from kb.sync import conflicts
+        from kb.sync.syncing import conflicts
 
         self.post_message(ConflictsFound(conflicts(self.shared.kb.root)))
 
@@ -324,7 +324,7 @@ class ConflictScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="conflict")
     def settle(self, choice: str) -> None:
         """Resolve and commit in a thread."""
-        from kb.sync import resolve
+        from kb.sync.syncing import resolve
 
         try:
             with self.shared.writing() as kb:

@@ -1,0 +1,657 @@
+"""``KnowledgeBase``: the one facade the CLI, the app and scripts use."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kb.notes import atomic, files, frontmatter, paths
+from kb.notes.errors import KBError
+from kb.notes.lock import shared_file
+from kb.notes.note import NOTE_TYPES, Note, parse_note
+from kb.notes.problems import Problem
+from kb.notes.settings import Settings, load_settings
+from kb.notes.ticket_ids import TicketMatcher
+
+if TYPE_CHECKING:
+    from kb.git.repository import CommitResult
+    from kb.notes.secrets import SecretRules
+    from kb.search.engine import Engine
+    from kb.search.index import IndexReport, Progress, SearchIndex
+    from kb.search.searching import Results
+    from kb.search.synonyms import Synonyms
+    from kb.tickets.importers.save import ImportReport
+    from kb.tickets.linking import LinkOutcome, TicketView
+
+GITIGNORE = ".kb/\n"
+KB_TOML = """# kb team settings. Every key is optional.
+
+[tickets]
+# Regular expressions for ticket ids, replacing the defaults (ServiceNow INC/REQ/RITM/CHG/PRB
+# numbers and Jira-style keys such as HELP-123). Use extra_patterns to add to the defaults.
+# extra_patterns = ['\\bCASE-\\d{6}\\b']
+# Also find plain #1234 numbers in note text (they are always accepted in front matter).
+hash_numbers = false
+# Where a ticket opens in the browser; {id} is replaced by the ticket id.
+# url = "https://example.service-now.com/nav_to.do?uri=task.do?sysparm_query=number={id}"
+
+[secrets]
+# kb refuses to commit or push lines that look like passwords, private keys or tokens.
+# Add your own patterns, and patterns for lines that are fine (both regular expressions).
+# patterns = ['\\bcorp-api-[0-9a-f]{32}\\b']
+# allow = ['password: see the team vault']
+
+[search]
+# Search engine: "auto", "whoosh" or "tantivy".
+engine = "auto"
+
+[questions]
+# When an answer is promised if 'kb ask' names no time ("+2h", "eod", "tomorrow 10:00", ...).
+default_promise = "next business day 12:00"
+# The time a promise given as a day alone ("friday", "2026-11-24") means, and when "eod" is.
+promise_time = "12:00"
+end_of_day = "17:00"
+[health]
+# kb stats lists questions and wip notes older than this many days.
+stale_days = 14
+# kb import reads ServiceNow, Jira, Zendesk and GLPI exports as they are. For another desk,
+# map its columns (CSV) or keys (JSON) to ticket fields:
+# [import]
+# id_prefix = "CASE-"
+# [import.mapping]
+# id = "Case Number"
+# title = "Subject"
+# description = "Details"
+"""
+
+
+class AmbiguousNote(KBError):
+    """Several notes match a NOTE argument."""
+
+    def __init__(self, reference: str, candidates: list[Note]) -> None:
+        super().__init__(f"{len(candidates)} notes match {reference!r}; be more specific", 2)
+        self.candidates = candidates
+
+
+@dataclass
+class Saved:
+    """A note written by kb: where, and what happened in git."""
+
+    path: str
+    commit: CommitResult | None = None
+    #: Why the note is not searchable yet, if it is not.
+    index_warning: str | None = None
+    #: The commit message, and every path of the save (to commit again when allowed).
+    message: str = ""
+    paths: list[str] = field(default_factory=list)
+    #: Things the technician should know about the save (a team template not used, ...).
+    warnings: list[str] = field(default_factory=list)
+    #: The text written, when kb wrote one note's text (it may hold others' changes too).
+    text: str | None = None
+
+
+class KnowledgeBase:
+    """A KB on disk: notes, tickets, settings, its search index and its git history."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.settings: Settings = load_settings(self.root)
+        self.matcher = TicketMatcher(self.settings.ticket_patterns, self.settings.hash_numbers)
+        self._index: SearchIndex | None = None
+        self._synonyms: Synonyms | None = None
+        #: Set by :meth:`init` when the KB was created but its git history could not be.
+        self.init_warning: str | None = None
+        #: Commit text that looks like a secret anyway (the user said it is fine).
+        self.allow_secrets = False
+
+    # -- opening and creating -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
+        """Open the KB at ``path`` (or the configured one, or the personal starter KB)."""
+        if path is None:
+            from kb.notes.settings import locate
+
+            location = locate()
+            if location.source == "personal" and not location.path.exists():
+                cls.create_personal(location.path).close()
+            path = location.path
+        root = Path(path).expanduser()
+        if not root.exists():
+            raise KBError(f"no KB at {root} (create one with 'kb init {root}')")
+        if not root.is_dir():
+            raise KBError(f"{root} is not a folder")
+        if not any((root / name).exists() for name in ("kb.toml", "notes", "tickets")):
+            raise KBError(
+                f"{root} is not a KB (no notes/ folder or kb.toml); "
+                f"create one with 'kb init {root}'"
+            )
+        return cls(root)
+
+    @classmethod
+    def create_personal(cls, path: str | os.PathLike[str]) -> KnowledgeBase:
+        """Create the personal KB at ``path`` from the starter notes, as a git repository."""
+        from kb.knowledgebase.starter import copy_starter
+
+        copy_starter(Path(path))
+        return cls.init(path)
+
+    @classmethod
+    def init(cls, path: str | os.PathLike[str]) -> KnowledgeBase:
+        """Create a KB (folders, kb.toml, .gitignore, templates, git repository) at ``path``."""
+        from kb import git
+        from kb.notes.templates import BUILT_IN
+
+        root = Path(path).expanduser().resolve()
+        if root.exists() and not root.is_dir():
+            raise KBError(f"{root} exists and is not a folder")
+        created: list[str] = []
+        root.mkdir(parents=True, exist_ok=True)
+        for folder in ("notes", "tickets", "templates"):
+            paths.folder(root, folder)
+        for rel, text in [
+            ("kb.toml", KB_TOML),
+            ("notes/.gitkeep", ""),
+            ("tickets/.gitkeep", ""),
+            *[(f"templates/{name}.md", body) for name, body in BUILT_IN.items()],
+        ]:
+            target = root / rel
+            if not os.path.lexists(target):
+                atomic.write_text(target, text, root=root)
+                created.append(rel)
+        _ensure_gitignore(root)
+        created.append(".gitignore")
+        from kb.notes.link_log import ensure_gitattributes
+
+        ensure_gitattributes(root)
+        created.append(".gitattributes")
+        kb = cls(root)
+        if not git.is_repo(root):
+            try:
+                kb.init_warning = git.init(
+                    root, ["notes", "tickets", *created], "Create knowledge base"
+                ).warning
+            except git.GitError as exc:
+                kb.init_warning = f"not a git repository: {exc}"
+        return kb
+
+    # -- search -------------------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        """The KB's search index (opened lazily)."""
+        if self._index is None:
+            from kb.search.index import SearchIndex
+
+            self._index = SearchIndex(self.root, self.settings, self.matcher)
+        return self._index
+
+    @property
+    def secret_rules(self) -> SecretRules:
+        """How secrets are recognised in this KB (built-in rules plus ``[secrets]``)."""
+        from kb.notes.secrets import SecretRules
+
+        return SecretRules.from_settings(self.settings.secret_patterns, self.settings.secret_allow)
+
+    @property
+    def synonyms(self) -> Synonyms:
+        """Default and team synonyms."""
+        if self._synonyms is None:
+            from kb.search import synonyms
+
+            self._synonyms = synonyms.load(self.root)
+        return self._synonyms
+
+    def reindex(self, *, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+        """Bring the index in step with the files: incremental, or from scratch with ``rebuild``."""
+        return self.index.update(rebuild=rebuild, progress=progress)
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        *,
+        refresh: bool = True,
+        budget: float | None = None,
+    ) -> Results:
+        """Hits for ``query`` (kb's query language), best first. Never raises for any text.
+
+        With ``refresh`` the index is first brought up to date (cheap when nothing changed).
+        """
+        from kb.search.searching import search
+
+        return search(
+            self._engine(refresh), query, limit=limit, synonyms=self.synonyms, budget=budget
+        )
+
+    def has_index(self) -> bool:
+        """True when a usable search index exists (searches need not wait for a build)."""
+        from kb.search.engine import IndexUnavailable
+
+        try:
+            self.index.engine()
+        except IndexUnavailable:
+            return False
+        return True
+
+    def recent(self, limit: int = 20, *, refresh: bool = False) -> Results:
+        """The most recently changed notes and tickets (what the app shows before typing)."""
+        from kb.search.searching import recent
+
+        return recent(self._engine(refresh), limit)
+
+    def _engine(self, refresh: bool) -> Engine:
+        from kb.search.engine import IndexUnavailable
+
+        if refresh:
+            self.reindex()
+        try:
+            return self.index.engine()
+        except IndexUnavailable:
+            self.reindex()
+            return self.index.engine()
+
+    def close(self) -> None:
+        """Release the index."""
+        if self._index is not None:
+            self._index.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- reading notes ------------------------------------------------------------------------
+
+    def sources(self) -> tuple[list[files.SourceFile], list[Problem]]:
+        """The KB's Markdown files and the problems met finding them."""
+        return files.scan(self.root)
+
+    def load(self, source: files.SourceFile) -> tuple[Note | None, list[Problem]]:
+        """Read one file as a note (None when it cannot be read as text)."""
+        text, problems = files.read_source(source, self.settings.max_file_bytes)
+        if text is None:
+            return None, problems
+        note = parse_note(source.rel, text.text, self.matcher, kind=source.kind)
+        return note, problems + note.problems
+
+    def notes(self) -> tuple[list[Note], list[Problem]]:
+        """Every readable note and ticket record, and every problem found on the way."""
+        sources, problems = self.sources()
+        result: list[Note] = []
+        for source in sources:
+            note, found = self.load(source)
+            problems.extend(found)
+            if note is not None:
+                result.append(note)
+        return result, problems
+
+    def note(self, reference: str) -> Note:
+        """The note a NOTE argument names: a path, a file name, or words of its title.
+
+        Raises KBError (exit 1) when nothing matches and AmbiguousNote when several do.
+        """
+        source = self.find(reference)
+        note, problems = self.load(source)
+        if note is None:
+            raise KBError(str(problems[0]) if problems else f"{source.rel} cannot be read")
+        return note
+
+    def note_not_ticket(self, reference: str) -> Note:
+        """Like :meth:`note`, but title words that also match ticket records mean the note."""
+        try:
+            return self.note(reference)
+        except AmbiguousNote as exc:
+            notes = [candidate for candidate in exc.candidates if candidate.kind != "ticket"]
+            if len(notes) == 1:
+                return notes[0]
+            if notes:
+                raise AmbiguousNote(reference, notes) from None
+            raise
+
+    def find(self, reference: str) -> files.SourceFile:
+        """The file a NOTE argument names (see :meth:`note`)."""
+        reference = reference.strip()
+        if not reference:
+            raise KBError("name a note: a path, a file name or words of its title")
+        direct = files.source_for(self.root, reference)
+        if direct is not None:
+            return direct
+        sources, _ = self.sources()
+        by_rel = {source.rel: source for source in sources}
+        candidate = Path(reference).expanduser()
+        for base in (Path.cwd(), self.root):
+            full = (
+                (base / candidate).resolve() if not candidate.is_absolute() else candidate.resolve()
+            )
+            try:
+                rel = full.relative_to(self.root).as_posix()
+            except ValueError:
+                continue
+            if rel in by_rel:
+                return by_rel[rel]
+        name = reference.lower().removesuffix(".md")
+        named = [s for s in sources if Path(s.rel).stem.lower() == name]
+        if len(named) == 1:
+            return named[0]
+        words = _title_words(reference)
+        if words:
+            matches: list[Note] = []
+            for source in named or sources:
+                note, _ = self.load(source)
+                if note is not None and words <= _title_words(note.title):
+                    matches.append(note)
+            exact = [note for note in matches if note.title.lower() == reference.lower()]
+            if len(exact) == 1 or len(matches) == 1:
+                return by_rel[(exact or matches)[0].path]
+            if matches:
+                raise AmbiguousNote(reference, matches)
+        if len(named) > 1:
+            raise AmbiguousNote(reference, [n for s in named if (n := self.load(s)[0])])
+        for folder in files.SOURCE_FOLDERS:
+            # The note may be behind a content folder kb does not follow: say which.
+            problem = paths.link_problem(self.root, folder)
+            if problem:
+                raise KBError(f"{folder}/ is a {problem}: kb does not read or write through it", 2)
+        raise KBError(f"no note matches {reference!r}", 1)
+
+    def require_text(self, source: files.SourceFile) -> None:
+        """Raise KBError when a file cannot be shown or edited as text (binary, unreadable)."""
+        text, problems = files.read_source(source, self.settings.max_file_bytes)
+        if text is None:
+            reason = problems[0].message if problems else "cannot be read"
+            raise KBError(f"{source.rel}: {reason}")
+
+    def read_text(self, rel: str) -> str:
+        """The current text of a KB file (UTF-8, replacement characters if it is not)."""
+        path = paths.readable(self.root, rel)
+        if path is None:
+            raise KBError(f"{rel} leads outside the KB; kb does not read it")
+        return path.read_bytes().decode("utf-8", errors="replace")
+
+    # -- writing notes ------------------------------------------------------------------------
+
+    def new_note(
+        self,
+        title: str,
+        *,
+        note_type: str | None = None,
+        tickets: list[str] | None = None,
+        tags: list[str] | None = None,
+        body: str | None = None,
+        commit: bool = True,
+    ) -> Saved:
+        """Write a new note ``notes/<slug>.md`` from a template (or ``body``), commit and index it.
+
+        The type is ``note_type`` when given, else the body's own ``type:``, else ``fix``.
+        The author is the user's git name, when git knows it.
+        """
+        from kb.notes.control_chars import storable
+        from kb.notes.templates import fill, template
+
+        title = " ".join(storable(title).split())
+        body = storable(body) if body is not None else None
+        if not title:
+            raise KBError("a note needs a title")
+        if note_type is not None and note_type not in NOTE_TYPES:
+            raise KBError(f"unknown note type {note_type!r}; use one of {', '.join(NOTE_TYPES)}")
+        tickets = [t.strip() for t in tickets or [] if t.strip()]
+        for ticket in tickets:
+            if not self.matcher.is_ticket_id(ticket):
+                raise KBError(
+                    f"{ticket!r} does not look like a ticket id (see [tickets] in kb.toml)"
+                )
+        warnings: list[str] = []
+        if body is not None and frontmatter.parse(body).present:
+            text = body
+        elif body is not None:
+            text = frontmatter.set_field(body, "type", note_type or "fix")
+        else:
+            chosen = note_type or "fix"
+            base, warning = template(self.root, chosen)
+            warnings.extend([warning] if warning else [])
+            text = fill(base, title=title, ticket=",".join(tickets))
+        broken = frontmatter.parse(text).error
+        if broken:
+            raise KBError(f"the note's front matter is broken: {broken}")
+        text = _move_title_first(frontmatter.set_field(text, "title", title))
+        existing = frontmatter.parse(text).data
+        declared = str(existing.get("type") or "").lower()
+        if note_type is not None and declared != note_type:
+            text = frontmatter.set_field(text, "type", note_type)
+        elif declared not in NOTE_TYPES:
+            text = frontmatter.set_field(text, "type", "fix")
+        note_type = str(frontmatter.parse(text).data["type"])
+        if not existing.get("status"):
+            text = frontmatter.set_field(text, "status", "wip")
+        if not existing.get("created"):
+            text = frontmatter.set_field(text, "created", _dt.date.today())
+        if not existing.get("author"):
+            from kb.git import identity
+
+            name = identity.user_name(self.root)
+            if name:
+                text = frontmatter.set_field(text, "author", name)
+        if tickets:
+            if note_type == "question" and len(tickets) == 1:
+                text = frontmatter.set_field(text, "ticket", tickets[0])
+            else:
+                for ticket in tickets:
+                    text = frontmatter.add_to_list(text, "tickets", ticket)
+        for tag in tags or []:
+            tag = storable(tag).strip()
+            if tag:
+                text = frontmatter.add_to_list(text, "tags", tag)
+        # Given text (and a template) never brings control characters into the note: a NUL
+        # would make it binary, unsearchable and unchecked for secrets.
+        rel = self._create(title, storable(text).encode("utf-8"))
+        saved = self._after_save(rel, f"New {note_type}: {title}", commit)
+        saved.warnings[:0] = warnings
+        return saved
+
+    def save_text(
+        self, rel: str, text: str, message: str, *, commit: bool = True, base: str | None = None
+    ) -> Saved:
+        """Write a note's new text atomically, reindex it and commit it.
+
+        Only at a real path inside the KB: :class:`kb.notes.paths.UnsafePath` (exit 2) when a
+        symlink is on the way or in the note's place. ``base`` is the text the new one was
+        made from (an editor's text when it was opened). When the file changed since (an
+        update logged by another kb), both changes are kept by a three-way merge; KBError
+        when they touch the same lines (nothing is written).
+        """
+        target = self._inside(rel)
+        with shared_file(self.root, rel):
+            if base is not None:
+                current = self.read_exact(rel)
+                if current != base:
+                    text = _merged(rel, base, text, current)
+            atomic.write_text(target, text, root=self.root)
+        saved = self._after_save(rel, message, commit)
+        saved.text = text
+        return saved
+
+    def change_text(
+        self, rel: str, change: Callable[[str], tuple[str, str] | None], *, commit: bool = True
+    ) -> Saved | None:
+        """Change a note in place, as one step among kb processes: under the note's lock, read
+        its text, ``change`` it and write it back; then commit and reindex it.
+
+        ``change`` receives the current text and returns the new text and the commit message,
+        or None when there is nothing to change (then nothing is written and None returned).
+        It may raise KBError to refuse; the file is then untouched.
+        """
+        target = self._inside(rel)
+        with shared_file(self.root, rel):
+            changed = change(self.read_exact(rel))
+            if changed is None:
+                return None
+            text, message = changed
+            atomic.write_text(target, text, root=self.root)
+        saved = self._after_save(rel, message, commit)
+        saved.text = text
+        return saved
+
+    def read_exact(self, rel: str) -> str:
+        """A note's text, only when kb can write it back byte for byte (UTF-8, not binary)."""
+        data = self._inside(rel).read_bytes()
+        if b"\x00" in data[:8192]:
+            raise KBError(f"{rel} is a binary file, not a note")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise KBError(f"{rel} is not UTF-8 text; kb will not rewrite it") from exc
+
+    def _inside(self, rel: str) -> Path:
+        """The path of the KB file ``rel``, only when it is a real path inside the KB (no
+        symlink on the way or in its place): :class:`kb.notes.paths.UnsafePath` otherwise."""
+        return paths.writable(self.root, rel)
+
+    def record_edit(self, rel: str, message: str, *, commit: bool = True) -> Saved:
+        """After a note was changed in place (by an editor): commit it and reindex it."""
+        return self._after_save(rel, message, commit)
+
+    def record_changes(self, rels: list[str], message: str, *, commit: bool = True) -> Saved:
+        """After kb wrote several files (a note and a log, an import): one commit, one reindex.
+
+        ``Saved.path`` is the first of ``rels``. Files outside ``notes/`` and ``tickets/`` are
+        committed but not indexed.
+        """
+        return self._after_save(rels[0], message, commit, rels)
+
+    def _after_save(
+        self, rel: str, message: str, commit: bool, rels: list[str] | None = None
+    ) -> Saved:
+        # The single place where every save reaches git and the index. The note is already
+        # safe on disk: git first, so that a busy or unwritable index never costs a commit.
+        from kb.search.engine import IndexBusy
+
+        changed = rels or [rel]
+        saved = Saved(rel, message=message, paths=changed)
+        if commit:
+            from kb import git
+
+            saved.commit = git.commit(
+                self.root,
+                changed,
+                message,
+                allow_secrets=self.allow_secrets,
+                rules=self.secret_rules,
+            )
+        indexed = [
+            p for p in changed if p.endswith(".md") and p.split("/")[0] in files.SOURCE_FOLDERS
+        ]
+        try:
+            if indexed:
+                self.index.update(only=indexed)
+        except (IndexBusy, OSError) as exc:
+            saved.index_warning = f"not in the search index yet ({exc}); run 'kb index'"
+        return saved
+
+    def _create(self, title: str, data: bytes) -> str:
+        """Write a new note under a free name made from the title; never overwrites."""
+        slug = slugify(title)
+        number = 1
+        while True:
+            rel = f"notes/{slug}.md" if number == 1 else f"notes/{slug}-{number}.md"
+            if atomic.write_new(self.root / rel, data, root=self.root):
+                return rel
+            number += 1
+
+    # -- tickets ------------------------------------------------------------------------------
+
+    def link(self, reference: str, ticket: str, kind: str = "resolution") -> LinkOutcome:
+        """Record that a note solved (or, ``kind="reference"``, informed) a ticket."""
+        from kb.tickets.linking import link
+
+        return link(self, reference, ticket, kind)
+
+    def unlink(self, reference: str, ticket: str) -> LinkOutcome:
+        """Remove a note's link to a ticket."""
+        from kb.tickets.linking import unlink
+
+        return unlink(self, reference, ticket)
+
+    def ticket(self, ticket_id: str) -> TicketView:
+        """A ticket's record and every note linked to it (KBError exit 1 when unknown)."""
+        from kb.tickets.linking import ticket_view
+
+        return ticket_view(self, ticket_id)
+
+    def import_tickets(
+        self, path: str | os.PathLike[str], format: str | None = None
+    ) -> ImportReport:
+        """Import a service-desk export into ``tickets/``: one commit, then one reindex."""
+        from kb.tickets.importers.save import import_tickets
+
+        return import_tickets(self, Path(path), format)
+
+    # -- health -------------------------------------------------------------------------------
+
+    def check(self) -> list[Problem]:
+        """Everything wrong in the KB: unreadable files, front matter, links, sections, dates."""
+        from kb.health.checks import check
+
+        return check(self)
+
+
+def slugify(title: str, max_length: int = 60) -> str:
+    """A file-name-safe, readable slug for a title ("VPN: no DNS!" -> "vpn-no-dns")."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return files.portable_name(slug or "note")
+
+
+def _merged(rel: str, base: str, ours: str, theirs: str) -> str:
+    """``ours`` with the changes another kb saved meanwhile (``base`` to ``theirs``)."""
+    from kb.sync.merging import merge_texts
+
+    merged = merge_texts(base, ours, theirs)
+    if merged.conflicts:
+        raise KBError(
+            f"{rel} was changed by another kb while you edited it, in the same lines; "
+            "nothing was saved (copy your text, reopen the note and apply it again)",
+            1,
+        )
+    return merged.text
+
+
+def _title_words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.lower()))
+
+
+def _move_title_first(text: str) -> str:
+    # A new note reads best with its title on the first line of the front matter.
+    lines = text.splitlines(keepends=True)
+    for index in range(1, len(lines)):
+        if lines[index].startswith("title:"):
+            if index != 1:
+                lines.insert(1, lines.pop(index))
+            break
+        if lines[index].rstrip() == "---":
+            break
+    return "".join(lines)
+
+
+def _ensure_gitignore(root: Path) -> None:
+    # Read and written at a checked path: a .gitignore symlink is never read into a commit.
+    path = paths.writable(root, ".gitignore")
+    with shared_file(root, ".gitignore"):
+        try:
+            current = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            current = ""
+        if not any(
+            line.strip() in (".kb", ".kb/", "/.kb/", "/.kb") for line in current.splitlines()
+        ):
+            separator = "" if not current or current.endswith("\n") else "\n"
+            atomic.write_text(path, current + separator + GITIGNORE, root=root)
