@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from kb import KnowledgeBase
 from kb.cli import main
-from kb.search.engine import tantivy_installed
+from kb.search.engines import tantivy_installed
 
 PROJECT = Path(__file__).resolve().parent.parent
 CORPUS = PROJECT.parent / "shared" / "corpus"

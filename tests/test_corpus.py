@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.search.engine import tantivy_installed
+from kb.search.engines import tantivy_installed
 
 from .conftest import CORPUS, ENGINES, use_engine
 

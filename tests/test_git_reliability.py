@@ -21,7 +21,7 @@ import pytest
 from kb import KnowledgeBase
 from kb.git import locks as gitlocks
 from kb.git import merge_journal, tempfiles
-from kb.sync.syncing import conflicts
+from kb.sync.conflict_files import conflicts
 from tests.conftest import PROJECT, git_log
 from tests.test_sync import NOTE, Clone, git, markers_anywhere
 

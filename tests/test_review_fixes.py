@@ -111,7 +111,7 @@ def test_git_identity_from_git_config_global_is_enough(
 def test_resolve_names_the_person_as_written(tmp_path: Path) -> None:
     import subprocess
 
-    from kb.sync.syncing import Conflict, resolve
+    from kb.sync.conflict_files import Conflict, resolve
 
     root = tmp_path / "kb"
     with KnowledgeBase.init(root) as kb:

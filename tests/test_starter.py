@@ -9,7 +9,7 @@ import pytest
 
 from kb import KnowledgeBase
 from kb.knowledgebase.starter import starter_notes
-from kb.search.engine import tantivy_installed
+from kb.search.engines import tantivy_installed
 
 from .conftest import ENGINES, PROJECT, use_engine
 

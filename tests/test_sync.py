@@ -14,7 +14,7 @@ import pytest
 
 from kb import KnowledgeBase
 from kb.notes.link_log import LinkEvent, append, read_links
-from kb.sync.syncing import conflicts
+from kb.sync.conflict_files import conflicts
 from tests.conftest import Cli, git_log, no_traceback
 
 NOTE = """\
@@ -414,7 +414,7 @@ def test_log_marks_the_revision_given_to_a_caller(team: tuple[Clone, Clone, Clon
     append(ana.root, LinkEvent("link", "INC0041005", "notes/printer.md", rev=rev))
     result = ana("log", "printer")
     assert result.exit_code == 0
-    assert f"{rev[:8]}" in result.output and "[given for INC0041005]" in result.output
+    assert f"{rev[:7]}" in result.output and "[given for INC0041005]" in result.output
 
 
 def test_save_commits_edits_made_outside_kb(team: tuple[Clone, Clone, Clone]) -> None:

@@ -75,8 +75,8 @@ def handle_errors(function: F) -> F:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from kb.git.repository import GitError
-        from kb.knowledgebase.facade import AmbiguousNote
         from kb.notes.errors import KBError
+        from kb.notes.naming import AmbiguousNote
         from kb.search.engine import IndexBusy
 
         try:

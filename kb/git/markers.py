@@ -7,14 +7,18 @@ code blocks: a note may show git's markers in an example.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-# kb.git owns the marker pattern (its commit check uses it) and git's quoting of file names.
-from kb.git.repository import _MARKER as MARKER
-from kb.git.repository import _unquote as unquote
+from kb.git.repository import unquote
+from kb.git.revisions import short
 
 if TYPE_CHECKING:
     from git import Repo
+
+#: A line git writes around the two sides of a conflict.
+MARKER = re.compile(r"^(?:<{7,}|>{7,})(?: |$)")
+_HUNK = re.compile(r"@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 
 
 def marker_lines(text: str) -> list[int]:
@@ -93,7 +97,7 @@ def outgoing_markers(repo: Repo, revisions: str) -> list[str]:
         except Exception:
             continue
         real = set(marker_lines(text))
-        found.extend(f"{commit[:8]} {rel}:{n}" for n in numbers if n in real)
+        found.extend(f"{short(commit)} {rel}:{n}" for n in numbers if n in real)
     return found
 
 
@@ -111,3 +115,60 @@ def fenced_lines(text: str) -> set[int]:
             if stripped.startswith(fence):
                 fence = ""
     return inside
+
+
+def added_lines(repo: Repo, diff_args: list[str]) -> dict[str, list[tuple[int, str]]]:
+    """The lines a diff adds, per file: ``{path: [(line number in the new file, text)]}``."""
+    output = repo.git.execute(
+        ["git", "diff", "-U0", "--no-color", "--no-ext-diff", "--no-renames", *diff_args],
+        strip_newline_in_stdout=False,
+    )
+    found: dict[str, list[tuple[int, str]]] = {}
+    path: str | None = None
+    number = 0
+    for line in str(output).splitlines():
+        if line.startswith("+++ "):
+            target = line[4:]
+            path = target[2:] if target.startswith("b/") else None
+            if path is not None:
+                path = unquote(path)
+        elif line.startswith("@@"):
+            match = _HUNK.match(line)
+            number = int(match.group(1)) if match else 0
+        elif line.startswith("+") and path is not None:
+            found.setdefault(path, []).append((number, line[1:]))
+            number += 1
+    return found
+
+
+def conflict_markers(
+    added: dict[str, list[tuple[int, str]]], root: Path | None = None
+) -> list[str]:
+    """``path:line`` of every added line that is a merge conflict marker.
+
+    With ``root``, a file is only counted when it holds both an opening and a closing
+    marker outside fenced code blocks: a note may explain git's markers in an example.
+    """
+    found = []
+    for path, lines in added.items():
+        hits = [(number, text) for number, text in lines if MARKER.match(text)]
+        if not hits:
+            continue
+        if root is not None:
+            fenced = _fenced_file_lines(Path(root) / path)
+            hits = [(number, text) for number, text in hits if number not in fenced]
+            if not (
+                any(t.startswith("<") for _, t in hits) and any(t.startswith(">") for _, t in hits)
+            ):
+                continue
+        found.extend(f"{path}:{number}" for number, _ in hits)
+    return found
+
+
+def _fenced_file_lines(path: Path) -> set[int]:
+    """Line numbers (1-based) inside fenced code blocks of a Markdown file."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return set()
+    return fenced_lines(text)

@@ -7,7 +7,6 @@ broken step (``kb check`` reports it too), never an error.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -15,11 +14,12 @@ from typing import TYPE_CHECKING
 from kb.notes.errors import KBError
 from kb.notes.links import LinkTargets, link_text
 from kb.notes.markdown import Link, canonical_section
+from kb.notes.naming import AmbiguousNote, matching
 from kb.notes.note import TICKET_KIND, Note
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import KnowledgeBase
     from kb.notes.problems import Problem
+    from kb.notes.protocol import KB
 
 GUIDE_TYPE = "guide"
 READING_PATH = "reading path"
@@ -117,7 +117,7 @@ def build_guide(note: Note, targets: LinkTargets) -> Guide:
     return guide
 
 
-def load_guides(kb: KnowledgeBase) -> tuple[list[Guide], list[Problem]]:
+def load_guides(kb: KB) -> tuple[list[Guide], list[Problem]]:
     """Every guide of the KB (by title) with its reading path, and problems met reading it."""
     notes, problems = kb.notes()
     targets = LinkTargets(notes, kb.root)
@@ -130,33 +130,20 @@ def load_guides(kb: KnowledgeBase) -> tuple[list[Guide], list[Problem]]:
     return guides, problems
 
 
-def find_guide(kb: KnowledgeBase, name: str, guides: list[Guide]) -> Guide:
-    """The guide a NAME argument names: a path, a file name or words of its title.
+def find_guide(kb: KB, name: str, guides: list[Guide]) -> Guide:
+    """The guide a NAME argument names, by kb's one naming rule (:mod:`kb.notes.naming`).
 
     Raises AmbiguousNote (exit 2) when several guides match, KBError (exit 1) when none does.
     """
-    from kb.knowledgebase.facade import AmbiguousNote
-
     wanted = name.strip()
     if not wanted:
         raise KBError("name a guide: a path, a file name or words of its title")
-    lowered = wanted.lower().removesuffix(".md")
-    for guide in guides:
-        if lowered in (guide.path.lower().removesuffix(".md"), guide.note.name.lower()):
-            return guide
-    exact = [guide for guide in guides if guide.title.lower() == wanted.lower()]
-    if len(exact) == 1:
-        return exact[0]
-    words = _title_words(wanted)
-    matches = [
-        guide
-        for guide in guides
-        if (words and words <= _title_words(guide.title)) or lowered in guide.note.name.lower()
-    ]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise AmbiguousNote(wanted, [guide.note for guide in matches])
+    by_path = {guide.path: guide for guide in guides}
+    found = matching(wanted, list(by_path), lambda path: by_path[path].title)
+    if len(found) == 1:
+        return by_path[found[0]]
+    if found:
+        raise AmbiguousNote(wanted, [by_path[path].note for path in found])
     try:
         other = kb.note(wanted)
     except KBError:
@@ -165,7 +152,3 @@ def find_guide(kb: KnowledgeBase, name: str, guides: list[Guide]) -> Guide:
         kind = "ticket record" if other.kind == TICKET_KIND else f"{other.type} note"
         raise KBError(f"{other.path} is a {kind}, not a guide (see 'kb guide' for the list)", 2)
     raise KBError(f"no guide matches {wanted!r} (see 'kb guide' for the list)", 1)
-
-
-def _title_words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower()))

@@ -11,10 +11,10 @@ from kb.notes.note import NOTE_TYPES, STATUSES, TICKET_KIND, Note
 from kb.notes.problems import Problem
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import KnowledgeBase
+    from kb.notes.protocol import KB
 
 
-def check(kb: KnowledgeBase, today: _dt.date | None = None) -> list[Problem]:
+def check(kb: KB, today: _dt.date | None = None) -> list[Problem]:
     """Every problem found: unreadable files, front matter, links, sections, titles, dates."""
     today = today or _dt.date.today()
     notes, problems = kb.notes()
@@ -42,7 +42,7 @@ def check(kb: KnowledgeBase, today: _dt.date | None = None) -> list[Problem]:
     return _unique(problems)
 
 
-def _linked_files(kb: KnowledgeBase) -> list[Problem]:
+def _linked_files(kb: KB) -> list[Problem]:
     """The KB's own files that kb does not use because they are symlinks: the synonyms, the
     link log (leading outside the KB), and templates (any symlink: a template is copied into
     new notes). Content folders are reported by the scan, kb.toml by the settings."""
@@ -68,10 +68,10 @@ def _linked_files(kb: KnowledgeBase) -> list[Problem]:
     return found
 
 
-def conflict_markers(kb: KnowledgeBase) -> list[Problem]:
+def conflict_markers(kb: KB) -> list[Problem]:
     """Merge conflict markers git left in KB files (never committed, never pushed by kb)."""
     from kb.git.markers import marker_lines
-    from kb.sync.conflict_files import KB_PATHS
+    from kb.notes.layout import KB_PATHS
 
     sources, _ = kb.sources()
     paths = {source.rel: source.path for source in sources}

@@ -20,14 +20,14 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kb.health.flags import flag_of
+from kb.notes.flags import flag_of
 from kb.notes.note import NOTE_TYPES, STATUSES, TICKET_KIND, Note
 from kb.search.analysis import query_words, stem
 from kb.search.log import MissedSearch, missed
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import KnowledgeBase
     from kb.notes.problems import Problem
+    from kb.notes.protocol import KB
     from kb.notes.ticket_ids import TicketMatcher
 
 RESOLVED_STATUSES = ("resolved", "closed", "done", "solved")
@@ -187,7 +187,7 @@ def is_resolved(record: Note) -> bool:
 
 
 def compute(
-    kb: KnowledgeBase, today: _dt.date | None = None, stale_days: int | None = None
+    kb: KB, today: _dt.date | None = None, stale_days: int | None = None
 ) -> Health:
     """The KB's health on ``today`` (default: the real today)."""
     from kb.notes.link_log import read_links

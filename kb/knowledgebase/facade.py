@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import re
-import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.notes import atomic, files, frontmatter, paths
+from kb.notes import atomic, files, frontmatter, layout, naming, paths
 from kb.notes.errors import KBError
 from kb.notes.lock import shared_file
+from kb.notes.naming import AmbiguousNote
 from kb.notes.note import NOTE_TYPES, Note, parse_note
 from kb.notes.problems import Problem
+from kb.notes.protocol import Saved
 from kb.notes.settings import Settings, load_settings
 from kb.notes.ticket_ids import TicketMatcher
 
 if TYPE_CHECKING:
-    from kb.git.repository import CommitResult
     from kb.notes.secrets import SecretRules
     from kb.search.engine import Engine
     from kb.search.index import IndexReport, Progress, SearchIndex
@@ -28,72 +26,6 @@ if TYPE_CHECKING:
     from kb.search.synonyms import Synonyms
     from kb.tickets.importers.save import ImportReport
     from kb.tickets.linking import LinkOutcome, TicketView
-
-GITIGNORE = ".kb/\n"
-KB_TOML = """# kb team settings. Every key is optional.
-
-[tickets]
-# Regular expressions for ticket ids, replacing the defaults (ServiceNow INC/REQ/RITM/CHG/PRB
-# numbers and Jira-style keys such as HELP-123). Use extra_patterns to add to the defaults.
-# extra_patterns = ['\\bCASE-\\d{6}\\b']
-# Also find plain #1234 numbers in note text (they are always accepted in front matter).
-hash_numbers = false
-# Where a ticket opens in the browser; {id} is replaced by the ticket id.
-# url = "https://example.service-now.com/nav_to.do?uri=task.do?sysparm_query=number={id}"
-
-[secrets]
-# kb refuses to commit or push lines that look like passwords, private keys or tokens.
-# Add your own patterns, and patterns for lines that are fine (both regular expressions).
-# patterns = ['\\bcorp-api-[0-9a-f]{32}\\b']
-# allow = ['password: see the team vault']
-
-[search]
-# Search engine: "auto", "whoosh" or "tantivy".
-engine = "auto"
-
-[questions]
-# When an answer is promised if 'kb ask' names no time ("+2h", "eod", "tomorrow 10:00", ...).
-default_promise = "next business day 12:00"
-# The time a promise given as a day alone ("friday", "2026-11-24") means, and when "eod" is.
-promise_time = "12:00"
-end_of_day = "17:00"
-[health]
-# kb stats lists questions and wip notes older than this many days.
-stale_days = 14
-# kb import reads ServiceNow, Jira, Zendesk and GLPI exports as they are. For another desk,
-# map its columns (CSV) or keys (JSON) to ticket fields:
-# [import]
-# id_prefix = "CASE-"
-# [import.mapping]
-# id = "Case Number"
-# title = "Subject"
-# description = "Details"
-"""
-
-
-class AmbiguousNote(KBError):
-    """Several notes match a NOTE argument."""
-
-    def __init__(self, reference: str, candidates: list[Note]) -> None:
-        super().__init__(f"{len(candidates)} notes match {reference!r}; be more specific", 2)
-        self.candidates = candidates
-
-
-@dataclass
-class Saved:
-    """A note written by kb: where, and what happened in git."""
-
-    path: str
-    commit: CommitResult | None = None
-    #: Why the note is not searchable yet, if it is not.
-    index_warning: str | None = None
-    #: The commit message, and every path of the save (to commit again when allowed).
-    message: str = ""
-    paths: list[str] = field(default_factory=list)
-    #: Things the technician should know about the save (a team template not used, ...).
-    warnings: list[str] = field(default_factory=list)
-    #: The text written, when kb wrote one note's text (it may hold others' changes too).
-    text: str | None = None
 
 
 class KnowledgeBase:
@@ -156,7 +88,7 @@ class KnowledgeBase:
         for folder in ("notes", "tickets", "templates"):
             paths.folder(root, folder)
         for rel, text in [
-            ("kb.toml", KB_TOML),
+            ("kb.toml", layout.KB_TOML),
             ("notes/.gitkeep", ""),
             ("tickets/.gitkeep", ""),
             *[(f"templates/{name}.md", body) for name, body in BUILT_IN.items()],
@@ -165,7 +97,7 @@ class KnowledgeBase:
             if not os.path.lexists(target):
                 atomic.write_text(target, text, root=root)
                 created.append(rel)
-        _ensure_gitignore(root)
+        layout.ensure_gitignore(root)
         created.append(".gitignore")
         from kb.notes.link_log import ensure_gitattributes
 
@@ -208,9 +140,16 @@ class KnowledgeBase:
             self._synonyms = synonyms.load(self.root)
         return self._synonyms
 
-    def reindex(self, *, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
-        """Bring the index in step with the files: incremental, or from scratch with ``rebuild``."""
-        return self.index.update(rebuild=rebuild, progress=progress)
+    def reindex(
+        self,
+        *,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        only: list[str] | None = None,
+    ) -> IndexReport:
+        """Bring the index in step with the files: incremental, or from scratch with ``rebuild``;
+        ``only`` limits an incremental update to those paths."""
+        return self.index.update(rebuild=rebuild, only=only, progress=progress)
 
     def search(
         self,
@@ -317,7 +256,8 @@ class KnowledgeBase:
             raise
 
     def find(self, reference: str) -> files.SourceFile:
-        """The file a NOTE argument names (see :meth:`note`)."""
+        """The file a NOTE argument names: a path (from here or from the KB's top), else by
+        kb's one naming rule (:mod:`kb.notes.naming`), shared with guides and links."""
         reference = reference.strip()
         if not reference:
             raise KBError("name a note: a path, a file name or words of its title")
@@ -337,24 +277,22 @@ class KnowledgeBase:
                 continue
             if rel in by_rel:
                 return by_rel[rel]
-        name = reference.lower().removesuffix(".md")
-        named = [s for s in sources if Path(s.rel).stem.lower() == name]
-        if len(named) == 1:
-            return named[0]
-        words = _title_words(reference)
-        if words:
-            matches: list[Note] = []
-            for source in named or sources:
-                note, _ = self.load(source)
-                if note is not None and words <= _title_words(note.title):
-                    matches.append(note)
-            exact = [note for note in matches if note.title.lower() == reference.lower()]
-            if len(exact) == 1 or len(matches) == 1:
-                return by_rel[(exact or matches)[0].path]
-            if matches:
-                raise AmbiguousNote(reference, matches)
-        if len(named) > 1:
-            raise AmbiguousNote(reference, [n for s in named if (n := self.load(s)[0])])
+        loaded: dict[str, Note | None] = {}
+
+        def title_of(rel: str) -> str | None:
+            if rel not in loaded:
+                loaded[rel] = self.load(by_rel[rel])[0]
+            note = loaded[rel]
+            return note.title if note is not None else None
+
+        found = naming.matching(reference, list(by_rel), title_of)
+        if len(found) == 1:
+            return by_rel[found[0]]
+        if found:
+            candidates = [
+                note for rel in found if (note := loaded.get(rel) or self.load(by_rel[rel])[0])
+            ]
+            raise AmbiguousNote(reference, candidates)
         for folder in files.SOURCE_FOLDERS:
             # The note may be behind a content folder kb does not follow: say which.
             problem = paths.link_problem(self.root, folder)
@@ -557,7 +495,7 @@ class KnowledgeBase:
 
     def _create(self, title: str, data: bytes) -> str:
         """Write a new note under a free name made from the title; never overwrites."""
-        slug = slugify(title)
+        slug = files.slugify(title)
         number = 1
         while True:
             rel = f"notes/{slug}.md" if number == 1 else f"notes/{slug}-{number}.md"
@@ -602,15 +540,6 @@ class KnowledgeBase:
         return check(self)
 
 
-def slugify(title: str, max_length: int = 60) -> str:
-    """A file-name-safe, readable slug for a title ("VPN: no DNS!" -> "vpn-no-dns")."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
-    return files.portable_name(slug or "note")
-
-
 def _merged(rel: str, base: str, ours: str, theirs: str) -> str:
     """``ours`` with the changes another kb saved meanwhile (``base`` to ``theirs``)."""
     from kb.sync.merging import merge_texts
@@ -625,10 +554,6 @@ def _merged(rel: str, base: str, ours: str, theirs: str) -> str:
     return merged.text
 
 
-def _title_words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower()))
-
-
 def _move_title_first(text: str) -> str:
     # A new note reads best with its title on the first line of the front matter.
     lines = text.splitlines(keepends=True)
@@ -640,18 +565,3 @@ def _move_title_first(text: str) -> str:
         if lines[index].rstrip() == "---":
             break
     return "".join(lines)
-
-
-def _ensure_gitignore(root: Path) -> None:
-    # Read and written at a checked path: a .gitignore symlink is never read into a commit.
-    path = paths.writable(root, ".gitignore")
-    with shared_file(root, ".gitignore"):
-        try:
-            current = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            current = ""
-        if not any(
-            line.strip() in (".kb", ".kb/", "/.kb/", "/.kb") for line in current.splitlines()
-        ):
-            separator = "" if not current or current.endswith("\n") else "\n"
-            atomic.write_text(path, current + separator + GITIGNORE, root=root)

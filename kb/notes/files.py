@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -192,3 +194,12 @@ def _size(count: int) -> str:
     if count >= 1_000:
         return f"{count / 1_000:.0f} kB"
     return f"{count} bytes"
+
+
+def slugify(title: str, max_length: int = 60) -> str:
+    """A file-name-safe, readable slug for a title ("VPN: no DNS!" -> "vpn-no-dns")."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return portable_name(slug or "note")

@@ -3,7 +3,7 @@
 A question is an ordinary note (``type: question``) with ``asked_by`` (who is waiting and
 how to reach them), ``promised`` (a quoted local ``"YYYY-MM-DD HH:MM"``), ``ticket`` and a
 ``## Updates`` log. Answering it turns it into a fix note in place, so its history, links and
-update log stay with it. Every change goes through :class:`~kb.knowledgebase.facade.KnowledgeBase`,
+update log stay with it. Every change goes through :class:`~kb.knowledgebase.KnowledgeBase`,
 so it is committed with the user's git identity and reindexed.
 """
 
@@ -21,8 +21,7 @@ from kb.notes.markdown import canonical_section
 from kb.notes.note import Note, parse_note
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import KnowledgeBase
-    from kb.knowledgebase.facade import Saved
+    from kb.notes.protocol import KB, Saved
     from kb.search.searching import Hit
 
 QUESTION_TYPE = "question"
@@ -147,7 +146,7 @@ def is_open(note: Note) -> bool:
     )
 
 
-def open_questions(kb: KnowledgeBase) -> list[Question]:
+def open_questions(kb: KB) -> list[Question]:
     """Every open question of the KB, soonest promise first (questions without one last)."""
     from kb.notes import files
 
@@ -167,7 +166,7 @@ def open_questions(kb: KnowledgeBase) -> list[Question]:
 
 
 def followups(
-    kb: KnowledgeBase, *, now: _dt.datetime, overdue_only: bool = False
+    kb: KB, *, now: _dt.datetime, overdue_only: bool = False
 ) -> list[Question]:
     """Open questions to follow up, soonest promise first; only overdue ones when asked."""
     questions = open_questions(kb)
@@ -188,7 +187,7 @@ def _promise_order(question: Question) -> tuple[bool, _dt.datetime, _dt.date, st
 # --- asking ------------------------------------------------------------------------------------
 
 
-def parse_promise(kb: KnowledgeBase, text: str | None, now: _dt.datetime) -> _dt.datetime:
+def parse_promise(kb: KB, text: str | None, now: _dt.datetime) -> _dt.datetime:
     """The promised time WHEN means (the KB's default promise when it is None or blank)."""
     chosen = text if text is not None and text.strip() else kb.settings.default_promise
     return when.parse_when(
@@ -196,7 +195,7 @@ def parse_promise(kb: KnowledgeBase, text: str | None, now: _dt.datetime) -> _dt
     )
 
 
-def check_ticket(kb: KnowledgeBase, ticket: str | None) -> str:
+def check_ticket(kb: KB, ticket: str | None) -> str:
     """A ticket id typed by the user, normalised; KBError when it is not one (kb.toml patterns)."""
     ticket = (ticket or "").strip()
     if not ticket:
@@ -215,7 +214,7 @@ def question_title(question: str) -> str:
     return cut.rstrip(" ,;:") + "…"
 
 
-def similar(kb: KnowledgeBase, question: str, limit: int = SIMILAR_LIMIT) -> list[Hit]:
+def similar(kb: KB, question: str, limit: int = SIMILAR_LIMIT) -> list[Hit]:
     """Existing notes that may already answer ``question`` (strong matches only)."""
     from kb.search.engine import IndexBusy
 
@@ -229,7 +228,7 @@ def similar(kb: KnowledgeBase, question: str, limit: int = SIMILAR_LIMIT) -> lis
 
 
 def ask(
-    kb: KnowledgeBase,
+    kb: KB,
     question: str,
     *,
     now: _dt.datetime,
@@ -275,7 +274,7 @@ def ask(
 
 
 def append_update(
-    kb: KnowledgeBase,
+    kb: KB,
     reference: str,
     message: str,
     *,
@@ -315,7 +314,7 @@ def add_update_entry(text: str, entry: str) -> str:
 # --- answering ---------------------------------------------------------------------------------
 
 
-def answer(kb: KnowledgeBase, reference: str, answer_text: str, *, now: _dt.datetime) -> Answered:
+def answer(kb: KB, reference: str, answer_text: str, *, now: _dt.datetime) -> Answered:
     """Turn an open question into a fix note: ``type: fix``, ``status: not-validated``.
 
     The question stays the Issue section, ``answer_text`` becomes the Resolution, the update

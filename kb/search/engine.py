@@ -1,6 +1,6 @@
-"""The small interface every search engine implements, and the choice between engines.
+"""The small interface every search engine implements.
 
-Nothing outside ``kb/engines/`` imports an engine library. kb analyses text itself
+Nothing outside :mod:`kb.search.engines` imports an engine library. kb analyses text itself
 (:mod:`kb.search.analysis`), so an engine receives documents and queries as terms, and answers
 with paths and scores; snippets, synonyms, typo handling and ranking signals live in
 :mod:`kb.search`, the same for every engine.
@@ -9,7 +9,6 @@ with paths and scores; snippets, synonyms, typo handling and ranking signals liv
 from __future__ import annotations
 
 import functools
-import importlib.util
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +17,6 @@ from typing import Any, ClassVar, Protocol, TypeVar
 #: Text fields, with how much a match in each counts (title > labels/issue > body).
 #: "labels" holds a note's tags, systems and ticket ids.
 TEXT_FIELDS: dict[str, float] = {"title": 4.0, "labels": 2.5, "issue": 2.0, "body": 1.0}
-#: Filters a query can use, mapped to how the engine stores them.
-FILTER_FIELDS = ("tag", "type", "status", "ticket", "system", "author", "kind")
-
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -181,20 +176,3 @@ class EngineFactory(Protocol):
 
     def open(self, folder: Path) -> Engine:
         """The index in ``folder``; raises IndexUnavailable when it cannot be used."""
-
-
-def tantivy_installed() -> bool:
-    """True when the optional Tantivy engine can be used (``pip install 'kb[fast]'``)."""
-    return importlib.util.find_spec("tantivy") is not None
-
-
-def choose(setting: str = "auto") -> EngineFactory:
-    """The engine for a KB's ``[search] engine`` setting: ``auto`` takes Tantivy when it is
-    installed and Whoosh otherwise; ``tantivy`` falls back to Whoosh when it is missing."""
-    if setting in ("auto", "tantivy") and tantivy_installed():
-        from kb.search.engines import tantivy_engine
-
-        return tantivy_engine.FACTORY
-    from kb.search.engines import whoosh_engine
-
-    return whoosh_engine.FACTORY

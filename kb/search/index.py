@@ -40,7 +40,8 @@ from kb.notes.problems import Problem
 from kb.notes.settings import Settings
 from kb.notes.ticket_ids import TicketMatcher
 from kb.search.analysis import terms
-from kb.search.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUnavailable, choose
+from kb.search.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUnavailable
+from kb.search.engines import choose
 
 #: Bump when kb's analysis or document layout changes, so that old indexes are rebuilt.
 FORMAT_VERSION = 3
@@ -120,7 +121,7 @@ def document(note: Note, source: files.SourceFile, links: list[str] | None = Non
 
 
 def _flag_reason(note: Note) -> str | None:
-    from kb.health.flags import flag_of
+    from kb.notes.flags import flag_of
 
     flag = flag_of(note)
     return flag.reason if flag else None

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 from kb.notes import atomic, paths
 from kb.notes.errors import KBError
+from kb.notes.files import slugify
+from kb.notes.layout import KB_PATHS
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import KnowledgeBase
+    from kb.notes.protocol import KB
 
-#: Where conflict files can be: the folders and files ``kb sync`` commits.
-KB_PATHS = ("notes", "tickets", "templates", "kb.toml", "synonyms.txt", ".gitattributes")
 
 
 @dataclass
@@ -54,6 +54,7 @@ def conflicts(root: Path) -> list[Conflict]:
     """Conflict files waiting in the KB, each with the file it belongs to."""
     root = Path(root)
     candidates: list[Path] = []
+    # Where conflict files can be: the folders and files ``kb sync`` commits.
     for name in KB_PATHS:
         top = root / name
         if paths.is_real_folder(top):  # never a symlinked folder: kb deletes what it finds
@@ -78,7 +79,7 @@ def conflicts(root: Path) -> list[Conflict]:
 RESOLUTIONS = ("mine", "theirs", "both")
 
 
-def resolve(kb: KnowledgeBase, conflict: Conflict, choice: str) -> str:
+def resolve(kb: KB, conflict: Conflict, choice: str) -> str:
     """Settle a kept conflict and commit; say what happened.
 
     ``mine`` keeps the version in place (yours, on the clone that met the conflict),
@@ -118,7 +119,6 @@ def resolve(kb: KnowledgeBase, conflict: Conflict, choice: str) -> str:
 
 def slug_of(who: str) -> str:
     """A person's name as part of a file name ("Zoë Ng" -> "zoe-ng")."""
-    from kb.knowledgebase.facade import slugify
 
     slug = slugify(who, 30)
     return "other" if slug == "note" and not who.strip() else slug

@@ -26,26 +26,21 @@ from kb.git import identity, markers, merge_journal, tempfiles
 from kb.git import locks as gitlocks
 from kb.notes import atomic
 from kb.notes.errors import KBError
+from kb.notes.layout import KB_PATHS
 from kb.notes.link_log import LINKS_FILE
 from kb.sync.conflict_files import (
-    KB_PATHS,
-    RESOLUTIONS,
     Conflict,
     conflict_name,
     conflicts,
     free_name,
-    resolve,
     retitled,
 )
 from kb.sync.merging import front_matter_is_sound, merge_texts, unmark
 
-#: Re-exported: the CLI, the app and the tests reach kept conflicts through ``kb.sync``.
-__all__ = ["KB_PATHS", "RESOLUTIONS", "Conflict", "SyncReport", "conflicts", "resolve", "sync"]
-
 if TYPE_CHECKING:
     from git import Repo
 
-    from kb.knowledgebase import KnowledgeBase
+    from kb.notes.protocol import KB
     from kb.notes.secrets import Finding
 
 #: Seconds a fetch or push may take before kb gives up on the remote.
@@ -97,7 +92,7 @@ class SyncReport:
     ignored: list[str] = field(default_factory=list)
 
 
-def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
+def sync(kb: KB, step: Step | None = None) -> SyncReport:
     """Commit, fetch, merge, push and reindex. Raises KBError with one line on failure.
 
     Local work is committed before anything touches the network, so a failed sync never
@@ -124,7 +119,7 @@ def sync(kb: KnowledgeBase, step: Step | None = None) -> SyncReport:
     return report
 
 
-def _sync_locked(kb: KnowledgeBase, report: SyncReport, say: Step) -> None:
+def _sync_locked(kb: KB, report: SyncReport, say: Step) -> None:
     root = kb.root
     with git.open_repo(root) as repo:
         say("Checking the repository")
@@ -366,7 +361,7 @@ def _tracked(repo: Repo, path: str) -> bool:
     return bool(repo.git.ls_files("--", path).strip())
 
 
-def _commit_pending(kb: KnowledgeBase, repo: Repo) -> list[str]:
+def _commit_pending(kb: KB, repo: Repo) -> list[str]:
     paths = pending_paths(repo, kb.root)
     if not paths:
         return []
@@ -395,7 +390,7 @@ class SaveReport:
     ignored: list[str] = field(default_factory=list)
 
 
-def save_pending(kb: KnowledgeBase) -> SaveReport:
+def save_pending(kb: KB) -> SaveReport:
     """Commit changes made outside kb (``kb save``); say what was committed and left out."""
     if not git.is_repo(kb.root):
         raise KBError(f"{kb.root} is not a git repository; run 'kb init {kb.root}'", 2)
@@ -528,7 +523,7 @@ def _backup(repo: Repo) -> str:
     return ref
 
 
-def _merge(kb: KnowledgeBase, repo: Repo, upstream: str, report: SyncReport) -> None:
+def _merge(kb: KB, repo: Repo, upstream: str, report: SyncReport) -> None:
     """Merge the team's commits, settle every conflict, commit; undone if stopped anywhere.
 
     A journal (:mod:`kb.git.merge_journal`) records where the merge started, so that a kill at
@@ -598,7 +593,7 @@ def _dirty(repo: Repo) -> set[str]:
 
 
 def _set_aside(
-    kb: KnowledgeBase,
+    kb: KB,
     repo: Repo,
     changes: dict[str, str],
     theirs: str,
@@ -644,7 +639,7 @@ def _undo_merge(repo: Repo, before: str) -> None:
 
 
 def _finish_merge(
-    kb: KnowledgeBase,
+    kb: KB,
     repo: Repo,
     report: SyncReport,
     message: str,
@@ -671,7 +666,7 @@ def _finish_merge(
 
 
 def _unsound_front_matter(
-    kb: KnowledgeBase,
+    kb: KB,
     repo: Repo,
     settled: Settled,
     journal: merge_journal.Journal | None = None,
@@ -741,7 +736,7 @@ class Settled:
 
 
 def settle_conflicts(
-    kb: KnowledgeBase, repo: Repo, journal: merge_journal.Journal | None = None
+    kb: KB, repo: Repo, journal: merge_journal.Journal | None = None
 ) -> Settled:
     """Settle every unmerged file of the merge in progress, keeping both sides' words.
 
@@ -843,7 +838,7 @@ def _who(repo: Repo, path: str) -> str:
 # -- after integrating -----------------------------------------------------------------------
 
 
-def _outgoing_secrets(repo: Repo, upstream: str | None, kb: KnowledgeBase) -> list[Finding]:
+def _outgoing_secrets(repo: Repo, upstream: str | None, kb: KB) -> list[Finding]:
     """What looks like a secret in any commit this push would send, merges included."""
     from kb.git import secret_scan
 
@@ -886,7 +881,7 @@ def _changed(repo: Repo, start: str) -> list[str]:
     return [line for line in output.splitlines() if line.strip()]
 
 
-def _reindex(kb: KnowledgeBase, report: SyncReport) -> None:
+def _reindex(kb: KB, report: SyncReport) -> None:
     from kb.notes.files import SOURCE_FOLDERS
     from kb.search.engine import IndexBusy
 
@@ -900,6 +895,6 @@ def _reindex(kb: KnowledgeBase, report: SyncReport) -> None:
     try:
         # New link lines change notes' reuse counts: a full incremental pass sees those too
         # (it re-reads only what changed).
-        kb.index.update(only=None if LINKS_FILE in report.changed else sorted(paths))
+        kb.reindex(only=None if LINKS_FILE in report.changed else sorted(paths))
     except (IndexBusy, OSError) as exc:
         report.index_warning = f"search index not updated ({exc}); run 'kb index'"

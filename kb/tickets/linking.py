@@ -19,9 +19,8 @@ from kb.notes.errors import KBError
 from kb.tickets.records import record_path, safe_id, sections
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import KnowledgeBase
-    from kb.knowledgebase.facade import Saved
     from kb.notes.note import Note
+    from kb.notes.protocol import KB, Saved
 
 #: How a note is tied to a ticket, strongest first.
 RESOLUTION = "resolution"
@@ -107,7 +106,7 @@ class TicketView:
         }
 
 
-def ticket_id(kb: KnowledgeBase, value: str) -> str:
+def ticket_id(kb: KB, value: str) -> str:
     """A ticket id typed by a person, normalised; KBError (exit 2) when it does not look like
     one (by the patterns in ``kb.toml``)."""
     value = value.strip()
@@ -118,7 +117,7 @@ def ticket_id(kb: KnowledgeBase, value: str) -> str:
     return tickets.normalize(value)
 
 
-def link(kb: KnowledgeBase, reference: str, ticket: str, kind: str = RESOLUTION) -> LinkOutcome:
+def link(kb: KB, reference: str, ticket: str, kind: str = RESOLUTION) -> LinkOutcome:
     """Record that the note ``reference`` names solved (or informed) ``ticket``, with the
     note's revision at this moment: the version given to the caller."""
     if kind not in ticket_links.KINDS:
@@ -162,7 +161,7 @@ def link(kb: KnowledgeBase, reference: str, ticket: str, kind: str = RESOLUTION)
     return outcome
 
 
-def unlink(kb: KnowledgeBase, reference: str, ticket: str) -> LinkOutcome:
+def unlink(kb: KB, reference: str, ticket: str) -> LinkOutcome:
     """Remove the link between a note and a ticket (the log keeps that it existed)."""
     ticket = ticket_id(kb, ticket)
     note = _linkable_note(kb, reference)
@@ -196,7 +195,7 @@ def unlink(kb: KnowledgeBase, reference: str, ticket: str) -> LinkOutcome:
     return outcome
 
 
-def note_tickets(kb: KnowledgeBase, note: Note) -> list[TicketNote]:
+def note_tickets(kb: KB, note: Note) -> list[TicketNote]:
     """Every ticket tied to a note: current links first, then front matter, then mentions.
     (``TicketNote.path`` holds the ticket id here and ``title`` its record's title.)"""
     found: dict[str, TicketNote] = {}
@@ -214,7 +213,7 @@ def note_tickets(kb: KnowledgeBase, note: Note) -> list[TicketNote]:
     return list(found.values())
 
 
-def reuse_count(kb: KnowledgeBase, note: Note, links: list[ticket_links.Link] | None = None) -> int:
+def reuse_count(kb: KB, note: Note, links: list[ticket_links.Link] | None = None) -> int:
     """How many distinct tickets a note solved: front matter tickets and resolution links."""
     links = ticket_links.read_links(kb.root) if links is None else links
     solved = set(note.tickets)
@@ -222,7 +221,7 @@ def reuse_count(kb: KnowledgeBase, note: Note, links: list[ticket_links.Link] | 
     return len(solved)
 
 
-def ticket_view(kb: KnowledgeBase, value: str, *, refresh: bool = True) -> TicketView:
+def ticket_view(kb: KB, value: str, *, refresh: bool = True) -> TicketView:
     """The ticket ``value`` names: its record and every note tied to it. KBError exit 2 for
     something that is not a ticket id, exit 1 when the KB knows nothing of the ticket.
     With ``refresh`` the index is brought up to date first."""
@@ -255,7 +254,7 @@ def ticket_view(kb: KnowledgeBase, value: str, *, refresh: bool = True) -> Ticke
     return view
 
 
-def _linkable_note(kb: KnowledgeBase, reference: str) -> Note:
+def _linkable_note(kb: KB, reference: str) -> Note:
     # Title words often match the ticket's own record too: only notes can be linked.
     note = kb.note_not_ticket(reference)
     if note.kind == "ticket":
@@ -263,7 +262,7 @@ def _linkable_note(kb: KnowledgeBase, reference: str) -> Note:
     return note
 
 
-def _record(kb: KnowledgeBase, ticket: str) -> Note | None:
+def _record(kb: KB, ticket: str) -> Note | None:
     if not safe_id(ticket):
         return None
     from kb.notes import files
@@ -275,14 +274,14 @@ def _record(kb: KnowledgeBase, ticket: str) -> Note | None:
     return note
 
 
-def _record_title(kb: KnowledgeBase, ticket: str) -> str:
+def _record_title(kb: KB, ticket: str) -> str:
     record = _record(kb, ticket)
     if record is None:
         return ""
     return _text(record.fields.get("title")) or record.title
 
 
-def _load(kb: KnowledgeBase, path: str) -> Note | None:
+def _load(kb: KB, path: str) -> Note | None:
     from kb.notes import files
 
     source = files.source_for(kb.root, path)
@@ -354,7 +353,7 @@ _FILLER = frozenset(
 )
 
 
-def fix_query(view: TicketView, kb: KnowledgeBase | None = None, limit: int = 8) -> str:
+def fix_query(view: TicketView, kb: KB | None = None, limit: int = 8) -> str:
     """A search for notes that could fix a ticket: the key words of its title and description
     (error codes first, then title words, then description words), never whole sentences.
     Ticket records themselves are left out of the results."""

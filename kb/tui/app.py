@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from kb.knowledgebase import KnowledgeBase
-    from kb.knowledgebase.facade import Saved
+    from kb.notes.protocol import Saved
 
 
 class KBApp(App[None]):
@@ -87,7 +87,7 @@ class KBApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="conflicts")
     def look_for_conflicts(self) -> None:
         """A quiet reminder when an earlier sync kept two versions of a note."""
-        from kb.sync.syncing import conflicts
+        from kb.sync.conflict_files import conflicts
 
         waiting = conflicts(self.kb.root)
         if waiting:

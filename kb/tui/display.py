@@ -118,7 +118,7 @@ def note_meta(note: Note) -> Text:
     if question:
         parts.append(Text(question, style="yellow"))
     meta = Text(" · ", style="dim").join(parts)
-    from kb.health.flags import flag_of
+    from kb.notes.flags import flag_of
 
     flag = flag_of(note)
     if flag is not None:

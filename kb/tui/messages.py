@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from kb.knowledgebase.facade import Saved
     from kb.notes.note import Note
+    from kb.notes.protocol import Saved
     from kb.search.index import IndexReport
     from kb.search.searching import Results
 

@@ -188,7 +188,7 @@ def sync(ctx: click.Context) -> None:
 @handle_errors
 def resolve(ctx: click.Context, note: tuple[str, ...], choice: str | None) -> None:
     """Settle a conflict kept by kb sync. Without NOTE: list the conflicts waiting."""
-    from kb.sync.syncing import conflicts, resolve
+    from kb.sync.conflict_files import conflicts, resolve
 
     kb = current_kb(ctx)
     waiting = conflicts(kb.root)
@@ -203,7 +203,7 @@ def resolve(ctx: click.Context, note: tuple[str, ...], choice: str | None) -> No
     wanted = " ".join(note)
     matches = [c for c in waiting if wanted in (c.path, c.theirs) or c.path.endswith("/" + wanted)]
     if not matches:
-        from kb.knowledgebase.facade import AmbiguousNote
+        from kb.notes.naming import AmbiguousNote
 
         try:
             names = {kb.find(wanted).rel}

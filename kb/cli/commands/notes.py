@@ -129,7 +129,7 @@ def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
         return
     # The editor saved the file: kb commits and reindexes it as it is, byte for byte, except
     # that fixing a flagged note clears its flag (in the same commit).
-    from kb.health.flags import clear_after_external_edit
+    from kb.notes.flags import clear_after_external_edit
 
     cleared = clear_after_external_edit(kb.root, source.rel, before)
     if cleared is not None:

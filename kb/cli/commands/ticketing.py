@@ -14,7 +14,7 @@ import click
 from kb.cli.helpers import clear_progress, current_kb, err, fail, handle_errors, progress_printer
 
 if TYPE_CHECKING:
-    from kb.knowledgebase.facade import Saved
+    from kb.notes.protocol import Saved
     from kb.tickets.linking import TicketNote, TicketView
 
 

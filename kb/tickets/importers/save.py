@@ -15,7 +15,7 @@ from kb.tickets.records import TICKETS_FOLDER, TicketRecord, existing_source, re
 
 if TYPE_CHECKING:
     from kb.knowledgebase import KnowledgeBase
-    from kb.knowledgebase.facade import Saved
+    from kb.notes.protocol import Saved
     from kb.search.index import IndexReport
     from kb.tickets.importers.common import Row
 

@@ -10,7 +10,7 @@ from textual.worker import Worker, WorkerState
 from kb.notes.errors import KBError
 
 if TYPE_CHECKING:
-    from kb.knowledgebase.facade import Saved
+    from kb.notes.protocol import Saved
     from kb.tui.access import SharedKB
     from kb.tui.app import KBApp
 

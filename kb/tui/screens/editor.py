@@ -87,7 +87,7 @@ class EditorScreen(KBScreen):
 
         Fixing a flagged note (real changes besides the flag) clears its flag in the same save.
         """
-        from kb.health.flags import cleared_by_edit
+        from kb.notes.flags import cleared_by_edit
         from kb.notes.note import parse_note
 
         cleared = cleared_by_edit(before, text) if before is not None else None

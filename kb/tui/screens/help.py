@@ -64,7 +64,6 @@ def key_lines(app: App[object], bindings: list[Binding], keymap: dict[str, str])
 
 def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
     """The help text: keys of each screen, then the query syntax."""
-    from kb.tui.app import KBApp
     from kb.tui.screens.ask import AskScreen
     from kb.tui.screens.editor import EditorScreen
     from kb.tui.screens.followups import FollowupsScreen
@@ -77,7 +76,7 @@ def help_markdown(app: App[object], keymap: dict[str, str]) -> str:
     sections: list[tuple[str, list[Binding], list[str]]] = [
         (
             "Everywhere",
-            _bindings(KBApp.BINDINGS),
+            _bindings(type(app).BINDINGS),
             [
                 f"- `{app.get_key_display(Binding('ctrl+p', ''))}` Command palette:"
                 " every action by name",

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 from kb.tui.screens.base import KBScreen
 
 if TYPE_CHECKING:
-    from kb.git.repository import Revision
+    from kb.git.revisions import Revision
 
 
 class HistoryLoaded(Message):

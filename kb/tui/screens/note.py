@@ -267,7 +267,7 @@ class NoteScreen(KBScreen):
     def record_edit(self, before: bytes = b"") -> None:
         """Commit and reindex a note the external editor changed (fixing a flagged note
         clears its flag in the same commit)."""
-        from kb.health.flags import clear_after_external_edit
+        from kb.notes.flags import clear_after_external_edit
 
         with self.shared.writing() as kb:
             if clear_after_external_edit(kb.root, self.path, before):
@@ -294,7 +294,7 @@ class NoteScreen(KBScreen):
 
     def action_flag(self) -> None:
         """Flag the note for rework (asking why), or clear its flag."""
-        from kb.health.flags import flag_of
+        from kb.notes.flags import flag_of
 
         if self.note is None:
             return

@@ -17,7 +17,8 @@ from kb.tui.screens.base import KBModalScreen, KBScreen, error_text
 
 if TYPE_CHECKING:
     from kb.notes.secrets import Finding
-    from kb.sync.syncing import Conflict, SyncReport
+    from kb.sync.conflict_files import Conflict
+    from kb.sync.syncing import SyncReport
 
 
 class SyncStep(Message):
@@ -185,7 +186,7 @@ class SyncScreen(KBModalScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def find_conflicts(self) -> None:
         """The conflicts waiting from earlier syncs."""
-        from kb.sync.syncing import conflicts
+        from kb.sync.conflict_files import conflicts
 
         self.post_message(ConflictsFound(conflicts(self.shared.kb.root)))
 
@@ -324,7 +325,7 @@ class ConflictScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="conflict")
     def settle(self, choice: str) -> None:
         """Resolve and commit in a thread."""
-        from kb.sync.syncing import resolve
+        from kb.sync.conflict_files import resolve
 
         try:
             with self.shared.writing() as kb:
