@@ -142,8 +142,8 @@ def test_a_huge_synonym_group_builds_once_and_expands_a_word_a_bounded_number_of
     root: Path,
 ) -> None:
     from kb.search import synonyms
+    from kb.search.plan import build_plan
     from kb.search.query import parse
-    from kb.search.searching import build_plan
 
     _synonyms_file(root, 5_000)
     write(root, "notes/w.md", "# Terms\n\nThe word3 and the word4999 appear here.\n")

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.health.stats import compute, content_gaps, significant_words
+from kb.health.gaps import content_gaps, significant_words
+from kb.health.stats import compute
 from kb.notes.link_log import LinkEvent, append
 from kb.notes.note import parse_note
 from kb.notes.ticket_ids import TicketMatcher

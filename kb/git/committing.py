@@ -102,7 +102,7 @@ def _commit_locked(
     from git import GitCommandError
 
     from kb.git import locks as gitlocks
-    from kb.git import merge_journal
+    from kb.git import merge_undo
 
     try:
         with open_repo(root) as repo:
@@ -119,7 +119,7 @@ def _commit_locked(
                     f"not committed: {gitlocks.busy_message(root)}; run 'kb save' when it is done",
                 )
             # A sync stopped half-way: its files are put back before anything is committed.
-            merge_journal.recover(repo, root)
+            merge_undo.recover(repo, root)
             if (Path(repo.git_dir) / "MERGE_HEAD").exists():
                 return CommitResult(None, "not committed: a merge is in progress; run 'kb sync'")
             if repo.head.is_detached:

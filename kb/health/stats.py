@@ -20,15 +20,14 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kb.health.gaps import ContentGap, content_gaps, record_id
 from kb.notes.flags import flag_of
 from kb.notes.note import NOTE_TYPES, STATUSES, TICKET_KIND, Note
-from kb.search.analysis import query_words, stem
 from kb.search.log import MissedSearch, missed
 
 if TYPE_CHECKING:
     from kb.notes.problems import Problem
     from kb.notes.protocol import KB
-    from kb.notes.ticket_ids import TicketMatcher
 
 RESOLVED_STATUSES = ("resolved", "closed", "done", "solved")
 #: Reuse buckets: (label, lowest, highest or None).
@@ -40,38 +39,6 @@ BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("10+", 10, None),
 )
 TOP_REUSED = 10
-MIN_GAP_TICKETS = 3
-GAP_SAMPLES = 3
-MAX_GAPS = 20
-#: Words in almost every ticket title: they group nothing.
-_GENERIC = frozenset(
-    stem(word)
-    for word in [
-        "issue",
-        "issues",
-        "problem",
-        "problems",
-        "request",
-        "help",
-        "need",
-        "needs",
-        "urgent",
-        "ticket",
-        "question",
-        "user",
-        "users",
-        "working",
-        "work",
-        "works",
-        "cannot",
-        "unable",
-        "error",
-        "errors",
-        "please",
-        "asap",
-        "new",
-    ]
-)
 
 
 @dataclass
@@ -97,16 +64,6 @@ class FlaggedNote:
     reason: str
     by: str
     at: str
-
-
-@dataclass
-class ContentGap:
-    """Resolved tickets with no note that share title words: a note worth writing."""
-
-    words: list[str]
-    count: int
-    samples: list[str]
-    tickets: list[str]
 
 
 @dataclass
@@ -186,9 +143,7 @@ def is_resolved(record: Note) -> bool:
     return record.status in RESOLVED_STATUSES or bool(record.fields.get("resolved"))
 
 
-def compute(
-    kb: KB, today: _dt.date | None = None, stale_days: int | None = None
-) -> Health:
+def compute(kb: KB, today: _dt.date | None = None, stale_days: int | None = None) -> Health:
     """The KB's health on ``today`` (default: the real today)."""
     from kb.notes.link_log import read_links
 
@@ -227,7 +182,7 @@ def compute(
         linked.update(note.tickets)
 
     resolved = [record for record in records if is_resolved(record)]
-    unlinked = [record for record in resolved if _ticket_id(record) not in linked]
+    unlinked = [record for record in resolved if record_id(record) not in linked]
     health.resolved_tickets = len(resolved)
     health.linked_tickets = len(resolved) - len(unlinked)
 
@@ -247,10 +202,6 @@ def _counts(values: list[str], known: tuple[str, ...]) -> dict[str, int]:
     ordered = {name: counted.pop(name) for name in known if name in counted}
     ordered.update(sorted(counted.items()))
     return ordered
-
-
-def _ticket_id(record: Note) -> str:
-    return record.tickets[0] if record.tickets else record.name.upper()
 
 
 def _item(note: Note, value: int = 0, date: str | None = None) -> NoteFigure:
@@ -287,72 +238,6 @@ def _attention(health: Health, note: Note, changed: _dt.date | None) -> None:
     flag = flag_of(note)
     if flag is not None:
         health.flagged.append(FlaggedNote(note.path, note.title, flag.reason, flag.by, flag.at))
-
-
-def _summary(record: Note) -> str:
-    """A ticket's own title, without its id."""
-    title = " ".join(str(record.fields.get("title") or "").split())
-    return title or record.body.first_heading or record.title
-
-
-def significant_words(title: str, matcher: TicketMatcher | None = None) -> dict[str, str]:
-    """A title's words that can group tickets: stem -> the word as written. Stop words,
-    generic helpdesk words, ticket ids and short words are left out."""
-    words: dict[str, str] = {}
-    for word in query_words(title):
-        key = word.alternatives[0]
-        if word.stop or key in _GENERIC or len(word.surface) < 3 or key.isdigit():
-            continue
-        if matcher is not None and matcher.is_ticket_id(word.typed):
-            continue
-        words.setdefault(key, word.surface)
-    return words
-
-
-def content_gaps(records: list[Note], matcher: TicketMatcher | None = None) -> list[ContentGap]:
-    """Groups of at least MIN_GAP_TICKETS tickets sharing a significant title word.
-
-    Greedy: the word shared by the most tickets forms a group, its tickets leave the pool,
-    and so on. A group is named by every word its tickets share.
-    """
-    pool = {_ticket_id(record): record for record in records}
-    words = {ticket: significant_words(_summary(r), matcher) for ticket, r in pool.items()}
-    gaps: list[ContentGap] = []
-    while len(gaps) < MAX_GAPS:
-        holders: dict[str, list[str]] = {}
-        for ticket in sorted(pool):
-            for key in words[ticket]:
-                holders.setdefault(key, []).append(ticket)
-        best = sorted(
-            (key for key, tickets in holders.items() if len(tickets) >= MIN_GAP_TICKETS),
-            key=lambda key: (-len(holders[key]), key),
-        )
-        if not best:
-            break
-        members = holders[best[0]]
-        shared = set.intersection(*(set(words[ticket]) for ticket in members))
-        first = words[members[0]]
-        label = [first[key] for key in first if key in shared]
-        newest = sorted(members, key=lambda ticket: _when(pool[ticket]), reverse=True)
-        gaps.append(
-            ContentGap(
-                label,
-                len(members),
-                [pool[ticket].title for ticket in newest[:GAP_SAMPLES]],
-                sorted(members),
-            )
-        )
-        for ticket in members:
-            del pool[ticket]
-    return gaps
-
-
-def _when(record: Note) -> str:
-    for key in ("resolved", "opened", "created"):
-        value = record.fields.get(key)
-        if value:
-            return str(value)
-    return record.created.isoformat() if record.created else ""
 
 
 #: Entries shown per list in the text report (``--json`` has them all).

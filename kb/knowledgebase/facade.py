@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.notes import atomic, files, frontmatter, layout, naming, paths
+from kb.notes import atomic, files, layout, naming, paths
 from kb.notes.errors import KBError
 from kb.notes.lock import shared_file
 from kb.notes.naming import AmbiguousNote
-from kb.notes.note import NOTE_TYPES, Note, parse_note
+from kb.notes.note import Note, parse_note
 from kb.notes.problems import Problem
 from kb.notes.protocol import Saved
 from kb.notes.settings import Settings, load_settings
 from kb.notes.ticket_ids import TicketMatcher
 
 if TYPE_CHECKING:
+    from kb.notes.markdown import Link
     from kb.notes.secrets import SecretRules
     from kb.search.engine import Engine
     from kb.search.index import IndexReport, Progress, SearchIndex
-    from kb.search.searching import Results
+    from kb.search.results import Results
     from kb.search.synonyms import Synonyms
     from kb.tickets.importers.save import ImportReport
     from kb.tickets.linking import LinkOutcome, TicketView
@@ -78,31 +78,11 @@ class KnowledgeBase:
     def init(cls, path: str | os.PathLike[str]) -> KnowledgeBase:
         """Create a KB (folders, kb.toml, .gitignore, templates, git repository) at ``path``."""
         from kb import git
-        from kb.notes.templates import BUILT_IN
 
         root = Path(path).expanduser().resolve()
         if root.exists() and not root.is_dir():
             raise KBError(f"{root} exists and is not a folder")
-        created: list[str] = []
-        root.mkdir(parents=True, exist_ok=True)
-        for folder in ("notes", "tickets", "templates"):
-            paths.folder(root, folder)
-        for rel, text in [
-            ("kb.toml", layout.KB_TOML),
-            ("notes/.gitkeep", ""),
-            ("tickets/.gitkeep", ""),
-            *[(f"templates/{name}.md", body) for name, body in BUILT_IN.items()],
-        ]:
-            target = root / rel
-            if not os.path.lexists(target):
-                atomic.write_text(target, text, root=root)
-                created.append(rel)
-        layout.ensure_gitignore(root)
-        created.append(".gitignore")
-        from kb.notes.link_log import ensure_gitattributes
-
-        ensure_gitattributes(root)
-        created.append(".gitattributes")
+        created = layout.make_kb_files(root)
         kb = cls(root)
         if not git.is_repo(root):
             try:
@@ -258,47 +238,21 @@ class KnowledgeBase:
     def find(self, reference: str) -> files.SourceFile:
         """The file a NOTE argument names: a path (from here or from the KB's top), else by
         kb's one naming rule (:mod:`kb.notes.naming`), shared with guides and links."""
-        reference = reference.strip()
-        if not reference:
-            raise KBError("name a note: a path, a file name or words of its title")
-        direct = files.source_for(self.root, reference)
-        if direct is not None:
-            return direct
-        sources, _ = self.sources()
-        by_rel = {source.rel: source for source in sources}
-        candidate = Path(reference).expanduser()
-        for base in (Path.cwd(), self.root):
-            full = (
-                (base / candidate).resolve() if not candidate.is_absolute() else candidate.resolve()
-            )
-            try:
-                rel = full.relative_to(self.root).as_posix()
-            except ValueError:
-                continue
-            if rel in by_rel:
-                return by_rel[rel]
-        loaded: dict[str, Note | None] = {}
+        return naming.find_source(self.root, reference, lambda: self.sources()[0], self.load)
 
-        def title_of(rel: str) -> str | None:
-            if rel not in loaded:
-                loaded[rel] = self.load(by_rel[rel])[0]
-            note = loaded[rel]
-            return note.title if note is not None else None
+    def follow_link(self, source: str, link: Link) -> str:
+        """The note a link of the note ``source`` leads to, as ``kb check`` resolves it
+        (:mod:`kb.notes.links`); KBError when it leads to no note."""
+        from kb.notes.links import LinkTargets, link_text
 
-        found = naming.matching(reference, list(by_rel), title_of)
-        if len(found) == 1:
-            return by_rel[found[0]]
-        if found:
-            candidates = [
-                note for rel in found if (note := loaded.get(rel) or self.load(by_rel[rel])[0])
-            ]
-            raise AmbiguousNote(reference, candidates)
-        for folder in files.SOURCE_FOLDERS:
-            # The note may be behind a content folder kb does not follow: say which.
-            problem = paths.link_problem(self.root, folder)
-            if problem:
-                raise KBError(f"{folder}/ is a {problem}: kb does not read or write through it", 2)
-        raise KBError(f"no note matches {reference!r}", 1)
+        candidates = naming.Candidates(self.sources()[0], self.load)
+        targets = LinkTargets.of_files(list(candidates.by_rel), candidates.title, self.root)
+        target = targets.resolve(source, link)
+        if target.missing:
+            raise KBError(f"no note matches {link.target!r}", 1)
+        if target.path is None:
+            raise KBError(target.problem or f"{link_text(link)} does not lead to a note", 1)
+        return target.path
 
     def require_text(self, source: files.SourceFile) -> None:
         """Raise KBError when a file cannot be shown or edited as text (binary, unreadable)."""
@@ -331,67 +285,22 @@ class KnowledgeBase:
         The type is ``note_type`` when given, else the body's own ``type:``, else ``fix``.
         The author is the user's git name, when git knows it.
         """
-        from kb.notes.control_chars import storable
-        from kb.notes.templates import fill, template
+        from kb.git import identity
+        from kb.notes.new_note import compose, write_new
 
-        title = " ".join(storable(title).split())
-        body = storable(body) if body is not None else None
-        if not title:
-            raise KBError("a note needs a title")
-        if note_type is not None and note_type not in NOTE_TYPES:
-            raise KBError(f"unknown note type {note_type!r}; use one of {', '.join(NOTE_TYPES)}")
-        tickets = [t.strip() for t in tickets or [] if t.strip()]
-        for ticket in tickets:
-            if not self.matcher.is_ticket_id(ticket):
-                raise KBError(
-                    f"{ticket!r} does not look like a ticket id (see [tickets] in kb.toml)"
-                )
-        warnings: list[str] = []
-        if body is not None and frontmatter.parse(body).present:
-            text = body
-        elif body is not None:
-            text = frontmatter.set_field(body, "type", note_type or "fix")
-        else:
-            chosen = note_type or "fix"
-            base, warning = template(self.root, chosen)
-            warnings.extend([warning] if warning else [])
-            text = fill(base, title=title, ticket=",".join(tickets))
-        broken = frontmatter.parse(text).error
-        if broken:
-            raise KBError(f"the note's front matter is broken: {broken}")
-        text = _move_title_first(frontmatter.set_field(text, "title", title))
-        existing = frontmatter.parse(text).data
-        declared = str(existing.get("type") or "").lower()
-        if note_type is not None and declared != note_type:
-            text = frontmatter.set_field(text, "type", note_type)
-        elif declared not in NOTE_TYPES:
-            text = frontmatter.set_field(text, "type", "fix")
-        note_type = str(frontmatter.parse(text).data["type"])
-        if not existing.get("status"):
-            text = frontmatter.set_field(text, "status", "wip")
-        if not existing.get("created"):
-            text = frontmatter.set_field(text, "created", _dt.date.today())
-        if not existing.get("author"):
-            from kb.git import identity
-
-            name = identity.user_name(self.root)
-            if name:
-                text = frontmatter.set_field(text, "author", name)
-        if tickets:
-            if note_type == "question" and len(tickets) == 1:
-                text = frontmatter.set_field(text, "ticket", tickets[0])
-            else:
-                for ticket in tickets:
-                    text = frontmatter.add_to_list(text, "tickets", ticket)
-        for tag in tags or []:
-            tag = storable(tag).strip()
-            if tag:
-                text = frontmatter.add_to_list(text, "tags", tag)
-        # Given text (and a template) never brings control characters into the note: a NUL
-        # would make it binary, unsearchable and unchecked for secrets.
-        rel = self._create(title, storable(text).encode("utf-8"))
-        saved = self._after_save(rel, f"New {note_type}: {title}", commit)
-        saved.warnings[:0] = warnings
+        new = compose(
+            self.root,
+            title,
+            note_type=note_type,
+            tickets=tickets,
+            tags=tags,
+            body=body,
+            matcher=self.matcher,
+            author=lambda: identity.user_name(self.root),
+        )
+        rel = write_new(self.root, new)
+        saved = self._after_save(rel, f"New {new.type}: {new.title}", commit)
+        saved.warnings[:0] = new.warnings
         return saved
 
     def save_text(
@@ -405,12 +314,14 @@ class KnowledgeBase:
         update logged by another kb), both changes are kept by a three-way merge; KBError
         when they touch the same lines (nothing is written).
         """
+        from kb.sync.merging import merged_edit
+
         target = self._inside(rel)
         with shared_file(self.root, rel):
             if base is not None:
                 current = self.read_exact(rel)
                 if current != base:
-                    text = _merged(rel, base, text, current)
+                    text = merged_edit(rel, base, text, current)
             atomic.write_text(target, text, root=self.root)
         saved = self._after_save(rel, message, commit)
         saved.text = text
@@ -493,16 +404,6 @@ class KnowledgeBase:
             saved.index_warning = f"not in the search index yet ({exc}); run 'kb index'"
         return saved
 
-    def _create(self, title: str, data: bytes) -> str:
-        """Write a new note under a free name made from the title; never overwrites."""
-        slug = files.slugify(title)
-        number = 1
-        while True:
-            rel = f"notes/{slug}.md" if number == 1 else f"notes/{slug}-{number}.md"
-            if atomic.write_new(self.root / rel, data, root=self.root):
-                return rel
-            number += 1
-
     # -- tickets ------------------------------------------------------------------------------
 
     def link(self, reference: str, ticket: str, kind: str = "resolution") -> LinkOutcome:
@@ -538,30 +439,3 @@ class KnowledgeBase:
         from kb.health.checks import check
 
         return check(self)
-
-
-def _merged(rel: str, base: str, ours: str, theirs: str) -> str:
-    """``ours`` with the changes another kb saved meanwhile (``base`` to ``theirs``)."""
-    from kb.sync.merging import merge_texts
-
-    merged = merge_texts(base, ours, theirs)
-    if merged.conflicts:
-        raise KBError(
-            f"{rel} was changed by another kb while you edited it, in the same lines; "
-            "nothing was saved (copy your text, reopen the note and apply it again)",
-            1,
-        )
-    return merged.text
-
-
-def _move_title_first(text: str) -> str:
-    # A new note reads best with its title on the first line of the front matter.
-    lines = text.splitlines(keepends=True)
-    for index in range(1, len(lines)):
-        if lines[index].startswith("title:"):
-            if index != 1:
-                lines.insert(1, lines.pop(index))
-            break
-        if lines[index].rstrip() == "---":
-            break
-    return "".join(lines)

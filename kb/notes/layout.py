@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from kb.notes import atomic, paths
+from kb.notes.link_log import ensure_gitattributes
 from kb.notes.lock import shared_file
 
 #: The folders and files kb commits (and where ``kb sync`` may keep conflict files).
@@ -67,3 +69,29 @@ def ensure_gitignore(root: Path) -> None:
         ):
             separator = "" if not current or current.endswith("\n") else "\n"
             atomic.write_text(path, current + separator + GITIGNORE, root=root)
+
+
+def make_kb_files(root: Path) -> list[str]:
+    """Make the folders and files of a new KB at ``root`` (never replacing one that is there);
+    the paths of the files a first commit should hold."""
+    from kb.notes.templates import BUILT_IN
+
+    created: list[str] = []
+    root.mkdir(parents=True, exist_ok=True)
+    for folder in FOLDERS:
+        paths.folder(root, folder)
+    for rel, text in [
+        ("kb.toml", KB_TOML),
+        ("notes/.gitkeep", ""),
+        ("tickets/.gitkeep", ""),
+        *[(f"templates/{name}.md", body) for name, body in BUILT_IN.items()],
+    ]:
+        target = root / rel
+        if not os.path.lexists(target):
+            atomic.write_text(target, text, root=root)
+            created.append(rel)
+    ensure_gitignore(root)
+    created.append(".gitignore")
+    ensure_gitattributes(root)
+    created.append(".gitattributes")
+    return created

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -36,7 +37,8 @@ SECTION_NAMES: dict[str, str] = {
     "reading path": "reading path",
 }
 
-_WIKI_LINK = re.compile(r"\[\[([^\[\]|#\n]+)(?:#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
+#: ``[[target]]``, ``[[target#heading]]``, ``[[target|label]]``: the one wiki-link syntax kb reads.
+WIKI_LINK = re.compile(r"\[\[([^\[\]|#\n]+)(?:#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
 _CODE_SPAN = re.compile(r"(`+)[^`].*?\1|``", re.S)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*:")
 _TAG = re.compile(r"<[^>]{0,500}>")
@@ -150,22 +152,66 @@ def _inline_text(token: Token) -> str:
 
 def _collect_links(token: Token, line: int, links: list[Link]) -> None:
     raw = _CODE_SPAN.sub(" ", token.content)
-    for match in _WIKI_LINK.finditer(raw):
-        target = match.group(1).strip()
-        if target:
-            links.append(Link(target, "wiki", line, (match.group(2) or "").strip()))
+    for match in WIKI_LINK.finditer(raw):
+        link = _wiki_link(match, line)
+        if link is not None:
+            links.append(link)
     children = token.children or ()
     for index, child in enumerate(children):
         if child.type != "link_open":
             continue
         href = str(child.attrs.get("href", "")).strip()
-        if not href or href.startswith(("#", "/", "//")) or _SCHEME.match(href):
+        # A link from the KB's top ("/notes/a.md") is a link between notes too; a web
+        # address, a link within the note and "//host/..." are not.
+        if not href or href.startswith(("#", "//")) or _SCHEME.match(href):
             continue
         target = href.split("#", 1)[0].split("?", 1)[0]
         if not target:
             continue
         label = children[index + 1].content if index + 1 < len(children) else ""
         links.append(Link(target, "relative", line, label))
+
+
+def _wiki_link(match: re.Match[str], line: int) -> Link | None:
+    target = match.group(1).strip()
+    return Link(target, "wiki", line, (match.group(2) or "").strip()) if target else None
+
+
+def replace_wiki_links(body: str, replace: Callable[[Link], str]) -> str:
+    """``body`` with every ``[[wiki link]]`` :func:`parse_body` reads as a link replaced by
+    ``replace(link)``. Code (fenced and indented blocks, inline spans) and HTML blocks are
+    left alone, as the parser leaves them: a command may contain ``[[``."""
+    if "[[" not in body:
+        return body
+    try:
+        tokens = _parser().parse(body)
+    except Exception:
+        return body
+    text_lines: set[int] = set()
+    for token in tokens:
+        if token.type == "inline" and token.map:
+            text_lines.update(range(token.map[0], token.map[1]))
+    out: list[str] = []
+    for number, line in enumerate(body.splitlines(keepends=True)):
+        if number in text_lines and "[[" in line:
+            line = _replace_outside_code(line, number + 1, replace)
+        out.append(line)
+    return "".join(out)
+
+
+def _replace_outside_code(line: str, number: int, replace: Callable[[Link], str]) -> str:
+    def one(match: re.Match[str]) -> str:
+        link = _wiki_link(match, number)
+        return replace(link) if link is not None else match.group(0)
+
+    parts: list[str] = []
+    position = 0
+    for span in _CODE_SPAN.finditer(line):
+        parts.append(WIKI_LINK.sub(one, line[position : span.start()]))
+        parts.append(span.group(0))
+        position = span.end()
+    parts.append(WIKI_LINK.sub(one, line[position:]))
+    return "".join(parts)
 
 
 def _sections(headings: list[Heading], lines: list[str]) -> dict[str, str]:

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+from kb.notes import files, paths
 from kb.notes.errors import KBError
 
 if TYPE_CHECKING:
     from kb.notes.note import Note
+    from kb.notes.problems import Problem
 
 #: Where a path named without its folder may be: the KB's top, or its notes folder.
 PATH_ROOTS = ("", "notes/")
@@ -83,3 +85,66 @@ def matching(
 
 def _same(title: str | None, wanted: str) -> bool:
     return title is not None and " ".join(title.split()).lower() == wanted.lower()
+
+
+def find_source(
+    root: Path,
+    reference: str,
+    sources: Callable[[], list[files.SourceFile]],
+    load: Callable[[files.SourceFile], tuple[Note | None, list[Problem]]],
+) -> files.SourceFile:
+    """The file a NOTE argument names: a path as given (from the current folder or the KB's
+    top), else by the rule above. KBError (exit 1) when nothing matches, AmbiguousNote (exit
+    2) when several notes do."""
+    reference = reference.strip()
+    if not reference:
+        raise KBError("name a note: a path, a file name or words of its title")
+    direct = files.source_for(root, reference)
+    if direct is not None:
+        return direct
+    candidates = Candidates(sources(), load)
+    by_rel = candidates.by_rel
+    candidate = Path(reference).expanduser()
+    for base in (Path.cwd(), root):
+        full = (base / candidate).resolve() if not candidate.is_absolute() else candidate.resolve()
+        try:
+            rel = full.relative_to(root).as_posix()
+        except ValueError:
+            continue
+        if rel in by_rel:
+            return by_rel[rel]
+    found = matching(reference, list(by_rel), candidates.title)
+    if len(found) == 1:
+        return by_rel[found[0]]
+    if found:
+        raise AmbiguousNote(reference, [note for rel in found if (note := candidates.note(rel))])
+    for folder in files.SOURCE_FOLDERS:
+        # The note may be behind a content folder kb does not follow: say which.
+        problem = paths.link_problem(root, folder)
+        if problem:
+            raise KBError(f"{folder}/ is a {problem}: kb does not read or write through it", 2)
+    raise KBError(f"no note matches {reference!r}", 1)
+
+
+class Candidates:
+    """The files a reference may name, each read only when a rule needs its title."""
+
+    def __init__(
+        self,
+        sources: list[files.SourceFile],
+        load: Callable[[files.SourceFile], tuple[Note | None, list[Problem]]],
+    ) -> None:
+        self.by_rel = {source.rel: source for source in sources}
+        self._load = load
+        self._notes: dict[str, Note | None] = {}
+
+    def note(self, rel: str) -> Note | None:
+        """The note at ``rel`` (None when it cannot be read as one)."""
+        if rel not in self._notes:
+            self._notes[rel] = self._load(self.by_rel[rel])[0]
+        return self._notes[rel]
+
+    def title(self, rel: str) -> str | None:
+        """The title of the note at ``rel``."""
+        note = self.note(rel)
+        return note.title if note is not None else None

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from kb.notes.settings import Settings
     from kb.notes.ticket_ids import TicketMatcher
     from kb.search.index import IndexReport, Progress
-    from kb.search.searching import Results
+    from kb.search.results import Results
 
 
 @dataclass

@@ -22,7 +22,7 @@ from kb.notes.note import Note, parse_note
 
 if TYPE_CHECKING:
     from kb.notes.protocol import KB, Saved
-    from kb.search.searching import Hit
+    from kb.search.results import Hit
 
 QUESTION_TYPE = "question"
 #: Titles longer than this are cut (the whole question is kept in the Issue section).

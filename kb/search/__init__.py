@@ -3,6 +3,7 @@ the files, the engines behind one protocol, ranking, snippets, and the log of fa
 """
 
 from kb.search.index import IndexReport, SearchIndex
-from kb.search.searching import Hit, Results, recent, search
+from kb.search.results import Hit, Results
+from kb.search.searching import recent, search
 
 __all__ = ["Hit", "IndexReport", "Results", "SearchIndex", "recent", "search"]

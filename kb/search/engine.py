@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
-#: Text fields, with how much a match in each counts (title > labels/issue > body).
-#: "labels" holds a note's tags, systems and ticket ids.
-TEXT_FIELDS: dict[str, float] = {"title": 4.0, "labels": 2.5, "issue": 2.0, "body": 1.0}
+from kb.search.ranking import TEXT_FIELDS
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -62,11 +61,6 @@ class IndexDoc:
     filters: dict[str, list[str]] = field(default_factory=dict)
     #: Small values returned with hits (title, status, tickets, dates, snippet source, ...).
     stored: dict[str, Any] = field(default_factory=dict)
-
-
-#: How much a completion of the word being typed, or a correction of a typo, counts
-#: compared with the word itself.
-EXPANSION_WEIGHT = 0.8
 
 
 @dataclass(frozen=True)

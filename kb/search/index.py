@@ -20,7 +20,6 @@ costs a read, never a re-index.
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import json
 import os
@@ -35,18 +34,15 @@ from typing import Any
 
 from kb.notes import atomic, files, paths
 from kb.notes.lock import FileLock
-from kb.notes.note import Note, parse_note
 from kb.notes.problems import Problem
 from kb.notes.settings import Settings
 from kb.notes.ticket_ids import TicketMatcher
-from kb.search.analysis import terms
+from kb.search.documents import load, note_links, problem_dict, problems_of
 from kb.search.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUnavailable
 from kb.search.engines import choose
 
 #: Bump when kb's analysis or document layout changes, so that old indexes are rebuilt.
 FORMAT_VERSION = 3
-#: Text kept per document for snippets.
-SNIPPET_SOURCE_CHARS = 20_000
 #: How long an update waits for another kb process to finish its own.
 LOCK_TIMEOUT = 30.0
 
@@ -70,70 +66,6 @@ class IndexReport:
     def touched(self) -> int:
         """How many documents were written or removed."""
         return len(self.added) + len(self.changed) + len(self.deleted)
-
-
-def document(note: Note, source: files.SourceFile, links: list[str] | None = None) -> IndexDoc:
-    """The engine document for a note. ``links`` are its current ticket links
-    (``kind:TICKET``, see :func:`kb.notes.link_log.index_labels`): resolution links count as
-    tickets the note solved (its reuse count), every link finds it by ticket id."""
-    systems = _with_words(note.systems)
-    authors = _with_words(note.authors)
-    solved = list(note.tickets)
-    referenced: list[str] = []
-    for label in links or []:
-        kind, _, ticket = label.partition(":")
-        target = solved if kind == "resolution" else referenced
-        if ticket not in solved and ticket not in target:
-            target.append(ticket)
-    all_tickets = list(dict.fromkeys([*note.all_tickets, *solved, *referenced]))
-    return IndexDoc(
-        path=note.path,
-        kind=note.kind,
-        title=note.title,
-        labels="\n".join([*note.tags, *note.systems, *all_tickets]),
-        issue=note.body.sections.get("issue", ""),
-        body=note.body.text,
-        filters={
-            "tag": [tag.lower() for tag in note.tags],
-            "type": [note.type],
-            "status": [note.status] if note.status else [],
-            "ticket": [ticket.lower() for ticket in all_tickets],
-            "system": systems,
-            "author": authors,
-        },
-        stored={
-            "title": note.title,
-            "kind": note.kind,
-            "type": note.type,
-            "status": note.status,
-            "tags": note.tags,
-            "systems": note.systems,
-            "tickets": solved,
-            "referenced": referenced,
-            "mentioned": note.mentioned_tickets,
-            "created": note.created.isoformat() if note.created else None,
-            "review_by": note.review_by.isoformat() if note.review_by else None,
-            "flag": _flag_reason(note),
-            "modified": source.mtime_ns / 1e9,
-            "text": note.body.text[:SNIPPET_SOURCE_CHARS],
-        },
-    )
-
-
-def _flag_reason(note: Note) -> str | None:
-    from kb.notes.flags import flag_of
-
-    flag = flag_of(note)
-    return flag.reason if flag else None
-
-
-def _with_words(values: list[str]) -> list[str]:
-    result: dict[str, None] = {}
-    for value in values:
-        result.setdefault(value.lower(), None)
-        for word in terms(value, stemmed=False):
-            result.setdefault(word, None)
-    return list(result)
 
 
 class SearchIndex:
@@ -239,7 +171,7 @@ class SearchIndex:
                     report.rebuilt = str(exc)
             sources, scan_problems = files.scan(self.root)
             report.problems.extend(scan_problems)
-            links = _note_links(self.root)
+            links = note_links(self.root)
             if only is not None and engine is not None:
                 wanted = set(only)
                 sources = [source for source in sources if source.rel in wanted]
@@ -258,7 +190,7 @@ class SearchIndex:
                     and entry.get("links", []) == links.get(source.rel, [])
                 ):
                     report.unchanged += 1
-                    report.problems.extend(_problems(entry))
+                    report.problems.extend(problems_of(entry))
                 else:
                     to_read.append(source)
 
@@ -306,7 +238,7 @@ class SearchIndex:
                 progress(done, total, source.rel)
             previous = manifest.get(source.rel)
             linked = (links or {}).get(source.rel, [])
-            entry, problems, doc = _load(source, previous, settings, linked)
+            entry, problems, doc = load(source, previous, settings, linked)
             if doc is not None:
                 indexed_before = bool(previous and previous.get("indexed"))
                 (report.changed if indexed_before else report.added).append(source.rel)
@@ -316,7 +248,7 @@ class SearchIndex:
                 yield source.rel  # it became unreadable: take it out of the index
             elif entry["indexed"]:
                 report.unchanged += 1
-            entry["problems"] = [_problem_dict(problem) for problem in problems]
+            entry["problems"] = [problem_dict(problem) for problem in problems]
             report.problems.extend(problems)
             manifest[source.rel] = entry
 
@@ -395,68 +327,3 @@ def _holds_a_link(folder: Path) -> bool:
         return any(entry.is_symlink() for entry in os.scandir(folder))
     except OSError:
         return True
-
-
-_Loaded = tuple[dict[str, Any], list[Problem], IndexDoc | None]
-
-
-def _load(
-    source: files.SourceFile,
-    previous: dict[str, Any] | None,
-    settings: tuple[int, tuple[str, ...], bool],
-    links: list[str] | None = None,
-) -> _Loaded:
-    """Read one file: its manifest entry, its problems, and its document if it changed
-    (its text, or its ticket links)."""
-    max_bytes, patterns, hash_numbers = settings
-    text, problems = files.read_source(source, max_bytes)
-    entry: dict[str, Any] = {"size": source.size, "mtime_ns": source.mtime_ns}
-    if text is None:
-        entry.update(digest=None, indexed=False)
-        return entry, problems, None
-    entry.update(digest=text.digest, indexed=True)
-    if links:
-        entry["links"] = links
-    if (
-        previous
-        and previous.get("digest") == text.digest
-        and previous.get("indexed")
-        and previous.get("links", []) == (links or [])
-    ):
-        return entry, _problems(previous), None
-    note = parse_note(source.rel, text.text, _matcher(patterns, hash_numbers), kind=source.kind)
-    return entry, problems + note.problems, document(note, source, links)
-
-
-def _note_links(root: Path) -> dict[str, list[str]]:
-    """Each linked note's current ticket links, as the manifest keeps them."""
-    from kb.notes import link_log as ticket_links
-
-    grouped = ticket_links.by_note(ticket_links.read_links(root))
-    return {path: ticket_links.index_labels(links) for path, links in grouped.items()}
-
-
-@functools.lru_cache(maxsize=8)
-def _matcher(patterns: tuple[str, ...], hash_numbers: bool) -> TicketMatcher:
-    return TicketMatcher(patterns, hash_numbers)
-
-
-def _problems(entry: dict[str, Any]) -> list[Problem]:
-    result = []
-    for item in entry.get("problems") or []:
-        if isinstance(item, dict) and "path" in item and "message" in item:
-            result.append(
-                Problem(
-                    item["path"], item["message"], item.get("line"), item.get("level", "warning")
-                )
-            )
-    return result
-
-
-def _problem_dict(problem: Problem) -> dict[str, Any]:
-    return {
-        "path": problem.path,
-        "message": problem.message,
-        "line": problem.line,
-        "level": problem.level,
-    }

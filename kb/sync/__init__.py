@@ -1,9 +1,12 @@
 """Sharing a KB through its git remote (``kb sync``, ``kb save``) without losing anyone's words:
-the sync itself, merging two versions of a note, and the conflicts it keeps for the user.
+the sync and what it says, recovery from a crash, talking to the remote, merging the team's
+commits and settling conflicts, text merging, and the conflict files kept for the user.
 """
 
 from kb.sync.conflict_files import Conflict, conflicts, resolve
-from kb.sync.syncing import SaveReport, SecretsFound, SyncReport, save_pending, sync
+from kb.sync.report import SaveReport, SecretsFound, SyncReport, report_lines
+from kb.sync.saving import save_pending
+from kb.sync.syncing import sync
 
 __all__ = [
     "Conflict",
@@ -11,6 +14,7 @@ __all__ = [
     "SecretsFound",
     "SyncReport",
     "conflicts",
+    "report_lines",
     "resolve",
     "save_pending",
     "sync",

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from kb.notes.protocol import KB
 
 
-
 @dataclass
 class Conflict:
     """A note both sides changed in the same lines: ours in place, theirs beside it."""

@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.notes.errors import KBError
+
 
 @dataclass
 class MergedText:
@@ -72,6 +74,19 @@ def merge_texts(base: str, ours: str, theirs: str) -> MergedText:
     if done.returncode < 0 or done.returncode > 127:
         raise OSError(f"git merge-file failed: {done.stderr.decode(errors='replace').strip()}")
     return _settle(done.stdout.decode("utf-8", errors="replace"), size)
+
+
+def merged_edit(rel: str, base: str, ours: str, theirs: str) -> str:
+    """``ours`` (an edit of ``base``) with the changes another kb saved meanwhile (``base`` to
+    ``theirs``); KBError when both changed the same lines (then nothing is to be saved)."""
+    merged = merge_texts(base, ours, theirs)
+    if merged.conflicts:
+        raise KBError(
+            f"{rel} was changed by another kb while you edited it, in the same lines; "
+            "nothing was saved (copy your text, reopen the note and apply it again)",
+            1,
+        )
+    return merged.text
 
 
 def _settle(marked: str, size: int = 7) -> MergedText:

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from kb.notes.control_chars import visible
-from kb.search.searching import age
+from kb.search.results import age
 
 if TYPE_CHECKING:
     from kb.notes.note import Note
-    from kb.search.searching import Hit
+    from kb.search.results import Hit
 
 #: Status badge styles, from least to most trusted; the colours follow traffic lights.
 STATUS_STYLES: dict[str, str] = {

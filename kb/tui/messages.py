@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from kb.notes.note import Note
     from kb.notes.protocol import Saved
     from kb.search.index import IndexReport
-    from kb.search.searching import Results
+    from kb.search.results import Results
 
 
 class SearchFinished(Message):

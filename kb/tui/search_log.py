@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
     from textual.timer import Timer
 
-    from kb.search.searching import Results
+    from kb.search.results import Results
 
 #: Seconds without typing after which the query shown is taken as settled.
 SETTLE_AFTER = 3.0

@@ -78,7 +78,8 @@ def log(ctx: click.Context, note: tuple[str, ...], limit: int | None, as_json: b
 @handle_errors
 def save(ctx: click.Context) -> None:
     """Commit notes changed outside kb (in another editor, copied in, deleted)."""
-    from kb.sync.syncing import SecretsFound, ignored_message, save_pending
+    from kb.sync.report import SecretsFound, ignored_message
+    from kb.sync.saving import save_pending
 
     kb = current_kb(ctx)
     try:
@@ -117,7 +118,8 @@ def sync(ctx: click.Context) -> None:
     When someone else changed the same lines of a note, both versions are kept (theirs in a
     .conflict- file beside it), nothing is pushed, and kb exits 1: settle it with kb resolve.
     """
-    from kb.sync.syncing import SecretsFound, sync
+    from kb.sync.report import SecretsFound, report_lines
+    from kb.sync.syncing import sync
 
     kb = current_kb(ctx)
 
@@ -131,39 +133,11 @@ def sync(ctx: click.Context) -> None:
         for finding in exc.findings[:10]:
             err(f"kb: {finding}")
         raise
-    if report.committed:
-        count = len(report.committed)
-        click.echo(f"Committed {count} changed file{'s' if count != 1 else ''}.")
-    if report.incoming:
-        merged = f" ({len(report.merged)} merged line by line)" if report.merged else ""
-        click.echo(
-            f"Got {report.incoming} change{'s' if report.incoming != 1 else ''} from "
-            f"{report.remote}{merged}."
-        )
-    for conflict in report.conflicts:
-        click.echo(
-            f"Conflict kept for review: {conflict.path} (yours) and {conflict.theirs} "
-            f"({conflict.who or 'theirs'})"
-        )
-    if report.pushed:
-        click.echo(
-            f"Sent {report.pushed} commit{'s' if report.pushed != 1 else ''} to "
-            f"{report.remote}/{report.branch}"
-            + (" (upstream set)." if report.upstream_set else ".")
-        )
-    for conflict in report.waiting:
-        click.echo(f"Still waiting from an earlier sync: {conflict.path} and {conflict.theirs}")
-    for notice in report.notices:
-        click.echo(f"Note: {notice}")
-    quiet = not (report.committed or report.incoming or report.pushed or report.conflicts)
-    if quiet and not report.waiting:
-        click.echo(f"Already in sync with {report.remote}/{report.branch}.")
-    if report.index_warning:
-        err(f"kb: {report.index_warning}")
-    if report.ignored:
-        from kb.sync.syncing import ignored_message
-
-        err(f"kb: {ignored_message(report.ignored)}")
+    for line in report_lines(report):
+        if line.warning:
+            err(f"kb: {line.text}")
+        else:
+            click.echo(line.text)
     kept = len(report.conflicts) + len(report.waiting)
     if kept:
         err(

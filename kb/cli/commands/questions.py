@@ -222,7 +222,7 @@ def followups(ctx: click.Context, overdue: bool, as_json: bool) -> None:
 
 def _format_question(question: Question, now: _dt.datetime, color: bool) -> str:
     from kb.notes import when
-    from kb.search.searching import age
+    from kb.search.results import age
 
     overdue = question.is_overdue(now)
     if question.promised is None:

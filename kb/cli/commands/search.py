@@ -20,7 +20,7 @@ from kb.cli.helpers import (
 )
 
 if TYPE_CHECKING:
-    from kb.search.searching import Hit
+    from kb.search.results import Hit
 
 
 # --- kb search ----------------------------------------------------------------------------
@@ -66,7 +66,7 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
 
 def _format_hit(rank: int, hit: Hit, color: bool) -> str:
     from kb.notes.control_chars import visible
-    from kb.search.searching import age
+    from kb.search.results import age
 
     badge = "ticket" if hit.kind == "ticket" else (hit.type or "note")
     facts = [visible(hit.path), badge]

@@ -17,8 +17,6 @@ import tantivy
 
 from kb.search.analysis import term_lists
 from kb.search.engine import (
-    EXPANSION_WEIGHT,
-    TEXT_FIELDS,
     EngineHit,
     EngineHits,
     FilterMatch,
@@ -30,6 +28,13 @@ from kb.search.engine import (
     SearchPlan,
     WordMatch,
     synchronized,
+)
+from kb.search.ranking import (
+    COORDINATION,
+    EXPANSION_WEIGHT,
+    PHRASE_WEIGHT,
+    TEXT_FIELDS,
+    TIEBREAK,
 )
 
 SCHEMA_VERSION = 2
@@ -166,7 +171,7 @@ class TantivyEngine:
                 # Notes holding every typed word (as typed, without completions or
                 # corrections) earn half their score again.
                 every = tantivy.Query.boolean_query([(_MUST, part) for part in core])
-                scored = _any([scored, tantivy.Query.boost_query(every, 0.5)])
+                scored = _any([scored, tantivy.Query.boost_query(every, COORDINATION)])
             found = searcher.search(self._combine(scored, plan), limit=limit, count=False)
         hits = EngineHits()
         for score, address in found.hits:
@@ -202,7 +207,7 @@ class TantivyEngine:
 
     def _word(self, item: WordMatch) -> tantivy.Query:
         choices = [self._everywhere(term) for term in item.terms]
-        choices.extend(self._phrase_everywhere(phrase, 0.9) for phrase in item.phrases)
+        choices.extend(self._phrase_everywhere(phrase, PHRASE_WEIGHT) for phrase in item.phrases)
         choices.extend(
             self._everywhere(term, EXPANSION_WEIGHT, item.expansion_fields)
             for term in item.expansions
@@ -210,7 +215,7 @@ class TantivyEngine:
         chosen = (
             choices[0]
             if len(choices) == 1
-            else tantivy.Query.disjunction_max_query(choices, tie_breaker=0.1)
+            else tantivy.Query.disjunction_max_query(choices, tie_breaker=TIEBREAK)
         )
         return tantivy.Query.boost_query(chosen, item.boost) if item.boost != 1.0 else chosen
 

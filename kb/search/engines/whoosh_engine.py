@@ -19,8 +19,6 @@ from whoosh.searching import Searcher
 
 from kb.search.analysis import analyze_fast
 from kb.search.engine import (
-    EXPANSION_WEIGHT,
-    TEXT_FIELDS,
     EngineHit,
     EngineHits,
     FilterMatch,
@@ -34,6 +32,7 @@ from kb.search.engine import (
     synchronized,
 )
 from kb.search.engines.whoosh_scorer import Scorer
+from kb.search.ranking import EXPANSION_WEIGHT, K1, PHRASE_WEIGHT, TEXT_FIELDS, B
 
 SCHEMA_VERSION = 2
 _INDEX_NAME = "kb"
@@ -157,7 +156,7 @@ class WhooshEngine:
         if self._searcher is not None and not self._searcher.up_to_date():
             self._refresh()
         if self._searcher is None:
-            self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=0.75, K1=1.2))
+            self._searcher = self._ix.searcher(weighting=scoring.BM25F(B=B, K1=K1))
         return self._searcher
 
     def _refresh(self) -> None:
@@ -273,7 +272,7 @@ class _Queries:
         choices.extend(
             query.Or(
                 [query.Phrase(name, list(phrase), boost=w) for name, w in TEXT_FIELDS.items()],
-                boost=0.9,
+                boost=PHRASE_WEIGHT,
             )
             for phrase in item.phrases
         )

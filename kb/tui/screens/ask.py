@@ -135,7 +135,7 @@ class AskScreen(KBModalScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="similar")
     def find_similar(self, question: str) -> None:
         """Search for notes like the question in a thread; a newer keystroke cancels this one."""
-        from kb.search.searching import Results
+        from kb.search.results import Results
 
         worker = get_current_worker()
         results = None

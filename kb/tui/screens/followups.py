@@ -39,7 +39,7 @@ class FollowupsLoaded(Message):
 def question_prompt(question: Question, now: _dt.datetime) -> Text:
     """One open question as three lines: promise and title, who waits, owner and updates."""
     from kb.notes import when
-    from kb.search.searching import age
+    from kb.search.results import age
 
     if question.promised is None:
         mark = Text("no promise ", style="dim")

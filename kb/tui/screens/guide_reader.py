@@ -28,6 +28,7 @@ from kb.tui.widgets.note_header import NoteHeader
 if TYPE_CHECKING:
     from kb.guides.guide import Guide
     from kb.guides.progress import ReadingProgress
+    from kb.notes.markdown import Link
     from kb.notes.note import Note
     from kb.tui.commands import PaletteCommand
 
@@ -302,13 +303,13 @@ class GuideReaderScreen(KBScreen):
             self.app.open_url(target.value)
         elif target.kind == "anchor":
             self.query_one("#step-markdown", Markdown).goto_anchor(target.value)
-        else:
-            self.resolve_link(target.value)
+        elif target.link is not None:
+            self.resolve_link(self.note.path, target.link)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="link")
-    def resolve_link(self, reference: str) -> None:
-        """Find the note a link names."""
-        self.post_message(LinkResolved(self.shared.kb.find(reference).rel))
+    def resolve_link(self, source: str, link: Link) -> None:
+        """Find the note a link leads to (as ``kb check`` resolves it)."""
+        self.post_message(LinkResolved(self.shared.kb.follow_link(source, link)))
 
     def on_link_resolved(self, message: LinkResolved) -> None:
         """Open the linked note on top (back returns to the guide)."""

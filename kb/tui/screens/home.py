@@ -18,7 +18,7 @@ from kb.tui.widgets.preview import NotePreview
 from kb.tui.widgets.results import ResultsList
 
 if TYPE_CHECKING:
-    from kb.search.searching import Results
+    from kb.search.results import Results
     from kb.tui.commands import PaletteCommand
 
 #: Hits shown for a query (and recent notes for an empty one).

@@ -94,7 +94,7 @@ class NewNoteScreen(KBScreen):
         else:
             results = self.shared.search(title, SIMILAR_LIMIT, lambda: worker.is_cancelled)
         if not worker.is_cancelled:
-            from kb.search.searching import Results
+            from kb.search.results import Results
 
             self.post_message(SimilarNotesFound(title, results or Results()))
 

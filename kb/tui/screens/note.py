@@ -22,6 +22,7 @@ from kb.tui.widgets.note_header import NoteHeader
 from kb.tui.widgets.ticket_line import TicketLine
 
 if TYPE_CHECKING:
+    from kb.notes.markdown import Link
     from kb.notes.note import Note
     from kb.tui.commands import PaletteCommand
 
@@ -156,14 +157,13 @@ class NoteScreen(KBScreen):
                 self.notify(
                     f"No heading “{target.value}” in this note", severity="warning", markup=False
                 )
-        else:
-            self.resolve_link(target.value)
+        elif target.link is not None:
+            self.resolve_link(target.link)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="link")
-    def resolve_link(self, reference: str) -> None:
-        """Find the note a link names (by path, file name or title words)."""
-        source = self.shared.kb.find(reference)
-        self.post_message(LinkResolved(source.rel))
+    def resolve_link(self, link: Link) -> None:
+        """Find the note a link leads to (as ``kb check`` resolves it)."""
+        self.post_message(LinkResolved(self.shared.kb.follow_link(self.path, link)))
 
     def on_link_resolved(self, message: LinkResolved) -> None:
         """Open the linked note on top of this one (back returns here)."""

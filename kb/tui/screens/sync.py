@@ -18,7 +18,7 @@ from kb.tui.screens.base import KBModalScreen, KBScreen, error_text
 if TYPE_CHECKING:
     from kb.notes.secrets import Finding
     from kb.sync.conflict_files import Conflict
-    from kb.sync.syncing import SyncReport
+    from kb.sync.report import SyncReport
 
 
 class SyncStep(Message):
@@ -53,26 +53,10 @@ class ConflictsFound(Message):
 
 
 def report_lines(report: SyncReport) -> list[str]:
-    """What a sync did, in a few lines."""
-    lines = []
-    if report.committed:
-        count = len(report.committed)
-        lines.append(f"Committed {count} changed file{'s' if count != 1 else ''}.")
-    if report.incoming:
-        lines.append(f"Got {report.incoming} change(s) from {report.remote}.")
-    if report.pushed:
-        lines.append(f"Sent {report.pushed} commit(s) to {report.remote}/{report.branch}.")
-    lines += [f"Note: {notice}" for notice in report.notices]
-    quiet = not (report.committed or report.incoming or report.pushed or report.conflicts)
-    if quiet and not report.waiting:
-        lines.append(f"Already in sync with {report.remote}/{report.branch}.")
-    if report.index_warning:
-        lines.append(report.index_warning)
-    if report.ignored:
-        from kb.sync.syncing import ignored_message
+    """What a sync did, in a few lines (as the command line says it)."""
+    from kb.sync.report import report_lines as lines_of
 
-        lines.append(ignored_message(report.ignored))
-    return lines
+    return [line.text for line in lines_of(report)]
 
 
 class SyncScreen(KBModalScreen):
@@ -118,7 +102,8 @@ class SyncScreen(KBModalScreen):
     def sync_worker(self, allow_secrets: bool) -> None:
         """Commit, fetch, merge, push and reindex, holding the KB's write lock."""
         from kb.notes.errors import KBError
-        from kb.sync.syncing import SecretsFound, sync
+        from kb.sync.report import SecretsFound
+        from kb.sync.syncing import sync
 
         with self.shared.writing() as kb:
             before = kb.allow_secrets
