@@ -101,8 +101,7 @@ def _commit_locked(
 ) -> CommitResult:
     from git import GitCommandError
 
-    from kb.git import locks as gitlocks
-    from kb.git import merge_undo
+    from kb.git import locks, merge_undo
 
     try:
         with open_repo(root) as repo:
@@ -112,11 +111,11 @@ def _commit_locked(
                     "not committed: git does not know who you are; run "
                     "git config --global user.name 'Your Name' and user.email",
                 )
-            gitlocks.clear_stale_locks(root)
-            if not gitlocks.wait_for_git(root):
+            locks.clear_stale_locks(root)
+            if not locks.wait_for_git(root):
                 return CommitResult(
                     None,
-                    f"not committed: {gitlocks.busy_message(root)}; run 'kb save' when it is done",
+                    f"not committed: {locks.busy_message(root)}; run 'kb save' when it is done",
                 )
             # A sync stopped half-way: its files are put back before anything is committed.
             merge_undo.recover(repo, root)
@@ -131,7 +130,7 @@ def _commit_locked(
                     # Someone's git took the index between our steps: wait for it, again.
                     if "index.lock" not in str(exc.stderr) or attempt == 2:
                         raise
-                    gitlocks.wait_for_git(root)
+                    locks.wait_for_git(root)
             raise AssertionError("unreachable")
     except GitCommandError as exc:
         return CommitResult(None, f"not committed: {first_line(exc)}")

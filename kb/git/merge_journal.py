@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.git import locks as gitlocks
+from kb.git import locks
 from kb.notes import atomic
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ def fingerprint(data: bytes) -> str:
 
 def journal_path(root: Path) -> Path:
     """Where the journal of a merge in progress is kept."""
-    return gitlocks.git_dir(root) / JOURNAL_NAME
+    return locks.git_dir(root) / JOURNAL_NAME
 
 
 def interrupted(root: Path) -> bool:

@@ -19,8 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.git import locks as gitlocks
-from kb.git import markers
+from kb.git import locks, markers
 from kb.git.merge_journal import (
     MERGE_STATE,
     ORPHAN_SECONDS,
@@ -47,10 +46,10 @@ def recover(repo: Repo, root: Path) -> list[str]:
     from kb.notes.errors import KBError
 
     # The git merge (or commit) kb ran goes on when only kb was killed: let it finish.
-    still = gitlocks.wait_for_git_commands(root, (b"merge", b"commit", b"add"))
+    still = locks.wait_for_git_commands(root, (b"merge", b"commit", b"add"))
     if still:
         raise KBError(f"'{still}' is still working in this KB; try again when it is done", 2)
-    gitlocks.clear_stale_locks(root)
+    locks.clear_stale_locks(root)
     return undo(repo, root)
 
 
@@ -74,7 +73,7 @@ def undo(repo: Repo, root: Path, journal: Journal | None = None) -> list[str]:
         return notices
     incoming = _incoming(repo, journal)
     plan = _plan(repo, root, journal, incoming, stopped)
-    merging = (gitlocks.git_dir(root) / "MERGE_HEAD").exists()
+    merging = (locks.git_dir(root) / "MERGE_HEAD").exists()
     if not plan and not merging and not _index_differs(repo):
         journal.close()
         return []
@@ -104,7 +103,7 @@ def _left_by_an_older_sync(repo: Repo, root: Path) -> bool:
     """
     from git import GitCommandError
 
-    folder = gitlocks.git_dir(root)
+    folder = locks.git_dir(root)
     if (folder / "MERGE_HEAD").exists():
         return False
     try:
@@ -180,12 +179,12 @@ def _reset_index(repo: Repo, root: Path) -> None:
     except GitCommandError:
         # An index git could not finish writing: rebuild it from HEAD.
         with contextlib.suppress(OSError):
-            (gitlocks.git_dir(root) / "index").unlink()
+            (locks.git_dir(root) / "index").unlink()
         repo.git.read_tree("HEAD")
         repo.git.reset("-q")
     for name in MERGE_STATE:
         with contextlib.suppress(OSError):
-            (gitlocks.git_dir(root) / name).unlink()
+            (locks.git_dir(root) / name).unlink()
 
 
 def _after_head_moved(repo: Repo, journal: Journal, head: str) -> list[str]:

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from kb.notes import frontmatter
-from kb.notes import ticket_ids as tickets
+from kb.notes import frontmatter, ticket_ids
 from kb.notes.markdown import Body, parse_body
 from kb.notes.problems import Problem
 
@@ -59,11 +58,11 @@ class Note:
 def parse_note(
     path: str,
     text: str,
-    matcher: tickets.TicketMatcher | None = None,
+    matcher: ticket_ids.TicketMatcher | None = None,
     kind: str = NOTE_KIND,
 ) -> Note:
     """Read a note from its text. Never raises; problems are reported on the note."""
-    matcher = matcher or tickets.TicketMatcher()
+    matcher = matcher or ticket_ids.TicketMatcher()
     front = frontmatter.parse(text)
     problems: list[Problem] = []
     if front.error:
@@ -75,7 +74,7 @@ def parse_note(
     note_type = _word(data.get("type")) or (TICKET_KIND if kind == TICKET_KIND else "fix")
     title = _text(data.get("title"))
     if kind == TICKET_KIND:
-        ticket_id = tickets.normalize(_text(data.get("id")) or stem)
+        ticket_id = ticket_ids.normalize(_text(data.get("id")) or stem)
         summary = title or _text(body.first_heading)
         title = (
             f"{ticket_id} {summary}".strip()
@@ -85,8 +84,8 @@ def parse_note(
         listed = [ticket_id]
     else:
         title = title or _text(body.first_heading) or _title_from_name(stem)
-        listed = tickets.from_field(data.get("tickets")) + [
-            t for t in tickets.from_field(data.get("ticket")) if t
+        listed = ticket_ids.from_field(data.get("tickets")) + [
+            t for t in ticket_ids.from_field(data.get("ticket")) if t
         ]
         listed = list(dict.fromkeys(listed))
     mentioned = [t for t in matcher.find(front.body) if t not in listed]

@@ -114,10 +114,10 @@ def load(
 
 def note_links(root: Path) -> dict[str, list[str]]:
     """Each linked note's current ticket links, as the manifest keeps them."""
-    from kb.notes import link_log as ticket_links
+    from kb.notes import link_log
 
-    grouped = ticket_links.by_note(ticket_links.read_links(root))
-    return {path: ticket_links.index_labels(links) for path, links in grouped.items()}
+    grouped = link_log.by_note(link_log.read_links(root))
+    return {path: link_log.index_labels(links) for path, links in grouped.items()}
 
 
 @functools.lru_cache(maxsize=8)

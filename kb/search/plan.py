@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kb.notes import ticket_ids as tickets
+from kb.notes import ticket_ids
 from kb.search.analysis import QueryWord, edit_distance, fold, query_words, stem, terms
 from kb.search.engine import (
     Engine,
@@ -118,7 +118,7 @@ def _multiword_synonyms(words: list[QueryWord], synonyms: Synonyms) -> list[Matc
 
 def _filter(name: str, value: str, negated: bool) -> FilterMatch:
     if name == "ticket":
-        return FilterMatch("ticket", (tickets.normalize(value).lower(),), negated)
+        return FilterMatch("ticket", (ticket_ids.normalize(value).lower(),), negated)
     lowered = " ".join(value.lower().split())
     return FilterMatch(name, (lowered,), negated)
 

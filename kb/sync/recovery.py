@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb import git
-from kb.git import locks as gitlocks
-from kb.git import merge_undo, tempfiles
+from kb.git import locks, merge_undo, tempfiles
 from kb.notes.errors import KBError
 
 if TYPE_CHECKING:
@@ -27,12 +26,12 @@ def prepare(repo: Repo, root: Path) -> list[str]:
     :mod:`kb.git.merge_undo`), and stale temporary files of killed writes are deleted.
     """
     notices = []
-    removed = gitlocks.clear_stale_locks(root)
+    removed = locks.clear_stale_locks(root)
     if removed:
         names = ", ".join(f".git/{name}" for name in removed)
         notices.append(f"removed a stale {names} left by a git that stopped")
-    if (gitlocks.git_dir(root) / "index.lock").exists() and not gitlocks.wait_for_git(root):
-        raise KBError(f"{gitlocks.busy_message(root)}; try again when it is done", 2)
+    if (locks.git_dir(root) / "index.lock").exists() and not locks.wait_for_git(root):
+        raise KBError(f"{locks.busy_message(root)}; try again when it is done", 2)
     notices.extend(merge_undo.recover(repo, root))
     swept = tempfiles.sweep(root)
     if swept:

@@ -6,8 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb import git
-from kb.git import locks as gitlocks
-from kb.git import tempfiles
+from kb.git import locks, tempfiles
 from kb.notes.errors import KBError
 from kb.notes.layout import KB_PATHS
 from kb.sync.recovery import prepare
@@ -79,7 +78,7 @@ def save_pending(kb: KB) -> SaveReport:
     if not git.is_repo(kb.root):
         raise KBError(f"{kb.root} is not a git repository; run 'kb init {kb.root}'", 2)
     report = SaveReport()
-    with gitlocks.repo_lock(kb.root), git.open_repo(kb.root) as repo:
+    with locks.repo_lock(kb.root), git.open_repo(kb.root) as repo:
         report.notices = prepare(repo, kb.root)
         if (Path(repo.git_dir) / "MERGE_HEAD").exists():
             raise KBError("a merge is unfinished; run 'kb sync' to settle it", 2)

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb import git
-from kb.git import identity, markers
-from kb.git import locks as gitlocks
+from kb.git import identity, locks, markers
 from kb.notes.errors import KBError
 from kb.notes.link_log import LINKS_FILE
 from kb.sync.conflict_files import conflicts
@@ -58,9 +57,9 @@ def sync(kb: KB, step: Step | None = None) -> SyncReport:
         )
     report = SyncReport(remote=kb.settings.remote)
     # One sync at a time in a clone, and no commit of another kb in the middle of it.
-    with gitlocks.repo_lock(
+    with locks.repo_lock(
         root,
-        gitlocks.SYNC_WAIT_SECONDS,
+        locks.SYNC_WAIT_SECONDS,
         on_wait=lambda: say("Waiting for another kb working in this KB"),
     ):
         _sync_locked(kb, report, say)

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kb.git import revisions
-from kb.notes import link_log as ticket_links
-from kb.notes import ticket_ids as tickets
+from kb.notes import link_log, ticket_ids
 from kb.notes.errors import KBError
 from kb.tickets.records import record_path, safe_id, sections
 
@@ -114,20 +113,20 @@ def ticket_id(kb: KB, value: str) -> str:
         raise KBError(
             f"{value!r} does not look like a ticket id (see [tickets] patterns in kb.toml)", 2
         )
-    return tickets.normalize(value)
+    return ticket_ids.normalize(value)
 
 
 def link(kb: KB, reference: str, ticket: str, kind: str = RESOLUTION) -> LinkOutcome:
     """Record that the note ``reference`` names solved (or informed) ``ticket``, with the
     note's revision at this moment: the version given to the caller."""
-    if kind not in ticket_links.KINDS:
+    if kind not in link_log.KINDS:
         raise KBError(f"unknown link kind {kind!r}; use resolution or reference", 2)
     ticket = ticket_id(kb, ticket)
     note = _linkable_note(kb, reference)
     outcome = LinkOutcome(note.path, note.title, ticket, kind)
     standing = [
         existing
-        for existing in ticket_links.read_links(kb.root)
+        for existing in link_log.read_links(kb.root)
         if existing.note == note.path and existing.ticket == ticket
     ]
     if standing and standing[0].kind == kind:
@@ -146,16 +145,16 @@ def link(kb: KB, reference: str, ticket: str, kind: str = RESOLUTION) -> LinkOut
         outcome.warnings.append("the note has no commit yet: the link records no revision")
     from kb.git import identity
 
-    event = ticket_links.LinkEvent(
+    event = link_log.LinkEvent(
         "link",
         ticket,
         note.path,
         kind,
         outcome.rev,
-        ticket_links.now(),
+        link_log.now(),
         identity.user_name(kb.root) or "",
     )
-    changed = [ticket_links.append(kb.root, event), ".gitattributes", note.path]
+    changed = [link_log.append(kb.root, event), ".gitattributes", note.path]
     suffix = " (reference)" if kind == REFERENCE else ""
     outcome.saved = kb.record_changes(changed, f"Link {ticket} → {note.title}{suffix}")
     return outcome
@@ -167,7 +166,7 @@ def unlink(kb: KB, reference: str, ticket: str) -> LinkOutcome:
     note = _linkable_note(kb, reference)
     standing = [
         existing
-        for existing in ticket_links.read_links(kb.root)
+        for existing in link_log.read_links(kb.root)
         if existing.note == note.path and existing.ticket == ticket
     ]
     if not standing:
@@ -180,16 +179,16 @@ def unlink(kb: KB, reference: str, ticket: str) -> LinkOutcome:
         raise KBError(f"{note.path} is not linked to {ticket}", 1)
     from kb.git import identity
 
-    event = ticket_links.LinkEvent(
+    event = link_log.LinkEvent(
         "unlink",
         ticket,
         note.path,
         standing[0].kind,
         standing[0].rev,
-        ticket_links.now(),
+        link_log.now(),
         identity.user_name(kb.root) or "",
     )
-    changed = [ticket_links.append(kb.root, event), ".gitattributes", note.path]
+    changed = [link_log.append(kb.root, event), ".gitattributes", note.path]
     outcome = LinkOutcome(note.path, note.title, ticket, standing[0].kind, standing[0].rev)
     outcome.saved = kb.record_changes(changed, f"Unlink {ticket} from {note.title}")
     return outcome
@@ -199,7 +198,7 @@ def note_tickets(kb: KB, note: Note) -> list[TicketNote]:
     """Every ticket tied to a note: current links first, then front matter, then mentions.
     (``TicketNote.path`` holds the ticket id here and ``title`` its record's title.)"""
     found: dict[str, TicketNote] = {}
-    for current in ticket_links.read_links(kb.root):
+    for current in link_log.read_links(kb.root):
         if current.note == note.path:
             found[current.ticket] = TicketNote(
                 current.ticket, "", current.kind, current.rev, current.at, current.by
@@ -213,14 +212,6 @@ def note_tickets(kb: KB, note: Note) -> list[TicketNote]:
     return list(found.values())
 
 
-def reuse_count(kb: KB, note: Note, links: list[ticket_links.Link] | None = None) -> int:
-    """How many distinct tickets a note solved: front matter tickets and resolution links."""
-    links = ticket_links.read_links(kb.root) if links is None else links
-    solved = set(note.tickets)
-    solved.update(x.ticket for x in links if x.note == note.path and x.kind == RESOLUTION)
-    return len(solved)
-
-
 def ticket_view(kb: KB, value: str, *, refresh: bool = True) -> TicketView:
     """The ticket ``value`` names: its record and every note tied to it. KBError exit 2 for
     something that is not a ticket id, exit 1 when the KB knows nothing of the ticket.
@@ -228,7 +219,7 @@ def ticket_view(kb: KB, value: str, *, refresh: bool = True) -> TicketView:
     ticket = ticket_id(kb, value)
     view = TicketView(ticket, _record(kb, ticket), url=kb.settings.ticket_link(ticket))
     tied: dict[str, TicketNote] = {}
-    for current in ticket_links.for_ticket(ticket_links.read_links(kb.root), ticket):
+    for current in link_log.for_ticket(link_log.read_links(kb.root), ticket):
         tied[current.note] = TicketNote(
             current.note, "", current.kind, current.rev, current.at, current.by
         )

@@ -45,9 +45,9 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         warn_problems(report.problems, quiet=True)
     text = " ".join(query)
     results = kb.search(text, limit=limit, refresh=False)
-    from kb.search import log as searchlog
+    from kb.search import log
 
-    searchlog.record(kb.root, text, len(results), results.weak, "cli")
+    log.record(kb.root, text, len(results), results.weak, "cli")
     if as_json:
         click.echo(json.dumps([hit.to_json() for hit in results], indent=2, ensure_ascii=False))
     else:
