@@ -143,9 +143,7 @@ class Soak:
         return f"T-{who}-{self.counter}-{self.rng.randrange(1000)}"
 
     def notes(self, root: Path) -> list[Path]:
-        return sorted(
-            p for p in (root / "notes").rglob("*.md") if ".conflict-" not in p.name
-        )
+        return sorted(p for p in (root / "notes").rglob("*.md") if ".conflict-" not in p.name)
 
     # -- actions ---------------------------------------------------------------------------
 

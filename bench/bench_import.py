@@ -173,7 +173,7 @@ def _rss_mb() -> float:
 
 def child_import(root: Path, export: Path) -> None:
     """Import ``export`` into ``root`` (the child process of ``--big``); print the figures."""
-    from kb.importers.save import ImportProgress, import_tickets
+    from kb.tickets.importers.save import ImportProgress, import_tickets
 
     last = [time.monotonic()]
 

@@ -24,7 +24,8 @@ import time
 from pathlib import Path
 
 from kb import KnowledgeBase
-from kb.sync import conflicts, resolve, sync
+from kb.sync.conflict_files import conflicts, resolve
+from kb.sync.syncing import sync
 
 TOKEN = re.compile(r"\bT-[a-z]+-\d+-\d+\b")
 NAMES = ("ana", "ben", "cy")

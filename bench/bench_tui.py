@@ -106,7 +106,7 @@ def use_engine(root: Path, engine: str) -> None:
 def starter_kb(work: Path, engine: str) -> Path:
     """A KB holding the starter notes, indexed."""
     from kb import KnowledgeBase
-    from kb.starter import starter_notes
+    from kb.knowledgebase.starter import starter_notes
 
     root = work / "starter"
     root.mkdir()

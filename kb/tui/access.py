@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kb.knowledgebase import KnowledgeBase
-    from kb.search import Results
+    from kb.search.results import Results
 
 #: How often a waiting worker looks whether it was cancelled (seconds).
 _POLL = 0.05

@@ -26,7 +26,8 @@ from kb.tui.screens.home import HomeScreen
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    from kb.knowledgebase import KnowledgeBase, Saved
+    from kb.knowledgebase import KnowledgeBase
+    from kb.notes.protocol import Saved
 
 
 class KBApp(Navigator):
@@ -88,7 +89,7 @@ class KBApp(Navigator):
     @work(thread=True, exclusive=True, exit_on_error=False, group="conflicts")
     def look_for_conflicts(self) -> None:
         """A quiet reminder when an earlier sync kept two versions of a note."""
-        from kb.sync import conflicts
+        from kb.sync.conflict_files import conflicts
 
         waiting = conflicts(self.kb.root)
         if waiting:
@@ -251,7 +252,7 @@ def create_app(
 
 def run(kb_path: str | None) -> None:
     """Open the KB and run the app; a KB that cannot be opened is one line on stderr, exit 2."""
-    from kb.errors import KBError
+    from kb.notes.errors import KBError
 
     try:
         app = create_app(kb_path)

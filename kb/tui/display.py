@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from kb.control_chars import visible
-from kb.search import age
+from kb.notes.control_chars import visible
+from kb.search.results import age
 
 if TYPE_CHECKING:
-    from kb.notes import Note
-    from kb.search import Hit
+    from kb.notes.note import Note
+    from kb.search.results import Hit
 
 #: Status badge styles, from least to most trusted; the colours follow traffic lights.
 STATUS_STYLES: dict[str, str] = {
@@ -118,7 +118,7 @@ def note_meta(note: Note) -> Text:
     if question:
         parts.append(Text(question, style="yellow"))
     meta = Text(" · ", style="dim").join(parts)
-    from kb.flags import flag_of
+    from kb.notes.flags import flag_of
 
     flag = flag_of(note)
     if flag is not None:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from kb.index import IndexReport
-    from kb.knowledgebase import Saved
-    from kb.notes import Note
-    from kb.search import Results
+    from kb.notes.note import Note
+    from kb.notes.protocol import Saved
+    from kb.search.index import IndexReport
+    from kb.search.results import Results
 
 
 class SearchFinished(Message):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import Saved
+    from kb.notes.protocol import Saved
 
 
 class OpenNote(Message):

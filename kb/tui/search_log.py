@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from textual.screen import Screen
     from textual.timer import Timer
 
-    from kb.search import Results
+    from kb.search.results import Results
 
 #: Seconds without typing after which the query shown is taken as settled.
 SETTLE_AFTER = 3.0
@@ -53,7 +53,7 @@ class SettledSearches:
         self._logged = pending[0]
         from functools import partial
 
-        from kb import searchlog
+        from kb.search import log as searchlog
 
         root = self.screen.app.kb.root  # type: ignore[attr-defined]
         record = partial(searchlog.record, root, *pending, "app")

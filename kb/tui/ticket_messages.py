@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from kb.linking import LinkOutcome, TicketNote, TicketView
+    from kb.tickets.linking import LinkOutcome, TicketNote, TicketView
 
 
 class TicketLoaded(Message):

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kb import KnowledgeBase, frontmatter
+from kb import KnowledgeBase
+from kb.notes import frontmatter
 from tests.helpers import ODD_QUERIES, Cli, git_log, no_traceback, write
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from kb import KnowledgeBase, gitlocks
-from kb.sync import conflicts
+from kb import KnowledgeBase
+from kb.git import locks as gitlocks
+from kb.sync.conflict_files import conflicts
 from tests.helpers import Cli, Clone, git, git_log, kb_process
 
 # -- an ignore rule never hides a note kb wrote ----------------------------------------------------

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.errors import KBError
-from kb.guides import find_guide, load_guides
-from kb.progress import PROGRESS_FILE, ReadingProgress
+from kb.guides.guide import find_guide, load_guides
+from kb.guides.progress import PROGRESS_FILE, ReadingProgress
+from kb.notes.errors import KBError
 from tests.helpers import PLAIN_GUIDE, Cli, no_traceback, write
 
 

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from kb import KnowledgeBase
-from kb.ticket_links import LINKS_FILE
+from kb.notes.link_log import LINKS_FILE
 from tests.helpers import Cli, no_traceback, write
 
 

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from kb import KnowledgeBase, searchlog
-from kb.health import compute, content_gaps, significant_words
-from kb.notes import parse_note
-from kb.ticket_links import LinkEvent, append
-from kb.tickets import TicketMatcher
+from kb import KnowledgeBase
+from kb.health.gaps import content_gaps, significant_words
+from kb.health.stats import compute
+from kb.notes.link_log import LinkEvent, append
+from kb.notes.note import parse_note
+from kb.notes.ticket_ids import TicketMatcher
+from kb.search import log as searchlog
 from tests.helpers import Cli, git_log, no_traceback, use_engine, write
 
 TODAY = _dt.date(2026, 3, 1)

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.control_chars import storable, visible
-from kb.files import portable_name
-from kb.tickets import DEFAULT_PATTERNS, TicketMatcher
-from kb.user_patterns import TIME_LIMIT, refusal, timed_out
+from kb.notes.control_chars import storable, visible
+from kb.notes.files import portable_name
+from kb.notes.ticket_ids import DEFAULT_PATTERNS, TicketMatcher
+from kb.notes.user_patterns import TIME_LIMIT, refusal, timed_out
 from tests.helpers import PROJECT, Cli, git_log, no_traceback, use_engine, write
 
 #: What a hostile export or commit puts in a field: a clipboard write (OSC 52), a link
@@ -140,9 +140,9 @@ def _synonyms_file(root: Path, count: int) -> None:
 def test_a_huge_synonym_group_builds_once_and_expands_a_word_a_bounded_number_of_times(
     root: Path,
 ) -> None:
-    from kb import synonyms
-    from kb.query import parse
-    from kb.search import build_plan
+    from kb.search import synonyms
+    from kb.search.plan import build_plan
+    from kb.search.query import parse
 
     _synonyms_file(root, 5_000)
     write(root, "notes/w.md", "# Terms\n\nThe word3 and the word4999 appear here.\n")
@@ -273,7 +273,7 @@ def test_json_output_escapes_control_characters_and_keeps_them(
 def test_the_progress_line_may_redraw_but_text_cannot_hide_in_a_line() -> None:
     from io import StringIO
 
-    from kb.control_chars import VisibleWriter
+    from kb.notes.control_chars import VisibleWriter
 
     sink = StringIO()
     writer = VisibleWriter(sink)  # type: ignore[arg-type]

@@ -18,11 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from kb import KnowledgeBase, identity, lock
-from kb.errors import KBError
-from kb.lock import FileLock, LockBusy, lock_path
-from kb.progress import ReadingProgress
-from kb.ticket_links import LINKS_FILE, read_events
+from kb import KnowledgeBase
+from kb.git import identity
+from kb.guides.progress import ReadingProgress
+from kb.notes import lock
+from kb.notes.errors import KBError
+from kb.notes.link_log import LINKS_FILE, read_events
+from kb.notes.lock import FileLock, LockBusy, lock_path
 from tests.helpers import PROJECT, Cli, write
 
 NOTE = "notes/scanner-share.md"
@@ -184,7 +186,7 @@ def test_guide_progress_from_several_processes_keeps_every_step(tmp_path: Path) 
     root = tmp_path / "kb"
     KnowledgeBase.init(root)
     code = (
-        "import sys; from kb.progress import ReadingProgress; "
+        "import sys; from kb.guides.progress import ReadingProgress; "
         "ReadingProgress(sys.argv[1], reader=sys.argv[2]).mark_read([sys.argv[3]])"
     )
     started = [
@@ -204,7 +206,7 @@ def test_guide_progress_from_several_processes_keeps_every_step(tmp_path: Path) 
 
 
 def test_the_search_log_is_written_only_under_its_lock(tmp_path: Path) -> None:
-    from kb import searchlog
+    from kb.search import log as searchlog
 
     root = tmp_path / "kb"
     KnowledgeBase.init(root)
@@ -219,7 +221,7 @@ def test_the_search_log_is_written_only_under_its_lock(tmp_path: Path) -> None:
 
 
 def test_the_recent_ticket_is_remembered_under_its_lock(tmp_path: Path) -> None:
-    from kb import local_state
+    from kb.notes import local_state
 
     root = tmp_path / "kb"
     KnowledgeBase.init(root)

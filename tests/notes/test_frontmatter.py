@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb import frontmatter
+from kb.notes import frontmatter
 
 NOTE = (
     "---\n"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb import tickets
-from kb.markdown import parse_body
-from kb.notes import parse_note
+from kb.notes import ticket_ids as tickets
+from kb.notes.markdown import parse_body
+from kb.notes.note import parse_note
 
 # --- ticket ids ---------------------------------------------------------------------------
 

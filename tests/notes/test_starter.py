@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.engine import tantivy_installed
-from kb.starter import starter_notes
+from kb.knowledgebase.starter import starter_notes
+from kb.search.engines import tantivy_installed
 from tests.helpers import ENGINES, PROJECT, use_engine
 
 

@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from kb import KnowledgeBase
-from kb.errors import KBError
-from kb.progress import ReadingProgress
+from kb.guides.progress import ReadingProgress
+from kb.notes.errors import KBError
 from tests.helpers import PRINTER_NOTE, PROJECT, Cli, git, no_traceback, use_engine, write
 
 NETRC = "machine vault.corp.local login admin password Tr0ub4dor&3\n"
@@ -191,7 +191,7 @@ def test_local_state_symlinks_are_removed_as_links_never_followed(tmp_path: Path
     progress = ReadingProgress(victim)
     assert progress.read == set()
     progress.mark_read(["notes/printer-offline.md"])
-    from kb.local_state import recent_ticket, remember_ticket
+    from kb.notes.local_state import recent_ticket, remember_ticket
 
     assert recent_ticket(victim) is None  # the link to the secret is not read as state
     remember_ticket(victim, "INC0012345")
@@ -468,7 +468,7 @@ def test_kb_resolve_never_deletes_a_conflict_file_behind_a_symlinked_folder(
 
 
 def test_a_lock_under_a_symlinked_kb_folder_is_taken_inside_the_kb(tmp_path: Path) -> None:
-    from kb.lock import FileLock
+    from kb.notes.lock import FileLock
 
     outside = precious(tmp_path)
     before = snapshot(outside)

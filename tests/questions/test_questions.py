@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.errors import KBError
-from kb.questions import (
+from kb.notes.errors import KBError
+from kb.questions.asking import (
     add_update_entry,
     answer,
     append_update,
@@ -340,8 +340,8 @@ def test_answer_without_a_terminal_needs_the_body_file(cli: Cli, kb_root: Path) 
 def test_the_answer_editor_starts_with_a_guide_that_is_not_saved(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kb.commands.questions import _answer_in_editor
-    from kb.questions import clean_answer
+    from kb.cli.commands.questions import _answer_in_editor
+    from kb.questions.asking import clean_answer
 
     script = tmp_path / "editor.py"
     script.write_text(

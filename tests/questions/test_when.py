@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kb.config import load_settings
-from kb.errors import KBError
-from kb.when import (
+from kb.notes.errors import KBError
+from kb.notes.settings import load_settings
+from kb.notes.when import (
     describe,
     duration,
     next_business_day,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.engine import tantivy_installed
+from kb.search.engines import tantivy_installed
 from tests.helpers import CORPUS, ENGINES, use_engine
 
 MS = CORPUS / "ms-support"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.engine import IndexBusy
-from kb.lock import FileLock
+from kb.notes.lock import FileLock
+from kb.search.engine import IndexBusy
 from tests.helpers import use_engine, write
 
 
@@ -121,7 +121,7 @@ def test_rebuild_on_request_replaces_the_generation(kb: KnowledgeBase) -> None:
 def test_busy_index_times_out_with_a_clear_error(
     kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kb.index as index_module
+    import kb.search.index as index_module
 
     monkeypatch.setattr(index_module, "LOCK_TIMEOUT", 0.2)
     held = threading.Event()
@@ -231,7 +231,7 @@ def test_ticket_records_are_indexed(kb: KnowledgeBase) -> None:
 
 
 def test_atomic_writes_keep_permissions_and_never_overwrite_new(tmp_path: Path) -> None:
-    from kb import atomic
+    from kb.notes import atomic
 
     target = tmp_path / "note.md"
     target.write_text("old")

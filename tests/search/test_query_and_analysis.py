@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kb import analysis, query
+from kb.search import analysis, query
 
 # --- query language -----------------------------------------------------------------------
 
@@ -109,7 +109,7 @@ def test_edit_distance_counts_a_swap_as_one() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=2000), st.lists(st.text(min_size=1, max_size=8), max_size=5))
 def test_snippets_never_raise_and_highlight_inside(text: str, words: list[str]) -> None:
-    from kb.search import make_snippet, needle_pattern
+    from kb.search.snippets import make_snippet, needle_pattern
 
     terms_ = [term for word in words for term in analysis.terms(word)]
     snippet, highlights = make_snippet(text, needle_pattern(terms_))
@@ -118,7 +118,7 @@ def test_snippets_never_raise_and_highlight_inside(text: str, words: list[str]) 
 
 
 def test_snippet_centres_on_the_densest_passage() -> None:
-    from kb.search import make_snippet, needle_pattern
+    from kb.search.snippets import make_snippet, needle_pattern
 
     text = "spooler " + "filler words here " * 40 + "the print spooler service restarts"
     snippet, highlights = make_snippet(text, needle_pattern(["print", "spooler", "servic"]))

@@ -9,8 +9,8 @@ import pytest
 from whoosh import query
 
 from kb import KnowledgeBase
-from kb.engines.whoosh_engine import WhooshEngine
-from kb.engines.whoosh_scorer import Scorer
+from kb.search.engines.whoosh_engine import WhooshEngine
+from kb.search.engines.whoosh_scorer import Scorer
 from tests.helpers import use_engine, write
 
 NOTE = """---
@@ -105,7 +105,7 @@ def test_the_index_is_read_from_its_files_not_copied_into_memory(
 def test_kept_scores_stay_within_their_budget(
     whoosh_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kb.engines import whoosh_scorer
+    from kb.search.engines import whoosh_scorer
 
     monkeypatch.setattr(whoosh_scorer, "CACHE_ENTRIES", 40)
     first = [hit.path for hit in whoosh_kb.search("print spooler queue", refresh=False)]

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from kb import KnowledgeBase, merge_journal, tempfiles
-from kb.errors import KBError
-from kb.sync import conflicts
+from kb import KnowledgeBase
+from kb.git import merge_journal, tempfiles
+from kb.notes.errors import KBError
+from kb.sync.conflict_files import conflicts
 from tests.helpers import TEAM_NOTE as NOTE
 from tests.helpers import Clone, git, git_log, kb_process, markers_anywhere
 

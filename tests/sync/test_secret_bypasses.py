@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.secrets import Finding, readings, scan_bytes, scan_line, too_broad
+from kb.notes.secrets import Finding, readings, scan_bytes, scan_line, too_broad
 from tests.helpers import CORPUS, ORDINARY, SECRETS, Cli, git, git_log, no_traceback
 
 SECRET = "Winter2026!"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.secrets import SecretRules, scan_line
+from kb.notes.secrets import SecretRules, scan_line
 from tests.helpers import (
     CORPUS,
     ORDINARY,

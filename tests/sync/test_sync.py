@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.sync import conflicts
-from kb.ticket_links import LinkEvent, append, read_links
+from kb.notes.link_log import LinkEvent, append, read_links
+from kb.sync.conflict_files import conflicts
 from tests.helpers import TEAM_NOTE as NOTE
 from tests.helpers import Cli, Clone, git, git_log, markers_anywhere, no_traceback, write
 
@@ -586,7 +586,7 @@ def test_front_matter_broken_before_the_merge_does_not_make_a_conflict(
 def test_resolve_names_the_person_as_written(tmp_path: Path) -> None:
     import subprocess
 
-    from kb.sync import Conflict, resolve
+    from kb.sync.conflict_files import Conflict, resolve
 
     root = tmp_path / "kb"
     with KnowledgeBase.init(root) as kb:

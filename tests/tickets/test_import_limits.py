@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.importers.save import ImportProgress, import_tickets
+from kb.tickets.importers.save import ImportProgress, import_tickets
 from tests.helpers import PROJECT, Cli, git_log, no_traceback, write
 
 HEADER = ["number", "short_description", "description", "close_notes"]
@@ -205,7 +205,7 @@ def test_a_record_that_looks_like_it_holds_a_secret_is_left_uncommitted_and_said
 
 
 def test_long_imports_say_how_far_they_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kb.commands import ticketing
+    from kb.cli.commands import ticketing
 
     monkeypatch.setattr(ticketing._ImportProgress, "PROGRESS_EVERY", 0.0)
     root = _new_kb(tmp_path / "kb")

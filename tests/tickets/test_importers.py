@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb import KnowledgeBase
-from kb.frontmatter import parse
-from kb.importers.common import parse_date, plain_text
-from kb.importers.html import html_to_text
-from kb.importers.jira import markup_to_text
+from kb.notes.frontmatter import parse
+from kb.tickets.importers.common import parse_date, plain_text
+from kb.tickets.importers.html import html_to_text
+from kb.tickets.importers.jira import markup_to_text
 from tests.helpers import Cli, git_log, no_traceback, write
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
@@ -357,7 +357,7 @@ def test_any_csv_cell_imports_without_a_traceback(tmp_path_factory, text: str) -
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=60))
 def test_record_fields_read_back_as_written(text: str) -> None:
-    from kb.ticket_records import TicketRecord, render
+    from kb.tickets.records import TicketRecord, render
 
     value = " ".join(text.split())
     if not value:
@@ -365,7 +365,7 @@ def test_record_fields_read_back_as_written(text: str) -> None:
     record = TicketRecord(id="INC0000001", title=value, caller=value, tags=[value])
     data = parse(render(record)).data
     # As written, except control characters, which a record never holds (kb.control_chars).
-    from kb.control_chars import storable
+    from kb.notes.control_chars import storable
 
     value = " ".join(storable(value).split())
     assert data["title"] == value and data["caller"] == value and data["tags"] == [value]

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from kb import KnowledgeBase
-from kb.ticket_links import LINKS_FILE, read_events, read_links
+from kb.notes.link_log import LINKS_FILE, read_events, read_links
 from tests.helpers import Cli, git_log, no_traceback, write
 
 

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Markdown
 
 from kb import KnowledgeBase
-from kb.errors import KBError
+from kb.notes.errors import KBError
 from kb.tui import create_app
 from kb.tui.actions import ACTIONS, aliases, binding_ids, bindings
 from kb.tui.app import KBApp

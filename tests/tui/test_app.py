@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Input, Markdown, TextArea
 
 from kb import KnowledgeBase
-from kb.search import age
+from kb.search.results import age
 from kb.tui.app import KBApp, run
 from kb.tui.display import hit_prompt, snippet_text
 from kb.tui.keys import parse_keymap
@@ -56,7 +56,7 @@ async def test_typing_shows_ranked_results(tui_root: Path) -> None:
 
 
 async def test_partial_keystroke_results_are_searched_fully_on_a_pause(tui_root: Path) -> None:
-    from kb.search import Results
+    from kb.search.results import Results
     from kb.tui.messages import SearchFinished
 
     app = KBApp(str(tui_root))
@@ -574,7 +574,7 @@ def test_age_reads_like_a_person_says_it() -> None:
 
 
 def test_hit_prompt_shows_status_kind_tickets_age_and_highlights() -> None:
-    from kb.search import Hit
+    from kb.search.results import Hit
 
     snippet = "Restart the print spooler service"
     hit = Hit(

@@ -12,10 +12,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Markdown, OptionList, Static, TextArea
 
 from kb import KnowledgeBase
-from kb.guides import load_guides
-from kb.progress import PROGRESS_FILE
-from kb.searchlog import read as read_search_log
-from kb.starter import starter_notes
+from kb.guides.guide import load_guides
+from kb.guides.progress import PROGRESS_FILE
+from kb.knowledgebase.starter import starter_notes
+from kb.search.log import read as read_search_log
 from kb.tui.app import KBApp
 from kb.tui.screens.editor import EditorScreen
 from kb.tui.screens.flag import FlagDialog

@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.widgets import Label, OptionList, Static, TextArea
 
 from kb import KnowledgeBase
-from kb.sync import conflicts
+from kb.sync.conflict_files import conflicts
 from kb.tui.app import KBApp
 from kb.tui.screens.confirm import ConfirmScreen
 from kb.tui.screens.editor import EditorScreen

@@ -153,7 +153,7 @@ async def test_the_journey_through_the_app(tui_root: Path) -> None:
 
 async def test_overdue_call_backs_are_announced_at_start(tui_root: Path) -> None:
     with KnowledgeBase.open(tui_root) as kb:
-        from kb.questions import ask
+        from kb.questions.asking import ask
 
         now = dt.datetime.now()
         ask(kb, "Why is the scanner slow", now=now, promised="2020-01-01 10:00")

@@ -9,8 +9,8 @@ import pytest
 from textual.widgets import Input
 
 from kb import KnowledgeBase
-from kb.local_state import recent_ticket
-from kb.ticket_links import read_links
+from kb.notes.link_log import read_links
+from kb.notes.local_state import recent_ticket
 from kb.tui.app import KBApp
 from kb.tui.screens.home import HomeScreen
 from kb.tui.screens.note import NoteScreen

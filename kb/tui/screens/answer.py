@@ -17,7 +17,7 @@ from kb.tui.display import one_line
 from kb.tui.screens.base import KBModalScreen, report_saved
 
 if TYPE_CHECKING:
-    from kb.questions import Answered, Question
+    from kb.questions.asking import Answered, Question
 
 
 class QuestionAnswered(Message):

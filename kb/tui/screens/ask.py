@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import Footer, Input, Label, OptionList, Static
 from textual.worker import get_current_worker
 
-from kb.errors import KBError
+from kb.notes.errors import KBError
 from kb.tui.actions import bindings
 from kb.tui.messages import SimilarNotesFound
 from kb.tui.navigation import OpenNote
@@ -22,7 +22,7 @@ from kb.tui.screens.base import KBModalScreen, report_saved
 from kb.tui.widgets.results import ResultsList
 
 if TYPE_CHECKING:
-    from kb.questions import Asked
+    from kb.questions.asking import Asked
 
 #: Notes shown as "maybe already known" while the question is typed.
 SIMILAR_LIMIT = 3
@@ -102,7 +102,8 @@ class AskScreen(KBModalScreen):
 
     def show_promise(self) -> _dt.datetime | None:
         """Show what the promised time means ("Mon 24 Nov 12:00 · in 3 h") or why it cannot."""
-        from kb import questions, when
+        from kb import questions
+        from kb.notes import when
 
         label = self.query_one("#promised-when", Static)
         now = now_minute()
@@ -133,7 +134,7 @@ class AskScreen(KBModalScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="similar")
     def find_similar(self, question: str) -> None:
         """Search for notes like the question in a thread; a newer keystroke cancels this one."""
-        from kb.search import Results
+        from kb.search.results import Results
 
         worker = get_current_worker()
         results = None

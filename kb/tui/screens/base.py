@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
-from kb.errors import KBError
+from kb.notes.errors import KBError
 from kb.tui.actions import key_of
 from kb.tui.commands import palette_commands
 from kb.tui.navigation import CommitAnyway
 
 if TYPE_CHECKING:
-    from kb.knowledgebase import Saved
+    from kb.notes.protocol import Saved
     from kb.tui.access import SharedKB
     from kb.tui.commands import PaletteCommand
 

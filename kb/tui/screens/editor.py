@@ -86,8 +86,8 @@ class EditorScreen(KBScreen):
 
         Fixing a flagged note (real changes besides the flag) clears its flag in the same save.
         """
-        from kb.flags import cleared_by_edit
-        from kb.notes import parse_note
+        from kb.notes.flags import cleared_by_edit
+        from kb.notes.note import parse_note
 
         cleared = cleared_by_edit(before, text) if before is not None else None
         text = cleared or text

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from kb.flags import MAX_REASON
+from kb.health.flags import MAX_REASON
 from kb.tui.actions import bindings, key_of
 from kb.tui.screens.base import DIALOG_SCREEN
 

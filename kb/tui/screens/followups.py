@@ -20,7 +20,7 @@ from kb.tui.navigation import OpenNote
 from kb.tui.screens.base import KBScreen, report_saved
 
 if TYPE_CHECKING:
-    from kb.questions import Answered, Question
+    from kb.questions.asking import Answered, Question
 
 
 def now_minute() -> _dt.datetime:
@@ -39,8 +39,8 @@ class FollowupsLoaded(Message):
 
 def question_prompt(question: Question, now: _dt.datetime) -> Text:
     """One open question as three lines: promise and title, who waits, owner and updates."""
-    from kb import when
-    from kb.search import age
+    from kb.notes import when
+    from kb.search.results import age
 
     if question.promised is None:
         mark = Text("no promise ", style="dim")

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from kb.lock import LockBusy
+from kb.notes.lock import LockBusy
 from kb.tui.actions import bindings
 from kb.tui.display import one_line
 from kb.tui.links import resolve_href, to_markdown_links
@@ -28,9 +28,10 @@ from kb.tui.screens.base import KBScreen
 from kb.tui.widgets.note_header import NoteHeader
 
 if TYPE_CHECKING:
-    from kb.guides import Guide
-    from kb.notes import Note
-    from kb.progress import ReadingProgress
+    from kb.guides.guide import Guide
+    from kb.guides.progress import ReadingProgress
+    from kb.notes.markdown import Link
+    from kb.notes.note import Note
 
 READ_MARK = "✓"
 CURRENT_MARK = "▶"
@@ -108,9 +109,9 @@ class GuideReaderScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="guide")
     def load_guide(self) -> None:
         """Resolve the guide's reading path and read the progress file."""
-        from kb.errors import KBError
-        from kb.guides import load_guides
-        from kb.progress import ReadingProgress
+        from kb.guides.guide import load_guides
+        from kb.guides.progress import ReadingProgress
+        from kb.notes.errors import KBError
 
         kb = self.shared.kb
         guides, _problems = load_guides(kb)
@@ -147,7 +148,7 @@ class GuideReaderScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="step")
     def load_step(self, index: int) -> None:
         """Read the note of one entry."""
-        from kb.errors import KBError
+        from kb.notes.errors import KBError
 
         guide = self.guide
         assert guide is not None
@@ -297,13 +298,13 @@ class GuideReaderScreen(KBScreen):
             self.app.open_url(target.value)
         elif target.kind == "anchor":
             self.query_one("#step-markdown", Markdown).goto_anchor(target.value)
-        else:
-            self.resolve_link(target.value)
+        elif target.link is not None:
+            self.resolve_link(self.note.path, target.link)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="link")
-    def resolve_link(self, reference: str) -> None:
-        """Find the note a link names."""
-        self.post_message(LinkResolved(self.shared.kb.find(reference).rel))
+    def resolve_link(self, source: str, link: Link) -> None:
+        """Find the note a link leads to (as ``kb check`` resolves it)."""
+        self.post_message(LinkResolved(self.shared.kb.follow_link(source, link)))
 
     def on_link_resolved(self, message: LinkResolved) -> None:
         """Open the linked note on top (back returns to the guide)."""

@@ -18,7 +18,7 @@ from kb.tui.navigation import OpenGuide
 from kb.tui.screens.base import KBScreen
 
 if TYPE_CHECKING:
-    from kb.guides import Guide
+    from kb.guides.guide import Guide
 
 
 class GuidesLoaded(Message):
@@ -80,8 +80,8 @@ class GuidesScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="guides")
     def load_guides(self) -> None:
         """Find the guides and the reader's progress."""
-        from kb.guides import load_guides
-        from kb.progress import ReadingProgress
+        from kb.guides.guide import load_guides
+        from kb.guides.progress import ReadingProgress
 
         kb = self.shared.kb
         guides, _problems = load_guides(kb)

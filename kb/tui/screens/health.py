@@ -15,7 +15,7 @@ from kb.tui.actions import bindings
 from kb.tui.screens.base import KBScreen
 
 if TYPE_CHECKING:
-    from kb.health import Health
+    from kb.health.stats import Health
 
 
 class HealthComputed(Message):
@@ -51,13 +51,13 @@ class HealthScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="health")
     def compute(self) -> None:
         """Read every note, ticket record, link and the search log."""
-        from kb.health import compute
+        from kb.health.stats import compute
 
         self.post_message(HealthComputed(compute(self.shared.kb)))
 
     def on_health_computed(self, message: HealthComputed) -> None:
         """Show the report."""
-        from kb.health import report
+        from kb.health.stats import report
 
         self.health = message.health
         self.query_one("#health-report", Static).update(report(message.health))

@@ -18,7 +18,7 @@ from kb.tui.actions import bindings
 from kb.tui.screens.base import KBScreen
 
 if TYPE_CHECKING:
-    from kb.git import Revision
+    from kb.git.revisions import Revision
 
 
 class HistoryLoaded(Message):
@@ -98,7 +98,7 @@ class HistoryScreen(KBScreen):
     def load_history(self) -> None:
         """The note's revisions from git."""
         from kb import git
-        from kb.ticket_links import read_events
+        from kb.notes.link_log import read_events
 
         root = self.shared.kb.root
         given: dict[str, list[str]] = {}

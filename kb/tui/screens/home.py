@@ -20,7 +20,7 @@ from kb.tui.widgets.preview import NotePreview
 from kb.tui.widgets.results import ResultsList
 
 if TYPE_CHECKING:
-    from kb.search import Results
+    from kb.search.results import Results
 
 #: Hits shown for a query (and recent notes for an empty one).
 RESULT_LIMIT = 30

@@ -17,7 +17,7 @@ from kb.tui.links import WIKI_SCHEME
 from kb.tui.screens.base import DIALOG_SCREEN
 
 if TYPE_CHECKING:
-    from kb.markdown import Link
+    from kb.notes.markdown import Link
 
 
 def link_href(link: Link) -> str:

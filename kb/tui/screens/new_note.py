@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.worker import get_current_worker
 
-from kb.notes import NOTE_TYPES
+from kb.notes.note import NOTE_TYPES
 from kb.tui.actions import bindings
 from kb.tui.messages import NoteSaved, SimilarNotesFound
 from kb.tui.navigation import OpenNote
@@ -93,7 +93,7 @@ class NewNoteScreen(KBScreen):
         else:
             results = self.shared.search(title, SIMILAR_LIMIT, lambda: worker.is_cancelled)
         if not worker.is_cancelled:
-            from kb.search import Results
+            from kb.search.results import Results
 
             self.post_message(SimilarNotesFound(title, results or Results()))
 

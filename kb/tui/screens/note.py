@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
 import subprocess
 from typing import TYPE_CHECKING, ClassVar
 
@@ -27,15 +24,15 @@ from kb.tui.widgets.note_header import NoteHeader
 from kb.tui.widgets.ticket_line import TicketLine
 
 if TYPE_CHECKING:
-    from kb.notes import Note
+    from kb.notes.markdown import Link
+    from kb.notes.note import Note
 
 
 def external_editor() -> list[str]:
     """The user's editor command: $VISUAL, else $EDITOR, else nano or vi."""
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if editor:
-        return shlex.split(editor)
-    return ["nano" if shutil.which("nano") else "vi"]
+    from kb.notes.editor import editor_command
+
+    return editor_command()
 
 
 class NoteScreen(KBScreen):
@@ -91,7 +88,7 @@ class NoteScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="note-tickets")
     def load_tickets(self) -> None:
         """The tickets the note is tied to (links and front matter), for the tickets line."""
-        from kb.linking import note_tickets
+        from kb.tickets.linking import note_tickets
 
         if self.note is not None:
             tied = note_tickets(self.shared.kb, self.note)
@@ -148,14 +145,13 @@ class NoteScreen(KBScreen):
                 self.notify(
                     f"No heading “{target.value}” in this note", severity="warning", markup=False
                 )
-        else:
-            self.resolve_link(target.value)
+        elif target.link is not None:
+            self.resolve_link(target.link)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="link")
-    def resolve_link(self, reference: str) -> None:
-        """Find the note a link names (by path, file name or title words)."""
-        source = self.shared.kb.find(reference)
-        self.post_message(LinkResolved(source.rel))
+    def resolve_link(self, link: Link) -> None:
+        """Find the note a link leads to (as ``kb check`` resolves it)."""
+        self.post_message(LinkResolved(self.shared.kb.follow_link(self.path, link)))
 
     def on_link_resolved(self, message: LinkResolved) -> None:
         """Open the linked note on top of this one (back returns here)."""
@@ -224,8 +220,8 @@ class NoteScreen(KBScreen):
 
     def action_edit_external(self) -> None:
         """Edit the note in $VISUAL / $EDITOR; commit it when it changed."""
-        from kb import paths
-        from kb.errors import KBError
+        from kb.notes import paths
+        from kb.notes.errors import KBError
 
         try:
             # The editor writes where it is told: only at a real path inside the KB.
@@ -259,7 +255,7 @@ class NoteScreen(KBScreen):
     def record_edit(self, before: bytes = b"") -> None:
         """Commit and reindex a note the external editor changed (fixing a flagged note
         clears its flag in the same commit)."""
-        from kb.flags import clear_after_external_edit
+        from kb.notes.flags import clear_after_external_edit
 
         with self.shared.writing() as kb:
             if clear_after_external_edit(kb.root, self.path, before):
@@ -286,7 +282,7 @@ class NoteScreen(KBScreen):
 
     def action_flag(self) -> None:
         """Flag the note for rework (asking why), or clear its flag."""
-        from kb.flags import flag_of
+        from kb.notes.flags import flag_of
 
         if self.note is None:
             return
@@ -313,7 +309,7 @@ class NoteScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def change_flag(self, reason: str | None) -> None:
         """Flag the note with ``reason``, or clear its flag (None): commit and reindex."""
-        from kb.flags import clear_flag, flag_note
+        from kb.health.flags import clear_flag, flag_note
 
         with self.shared.writing() as kb:
             saved = flag_note(kb, self.path, reason) if reason else clear_flag(kb, self.path)[0]

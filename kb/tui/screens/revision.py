@@ -25,7 +25,7 @@ class NoteRevisionScreen(NoteScreen):
         self.ticket = ticket
 
     def compose(self) -> ComposeResult:
-        from kb.revisions import short
+        from kb.git.revisions import short
 
         given = f" given for {self.ticket}" if self.ticket else ""
         yield Static(
@@ -38,7 +38,7 @@ class NoteRevisionScreen(NoteScreen):
     def load_note(self) -> None:
         """Read the note from git at the revision."""
         from kb import git
-        from kb.notes import parse_note
+        from kb.notes.note import parse_note
 
         worker = get_current_worker()
         kb = self.shared.kb
@@ -49,7 +49,7 @@ class NoteRevisionScreen(NoteScreen):
 
     def on_note_loaded(self, message: NoteLoaded) -> None:
         """Render the old version; the title says which one it is."""
-        from kb.revisions import short
+        from kb.git.revisions import short
 
         super().on_note_loaded(message)
         message.prevent_default()  # the note view's own handler has run (just above)

@@ -18,8 +18,9 @@ from kb.tui.navigation import EditNote, ResultsStale
 from kb.tui.screens.base import KBModalScreen, KBScreen, error_text
 
 if TYPE_CHECKING:
-    from kb.secrets import Finding
-    from kb.sync import Conflict, SyncReport
+    from kb.notes.secrets import Finding
+    from kb.sync.conflict_files import Conflict
+    from kb.sync.report import SyncReport
 
 
 class SyncStep(Message):
@@ -54,26 +55,10 @@ class ConflictsFound(Message):
 
 
 def report_lines(report: SyncReport) -> list[str]:
-    """What a sync did, in a few lines."""
-    lines = []
-    if report.committed:
-        count = len(report.committed)
-        lines.append(f"Committed {count} changed file{'s' if count != 1 else ''}.")
-    if report.incoming:
-        lines.append(f"Got {report.incoming} change(s) from {report.remote}.")
-    if report.pushed:
-        lines.append(f"Sent {report.pushed} commit(s) to {report.remote}/{report.branch}.")
-    lines += [f"Note: {notice}" for notice in report.notices]
-    quiet = not (report.committed or report.incoming or report.pushed or report.conflicts)
-    if quiet and not report.waiting:
-        lines.append(f"Already in sync with {report.remote}/{report.branch}.")
-    if report.index_warning:
-        lines.append(report.index_warning)
-    if report.ignored:
-        from kb.sync import ignored_message
+    """What a sync did, in a few lines (as the command line says it)."""
+    from kb.sync.report import report_lines as lines_of
 
-        lines.append(ignored_message(report.ignored))
-    return lines
+    return [line.text for line in lines_of(report)]
 
 
 class SyncScreen(KBModalScreen):
@@ -121,8 +106,9 @@ class SyncScreen(KBModalScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def sync_worker(self, allow_secrets: bool) -> None:
         """Commit, fetch, merge, push and reindex, holding the KB's write lock."""
-        from kb.errors import KBError
-        from kb.sync import SecretsFound, sync
+        from kb.notes.errors import KBError
+        from kb.sync.report import SecretsFound
+        from kb.sync.syncing import sync
 
         with self.shared.writing() as kb:
             before = kb.allow_secrets
@@ -190,7 +176,7 @@ class SyncScreen(KBModalScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def find_conflicts(self) -> None:
         """The conflicts waiting from earlier syncs."""
-        from kb.sync import conflicts
+        from kb.sync.conflict_files import conflicts
 
         self.post_message(ConflictsFound(conflicts(self.shared.kb.root)))
 
@@ -324,7 +310,7 @@ class ConflictScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="conflict")
     def settle(self, choice: str) -> None:
         """Resolve and commit in a thread."""
-        from kb.sync import resolve
+        from kb.sync.conflict_files import resolve
 
         try:
             with self.shared.writing() as kb:

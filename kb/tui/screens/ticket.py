@@ -24,7 +24,7 @@ from kb.tui.screens.base import KBScreen, error_text
 from kb.tui.ticket_messages import TicketLoaded
 
 if TYPE_CHECKING:
-    from kb.linking import TicketNote, TicketView
+    from kb.tickets.linking import TicketNote, TicketView
 
 KIND_STYLES = {
     "resolution": "bold green",
@@ -36,7 +36,7 @@ KIND_STYLES = {
 
 def tie_prompt(entry: TicketNote) -> Text:
     """A linked note as two lines: title, then kind · revision · when · who · path."""
-    from kb.revisions import short
+    from kb.git.revisions import short
 
     prompt = Text(one_line(entry.title) or one_line(entry.path), style="bold")
     prompt.append("\n")
@@ -113,9 +113,9 @@ class TicketScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="ticket")
     def load_ticket(self) -> None:
         """The ticket's record and linked notes, from disk and the index."""
-        from kb.errors import KBError
-        from kb.linking import ticket_view
-        from kb.local_state import remember_ticket
+        from kb.notes.errors import KBError
+        from kb.notes.local_state import remember_ticket
+        from kb.tickets.linking import ticket_view
 
         kb = self.shared.kb
         try:
@@ -178,7 +178,7 @@ class TicketScreen(KBScreen):
 
     def action_find_fixes(self) -> None:
         """Search home for notes matching the ticket's key words."""
-        from kb.linking import fix_query
+        from kb.tickets.linking import fix_query
 
         if self.view is None or self.view.record is None:
             self.notify(
@@ -209,8 +209,8 @@ class TicketScreen(KBScreen):
 
 
 def _record_text(view: TicketView) -> Text:
-    from kb.control_chars import visible
-    from kb.ticket_records import sections
+    from kb.notes.control_chars import visible
+    from kb.tickets.records import sections
 
     if view.record is None:
         return Text("No ticket record: the notes below name this ticket.", style="dim")

@@ -15,13 +15,13 @@ from kb.tui.screens.base import KBModalScreen
 from kb.tui.ticket_messages import TicketLinked
 
 if TYPE_CHECKING:
-    from kb.linking import LinkOutcome
+    from kb.tickets.linking import LinkOutcome
 
 
 def _recent_ticket(root: object) -> str:
     from pathlib import Path
 
-    from kb.local_state import recent_ticket
+    from kb.notes.local_state import recent_ticket
 
     return recent_ticket(Path(str(root))) or ""
 
@@ -56,7 +56,7 @@ class TicketPrompt(KBModalScreen):
                 f"“{value}” does not look like a ticket id" if value else "Type a ticket id"
             )
             return
-        from kb.tickets import normalize
+        from kb.notes.ticket_ids import normalize
 
         self.dismiss(normalize(value))
 
@@ -129,7 +129,7 @@ class LinkTicketDialog(KBModalScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="link-ticket")
     def save_link(self, ticket: str, kind: str) -> None:
         """Record the link (commit, reindex) away from the event loop."""
-        from kb.local_state import remember_ticket
+        from kb.notes.local_state import remember_ticket
 
         try:
             with self.shared.writing() as kb:
@@ -160,7 +160,7 @@ class LinkTicketDialog(KBModalScreen):
 
 def link_report(outcome: LinkOutcome) -> str:
     """One line saying what a link did."""
-    from kb.revisions import short
+    from kb.git.revisions import short
 
     revision = f", revision {short(outcome.rev)}" if outcome.rev else ""
     if not outcome.changed:

@@ -9,7 +9,7 @@ from textual.widgets import Static
 from kb.tui.display import note_header
 
 if TYPE_CHECKING:
-    from kb.notes import Note
+    from kb.notes.note import Note
 
 
 class NoteHeader(Static):

@@ -12,7 +12,7 @@ from kb.tui.links import to_markdown_links
 from kb.tui.widgets.note_header import NoteHeader
 
 if TYPE_CHECKING:
-    from kb.notes import Note
+    from kb.notes.note import Note
 
 
 class NotePreview(VerticalScroll, can_focus=False):

@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 from kb.tui.display import hit_prompt
 
 if TYPE_CHECKING:
-    from kb.search import Hit
+    from kb.search.results import Hit
 
 
 class ResultsList(OptionList, can_focus=False):

@@ -9,14 +9,14 @@ from rich.text import Text
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from kb.linking import TicketNote
+    from kb.tickets.linking import TicketNote
 
 _STYLES = {"resolution": "bold green", "listed": "green", "reference": "cyan", "mentioned": "dim"}
 
 
 def tickets_text(tickets: list[TicketNote]) -> Text:
     """``Tickets: INC0012345 (resolution 3f2c9a1) · HELP-482 (listed)``."""
-    from kb.revisions import short
+    from kb.git.revisions import short
 
     text = Text("Tickets: ", style="bold")
     for index, entry in enumerate(tickets):

@@ -1,0 +1,102 @@
+"""The ``kb`` command group: options every command shares, and the commands of each area.
+
+The commands live in :mod:`kb.cli.commands`, one module per area, and are added here: they
+know nothing of the group, so importing one never imports the others.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Any
+
+import click
+
+from kb.cli.commands import guides, health, history, notes, questions, search, ticketing
+from kb.cli.helpers import KBContext, err, handle_errors, visible_output
+
+
+class KBGroup(click.Group):
+    """The ``kb`` group: usage errors are one line on stderr too, like every other error."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        """Run the command line; a usage error prints one line and exits 2.
+
+        Everything printed shows control characters escaped: titles, snippets, names and
+        error messages come from teammates' notes and service-desk exports.
+        """
+        with visible_output():
+            try:
+                return self._main(*args, standalone_mode=standalone_mode, **extra)
+            finally:
+                from kb.notes.user_patterns import timed_out
+
+                with contextlib.suppress(OSError, ValueError):  # stderr may be closed
+                    for line in timed_out():
+                        err(f"kb: warning: {line}")
+
+    def _main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **extra)
+        try:
+            result = super().main(*args, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx is not None else "kb"
+            message = exc.format_message().rstrip(".")
+            err(f"kb: {message} (see '{where} --help')")
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            err("kb: aborted")
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(
+    cls=KBGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--kb",
+    "kb_dir",
+    metavar="DIR",
+    help="The KB to use (default: $KB_DIR, then the config file, then your personal KB).",
+)
+@click.option(
+    "--allow-secrets",
+    is_flag=True,
+    help="Commit and push text that looks like a password, key or token anyway.",
+)
+@click.version_option(package_name="kb", message="kb %(version)s")
+@click.pass_context
+@handle_errors
+def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
+    """kb: find the fix mid-call, keep the find-out promise, share it through git.
+
+    Run kb alone to open the app (or, without a terminal, an overview of the KB).
+    """
+    ctx.obj = KBContext(kb_dir, allow_secrets)
+    ctx.obj.warn_settings = ctx.invoked_subcommand != "check"
+    if ctx.invoked_subcommand is not None:
+        return
+    kb = ctx.obj.kb
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        from kb.tui import create_app
+
+        create_app(knowledge_base=kb).run()
+        return
+    # No terminal (a script, cron): an overview instead of the app.
+    sources, _ = kb.sources()
+    notes = sum(1 for source in sources if source.kind == "note")
+    click.echo(f"KB: {kb.root}")
+    click.echo(f"{notes} notes, {len(sources) - notes} ticket records.")
+    click.echo("Search with:  kb search 'words the caller said'")
+    click.echo("All commands: kb --help")
+
+
+for _area in (notes, search, history, questions, guides, health, ticketing):
+    for _command in _area.COMMANDS:
+        main.add_command(_command)

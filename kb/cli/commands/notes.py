@@ -1,0 +1,145 @@
+"""``kb init``, ``kb show``, ``kb new`` and ``kb edit``: making and reading notes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import click
+
+from kb.cli.helpers import current_kb, err, fail, handle_errors, report_commit
+
+# --- kb init ------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("directory", required=False, default=".")
+@handle_errors
+def init(directory: str) -> None:
+    """Create a KB in DIRECTORY (default: here): folders, kb.toml, templates, git."""
+    from kb.knowledgebase import KnowledgeBase
+
+    kb = KnowledgeBase.init(directory)
+    if kb.init_warning:
+        err(f"kb: warning: {kb.init_warning}")
+    click.echo(f"KB ready at {kb.root}")
+    click.echo(f"Use it with: kb --kb {kb.root} ...  (or export KB_DIR={kb.root})")
+
+
+# --- kb show ------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("note", nargs=-1, required=True)
+@click.option("--at", "revision", metavar="REV", help="The note as it was at a git revision.")
+@click.pass_context
+@handle_errors
+def show(ctx: click.Context, note: tuple[str, ...], revision: str | None) -> None:
+    """Print a NOTE (a path, file name or title words)."""
+    kb = current_kb(ctx)
+    source = kb.find(" ".join(note))
+    if revision:
+        from kb import git
+
+        text = git.show(kb.root, source.rel, revision)
+    else:
+        kb.require_text(source)
+        text = kb.read_text(source.rel)
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+# --- kb new -------------------------------------------------------------------------------
+
+
+@click.command()
+@click.option("--title", "-t", required=True, help="The note's title.")
+@click.option(
+    "--type",
+    "note_type",
+    type=click.Choice(["fix", "question", "guide", "reference"]),
+    default=None,
+    help="The note type (default: the body's own type:, else fix).",
+)
+@click.option(
+    "--ticket", "tickets", multiple=True, metavar="ID", help="A ticket it solved (repeatable)."
+)
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option(
+    "--body-file",
+    type=click.File("r", encoding="utf-8"),
+    help="Markdown for the note ('-' reads stdin). Without it, the template is used.",
+)
+@click.pass_context
+@handle_errors
+def new(
+    ctx: click.Context,
+    title: str,
+    note_type: str | None,
+    tickets: tuple[str, ...],
+    tags: tuple[str, ...],
+    body_file: Any,
+) -> None:
+    """Write a new note notes/<slug-of-title>.md and print its path."""
+    kb = current_kb(ctx)
+    body = None
+    if body_file is not None:
+        try:
+            body = body_file.read()
+        except UnicodeDecodeError:
+            fail("the body file is not UTF-8 text")
+    saved = kb.new_note(
+        title, note_type=note_type, tickets=list(tickets), tags=list(tags), body=body
+    )
+    report_commit(saved)
+    click.echo(saved.path)
+
+
+# --- kb edit ------------------------------------------------------------------------------
+
+
+@click.command()
+@click.argument("note", nargs=-1, required=True)
+@click.pass_context
+@handle_errors
+def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
+    """Open NOTE in $VISUAL/$EDITOR; when it changed, commit and reindex it."""
+    from kb.notes import paths
+    from kb.notes.editor import configured_editor, editor_command
+
+    kb = current_kb(ctx)
+    source = kb.find(" ".join(note))
+    kb.require_text(source)
+    # The editor writes where it is told: only at a real path inside the KB.
+    paths.writable(kb.root, source.rel)
+    if configured_editor() is None and not sys.stdin.isatty():
+        fail("set $EDITOR to edit notes (no terminal to open an editor in)")
+    path = kb.root / source.rel
+    command = editor_command(path)
+    before = path.read_bytes()
+    try:
+        completed = subprocess.run(command, check=False)
+    except OSError as exc:
+        fail(f"cannot start the editor {command[0]!r}: {exc}")
+        return
+    if completed.returncode != 0:
+        fail(f"the editor exited with status {completed.returncode}; nothing saved by kb", 2)
+    if path.read_bytes() == before:
+        click.echo("No changes.")
+        return
+    # The editor saved the file: kb commits and reindexes it as it is, byte for byte, except
+    # that fixing a flagged note clears its flag (in the same commit).
+    from kb.notes.flags import clear_after_external_edit
+
+    cleared = clear_after_external_edit(kb.root, source.rel, before)
+    if cleared is not None:
+        click.echo(f"Flag cleared (it said: {cleared.reason})")
+    edited = kb.note(source.rel)
+    saved = kb.record_edit(source.rel, f"Edit: {edited.title}")
+    for problem in edited.problems:
+        err(f"warning: {problem}")
+    report_commit(saved)
+    click.echo(f"Saved {saved.path}")
+
+
+COMMANDS = [init, show, new, edit]

@@ -1,0 +1,203 @@
+"""What every ``kb`` command shares: the KB it works on, one-line errors and exit codes, output
+that never prints a control character raw, and progress on stderr.
+
+Exit codes: 0 ok, 1 nothing found / check failed, 2 usage or input error. Errors are one line
+on stderr, never a traceback (set ``KB_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from kb.knowledgebase import KnowledgeBase
+    from kb.notes.problems import Problem
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class KBContext:
+    """What every command needs: where the KB is, opened on first use."""
+
+    def __init__(self, kb_dir: str | None, allow_secrets: bool = False) -> None:
+        self.kb_dir = kb_dir
+        self.allow_secrets = allow_secrets
+        #: Print kb.toml problems on stderr when the KB is opened (kb check lists them itself).
+        self.warn_settings = True
+        self._kb: KnowledgeBase | None = None
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The KB to work on (``--kb``, ``$KB_DIR``, config, or the personal starter KB)."""
+        if self._kb is None:
+            from kb.knowledgebase import KnowledgeBase
+            from kb.notes.settings import locate
+
+            location = locate(self.kb_dir)
+            if location.source == "personal" and not location.path.exists():
+                KnowledgeBase.create_personal(location.path).close()
+                err(f"Created your personal KB at {location.path} from the starter notes.")
+            self._kb = KnowledgeBase.open(location.path)
+            self._kb.allow_secrets = self.allow_secrets
+            if self.warn_settings:
+                # A broken kb.toml drops the team's secret and ticket rules: say so every time.
+                for problem in self._kb.settings.problems:
+                    err(f"kb: warning: {problem}")
+        return self._kb
+
+
+def current_kb(ctx: click.Context) -> KnowledgeBase:
+    """The KB the command works on (opened on first use)."""
+    return ctx.find_object(KBContext).kb  # type: ignore[union-attr]
+
+
+def err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def fail(message: str, code: int = 2) -> None:
+    err(f"kb: {message}")
+    sys.exit(code)
+
+
+def handle_errors(function: F) -> F:
+    """Turn every failure into one line on stderr and an exit code."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kb.git.repository import GitError
+        from kb.notes.errors import KBError
+        from kb.notes.naming import AmbiguousNote
+        from kb.search.engine import IndexBusy
+
+        try:
+            return function(*args, **kwargs)
+        except AmbiguousNote as exc:
+            err(f"kb: {exc}:")
+            for note in exc.candidates[:20]:
+                err(f"  {note.path}  {note.title}")
+            sys.exit(exc.code)
+        except KBError as exc:
+            fail(str(exc), exc.code)
+        except IndexBusy as exc:
+            fail(str(exc), 2)
+        except GitError as exc:
+            fail(str(exc), 2)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(0)
+        except OSError as exc:
+            if os.environ.get("KB_DEBUG"):
+                raise
+            fail(f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}", 2)
+        except Exception as exc:
+            if os.environ.get("KB_DEBUG"):
+                raise
+            if type(exc).__module__.startswith("git."):
+                # GitPython's errors span several lines: the one line of git worth reading.
+                from kb.git.repository import first_line
+
+                fail(f"git failed: {first_line(exc)}", 2)
+            fail(f"unexpected error: {type(exc).__name__}: {exc} (KB_DEBUG=1 shows details)", 2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextlib.contextmanager
+def visible_output() -> Iterator[None]:
+    """Route stdout and stderr through :class:`kb.notes.control_chars.VisibleWriter`."""
+    from kb.notes.control_chars import VisibleWriter
+
+    saved = sys.stdout, sys.stderr
+    if isinstance(sys.stdout, VisibleWriter) or sys.stdout is None or sys.stderr is None:
+        yield
+        return
+    sys.stdout, sys.stderr = VisibleWriter(sys.stdout), VisibleWriter(sys.stderr)
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def echo_styled(message: str, color: bool) -> None:
+    """Print a line kb coloured itself (every field in it already passed through
+    :func:`kb.notes.control_chars.visible`): the colours pass, nothing else is raw."""
+    from kb.notes.control_chars import raw
+
+    if not color:
+        click.echo(message)
+        return
+    with raw(sys.stdout):
+        click.echo(message, color=True)
+
+
+def report_commit(saved: Any) -> None:
+    """Say what happened in git and the index; exit 2 when the save was not committed.
+
+    A note kb saved is committed, or the user is told that it was not, and why, with a
+    non-zero exit (scripts must not take a note on disk for a shared one).
+    """
+    for warning in getattr(saved, "warnings", []):
+        err(f"kb: warning: {warning}")
+    if saved.index_warning:
+        err(f"kb: {saved.path}: saved; {saved.index_warning}")
+    if saved.commit is not None and saved.commit.secrets:
+        for finding in saved.commit.secrets[:10]:
+            err(f"kb: {finding}")
+        err(
+            f"kb: {saved.path}: saved on disk but not committed: remove the secret and run "
+            "'kb save', or run 'kb --allow-secrets save' if it is not one"
+        )
+        sys.exit(2)
+    if saved.commit is not None and saved.commit.warning:
+        err(f"kb: {saved.path}: saved on disk but {saved.commit.warning}")
+        sys.exit(2)
+
+
+def warn_problems(problems: list[Problem], quiet: bool = False) -> None:
+    shown = problems[:5] if quiet else problems
+    for problem in shown:
+        err(f"{problem.level}: {problem}")
+    if len(problems) > len(shown):
+        err(f"... and {len(problems) - len(shown)} more (see 'kb index' or 'kb check')")
+
+
+def interactive() -> bool:
+    return sys.stderr.isatty()
+
+
+_progress_state = {"last": 0.0, "shown": False}
+
+
+def progress_printer() -> Callable[[int, int, str], None]:
+    def show(done: int, total: int, path: str) -> None:
+        now = time.monotonic()
+        if done != total and now - _progress_state["last"] < 0.1:
+            return
+        _progress_state["last"] = now
+        _progress_state["shown"] = True
+        width = 50
+        name = path if len(path) <= width else "…" + path[-width + 1 :]
+        sys.stderr.write(f"\rIndexing {done}/{total} {name:<{width}}")
+        sys.stderr.flush()
+
+    return show
+
+
+def clear_progress() -> None:
+    if _progress_state["shown"]:
+        sys.stderr.write("\r" + " " * 80 + "\r")
+        sys.stderr.flush()
+        _progress_state["shown"] = False

@@ -1,1 +1,0 @@
-"""Groups of ``kb`` commands, one module per area; each registers itself on :data:`kb.cli.main`."""

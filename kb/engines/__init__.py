@@ -1,1 +1,0 @@
-"""Search engines behind :mod:`kb.engine`'s interface; the only modules that import one."""

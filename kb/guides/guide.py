@@ -1,0 +1,154 @@
+"""Guides: notes of ``type: guide`` whose links, in order, are a reading path for new hires.
+
+The reading path is the links of the guide's ``## Reading path`` section when it has one,
+else every link of its body, in order. Each link is a step; a link that leads nowhere is a
+broken step (``kb check`` reports it too), never an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from kb.notes.errors import KBError
+from kb.notes.links import LinkTargets, link_text
+from kb.notes.markdown import Link, canonical_section
+from kb.notes.naming import AmbiguousNote, matching
+from kb.notes.note import TICKET_KIND, Note
+
+if TYPE_CHECKING:
+    from kb.notes.problems import Problem
+    from kb.notes.protocol import KB
+
+GUIDE_TYPE = "guide"
+READING_PATH = "reading path"
+
+
+@dataclass
+class Step:
+    """One stop on a reading path."""
+
+    number: int  # 1-based
+    link: Link
+    #: The note this step leads to (None when the link is broken).
+    path: str | None
+    #: The linked note's title, or the link as written when it is broken.
+    title: str
+    #: Why the step cannot be read, or None.
+    problem: str | None = None
+
+    @property
+    def broken(self) -> bool:
+        """True when the step leads to no note."""
+        return self.path is None
+
+
+@dataclass
+class Guide:
+    """A guide note and its reading path."""
+
+    note: Note
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def path(self) -> str:
+        """The guide's own file, relative to the KB root."""
+        return self.note.path
+
+    @property
+    def title(self) -> str:
+        """The guide's title."""
+        return self.note.title
+
+    @property
+    def broken(self) -> list[Step]:
+        """Steps whose link leads to no note."""
+        return [step for step in self.steps if step.broken]
+
+    def read_count(self, read: set[str]) -> int:
+        """How many steps lead to a note in ``read``."""
+        return sum(1 for step in self.steps if step.path is not None and step.path in read)
+
+    def first_unread(self, read: set[str]) -> Step | None:
+        """The first readable step not in ``read`` (None when every step was read)."""
+        for step in self.steps:
+            if step.path is not None and step.path not in read:
+                return step
+        return None
+
+
+def path_links(note: Note) -> list[Link]:
+    """The links that make up a guide's reading path, in order (see the module docstring)."""
+    headings = note.body.headings
+    for index, heading in enumerate(headings):
+        if canonical_section(heading.text) != READING_PATH:
+            continue
+        end = None
+        for later in headings[index + 1 :]:
+            if later.level <= heading.level:
+                end = later.line
+                break
+        return [
+            link
+            for link in note.body.links
+            if link.line > heading.line and (end is None or link.line < end)
+        ]
+    return list(note.body.links)
+
+
+def build_guide(note: Note, targets: LinkTargets) -> Guide:
+    """A guide's reading path resolved against the KB's notes and titles."""
+    guide = Guide(note)
+    seen: set[str] = {note.path}
+    titles = targets.titles
+    for link in path_links(note):
+        target = targets.resolve(note.path, link)
+        if target.path is None and target.problem is None:
+            continue  # a link to a picture or an attachment is not a step
+        if target.path is not None:
+            if target.path in seen:
+                continue
+            seen.add(target.path)
+            title = titles.get(target.path, PurePosixPath(target.path).stem)
+        else:
+            title = link_text(link)
+        guide.steps.append(Step(len(guide.steps) + 1, link, target.path, title, target.problem))
+    return guide
+
+
+def load_guides(kb: KB) -> tuple[list[Guide], list[Problem]]:
+    """Every guide of the KB (by title) with its reading path, and problems met reading it."""
+    notes, problems = kb.notes()
+    targets = LinkTargets(notes, kb.root)
+    guides = [
+        build_guide(note, targets)
+        for note in notes
+        if note.kind != TICKET_KIND and note.type == GUIDE_TYPE
+    ]
+    guides.sort(key=lambda guide: (guide.title.lower(), guide.path))
+    return guides, problems
+
+
+def find_guide(kb: KB, name: str, guides: list[Guide]) -> Guide:
+    """The guide a NAME argument names, by kb's one naming rule (:mod:`kb.notes.naming`).
+
+    Raises AmbiguousNote (exit 2) when several guides match, KBError (exit 1) when none does.
+    """
+    wanted = name.strip()
+    if not wanted:
+        raise KBError("name a guide: a path, a file name or words of its title")
+    by_path = {guide.path: guide for guide in guides}
+    found = matching(wanted, list(by_path), lambda path: by_path[path].title)
+    if len(found) == 1:
+        return by_path[found[0]]
+    if found:
+        raise AmbiguousNote(wanted, [by_path[path].note for path in found])
+    try:
+        other = kb.note(wanted)
+    except KBError:
+        other = None
+    if other is not None:
+        kind = "ticket record" if other.kind == TICKET_KIND else f"{other.type} note"
+        raise KBError(f"{other.path} is a {kind}, not a guide (see 'kb guide' for the list)", 2)
+    raise KBError(f"no guide matches {wanted!r} (see 'kb guide' for the list)", 1)

@@ -1,0 +1,467 @@
+"""``KnowledgeBase``: the one facade the CLI, the app and scripts use."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kb.notes import atomic, files, layout, naming, paths
+from kb.notes.errors import KBError
+from kb.notes.lock import shared_file
+from kb.notes.naming import AmbiguousNote
+from kb.notes.note import Note, parse_note
+from kb.notes.problems import Problem
+from kb.notes.protocol import Saved
+from kb.notes.settings import Settings, load_settings
+from kb.notes.ticket_ids import TicketMatcher
+
+if TYPE_CHECKING:
+    from kb.notes.markdown import Link
+    from kb.notes.secrets import SecretRules
+    from kb.search.engine import Engine
+    from kb.search.index import IndexReport, Progress, SearchIndex
+    from kb.search.results import Results
+    from kb.search.synonyms import Synonyms
+    from kb.tickets.importers.save import ImportReport
+    from kb.tickets.linking import LinkOutcome, TicketView
+
+
+class KnowledgeBase:
+    """A KB on disk: notes, tickets, settings, its search index and its git history."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.settings: Settings = load_settings(self.root)
+        self.matcher = TicketMatcher(self.settings.ticket_patterns, self.settings.hash_numbers)
+        self._index: SearchIndex | None = None
+        self._synonyms: Synonyms | None = None
+        #: Set by :meth:`init` when the KB was created but its git history could not be.
+        self.init_warning: str | None = None
+        #: Commit text that looks like a secret anyway (the user said it is fine).
+        self.allow_secrets = False
+
+    # -- opening and creating -----------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
+        """Open the KB at ``path`` (or the configured one, or the personal starter KB)."""
+        if path is None:
+            from kb.notes.settings import locate
+
+            location = locate()
+            if location.source == "personal" and not location.path.exists():
+                cls.create_personal(location.path).close()
+            path = location.path
+        root = Path(path).expanduser()
+        if not root.exists():
+            raise KBError(f"no KB at {root} (create one with 'kb init {root}')")
+        if not root.is_dir():
+            raise KBError(f"{root} is not a folder")
+        if not any((root / name).exists() for name in ("kb.toml", "notes", "tickets")):
+            raise KBError(
+                f"{root} is not a KB (no notes/ folder or kb.toml); "
+                f"create one with 'kb init {root}'"
+            )
+        return cls(root)
+
+    @classmethod
+    def create_personal(cls, path: str | os.PathLike[str]) -> KnowledgeBase:
+        """Create the personal KB at ``path`` from the starter notes, as a git repository."""
+        from kb.knowledgebase.starter import copy_starter
+
+        copy_starter(Path(path))
+        return cls.init(path)
+
+    @classmethod
+    def init(cls, path: str | os.PathLike[str]) -> KnowledgeBase:
+        """Create a KB (folders, kb.toml, .gitignore, templates, git repository) at ``path``."""
+        from kb import git
+
+        root = Path(path).expanduser().resolve()
+        if root.exists() and not root.is_dir():
+            raise KBError(f"{root} exists and is not a folder")
+        created = layout.make_kb_files(root)
+        kb = cls(root)
+        if not git.is_repo(root):
+            try:
+                kb.init_warning = git.init(
+                    root, ["notes", "tickets", *created], "Create knowledge base"
+                ).warning
+            except git.GitError as exc:
+                kb.init_warning = f"not a git repository: {exc}"
+        return kb
+
+    # -- search -------------------------------------------------------------------------------
+
+    @property
+    def index(self) -> SearchIndex:
+        """The KB's search index (opened lazily)."""
+        if self._index is None:
+            from kb.search.index import SearchIndex
+
+            self._index = SearchIndex(self.root, self.settings, self.matcher)
+        return self._index
+
+    @property
+    def secret_rules(self) -> SecretRules:
+        """How secrets are recognised in this KB (built-in rules plus ``[secrets]``)."""
+        from kb.notes.secrets import SecretRules
+
+        return SecretRules.from_settings(self.settings.secret_patterns, self.settings.secret_allow)
+
+    @property
+    def synonyms(self) -> Synonyms:
+        """Default and team synonyms."""
+        if self._synonyms is None:
+            from kb.search import synonyms
+
+            self._synonyms = synonyms.load(self.root)
+        return self._synonyms
+
+    def reindex(
+        self,
+        *,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        only: list[str] | None = None,
+    ) -> IndexReport:
+        """Bring the index in step with the files: incremental, or from scratch with ``rebuild``;
+        ``only`` limits an incremental update to those paths."""
+        return self.index.update(rebuild=rebuild, only=only, progress=progress)
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        *,
+        refresh: bool = True,
+        budget: float | None = None,
+    ) -> Results:
+        """Hits for ``query`` (kb's query language), best first. Never raises for any text.
+
+        With ``refresh`` the index is first brought up to date (cheap when nothing changed).
+        """
+        from kb.search.searching import search
+
+        return search(
+            self._engine(refresh), query, limit=limit, synonyms=self.synonyms, budget=budget
+        )
+
+    def has_index(self) -> bool:
+        """True when a usable search index exists (searches need not wait for a build)."""
+        from kb.search.engine import IndexUnavailable
+
+        try:
+            self.index.engine()
+        except IndexUnavailable:
+            return False
+        return True
+
+    def recent(self, limit: int = 20, *, refresh: bool = False) -> Results:
+        """The most recently changed notes and tickets (what the app shows before typing)."""
+        from kb.search.searching import recent
+
+        return recent(self._engine(refresh), limit)
+
+    def _engine(self, refresh: bool) -> Engine:
+        from kb.search.engine import IndexUnavailable
+
+        if refresh:
+            self.reindex()
+        try:
+            return self.index.engine()
+        except IndexUnavailable:
+            self.reindex()
+            return self.index.engine()
+
+    def close(self) -> None:
+        """Release the index."""
+        if self._index is not None:
+            self._index.close()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- reading notes ------------------------------------------------------------------------
+
+    def sources(self) -> tuple[list[files.SourceFile], list[Problem]]:
+        """The KB's Markdown files and the problems met finding them."""
+        return files.scan(self.root)
+
+    def load(self, source: files.SourceFile) -> tuple[Note | None, list[Problem]]:
+        """Read one file as a note (None when it cannot be read as text)."""
+        text, problems = files.read_source(source, self.settings.max_file_bytes)
+        if text is None:
+            return None, problems
+        note = parse_note(source.rel, text.text, self.matcher, kind=source.kind)
+        return note, problems + note.problems
+
+    def notes(self) -> tuple[list[Note], list[Problem]]:
+        """Every readable note and ticket record, and every problem found on the way."""
+        sources, problems = self.sources()
+        result: list[Note] = []
+        for source in sources:
+            note, found = self.load(source)
+            problems.extend(found)
+            if note is not None:
+                result.append(note)
+        return result, problems
+
+    def note(self, reference: str) -> Note:
+        """The note a NOTE argument names: a path, a file name, or words of its title.
+
+        Raises KBError (exit 1) when nothing matches and AmbiguousNote when several do.
+        """
+        source = self.find(reference)
+        note, problems = self.load(source)
+        if note is None:
+            raise KBError(str(problems[0]) if problems else f"{source.rel} cannot be read")
+        return note
+
+    def note_not_ticket(self, reference: str) -> Note:
+        """Like :meth:`note`, but title words that also match ticket records mean the note."""
+        try:
+            return self.note(reference)
+        except AmbiguousNote as exc:
+            notes = [candidate for candidate in exc.candidates if candidate.kind != "ticket"]
+            if len(notes) == 1:
+                return notes[0]
+            if notes:
+                raise AmbiguousNote(reference, notes) from None
+            raise
+
+    def find(self, reference: str) -> files.SourceFile:
+        """The file a NOTE argument names: a path (from here or from the KB's top), else by
+        kb's one naming rule (:mod:`kb.notes.naming`), shared with guides and links."""
+        return naming.find_source(self.root, reference, lambda: self.sources()[0], self.load)
+
+    def follow_link(self, source: str, link: Link) -> str:
+        """The note a link of the note ``source`` leads to, as ``kb check`` resolves it
+        (:mod:`kb.notes.links`); KBError when it leads to no note."""
+        from kb.notes.links import LinkTargets, link_text
+
+        candidates = naming.Candidates(self.sources()[0], self.load)
+        targets = LinkTargets.of_files(list(candidates.by_rel), candidates.title, self.root)
+        target = targets.resolve(source, link)
+        if target.missing:
+            raise KBError(f"no note matches {link.target!r}", 1)
+        if target.path is None:
+            raise KBError(target.problem or f"{link_text(link)} does not lead to a note", 1)
+        return target.path
+
+    def require_text(self, source: files.SourceFile) -> None:
+        """Raise KBError when a file cannot be shown or edited as text (binary, unreadable)."""
+        text, problems = files.read_source(source, self.settings.max_file_bytes)
+        if text is None:
+            reason = problems[0].message if problems else "cannot be read"
+            raise KBError(f"{source.rel}: {reason}")
+
+    def read_text(self, rel: str) -> str:
+        """The current text of a KB file (UTF-8, replacement characters if it is not)."""
+        path = paths.readable(self.root, rel)
+        if path is None:
+            raise KBError(f"{rel} leads outside the KB; kb does not read it")
+        return path.read_bytes().decode("utf-8", errors="replace")
+
+    # -- writing notes ------------------------------------------------------------------------
+
+    def new_note(
+        self,
+        title: str,
+        *,
+        note_type: str | None = None,
+        tickets: list[str] | None = None,
+        tags: list[str] | None = None,
+        body: str | None = None,
+        commit: bool = True,
+    ) -> Saved:
+        """Write a new note ``notes/<slug>.md`` from a template (or ``body``), commit and index it.
+
+        The type is ``note_type`` when given, else the body's own ``type:``, else ``fix``.
+        The author is the user's git name, when git knows it.
+        """
+        from kb.git import identity
+        from kb.notes.new_note import compose, write_new
+
+        new = compose(
+            self.root,
+            title,
+            note_type=note_type,
+            tickets=tickets,
+            tags=tags,
+            body=body,
+            matcher=self.matcher,
+            author=lambda: identity.user_name(self.root),
+        )
+        with self._settled():
+            rel = write_new(self.root, new)
+        saved = self._after_save(rel, f"New {new.type}: {new.title}", commit)
+        saved.warnings[:0] = new.warnings
+        return saved
+
+    def save_text(
+        self, rel: str, text: str, message: str, *, commit: bool = True, base: str | None = None
+    ) -> Saved:
+        """Write a note's new text atomically, reindex it and commit it.
+
+        Only at a real path inside the KB: :class:`kb.notes.paths.UnsafePath` (exit 2) when a
+        symlink is on the way or in the note's place. ``base`` is the text the new one was
+        made from (an editor's text when it was opened). When the file changed since (an
+        update logged by another kb), both changes are kept by a three-way merge; KBError
+        when they touch the same lines (nothing is written).
+        """
+        from kb.sync.merging import merged_edit
+
+        target = self._inside(rel)
+        with self._settled(), shared_file(self.root, rel):
+            if base is not None:
+                current = self.read_exact(rel)
+                if current != base:
+                    text = merged_edit(rel, base, text, current)
+            atomic.write_text(target, text, root=self.root)
+        saved = self._after_save(rel, message, commit)
+        saved.text = text
+        return saved
+
+    def change_text(
+        self, rel: str, change: Callable[[str], tuple[str, str] | None], *, commit: bool = True
+    ) -> Saved | None:
+        """Change a note in place, as one step among kb processes: under the note's lock, read
+        its text, ``change`` it and write it back; then commit and reindex it.
+
+        ``change`` receives the current text and returns the new text and the commit message,
+        or None when there is nothing to change (then nothing is written and None returned).
+        It may raise KBError to refuse; the file is then untouched.
+        """
+        target = self._inside(rel)
+        with self._settled(), shared_file(self.root, rel):
+            changed = change(self.read_exact(rel))
+            if changed is None:
+                return None
+            text, message = changed
+            atomic.write_text(target, text, root=self.root)
+        saved = self._after_save(rel, message, commit)
+        saved.text = text
+        return saved
+
+    def read_exact(self, rel: str) -> str:
+        """A note's text, only when kb can write it back byte for byte (UTF-8, not binary)."""
+        data = self._inside(rel).read_bytes()
+        if b"\x00" in data[:8192]:
+            raise KBError(f"{rel} is a binary file, not a note")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise KBError(f"{rel} is not UTF-8 text; kb will not rewrite it") from exc
+
+    def _inside(self, rel: str) -> Path:
+        """The path of the KB file ``rel``, only when it is a real path inside the KB (no
+        symlink on the way or in its place): :class:`kb.notes.paths.UnsafePath` otherwise."""
+        return paths.writable(self.root, rel)
+
+    def record_edit(self, rel: str, message: str, *, commit: bool = True) -> Saved:
+        """After a note was changed in place (by an editor): commit it and reindex it."""
+        return self._after_save(rel, message, commit)
+
+    def record_changes(self, rels: list[str], message: str, *, commit: bool = True) -> Saved:
+        """After kb wrote several files (a note and a log, an import): one commit, one reindex.
+
+        ``Saved.path`` is the first of ``rels``. Files outside ``notes/`` and ``tickets/`` are
+        committed but not indexed.
+        """
+        return self._after_save(rels[0], message, commit, rels)
+
+    def _after_save(
+        self, rel: str, message: str, commit: bool, rels: list[str] | None = None
+    ) -> Saved:
+        # The single place where every save reaches git and the index. The note is already
+        # safe on disk: git first, so that a busy or unwritable index never costs a commit.
+        from kb.search.engine import IndexBusy
+
+        changed = rels or [rel]
+        saved = Saved(rel, message=message, paths=changed)
+        if commit:
+            from kb import git
+
+            saved.commit = git.commit(
+                self.root,
+                changed,
+                message,
+                allow_secrets=self.allow_secrets,
+                rules=self.secret_rules,
+            )
+        indexed = [
+            p for p in changed if p.endswith(".md") and p.split("/")[0] in files.SOURCE_FOLDERS
+        ]
+        try:
+            if indexed:
+                self.index.update(only=indexed)
+        except (IndexBusy, OSError) as exc:
+            saved.index_warning = f"not in the search index yet ({exc}); run 'kb index'"
+        return saved
+
+    @contextlib.contextmanager
+    def _settled(self) -> Iterator[None]:
+        """Held while kb writes a note: a sync running on this KB is waited for (kb's lock on
+        the repository), and one that was stopped half-way is undone first. Otherwise a change
+        written in between would be taken for the merge's and put back with it."""
+        from kb.git import repository as git
+
+        if not git.is_repo(self.root):
+            yield
+            return
+        from kb.git import locks, merge_journal, merge_undo
+
+        with locks.repo_lock(self.root):
+            if merge_journal.interrupted(self.root):
+                with git.open_repo(self.root) as repo:
+                    merge_undo.recover(repo, self.root)
+            yield
+
+    # -- tickets ------------------------------------------------------------------------------
+
+    def link(self, reference: str, ticket: str, kind: str = "resolution") -> LinkOutcome:
+        """Record that a note solved (or, ``kind="reference"``, informed) a ticket."""
+        from kb.tickets.linking import link
+
+        return link(self, reference, ticket, kind)
+
+    def unlink(self, reference: str, ticket: str) -> LinkOutcome:
+        """Remove a note's link to a ticket."""
+        from kb.tickets.linking import unlink
+
+        return unlink(self, reference, ticket)
+
+    def ticket(self, ticket_id: str) -> TicketView:
+        """A ticket's record and every note linked to it (KBError exit 1 when unknown)."""
+        from kb.tickets.linking import ticket_view
+
+        return ticket_view(self, ticket_id)
+
+    def import_tickets(
+        self, path: str | os.PathLike[str], format: str | None = None
+    ) -> ImportReport:
+        """Import a service-desk export into ``tickets/``, committed and indexed in batches."""
+        from kb.tickets.importers.save import import_tickets
+
+        return import_tickets(self, Path(path), format)
+
+    def finish_interrupted_import(self) -> list[str]:
+        """Commit the ticket records an interrupted import wrote and did not commit."""
+        from kb.tickets.importers.save import finish_interrupted_import
+
+        return finish_interrupted_import(self)
+
+    # -- health -------------------------------------------------------------------------------
+
+    def check(self) -> list[Problem]:
+        """Everything wrong in the KB: unreadable files, front matter, links, sections, dates."""
+        from kb.health.checks import check
+
+        return check(self)

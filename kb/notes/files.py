@@ -1,0 +1,205 @@
+"""Finding a KB's note and ticket files and reading them safely.
+
+Safe means: symlinks are never followed out of the KB, only regular files are opened (a
+FIFO would block), binary files are skipped, text that is not UTF-8 is read with replacement
+characters, and very large files are read only up to a cap. Each of these is reported as a
+:class:`~kb.notes.problems.Problem`, never raised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import stat
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from kb.notes import paths
+from kb.notes.problems import Problem
+
+#: Folders of a KB that hold indexed Markdown, and the kind of document each holds.
+SOURCE_FOLDERS: dict[str, str] = {"notes": "note", "tickets": "ticket"}
+_BINARY_SNIFF = 8192
+#: Names Windows keeps for devices, whatever the case and the extension: a clone on Windows
+#: cannot hold a file called ``CON.md`` or ``aux.txt.md`` (git stops at it).
+WINDOWS_RESERVED = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", "CLOCK$"]
+    + [f"{port}{n}" for port in ("COM", "LPT") for n in [*"0123456789", "¹", "²", "³"]]
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A Markdown file of the KB, as found on disk."""
+
+    rel: str  # path relative to the KB root, with forward slashes
+    path: Path  # the file to open (inside the KB, symlinks already checked)
+    kind: str  # "note" or "ticket"
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class SourceText:
+    """The decoded text of a source file and a fingerprint of its content."""
+
+    text: str
+    digest: str
+    problems: list[Problem]
+
+
+def scan(root: Path) -> tuple[list[SourceFile], list[Problem]]:
+    """Every ``*.md`` under ``notes/`` and ``tickets/``, sorted by path, and what was skipped."""
+    root = Path(root)
+    real_root = os.path.realpath(root)
+    found: list[SourceFile] = []
+    problems: list[Problem] = []
+    for folder, kind in SOURCE_FOLDERS.items():
+        top = root / folder
+        if os.path.islink(top):
+            # A content folder committed as a symlink: never written through, read only
+            # when it stays inside the KB, and reported either way (kb check fails on it).
+            if not _inside(real_root, os.path.realpath(top)):
+                problems.append(
+                    Problem(
+                        folder, "symlinked folder leads outside the KB; not read", level="error"
+                    )
+                )
+                continue
+            problems.append(
+                Problem(folder, "symlinked folder: its notes are read, but kb does not write there")
+            )
+        if not top.is_dir():
+            continue
+        for current, dirs, files in os.walk(top, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for link_dir in [d for d in dirs if os.path.islink(os.path.join(current, d))]:
+                rel = _rel(root, Path(current, link_dir))
+                problems.append(Problem(rel, "symlinked folder not followed"))
+                dirs.remove(link_dir)
+            for name in sorted(files):
+                if not name.lower().endswith(".md") or name.startswith("."):
+                    continue
+                entry = _examine(root, real_root, Path(current, name), kind, problems)
+                if entry is not None:
+                    found.append(entry)
+    found.sort(key=lambda entry: entry.rel)
+    return found, problems
+
+
+def source_for(root: Path, rel: str) -> SourceFile | None:
+    """The source file at a KB-relative path (``notes/x.md``), without scanning the KB; None
+    when the path is not a readable note or ticket file inside the KB."""
+    parts = Path(rel).parts
+    if len(parts) < 2 or parts[0] not in SOURCE_FOLDERS or not rel.lower().endswith(".md"):
+        return None
+    if any(part in ("..", "") or part.startswith(".") for part in parts):
+        return None
+    root = Path(root)
+    real_root = os.path.realpath(root)
+    if not _inside(real_root, os.path.realpath(root.joinpath(*parts))):
+        return None  # a symlinked folder on the way leads out of the KB
+    return _examine(root, real_root, root.joinpath(*parts), SOURCE_FOLDERS[parts[0]], [])
+
+
+def _examine(
+    root: Path, real_root: str, path: Path, kind: str, problems: list[Problem]
+) -> SourceFile | None:
+    rel = _rel(root, path)
+    try:
+        info = os.lstat(path)
+        if stat.S_ISLNK(info.st_mode):
+            target = os.path.realpath(path)
+            if not _inside(real_root, target):
+                problems.append(
+                    Problem(rel, "symlink leads outside the KB; not read", level="error")
+                )
+                return None
+            info = os.stat(target)
+    except OSError as exc:
+        problems.append(Problem(rel, f"cannot be read ({exc.strerror or exc})", level="error"))
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        problems.append(Problem(rel, "not a regular file; not read", level="error"))
+        return None
+    return SourceFile(rel, path, kind, info.st_size, info.st_mtime_ns)
+
+
+def read_source(source: SourceFile, max_bytes: int) -> tuple[SourceText | None, list[Problem]]:
+    """Read a source file as text; None and the reason when it is binary or unreadable."""
+    problems: list[Problem] = []
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(source.path, flags)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None, [Problem(source.rel, "not a regular file; not read", level="error")]
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return None, [Problem(source.rel, f"cannot be read ({exc.strerror or exc})", level="error")]
+    truncated = len(data) > max_bytes
+    if truncated:
+        data = data[:max_bytes]
+        problems.append(
+            Problem(
+                source.rel,
+                f"large file ({_size(source.size)}): only the first {_size(max_bytes)} is indexed",
+            )
+        )
+    if b"\x00" in data[:_BINARY_SNIFF]:
+        return None, [
+            Problem(source.rel, "binary file, not a Markdown note; not indexed", level="error")
+        ]
+    digest = hashlib.sha1(data, usedforsecurity=False).hexdigest()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if truncated and exc.start >= len(data) - 3:
+            text = data[: exc.start].decode("utf-8", errors="replace")
+        else:
+            text = data.decode("utf-8", errors="replace")
+            problems.append(
+                Problem(
+                    source.rel, "not UTF-8: read with replacement characters (save it as UTF-8)"
+                )
+            )
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return SourceText(text, digest, problems), problems
+
+
+def portable_name(name: str) -> str:
+    """A file name every system can create: a Windows device name (``CON``, ``nul.txt``,
+    ``Com1``, ``AUX .md``) gets ``_`` in front; any other name is returned as it is.
+
+    A prefix rather than a suffix: no ticket id and no slug starts with ``_``, so the mapped
+    name never meets another one."""
+    first = name.split(".", 1)[0].rstrip(" .")
+    return f"_{name}" if first.upper() in WINDOWS_RESERVED else name
+
+
+def _inside(real_root: str, real_path: str) -> bool:
+    return paths.inside(real_root, real_path)
+
+
+def _rel(root: Path, path: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _size(count: int) -> str:
+    if count >= 1_000_000:
+        return f"{count / 1_000_000:.1f} MB"
+    if count >= 1_000:
+        return f"{count / 1_000:.0f} kB"
+    return f"{count} bytes"
+
+
+def slugify(title: str, max_length: int = 60) -> str:
+    """A file-name-safe, readable slug for a title ("VPN: no DNS!" -> "vpn-no-dns")."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return portable_name(slug or "note")

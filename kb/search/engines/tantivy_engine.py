@@ -1,0 +1,310 @@
+"""The Tantivy engine: a Rust search library, fast on big KBs (``pip install 'kb[fast]'``).
+
+It receives kb's own terms as pre-tokenized text, so stemming, exact codes, synonyms,
+completions and typo handling behave exactly as with Whoosh.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import tantivy
+
+from kb.search.analysis import term_lists
+from kb.search.engine import (
+    EngineHit,
+    EngineHits,
+    FilterMatch,
+    IndexBusy,
+    IndexDoc,
+    IndexUnavailable,
+    Match,
+    PhraseMatch,
+    SearchPlan,
+    WordMatch,
+    synchronized,
+)
+from kb.search.ranking import (
+    COORDINATION,
+    EXPANSION_WEIGHT,
+    PHRASE_WEIGHT,
+    TEXT_FIELDS,
+    TIEBREAK,
+)
+
+SCHEMA_VERSION = 2
+_FILTERS = ("tag", "type", "status", "ticket", "system", "author", "kind")
+#: Memory for the index writer; Tantivy needs at least 15 MB per thread.
+_WRITER_HEAP = 96_000_000
+_SHOULD = tantivy.Occur.Should
+_MUST = tantivy.Occur.Must
+_MUST_NOT = tantivy.Occur.MustNot
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("path", stored=True, tokenizer_name="raw", index_option="basic")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, tokenizer_name="whitespace", index_option="position")
+    # Unstemmed words of every text field: completions and typo candidates come from here.
+    builder.add_text_field("words", tokenizer_name="whitespace", index_option="freq")
+    for name in _FILTERS:
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("modified", fast=True)
+    builder.add_bytes_field("data", stored=True)
+    return builder.build()
+
+
+class TantivyEngine:
+    """One Tantivy index folder."""
+
+    name: ClassVar[str] = "tantivy"
+    schema_version: ClassVar[int] = SCHEMA_VERSION
+
+    def __init__(self, index: tantivy.Index, folder: Path) -> None:
+        self._index = index
+        self._schema = index.schema
+        self._folder = folder
+        self._searcher: tantivy.Searcher | None = None
+        self._seen_meta: float | None = None
+        self._lock = threading.RLock()
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def write(self, changes: Iterable[IndexDoc | str], timeout: float) -> None:
+        """Add or replace documents by path; a path string deletes. One commit."""
+        writer = self._writer(timeout)
+        try:
+            for change in changes:
+                if isinstance(change, str):
+                    writer.delete_documents_by_term("path", change)
+                else:
+                    writer.delete_documents_by_term("path", change.path)
+                    writer.add_document(self._document(change))
+        except BaseException:
+            writer.rollback()
+            raise
+        else:
+            writer.commit()
+            writer.wait_merging_threads()
+        finally:
+            del writer
+        with self._lock:
+            self._index.reload()
+            self._searcher = None
+
+    def _writer(self, timeout: float) -> Any:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self._index.writer(heap_size=_WRITER_HEAP, num_threads=0)
+            except ValueError as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() >= deadline:
+                    if "lock" in str(exc).lower():
+                        raise IndexBusy(
+                            "the search index is being updated by another kb; try again"
+                        ) from exc
+                    raise
+                time.sleep(0.05)
+
+    @staticmethod
+    def _document(doc: IndexDoc) -> tantivy.Document:
+        document = tantivy.Document()
+        document.add_text("path", doc.path)
+        texts = {"title": doc.title, "labels": doc.labels, "issue": doc.issue, "body": doc.body}
+        # kb's terms go in as whitespace-separated text (Tantivy's "whitespace" tokenizer),
+        # which is far cheaper than building a token object per term. One analysis pass per
+        # field gives both its stemmed terms and the surface words of the "words" field.
+        surface: list[str] = []
+        for name, text in texts.items():
+            if text:
+                stemmed, words = term_lists(text)
+                document.add_text(name, " ".join(stemmed))
+                surface.extend(words)
+        if surface:
+            document.add_text("words", " ".join(surface))
+        document.add_text("kind", doc.kind)
+        for name in _FILTERS[:-1]:
+            for value in doc.filters.get(name, []):
+                if value:
+                    document.add_text(name, value)
+        document.add_integer("modified", int(doc.stored.get("modified") or 0))
+        document.add_bytes("data", json.dumps(doc.stored, default=str).encode("utf-8"))
+        return document
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _current(self) -> tantivy.Searcher:
+        """A searcher on the latest commit, of this process or another."""
+        try:
+            meta = (self._folder / "meta.json").stat().st_mtime
+        except OSError:
+            meta = None
+        if self._searcher is None or meta != self._seen_meta:
+            self._index.reload()
+            self._searcher = self._index.searcher()
+            self._seen_meta = meta
+        return self._searcher
+
+    @synchronized
+    def search(self, plan: SearchPlan, limit: int, budget: float | None = None) -> EngineHits:
+        """The best documents for a plan (fast enough that ``budget`` is never needed)."""
+        searcher = self._current()
+        limit = max(1, limit)
+        if plan.recent or not plan.should:
+            found = searcher.search(
+                self._combine(tantivy.Query.all_query(), plan),
+                limit=limit,
+                count=False,
+                order_by_field="modified",
+            )
+        else:
+            parts = [self._match(item) for item in plan.should]
+            scored = _any(parts)
+            core = [self._core(item) for item in plan.should]
+            if len(core) > 1:
+                # Notes holding every typed word (as typed, without completions or
+                # corrections) earn half their score again.
+                every = tantivy.Query.boolean_query([(_MUST, part) for part in core])
+                scored = _any([scored, tantivy.Query.boost_query(every, COORDINATION)])
+            found = searcher.search(self._combine(scored, plan), limit=limit, count=False)
+        hits = EngineHits()
+        for score, address in found.hits:
+            document = searcher.doc(address)
+            data = document.get_first("data")
+            stored = json.loads(bytes(data).decode("utf-8")) if data else {}
+            hits.append(EngineHit(str(document.get_first("path")), float(score), stored))
+        if plan.recent or not plan.should:
+            for hit in hits:
+                hit.score = 0.0
+        return hits
+
+    def _term(self, name: str, term: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self._schema, name, term)
+
+    def _everywhere(
+        self, term: str, boost: float = 1.0, names: tuple[str, ...] = tuple(TEXT_FIELDS)
+    ) -> tantivy.Query:
+        options = [
+            tantivy.Query.boost_query(self._term(name, term), TEXT_FIELDS[name]) for name in names
+        ]
+        combined = _any(options)
+        return tantivy.Query.boost_query(combined, boost) if boost != 1.0 else combined
+
+    def _phrase_everywhere(self, terms: tuple[str, ...], boost: float) -> tantivy.Query:
+        options = [
+            tantivy.Query.boost_query(
+                tantivy.Query.phrase_query(self._schema, name, list(terms)), weight
+            )
+            for name, weight in TEXT_FIELDS.items()
+        ]
+        return tantivy.Query.boost_query(_any(options), boost)
+
+    def _word(self, item: WordMatch) -> tantivy.Query:
+        choices = [self._everywhere(term) for term in item.terms]
+        choices.extend(self._phrase_everywhere(phrase, PHRASE_WEIGHT) for phrase in item.phrases)
+        choices.extend(
+            self._everywhere(term, EXPANSION_WEIGHT, item.expansion_fields)
+            for term in item.expansions
+        )
+        chosen = (
+            choices[0]
+            if len(choices) == 1
+            else tantivy.Query.disjunction_max_query(choices, tie_breaker=TIEBREAK)
+        )
+        return tantivy.Query.boost_query(chosen, item.boost) if item.boost != 1.0 else chosen
+
+    def _match(self, item: Match) -> tantivy.Query:
+        if isinstance(item, PhraseMatch):
+            if len(item.terms) == 1:
+                return self._everywhere(item.terms[0], item.boost)
+            return self._phrase_everywhere(item.terms, item.boost)
+        return self._word(item)
+
+    def _core(self, item: Match) -> tantivy.Query:
+        """The match without its completions, corrections or synonym phrases."""
+        if isinstance(item, PhraseMatch) or not item.expansions:
+            return self._match(item)
+        return self._word(WordMatch(item.terms, (), (), item.expansion_fields, item.boost))
+
+    def _filter(self, item: FilterMatch) -> tantivy.Query:
+        return tantivy.Query.boolean_query(
+            [(_MUST, self._term(item.field, value)) for value in item.values]
+        )
+
+    def _combine(self, main: tantivy.Query, plan: SearchPlan) -> tantivy.Query:
+        clauses: list[tuple[Any, tantivy.Query]] = [(_MUST, main)]
+        for item in plan.filters:
+            if not item.values:
+                continue
+            clauses.append((_MUST_NOT if item.negated else _MUST, self._filter(item)))
+        clauses.extend((_MUST_NOT, self._match(item)) for item in plan.must_not)
+        return main if len(clauses) == 1 else tantivy.Query.boolean_query(clauses)
+
+    @synchronized
+    def document_frequency(self, term: str) -> int:
+        """In how many documents ``term`` occurs in the title, body or words (an upper bound)."""
+        searcher = self._current()
+        return max(searcher.doc_freq(name, term) for name in ("title", "body", "words"))
+
+    @synchronized
+    def vocabulary(self, prefix: str, limit: int) -> list[str]:
+        """Unstemmed words starting with ``prefix``, commonest first."""
+        found = self._current().terms_with_prefix("words", prefix, limit=limit)
+        return [str(word) for word, _count in found]
+
+    @synchronized
+    def similar_words(self, word: str, distance: int) -> list[str]:
+        """Words sharing the first letter and about the length of ``word``; measured by the
+        caller (Tantivy does not list the words a fuzzy query would match)."""
+        found = self._current().terms_with_prefix("words", word[:1])
+        return [
+            str(candidate)
+            for candidate, _count in found
+            if abs(len(str(candidate)) - len(word)) <= distance
+        ]
+
+    @synchronized
+    def count(self) -> int:
+        """Number of documents."""
+        return int(self._current().num_docs)
+
+    @synchronized
+    def close(self) -> None:
+        """Drop the searcher; Tantivy closes its files when the index is released."""
+        self._searcher = None
+
+
+def _any(queries: list[tantivy.Query]) -> tantivy.Query:
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(_SHOULD, query) for query in queries])
+
+
+class TantivyFactory:
+    """Creates and opens Tantivy indexes."""
+
+    name: ClassVar[str] = "tantivy"
+    schema_version: ClassVar[int] = SCHEMA_VERSION
+
+    def create(self, folder: Path) -> TantivyEngine:
+        """A new, empty index in ``folder``."""
+        folder.mkdir(parents=True, exist_ok=True)
+        return TantivyEngine(tantivy.Index(_schema(), path=str(folder), reuse=False), folder)
+
+    def open(self, folder: Path) -> TantivyEngine:
+        """The index in ``folder``; IndexUnavailable when it is missing or damaged."""
+        try:
+            engine = TantivyEngine(tantivy.Index.open(str(folder)), folder)
+            engine.count()
+        except Exception as exc:
+            raise IndexUnavailable(f"the index cannot be opened ({type(exc).__name__})") from exc
+        return engine
+
+
+FACTORY = TantivyFactory()

@@ -1,0 +1,97 @@
+"""Reading a Whoosh index's postings and field lengths a block at a time: the raw material of
+:mod:`kb.search.engines.whoosh_scorer`, without a Python call per posting."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from whoosh import matching
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+
+def postings(matcher: matching.Matcher) -> tuple[Iterable[int], Iterable[float]]:
+    """Every (document number, weight) of a term's postings, read a block at a time."""
+    if isinstance(matcher, matching.FilterMatcher):
+        matcher = matcher.child  # deleted documents are left out by the caller
+    if isinstance(matcher, W3LeafMatcher):
+        ids: list[int] = []
+        weights: list[float] = []
+        matcher.reset()
+        while matcher.is_active():
+            # The whole block at once: ids and weights as arrays, without a call per posting.
+            ids.extend(matcher._ids if matcher._ids is not None else _block_ids(matcher))
+            weights.extend(
+                matcher._weights if matcher._weights is not None else _block_weights(matcher)
+            )
+            matcher._next_block()
+        return ids, weights
+    ids = []
+    weights = []
+    while matcher.is_active():
+        ids.append(matcher.id())
+        weights.append(matcher.weight())
+        matcher.next()
+    return ids, weights
+
+
+#: Whoosh keeps a field's length per document in one byte; what each byte stands for.
+_BYTE_LENGTHS = [byte_to_length(value) or 1 for value in range(256)]
+
+
+def lengths(reader: Any, name: str) -> list[int]:
+    """The length of field ``name`` in each document of a segment (1 when empty)."""
+    count = reader.doc_count_all()
+    try:
+        # The lengths column read at once: ten times faster than a call per document.
+        column = reader._perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)
+        raw = list(column) if column is not None else []
+        if len(raw) > count or not all(isinstance(value, int) for value in raw[:1]):
+            raise TypeError("unexpected lengths column")
+    except (AttributeError, TypeError):
+        return [reader.doc_field_length(docnum, name, 1) or 1 for docnum in range(count)]
+    lengths = [_BYTE_LENGTHS[value] for value in raw]
+    lengths.extend([1] * (count - len(lengths)))
+    return lengths
+
+
+def postings_in(matcher: matching.Matcher, wanted: list[int]) -> Iterator[tuple[int, float, bytes]]:
+    """(document number, weight, encoded value) of a term's postings in the ``wanted``
+    documents (sorted, numbers local to the segment); blocks holding none of them are
+    skipped without being decoded."""
+    if isinstance(matcher, matching.FilterMatcher):
+        matcher = matcher.child
+    wanted_set = set(wanted)
+    if isinstance(matcher, W3LeafMatcher):
+        matcher.reset()
+        cursor = 0
+        while matcher.is_active() and cursor < len(wanted):
+            top = matcher.block_max_id()
+            if wanted[cursor] <= top:
+                ids = _block_ids(matcher)
+                weights = _block_weights(matcher)
+                matcher._read_values()
+                values = matcher._values
+                for index, docnum in enumerate(ids):
+                    if docnum in wanted_set:
+                        yield docnum, weights[index], values[index]
+                cursor = bisect.bisect_right(wanted, top, cursor)
+            matcher._next_block()
+        return
+    while matcher.is_active():
+        docnum = matcher.id()
+        if docnum in wanted_set:
+            yield docnum, matcher.weight(), matcher.value()
+        matcher.next()
+
+
+def _block_ids(matcher: W3LeafMatcher) -> Any:
+    matcher._read_ids()
+    return matcher._ids
+
+
+def _block_weights(matcher: W3LeafMatcher) -> Any:
+    matcher._read_weights()
+    return matcher._weights

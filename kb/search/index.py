@@ -1,0 +1,414 @@
+"""The search index: a disposable cache under ``<kb>/.kb/index`` kept in step with the files.
+
+Layout::
+
+    .kb/index/current.json     which generation folder is live, and its engine and format
+    .kb/index/<generation>/    the engine's files and ``manifest.json`` (what was indexed)
+    .kb/index/lock             held while the index is updated
+
+A rebuild writes a new generation and switches ``current.json`` atomically, so a search
+never sees half an index and a crash leaves the previous one in place; what a killed rebuild
+leaves behind is swept by the next update of any kind. ``.kb/index`` is always a real local
+folder (:mod:`kb.notes.paths`): a symlink committed in its place, or among its generations, is
+removed as a link and never followed, and only real folders really inside it are deleted.
+
+Updates are incremental: files are compared with the manifest by size and mtime, and files
+whose stat changed are re-read and compared by content hash, so a touched but unchanged file
+costs a read, never a re-index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kb.notes import atomic, files, paths
+from kb.notes.lock import FileLock
+from kb.notes.problems import Problem
+from kb.notes.settings import Settings
+from kb.notes.ticket_ids import TicketMatcher
+from kb.search.documents import load, note_links, problem_dict, problems_of
+from kb.search.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUnavailable
+from kb.search.engines import choose
+
+#: Bump when kb's analysis or document layout changes, so that old indexes are rebuilt.
+FORMAT_VERSION = 3
+#: How long an update waits for another kb process to finish its own.
+LOCK_TIMEOUT = 30.0
+#: Manifest entries added since the manifest was last written, one JSON object a line.
+JOURNAL = "manifest-journal.jsonl"
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IndexReport:
+    """What an index update did."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    #: Why the index was built from scratch, or None for an incremental update.
+    rebuilt: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def touched(self) -> int:
+        """How many documents were written or removed."""
+        return len(self.added) + len(self.changed) + len(self.deleted)
+
+
+class SearchIndex:
+    """The index of one KB: opened lazily, rebuilt when unusable, updated incrementally."""
+
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        matcher: TicketMatcher,
+        factory: EngineFactory | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.settings = settings
+        self.matcher = matcher
+        self.factory = factory or choose(settings.engine)
+        self.folder = self.root / ".kb" / "index"
+        self._engine: Engine | None = None
+        self._generation: str | None = None
+        # Guards which engine is live: the app searches while another thread updates.
+        self._state = threading.RLock()
+
+    # -- the live generation ----------------------------------------------------------------
+
+    @property
+    def format_id(self) -> str:
+        """Identifies engine, engine schema and kb's own document format."""
+        return f"{self.factory.name}-{self.factory.schema_version}-{FORMAT_VERSION}"
+
+    def _read_current(self) -> dict[str, Any] | None:
+        path = paths.local_readable(self.root, "index", "current.json")
+        if path is None:
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def engine(self) -> Engine:
+        """The live engine; raises IndexUnavailable when there is no usable index."""
+        with self._state:
+            return self._live_engine()
+
+    def _live_engine(self) -> Engine:
+        current = self._read_current()
+        if current is None:
+            raise IndexUnavailable("there is no index yet")
+        if current.get("format") != self.format_id:
+            raise IndexUnavailable("the index was made by another version of kb")
+        generation = str(current.get("generation", ""))
+        if self._engine is not None and generation == self._generation:
+            return self._engine
+        folder = paths.local_readable(self.root, "index", generation)
+        if not _generation_name(generation) or folder is None or not paths.is_real_folder(folder):
+            raise IndexUnavailable("the index folder is missing")
+        if _holds_a_link(folder):
+            raise IndexUnavailable("the index folder holds a symlink")
+        engine = self.factory.open(folder)
+        self._close()
+        self._engine, self._generation = engine, generation
+        return engine
+
+    def close(self) -> None:
+        """Let go of the engine (files, searchers)."""
+        with self._state:
+            self._close()
+
+    def _close(self) -> None:
+        if self._engine is not None:
+            with contextlib.suppress(Exception):
+                self._engine.close()
+        self._engine = None
+        self._generation = None
+
+    # -- updating ---------------------------------------------------------------------------
+
+    def update(
+        self,
+        *,
+        rebuild: bool = False,
+        only: list[str] | None = None,
+        progress: Progress | None = None,
+    ) -> IndexReport:
+        """Bring the index in step with the files (only ``only`` paths, when given)."""
+        started = time.perf_counter()
+        report = IndexReport()
+        paths.local_folder(self.root, "index")
+        with FileLock(
+            self.folder / "lock", "the search index", timeout=LOCK_TIMEOUT, busy=IndexBusy
+        ):
+            current = self._read_current() or {}
+            self._sweep(keep=str(current.get("generation", "")))
+            engine: Engine | None = None
+            manifest: dict[str, dict[str, Any]] = {}
+            if rebuild:
+                report.rebuilt = "asked for"
+            else:
+                try:
+                    engine = self.engine()
+                    manifest = self._read_manifest()
+                except IndexUnavailable as exc:
+                    report.rebuilt = str(exc)
+            sources, scan_problems = files.scan(self.root)
+            report.problems.extend(scan_problems)
+            links = note_links(self.root)
+            if only is not None and engine is not None:
+                wanted = set(only)
+                sources = [source for source in sources if source.rel in wanted]
+                gone = [path for path in wanted if path in manifest]
+            else:
+                gone = list(manifest)
+            present = {source.rel for source in sources}
+            deletes = [path for path in gone if path not in present]
+            to_read: list[files.SourceFile] = []
+            for source in sources:
+                entry = manifest.get(source.rel)
+                if (
+                    entry
+                    and entry.get("size") == source.size
+                    and entry.get("mtime_ns") == source.mtime_ns
+                    and entry.get("links", []) == links.get(source.rel, [])
+                ):
+                    report.unchanged += 1
+                    report.problems.extend(problems_of(entry))
+                else:
+                    to_read.append(source)
+
+            new_generation: str | None = None
+            if engine is None:
+                new_generation = f"{self.format_id}-{uuid.uuid4().hex[:12]}"
+                engine = self.factory.create(self.folder / new_generation)
+                manifest = {}
+
+            changes = itertools.chain(
+                deletes, self._documents(to_read, manifest, report, progress, links)
+            )
+            try:
+                engine.write(changes, timeout=LOCK_TIMEOUT)
+            except BaseException:
+                if new_generation is not None:
+                    with contextlib.suppress(Exception):
+                        engine.close()
+                    self._remove_generation(new_generation)
+                raise
+            for path in deletes:
+                manifest.pop(path, None)
+            report.deleted[:0] = deletes
+            if new_generation is not None:
+                self._write_manifest(new_generation, manifest)
+                self._switch_to(new_generation, engine)
+            elif report.touched or to_read or self._has_journal():
+                assert self._generation is not None
+                self._write_manifest(self._generation, manifest)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def add_files(self, rels: list[str]) -> IndexReport:
+        """Index these files, just written (a batch of imported records), without scanning
+        the KB or rewriting the whole manifest: their entries go to the manifest's journal,
+        so that the cost and the memory are those of the batch, however big the KB.
+
+        With no usable index yet, this is a full :meth:`update`.
+        """
+        started = time.perf_counter()
+        report = IndexReport()
+        try:
+            with FileLock(
+                self.folder / "lock", "the search index", timeout=LOCK_TIMEOUT, busy=IndexBusy
+            ):
+                engine = self.engine()
+                generation = self._generation
+                assert generation is not None
+                links = note_links(self.root)
+                settings = (
+                    self.settings.max_file_bytes,
+                    self.matcher.patterns,
+                    self.matcher.hash_numbers,
+                )
+                entries: dict[str, dict[str, Any] | None] = {}
+
+                def changes() -> Iterator[IndexDoc | str]:
+                    for rel in dict.fromkeys(rels):
+                        source = files.source_for(self.root, rel)
+                        entry: dict[str, Any] | None = None
+                        doc: IndexDoc | None = None
+                        if source is not None:
+                            entry, problems, doc = load(source, None, settings, links.get(rel))
+                            entry["problems"] = [problem_dict(problem) for problem in problems]
+                            report.problems.extend(problems)
+                        entries[rel] = entry
+                        if doc is not None:
+                            report.changed.append(rel)
+                            yield doc
+                        else:
+                            report.deleted.append(rel)
+                            yield rel  # gone, or unreadable now: not searchable
+
+                engine.write(changes(), timeout=LOCK_TIMEOUT)
+                self._journal(generation, entries)
+        except IndexUnavailable:
+            return self.update()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _documents(
+        self,
+        to_read: list[files.SourceFile],
+        manifest: dict[str, dict[str, Any]],
+        report: IndexReport,
+        progress: Progress | None,
+        links: dict[str, list[str]] | None = None,
+    ) -> Iterator[IndexDoc | str]:
+        total = len(to_read)
+        settings = (self.settings.max_file_bytes, self.matcher.patterns, self.matcher.hash_numbers)
+        for done, source in enumerate(to_read, start=1):
+            if progress is not None:
+                progress(done, total, source.rel)
+            previous = manifest.get(source.rel)
+            linked = (links or {}).get(source.rel, [])
+            entry, problems, doc = load(source, previous, settings, linked)
+            if doc is not None:
+                indexed_before = bool(previous and previous.get("indexed"))
+                (report.changed if indexed_before else report.added).append(source.rel)
+                yield doc
+            elif not entry["indexed"] and previous and previous.get("indexed"):
+                report.deleted.append(source.rel)
+                yield source.rel  # it became unreadable: take it out of the index
+            elif entry["indexed"]:
+                report.unchanged += 1
+            entry["problems"] = [problem_dict(problem) for problem in problems]
+            report.problems.extend(problems)
+            manifest[source.rel] = entry
+
+    # -- manifest and generations -----------------------------------------------------------
+
+    def _read_manifest(self) -> dict[str, dict[str, Any]]:
+        if self._generation is None:
+            return {}
+        path = self.folder / self._generation / "manifest.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexUnavailable("the index manifest is missing or damaged") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
+            raise IndexUnavailable("the index manifest is damaged")
+        manifest: dict[str, dict[str, Any]] = data["files"]
+        self._replay_journal(self._generation, manifest)
+        return manifest
+
+    def _write_manifest(self, generation: str, manifest: dict[str, dict[str, Any]]) -> None:
+        payload = {"format": self.format_id, "files": manifest}
+        atomic.write_text(
+            self.folder / generation / "manifest.json", json.dumps(payload), root=self.root
+        )
+        # The manifest now holds what the journal said (it was read with it).
+        with contextlib.suppress(OSError):
+            (self.folder / generation / JOURNAL).unlink()
+
+    def _has_journal(self) -> bool:
+        return self._generation is not None and (self.folder / self._generation / JOURNAL).exists()
+
+    def _journal(self, generation: str, entries: dict[str, dict[str, Any] | None]) -> None:
+        """Append manifest entries (None: the file is gone) to the generation's journal."""
+        lines = "".join(
+            json.dumps({"path": rel, "entry": entry}) + "\n" for rel, entry in entries.items()
+        )
+        # Never appended through a link (the generation folder is kb's own, but checked).
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(self.folder / generation / JOURNAL, flags, 0o644)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write(lines)
+
+    def _replay_journal(self, generation: str, manifest: dict[str, dict[str, Any]]) -> None:
+        path = self.folder / generation / JOURNAL
+        if not path.exists():
+            return
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                try:
+                    item = json.loads(line)
+                    rel, entry = item["path"], item["entry"]
+                except (ValueError, KeyError, TypeError):
+                    continue  # a line cut short by a crash: that file is simply read again
+                if entry is None:
+                    manifest.pop(rel, None)
+                elif isinstance(rel, str) and isinstance(entry, dict):
+                    manifest[rel] = entry
+
+    def _switch_to(self, generation: str, engine: Engine) -> None:
+        current = {"format": self.format_id, "generation": generation}
+        with self._state:
+            path = paths.local_file(self.root, "index", "current.json")
+            atomic.write_text(path, json.dumps(current), root=self.root)
+            self._close()
+            self._engine, self._generation = engine, generation
+        self._sweep(keep=generation)
+
+    def _sweep(self, keep: str) -> None:
+        """Remove what earlier updates left in ``.kb/index``: generations that are not
+        ``keep`` (the live one), symlinks, temporary files. Called with the lock held: no
+        other kb is building a generation meanwhile."""
+        try:
+            entries = list(os.scandir(self.folder))
+        except OSError:
+            return
+        for entry in entries:
+            if entry.is_symlink():  # whatever its name: kb makes none here
+                with contextlib.suppress(OSError):
+                    paths.remove_link(Path(entry.path))
+            elif entry.name in (keep, "lock", "current.json"):
+                continue
+            elif entry.is_dir(follow_symlinks=False):
+                self._remove_generation(entry.name)
+            elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)  # a write of current.json that was killed
+
+    def _remove_generation(self, name: str) -> None:
+        """Delete one generation folder: only a real folder really inside the real
+        ``.kb/index``, checked after resolving every link."""
+        expected = paths.real_root(self.root) / paths.LOCAL_FOLDER / "index"
+        folder = self.folder / name
+        if (
+            not _generation_name(name)
+            or os.path.realpath(self.folder) != str(expected)
+            or os.path.realpath(folder) != str(expected / name)
+            or not paths.is_real_folder(folder)
+        ):
+            return
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _generation_name(name: str) -> bool:
+    # Generation names are kb's own ("whoosh-2-3-<hex>"): anything else is not one.
+    return bool(name) and not name.startswith(".") and os.sep not in name and "/" not in name
+
+
+def _holds_a_link(folder: Path) -> bool:
+    """True when anything in an index folder is a symlink (an index kb built holds none)."""
+    try:
+        return any(entry.is_symlink() for entry in os.scandir(folder))
+    except OSError:
+        return True

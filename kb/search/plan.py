@@ -1,0 +1,199 @@
+"""A typed query turned into an engine plan: words and phrases, filters, synonyms, the
+word being typed completed, and typos corrected when the exact words find little."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kb.notes import ticket_ids
+from kb.search.analysis import QueryWord, edit_distance, fold, query_words, stem, terms
+from kb.search.engine import (
+    Engine,
+    FilterMatch,
+    Match,
+    PhraseMatch,
+    SearchPlan,
+    WordMatch,
+    typo_distance,
+)
+from kb.search.query import Query
+from kb.search.ranking import TEXT_FIELDS
+from kb.search.synonyms import Synonyms
+
+#: The word being typed is completed from this many letters on.
+MIN_PREFIX = 2
+
+
+#: Prefixes this short are completed from titles and labels only, to fewer words.
+SHORT_PREFIX = 2
+
+
+SHORT_PREFIX_FIELDS = ("title", "labels")
+
+
+MAX_SHORT_COMPLETIONS = 8
+
+
+#: The most words a typed prefix or a typo stands for (the commonest are kept).
+MAX_COMPLETIONS = 10
+
+
+@dataclass
+class Plan:
+    plan: SearchPlan
+    #: The query's meaningful words, and the plan's match for each (same order).
+    words: list[QueryWord]
+    matches: list[WordMatch]
+    #: Index (in ``words``) of the word still being typed, matched as a prefix too.
+    typing: int | None = None
+    completions: list[str] = field(default_factory=list)
+
+
+def build_plan(query: Query, synonyms: Synonyms | None = None) -> Plan:
+    """Turn a parsed query into an engine plan, before completions and corrections."""
+    plan = SearchPlan()
+    content: list[QueryWord] = []
+    for clause in query.clauses:
+        if clause.phrase:
+            phrase = tuple(terms(clause.text))
+            target: Match | None
+            if len(phrase) > 1:
+                target = PhraseMatch(phrase, boost=1.5)
+            elif phrase:
+                target = WordMatch(phrase)
+            else:
+                target = None
+            if target is not None:
+                (plan.must_not if clause.negated else plan.should).append(target)
+            continue
+        words = query_words(clause.text)
+        if clause.negated:
+            plan.must_not.extend(WordMatch(word.alternatives) for word in words)
+            continue
+        content.extend(words)
+    meaningful = [word for word in content if not word.stop] or content
+    built = Plan(plan, meaningful, [])
+    for index, word in enumerate(meaningful):
+        if (
+            index == len(meaningful) - 1
+            and query.prefix is not None
+            and not word.exact
+            and len(word.surface) >= MIN_PREFIX
+            and fold(query.prefix).endswith(word.surface)
+        ):
+            built.typing = index
+        phrases: tuple[tuple[str, ...], ...] = ()
+        alternatives = list(word.alternatives)
+        if synonyms is not None:
+            for other in synonyms.alternatives(word.alternatives[:1]):
+                if len(other) == 1:
+                    alternatives.append(other[0])
+                else:
+                    phrases += (other,)
+        match = WordMatch(tuple(dict.fromkeys(alternatives)), phrases)
+        built.matches.append(match)
+        plan.should.append(match)
+    if synonyms is not None:
+        plan.should.extend(_multiword_synonyms(meaningful, synonyms))
+    for item in query.filters:
+        plan.filters.append(_filter(item.name, item.value, item.negated))
+    if not plan.should:
+        plan.recent = True
+    return built
+
+
+def _multiword_synonyms(words: list[QueryWord], synonyms: Synonyms) -> list[Match]:
+    """For "blue screen" typed as two words, also look for "bsod"."""
+    extra: list[Match] = []
+    primary = [word.alternatives[0] for word in words]
+    for size in range(2, synonyms.longest + 1):
+        for start in range(0, len(primary) - size + 1):
+            member = tuple(primary[start : start + size])
+            singles = tuple(alt[0] for alt in synonyms.alternatives(member) if len(alt) == 1)
+            phrases = tuple(alt for alt in synonyms.alternatives(member) if len(alt) > 1)
+            if singles or phrases:
+                extra.append(WordMatch(singles, phrases, boost=0.8))
+    return extra
+
+
+def _filter(name: str, value: str, negated: bool) -> FilterMatch:
+    if name == "ticket":
+        return FilterMatch("ticket", (ticket_ids.normalize(value).lower(),), negated)
+    lowered = " ".join(value.lower().split())
+    return FilterMatch(name, (lowered,), negated)
+
+
+def _replace_match(built: Plan, index: int, match: WordMatch) -> None:
+    old = built.matches[index]
+    built.matches[index] = match
+    built.plan.should[built.plan.should.index(old)] = match
+
+
+def complete(engine: Engine, built: Plan) -> None:
+    """Let the word being typed stand for the commonest words it could become."""
+    if built.typing is None:
+        return
+    word = built.words[built.typing]
+    match = built.matches[built.typing]
+    short = len(word.surface) <= SHORT_PREFIX
+    # Two letters could start thousands of words: complete them from titles and labels only,
+    # and to fewer words; that is what a technician scans for at that point.
+    limit = MAX_SHORT_COMPLETIONS if short else MAX_COMPLETIONS
+    built.completions = engine.vocabulary(word.surface, limit)
+    stems = tuple(
+        value
+        for value in dict.fromkeys(stem(candidate) for candidate in built.completions)
+        if value not in match.terms
+    )
+    if stems:
+        fields = SHORT_PREFIX_FIELDS if short else match.expansion_fields
+        _replace_match(
+            built,
+            built.typing,
+            WordMatch(match.terms, match.phrases, stems, fields, match.boost),
+        )
+
+
+def correct(engine: Engine, built: Plan) -> bool:
+    """Allow typos in words the index has never seen (an exact word that finds nothing is
+    the clearest case of finding little). True when any word was corrected."""
+    changed = False
+    for index, word in enumerate(built.words):
+        match = built.matches[index]
+        if word.exact or len(word.surface) < 4:
+            continue
+        if any(engine.document_frequency(term) for term in match.terms):
+            continue
+        if index == built.typing and built.completions:
+            continue  # an unfinished word that does start real words is not a typo
+        limit = typo_distance(word.surface)
+        measured = [
+            (edit_distance(word.surface, candidate, limit), candidate)
+            for candidate in engine.similar_words(word.surface, limit)
+            if candidate[:1] == word.surface[:1]
+        ]
+        measured = [(distance, candidate) for distance, candidate in measured if distance <= limit]
+        if not measured:
+            continue
+        best = min(distance for distance, _candidate in measured)
+        chosen = sorted(candidate for distance, candidate in measured if distance == best)
+        chosen = chosen[:MAX_COMPLETIONS]
+        stems = tuple(
+            value
+            for value in dict.fromkeys(stem(candidate) for candidate in chosen)
+            if value not in match.terms and value not in match.expansions
+        )
+        if stems:
+            _replace_match(
+                built,
+                index,
+                WordMatch(
+                    match.terms,
+                    match.phrases,
+                    match.expansions + stems,
+                    tuple(TEXT_FIELDS),
+                    match.boost,
+                ),
+            )
+            changed = True
+    return changed

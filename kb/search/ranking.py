@@ -1,0 +1,64 @@
+"""Every number that ranks a hit, in one place, for both engines and for kb's own signals.
+
+The engines score text with BM25F over kb's weighted fields (the same parameters on Whoosh
+and on Tantivy, so that both give the same order); kb then multiplies each hit's score by
+its coordination (how many of the query's words it holds) and by small signals from the KB
+(status, tickets solved), which never outweigh a better text match.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kb.search.results import Hit
+
+#: Text fields, with how much a match in each counts (title > labels/issue > body).
+#: "labels" holds a note's tags, systems and ticket ids.
+TEXT_FIELDS: dict[str, float] = {"title": 4.0, "labels": 2.5, "issue": 2.0, "body": 1.0}
+#: How much a completion of the word being typed, or a correction of a typo, counts
+#: compared with the word itself.
+EXPANSION_WEIGHT = 0.8
+#: BM25F's length normalisation and term-frequency saturation.
+B = 0.75
+K1 = 1.2
+#: A document matching several alternatives of a word gets this share of its second best.
+TIEBREAK = 0.1
+#: Documents holding every typed word earn this share of those words' scores again.
+COORDINATION = 0.5
+#: Phrase alternatives of a word (multi-word synonyms) count this much.
+PHRASE_WEIGHT = 0.9
+
+#: Signals from the KB: a validated note rises a little, a draft and an archived note drop.
+VALIDATED_LIFT = 0.06
+WIP_DROP = 0.04
+ARCHIVED_DROP = 0.3
+#: A ticket record drops below a note with the same text (the note is the fix to give).
+TICKET_DROP = 0.15
+#: Solving tickets lifts a note: this much per doubling of their number, at most MAX_REUSE_LIFT.
+REUSE_LIFT = 0.02
+MAX_REUSE_LIFT = 0.06
+
+
+def coordination(coverage: float) -> float:
+    """A note matching more of the query's words ranks above one matching a few strongly
+    (a short page titled with one of the words must not beat the note about all of them)."""
+    return coverage
+
+
+def signal(hit: Hit) -> float:
+    """Small, bounded nudges from the KB itself; text relevance always dominates."""
+    factor = 1.0
+    if hit.status == "validated":
+        factor += VALIDATED_LIFT
+    elif hit.status == "wip":
+        factor -= WIP_DROP
+    elif hit.status == "archived":
+        factor -= ARCHIVED_DROP
+    if hit.kind == "ticket":
+        # A ticket record tells what happened once; a note is the fix to give. On equal text
+        # the note comes first (a record that alone holds the words still does).
+        return factor - TICKET_DROP
+    factor += min(MAX_REUSE_LIFT, REUSE_LIFT * math.log2(1 + hit.ticket_count))
+    return factor

@@ -1,0 +1,104 @@
+"""Search: kb's query language turned into an engine plan, and hits a technician can read.
+
+Engine-independent on purpose: synonyms, the prefix of the word being typed, typo
+tolerance, ranking signals from the KB and snippets behave the same on every engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kb.search.engine import (
+    Engine,
+    SearchPlan,
+)
+from kb.search.plan import build_plan, complete, correct
+from kb.search.query import parse as parse_query
+from kb.search.ranking import coordination, signal
+from kb.search.results import Hit, Results
+from kb.search.snippets import (
+    coverage,
+    highlight_pattern,
+    make_snippet,
+    match_terms,
+    needle_pattern,
+)
+from kb.search.synonyms import Synonyms
+
+
+def search(
+    engine: Engine,
+    text: str,
+    *,
+    limit: int = 10,
+    synonyms: Synonyms | None = None,
+    budget: float | None = None,
+) -> Results:
+    """Run a typed query against an engine. Never raises for any query text.
+
+    With a ``budget`` (seconds) a slow engine may leave part of the query out
+    (``Results.partial``): the app uses it per keystroke and searches fully on a pause.
+    """
+    query = parse_query(text)
+    limit = max(1, min(int(limit), 1000))
+    results = Results(query=query)
+    if query.is_empty:
+        return results
+    built = build_plan(query, synonyms)
+    if not built.plan.should and not built.plan.filters and not built.plan.must_not:
+        return results
+    complete(engine, built)
+    results.corrected = correct(engine, built)
+    candidates = engine.search(built.plan, _candidate_count(limit), budget)
+    results.partial = candidates.partial
+    hits = [_hit(candidate.path, candidate.score, candidate.stored) for candidate in candidates]
+    if not built.plan.recent:
+        patterns = [needle_pattern(match_terms(match)) for match in built.matches]
+        for hit in hits:
+            hit.coverage = coverage(patterns, _matchable_text(hit))
+            hit.score *= signal(hit) * coordination(hit.coverage)
+        hits.sort(key=lambda hit: hit.score, reverse=True)
+    hits = hits[:limit]
+    pattern = highlight_pattern(built)
+    for hit in hits:
+        hit.snippet, hit.highlights = make_snippet(hit.snippet, pattern)
+    results.extend(hits)
+    return results
+
+
+def _matchable_text(hit: Hit) -> str:
+    """Everything a query word can match in a hit: title, labels (tags, systems, tickets)
+    and the text."""
+    labels = " ".join([*hit.tags, *hit.systems, *hit.tickets])
+    return f"{hit.title}\n{labels}\n{hit.snippet}"
+
+
+def recent(engine: Engine, limit: int = 20) -> Results:
+    """The most recently changed notes and tickets, newest first (for an empty query)."""
+    found = engine.search(SearchPlan(recent=True), max(1, limit))
+    results = Results([_hit(hit.path, 0.0, hit.stored) for hit in found])
+    for hit in results:
+        hit.snippet, hit.highlights = make_snippet(hit.snippet, None)
+    return results
+
+
+def _candidate_count(limit: int) -> int:
+    return max(limit * 5, 50)
+
+
+def _hit(path: str, score: float, stored: dict[str, Any]) -> Hit:
+    return Hit(
+        path=path,
+        title=str(stored.get("title") or path),
+        score=score,
+        snippet=str(stored.get("text") or ""),
+        kind=str(stored.get("kind") or "note"),
+        type=str(stored.get("type") or ""),
+        status=str(stored.get("status") or ""),
+        tags=list(stored.get("tags") or []),
+        systems=list(stored.get("systems") or []),
+        tickets=list(stored.get("tickets") or []),
+        modified=float(stored.get("modified") or 0.0),
+        created=stored.get("created"),
+        flag=str(stored.get("flag") or ""),
+    )

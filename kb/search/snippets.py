@@ -1,0 +1,154 @@
+"""Snippets: the passage of a hit that holds the query's words, with the words highlighted."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+
+from kb.search.engine import (
+    Match,
+    WordMatch,
+)
+from kb.search.plan import Plan
+
+SNIPPET_WIDTH = 200
+
+
+#: Matches looked at when choosing a snippet (enough for any passage a person reads).
+MAX_SNIPPET_SPANS = 200
+
+
+class Needles:
+    """Finds index terms in raw text, quickly enough to run on every keystroke.
+
+    Stems match as word beginnings ("print" finds "printing"); exact tokens match whole
+    ("0x80070005"), and a number also inside a longer code ("80070005" in "0x80070005").
+    The text is lower-cased once and scanned by one compiled pattern without IGNORECASE,
+    which is several times faster than a case-insensitive pattern.
+    """
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        pieces: list[str] = []
+        for term in sorted(set(terms), key=len, reverse=True):
+            if not term:
+                continue
+            escaped = re.escape(term)
+            before = r"\b" if term[0].isalnum() or term[0] == "_" else r"(?<!\w)"
+            if term.isalpha():
+                pieces.append(rf"{before}{escaped}\w*")
+            elif term.isdigit():
+                pieces.append(rf"(?<![0-9]){escaped}(?![0-9])")
+            else:
+                pieces.append(rf"{before}{escaped}(?!\w)")
+        source = "|".join(pieces)
+        self._plain = re.compile(source) if pieces else None
+        self._folding = re.compile(source, re.IGNORECASE) if pieces else None
+
+    def _target(self, text: str) -> tuple[re.Pattern[str] | None, str]:
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            return self._plain, lowered
+        # Rare letters change length when lower-cased; offsets must stay those of the text.
+        return self._folding, text
+
+    def finditer(self, text: str) -> Iterator[tuple[int, int, str]]:
+        """(start, end, matched text lower-cased) for each match, in order."""
+        pattern, target = self._target(text)
+        if pattern is None:
+            return
+        for found in pattern.finditer(target):
+            yield found.start(), found.end(), found.group(0).lower()
+
+    def search(self, text: str) -> bool:
+        """True when any term occurs in ``text``."""
+        pattern, target = self._target(text)
+        return pattern is not None and pattern.search(target) is not None
+
+
+def needle_pattern(terms: Iterable[str]) -> Needles | None:
+    """:class:`Needles` for these terms, or None when there are none."""
+    return _needles(tuple(sorted(set(terms))))
+
+
+@functools.lru_cache(maxsize=512)
+def _needles(terms: tuple[str, ...]) -> Needles | None:
+    # Cached: the words already typed come back on every keystroke, and compiling their
+    # pattern costs more than using it.
+    needles = Needles(terms)
+    return needles if needles._plain is not None else None
+
+
+def match_terms(match: Match) -> list[str]:
+    found = list(match.terms)
+    if isinstance(match, WordMatch):
+        found.extend(match.expansions)
+        for phrase in match.phrases:
+            found.extend(phrase)
+    return found
+
+
+def highlight_pattern(built: Plan) -> Needles | None:
+    wanted: list[str] = []
+    for match in built.plan.should:
+        wanted.extend(match_terms(match))
+    if built.typing is not None:
+        wanted.append(built.words[built.typing].surface)
+    return needle_pattern(wanted)
+
+
+def coverage(patterns: list[Needles | None], text: str) -> float:
+    """Share of the query's words found in ``text`` (completions and corrections count)."""
+    if not patterns:
+        return 1.0
+    found = sum(1 for pattern in patterns if pattern is not None and pattern.search(text))
+    return found / len(patterns)
+
+
+def make_snippet(
+    text: str, pattern: Needles | None, width: int = SNIPPET_WIDTH
+) -> tuple[str, list[tuple[int, int]]]:
+    """The passage of ``text`` with the most distinct matched words, and where they are."""
+    spans: list[tuple[int, int, str]] = []
+    if pattern is not None:
+        for span in pattern.finditer(text):
+            spans.append(span)
+            if len(spans) >= MAX_SNIPPET_SPANS:
+                break
+    begin = 0
+    if spans:
+        # Slide a window over the matches (sorted by position) and keep the one holding the
+        # most distinct words; one pass, so a note full of matches stays cheap.
+        counts: dict[str, int] = {}
+        best_score = -1
+        last = 0
+        for first, (start, _end, _key) in enumerate(spans):
+            window_start = max(0, start - 40)
+            window_end = window_start + width
+            while last < len(spans) and spans[last][1] <= window_end:
+                key = spans[last][2]
+                counts[key] = counts.get(key, 0) + 1
+                last += 1
+            if len(counts) > best_score:
+                begin, best_score = window_start, len(counts)
+            if first < last:
+                key = spans[first][2]
+                counts[key] -= 1
+                if not counts[key]:
+                    del counts[key]
+    if begin > 0:
+        space = text.find(" ", begin, begin + 30)
+        begin = space + 1 if space != -1 else begin
+    end = min(len(text), begin + width)
+    if end < len(text):
+        space = text.rfind(" ", begin + width - 40, end)
+        end = space if space > begin else end
+    lead = "…" if begin > 0 else ""
+    tail = "…" if end < len(text) else ""
+    flat = text[begin:end].replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    highlights = [
+        (start - begin + len(lead), stop - begin + len(lead))
+        for start, stop, _key in spans
+        if start >= begin and stop <= end
+    ]
+    return lead + flat + tail, highlights

@@ -1,0 +1,151 @@
+"""Conflicts kept by ``kb sync``: the other side's version beside the note, and settling it.
+
+When two people changed the same lines, the version in place keeps ours and theirs is kept
+beside it as ``<name>.conflict-<who>-<when><suffix>``. These functions name such files,
+list the ones waiting, and settle one (keep mine, keep theirs, keep both), with a commit.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from kb.notes import atomic, paths
+from kb.notes.errors import KBError
+from kb.notes.files import slugify
+from kb.notes.layout import KB_PATHS
+
+if TYPE_CHECKING:
+    from kb.notes.protocol import KB
+
+
+@dataclass
+class Conflict:
+    """A note both sides changed in the same lines: ours in place, theirs beside it."""
+
+    path: str
+    theirs: str
+    who: str = ""
+
+
+_CONFLICT_FILE = re.compile(r"^(?P<stem>.+)\.conflict-[a-z0-9-]+(?P<suffix>\.[A-Za-z0-9]+)?$")
+
+
+def conflict_name(root: Path, path: str, who: str) -> str:
+    """A free name beside ``path`` for the other side's version."""
+    pure = PurePosixPath(path)
+    slug = slug_of(who)
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M")
+    base = f"{pure.stem}.conflict-{slug}-{stamp}"
+    number = 1
+    while True:
+        name = base if number == 1 else f"{base}-{number}"
+        candidate = str(pure.with_name(name + pure.suffix))
+        if not (root / candidate).exists():
+            return candidate
+        number += 1
+
+
+def conflicts(root: Path) -> list[Conflict]:
+    """Conflict files waiting in the KB, each with the file it belongs to."""
+    root = Path(root)
+    candidates: list[Path] = []
+    # Where conflict files can be: the folders and files ``kb sync`` commits.
+    for name in KB_PATHS:
+        top = root / name
+        if paths.is_real_folder(top):  # never a symlinked folder: kb deletes what it finds
+            candidates.extend(top.rglob("*.conflict-*"))
+    candidates.extend(root.glob("*.conflict-*"))
+    found = []
+    for path in sorted(set(candidates)):
+        match = _CONFLICT_FILE.match(path.name)
+        if not match or not path.is_file() or path.is_symlink():
+            continue
+        rel = path.relative_to(root).as_posix()
+        original = str(
+            PurePosixPath(rel).with_name(match.group("stem") + (match.group("suffix") or ""))
+        )
+        slug = match.group(0).split(".conflict-", 1)[1]
+        slug = slug[: -len(match.group("suffix"))] if match.group("suffix") else slug
+        who = " ".join(re.sub(r"-\d{8}-\d{4}(-\d+)?$", "", slug).split("-")).title()
+        found.append(Conflict(original, rel, who))
+    return found
+
+
+RESOLUTIONS = ("mine", "theirs", "both")
+
+
+def resolve(kb: KB, conflict: Conflict, choice: str) -> str:
+    """Settle a kept conflict and commit; say what happened.
+
+    ``mine`` keeps the version in place (yours, on the clone that met the conflict),
+    ``theirs`` the version kept beside it, ``both`` keeps both as two files.
+    """
+    if choice not in RESOLUTIONS:
+        raise KBError(f"choose one of {', '.join(RESOLUTIONS)}", 2)
+    # Both files are read, replaced or deleted: only at real paths inside the KB.
+    theirs_path = paths.writable(kb.root, conflict.theirs)
+    original = paths.writable(kb.root, conflict.path)
+    changed = [conflict.theirs]
+    other = f"{conflict.who}'s version" if conflict.who else "the other version"
+    if choice == "theirs":
+        atomic.write_bytes(original, theirs_path.read_bytes(), root=kb.root)
+        theirs_path.unlink()
+        changed.append(conflict.path)
+        done = f"kept {other} of {conflict.path}"
+    elif choice == "mine":
+        theirs_path.unlink()
+        done = f"kept the version in place of {conflict.path}; {other} stays in the history"
+    else:
+        pure = PurePosixPath(conflict.path)
+        target = free_name(kb.root, pure, conflict.who)
+        data = retitled(theirs_path.read_bytes(), conflict.who)
+        atomic.write_bytes(kb.root / target, data, root=kb.root)
+        theirs_path.unlink()
+        changed.append(target)
+        done = f"kept both: {other} is now {target}"
+    summary = done.split(":")[0].split(";")[0]
+    saved = kb.record_changes(
+        [conflict.path, *changed], f"Resolve conflict in {conflict.path}: {summary}"
+    )
+    if saved.commit is not None and saved.commit.warning:
+        raise KBError(f"{done}, on disk; {saved.commit.warning}", 2)
+    return done
+
+
+def slug_of(who: str) -> str:
+    """A person's name as part of a file name ("Zoë Ng" -> "zoe-ng")."""
+
+    slug = slugify(who, 30)
+    return "other" if slug == "note" and not who.strip() else slug
+
+
+def free_name(root: Path, pure: PurePosixPath, who: str) -> str:
+    """``<stem>-<who>.md`` (then -2, -3 ...): a name another clone is unlikely to pick too."""
+    slug = slug_of(who)
+    number = 1
+    while True:
+        suffix = "" if number == 1 else f"-{number}"
+        candidate = pure.with_name(f"{pure.stem}-{slug}{suffix}{pure.suffix}")
+        if not (root / candidate).exists():
+            return str(candidate)
+        number += 1
+
+
+def retitled(data: bytes, who: str) -> bytes:
+    """A note's bytes with "(Name's version)" added to its title; other files unchanged."""
+    from kb.notes import frontmatter
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    parsed = frontmatter.parse(text)
+    title = parsed.data.get("title") if parsed.present and not parsed.error else None
+    if not isinstance(title, str) or not title.strip():
+        return data
+    label = f"{who}'s version" if who else "other version"
+    return frontmatter.set_field(text, "title", f"{title} ({label})").encode("utf-8")

@@ -1,0 +1,88 @@
+"""``kb save`` and the first step of every sync: commit the KB files changed outside kb."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kb import git
+from kb.git import locks, tempfiles
+from kb.notes.errors import KBError
+from kb.notes.layout import KB_PATHS
+from kb.sync.recovery import prepare
+from kb.sync.report import SaveReport, SecretsFound
+
+if TYPE_CHECKING:
+    from git import Repo
+
+    from kb.notes.protocol import KB
+
+
+def pending_paths(repo: Repo, root: Path) -> list[str]:
+    """KB files changed, added or deleted since the last commit (outside .kb/)."""
+    specs = [p for p in KB_PATHS if (root / p).exists() or _tracked(repo, p)]
+    if not specs:
+        return []
+    output = repo.git.execute(
+        [
+            "git",
+            "status",
+            "--porcelain",
+            "-z",
+            "--untracked-files=all",
+            "--no-renames",
+            "--",
+            *specs,
+        ],
+        strip_newline_in_stdout=False,
+    )
+    paths = []
+    for entry in str(output).split("\0"):
+        # Temporary files of killed writes are never KB files, whatever .gitignore says.
+        if len(entry) > 3 and not (entry[:2] == "??" and tempfiles.is_temp(entry[3:])):
+            paths.append(entry[3:])
+    return sorted(set(paths))
+
+
+def unshared(repo: Repo, root: Path) -> list[str]:
+    """Notes and other KB files git ignores and does not track: no commit will hold them."""
+    specs = [p for p in KB_PATHS if (root / p).exists()]
+    return git.ignored_files(repo, specs) if specs else []
+
+
+def _tracked(repo: Repo, path: str) -> bool:
+    return bool(repo.git.ls_files("--", path).strip())
+
+
+def commit_pending(kb: KB, repo: Repo) -> list[str]:
+    finished = kb.finish_interrupted_import()
+    paths = pending_paths(repo, kb.root)
+    if not paths:
+        return finished
+    names = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+    result = git.commit(
+        kb.root,
+        paths,
+        f"Save changes made outside kb: {names}",
+        allow_secrets=kb.allow_secrets,
+        rules=kb.secret_rules,
+    )
+    if result.secrets:
+        raise SecretsFound(result.secrets, "not committed")
+    if result.warning:
+        raise KBError(result.warning, 2)
+    return finished + result.committed
+
+
+def save_pending(kb: KB) -> SaveReport:
+    """Commit changes made outside kb (``kb save``); say what was committed and left out."""
+    if not git.is_repo(kb.root):
+        raise KBError(f"{kb.root} is not a git repository; run 'kb init {kb.root}'", 2)
+    report = SaveReport()
+    with locks.repo_lock(kb.root), git.open_repo(kb.root) as repo:
+        report.notices = prepare(repo, kb.root)
+        if (Path(repo.git_dir) / "MERGE_HEAD").exists():
+            raise KBError("a merge is unfinished; run 'kb sync' to settle it", 2)
+        report.committed = commit_pending(kb, repo)
+        report.ignored = unshared(repo, kb.root)
+    return report
