@@ -36,10 +36,12 @@ class KBGroup(click.Group):
                         err(f"kb: warning: {line}")
 
     def _main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
+        # Typed as Any: click's overloads of main() do not take these arguments passed on.
+        group: Any = super()
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **extra)
+            return group.main(*args, standalone_mode=False, **extra)
         try:
-            result = super().main(*args, standalone_mode=False, **extra)
+            result = group.main(*args, standalone_mode=False, **extra)
         except click.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx is not None else "kb"
             message = exc.format_message().rstrip(".")

@@ -149,7 +149,7 @@ def conflict_markers(
     With ``root``, a file is only counted when it holds both an opening and a closing
     marker outside fenced code blocks: a note may explain git's markers in an example.
     """
-    found = []
+    found: list[str] = []
     for path, lines in added.items():
         hits = [(number, text) for number, text in lines if MARKER.match(text)]
         if not hits:

@@ -399,7 +399,7 @@ def _blob(repo: Repo, spec: str) -> bytes | None:
         )
     except GitCommandError:
         return None
-    return bytes(data)  # type: ignore[arg-type]
+    return bytes(data)
 
 
 def _rev(repo: Repo, spec: str) -> str:

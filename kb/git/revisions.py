@@ -136,7 +136,8 @@ def log(root: Path, rel: str, limit: int | None = None) -> list[Revision]:
         if len(fields) != 5:
             continue
         status = lines[1].split("\t") if len(lines) > 1 else ["M", rel]
-        revisions.append(Revision(*fields, path=unquote(status[-1])))
+        sha, author, email, date, message = fields
+        revisions.append(Revision(sha, author, email, date, message, unquote(status[-1])))
         # A copy is where this note began (made from a template or another note): git's
         # --follow would go on into the history of the file it was copied from.
         if status[0].startswith(("C", "A")) or (limit and len(revisions) >= limit):

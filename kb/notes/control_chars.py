@@ -73,7 +73,7 @@ class VisibleWriter(io.TextIOBase):
         """The error handling of the stream written to."""
         return getattr(self.stream, "errors", None)
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         """Write ``text`` with its control characters escaped."""
         if not isinstance(text, str):
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")

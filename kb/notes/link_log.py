@@ -175,7 +175,7 @@ def _event(line: str) -> LinkEvent | None:
     action, ticket, note = data.get("action"), data.get("ticket"), data.get("note")
     if action not in ("link", "unlink") or not isinstance(ticket, str) or not isinstance(note, str):
         return None
-    kind = data.get("kind") if data.get("kind") in KINDS else "resolution"
+    kind = str(data.get("kind")) if data.get("kind") in KINDS else "resolution"
     rev = data.get("rev") if isinstance(data.get("rev"), str) else None
     return LinkEvent(
         action,

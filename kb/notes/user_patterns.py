@@ -24,11 +24,12 @@ TIME_LIMIT = 0.5
 
 # The parser of the standard library's engine: the shape of a pattern, to look for danger.
 try:
-    from re import _constants as _sre
-    from re import _parser as _sre_parse
+    # Private modules of the standard library: typeshed does not describe them.
+    from re import _constants as _sre  # type: ignore[attr-defined]
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - other Pythons: the time limit alone protects
-    _sre = None  # type: ignore[assignment]
-    _sre_parse = None  # type: ignore[assignment]
+    _sre = None
+    _sre_parse = None
 
 _lock = threading.Lock()
 

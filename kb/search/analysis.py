@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 #: Terms longer than this are not indexed (base64 blobs, hashes pasted into notes).
 MAX_TERM_LENGTH = 120
@@ -119,7 +120,7 @@ class Token:
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
+def _stemmer() -> Any:
     import snowballstemmer
 
     return snowballstemmer.stemmer("english")
@@ -203,9 +204,8 @@ def _walk(text: str) -> Iterator[tuple[_Expansion, int, int, int]]:
 
 def analyze_fast(text: str, *, stemmed: bool = True) -> list[Indexed]:
     """:func:`analyze` as plain ``(term, position, start, end)`` tuples, for indexing."""
-    form = 0 if stemmed else 1
     return [
-        (item[form], pos + item[2], start, end)
+        (item[0] if stemmed else item[1], pos + item[2], start, end)
         for (items, _advance), pos, start, end in _walk(text)
         for item in items
     ]

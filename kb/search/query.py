@@ -76,13 +76,16 @@ class Query:
         return not self.clauses and not self.filters
 
 
+#: Curly quotes from pasted text count as quotes.
+_CURLY_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
+
+
 def parse(text: str) -> Query:
     """Parse typed text into a :class:`Query`. Never raises."""
     if not isinstance(text, str):
         text = str(text)
     text = text[:MAX_QUERY_CHARS].replace("\x00", " ")
-    # Curly quotes from pasted text count as quotes.
-    normalized = text.translate(str.maketrans({"“": '"', "”": '"', "„": '"'}))
+    normalized = text.translate(_CURLY_QUOTES)
     query = Query(text=text)
     negate_next = False
     last_bare_end = -1

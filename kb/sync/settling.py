@@ -147,7 +147,7 @@ def show_blob(repo: Repo, spec: str) -> bytes | None:
         )
     except GitCommandError:
         return None
-    return bytes(data)  # type: ignore[arg-type]
+    return bytes(data)
 
 
 def _blob(repo: Repo, sha: str) -> bytes:

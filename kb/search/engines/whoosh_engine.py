@@ -54,7 +54,7 @@ class KbTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(("KbTokenizer", self.stemmed))
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,

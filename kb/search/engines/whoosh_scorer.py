@@ -308,10 +308,10 @@ class Scorer:
         if not plan.filters and not plan.must_not:
             return None
         allowed = set(total)
-        for item in plan.filters:
-            allowed = self._apply_filter(item, allowed)
-        for item in plan.must_not:
-            allowed.difference_update(self.match(item)[0].ids)
+        for wanted in plan.filters:
+            allowed = self._apply_filter(wanted, allowed)
+        for excluded in plan.must_not:
+            allowed.difference_update(self.match(excluded)[0].ids)
         return allowed
 
     def _apply_filter(self, item: FilterMatch, allowed: set[int]) -> set[int]:

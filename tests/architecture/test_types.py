@@ -1,0 +1,23 @@
+"""Everything in kb but the app passes mypy (configured in ``pyproject.toml``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def test_mypy_is_clean() -> None:
+    pytest.importorskip("mypy")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", "/dev/null", "--no-error-summary"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        env={"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(PROJECT)},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
