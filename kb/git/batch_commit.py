@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 
 from kb import git
+from kb.git import identity
 from kb.git import locks as gitlocks
 from kb.git.committing import CommitResult
 from kb.git.repository import GitError
@@ -86,7 +87,7 @@ class BatchCommitter:
         if not git.is_repo(self.root):
             return "not committed: this KB is not a git repository (run 'kb init')"
         try:
-            if not git.has_identity(self.root):
+            if identity.git_identity(self.root) is None:
                 return (
                     "not committed: git does not know who you are; run "
                     "git config --global user.name 'Your Name' and user.email"

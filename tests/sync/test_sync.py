@@ -352,7 +352,7 @@ def test_log_marks_the_revision_given_to_a_caller(team: tuple[Clone, Clone, Clon
     append(ana.root, LinkEvent("link", "INC0041005", "notes/printer.md", rev=rev))
     result = ana("log", "printer")
     assert result.exit_code == 0
-    assert f"{rev[:8]}" in result.output and "[given for INC0041005]" in result.output
+    assert f"{rev[:7]}" in result.output and "[given for INC0041005]" in result.output
 
 
 def test_save_commits_edits_made_outside_kb(team: tuple[Clone, Clone, Clone]) -> None:

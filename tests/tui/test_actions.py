@@ -381,7 +381,7 @@ def test_create_app_needs_a_kb(tmp_path: Path) -> None:
 
 
 def test_the_cli_builds_the_app_with_the_factory() -> None:
-    cli = (PROJECT / "kb" / "cli.py").read_text()
+    cli = (PROJECT / "kb" / "cli" / "app.py").read_text()
     assert "create_app(" in cli and "KBApp(" not in cli
 
 

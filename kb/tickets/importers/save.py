@@ -528,7 +528,7 @@ def _malloc_trim() -> Callable[[int], int] | None:
     if sys.platform != "linux":
         return None
     try:
-        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None  # not glibc
 

@@ -12,15 +12,12 @@ from kb.notes.errors import KBError
 from kb.tui.actions import key_of
 from kb.tui.commands import palette_commands
 from kb.tui.navigation import CommitAnyway
+from kb.tui.screens.dialog import DIALOG_SCREEN
 
 if TYPE_CHECKING:
     from kb.notes.protocol import Saved
     from kb.tui.access import SharedKB
     from kb.tui.commands import PaletteCommand
-
-
-#: The class of a dialog screen: the app's stylesheet centres it (app.tcss).
-DIALOG_SCREEN = "dialog-screen"
 
 
 def error_text(error: BaseException | None) -> str:

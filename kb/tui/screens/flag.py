@@ -12,7 +12,7 @@ from textual.widgets import Input, Label
 
 from kb.health.flags import MAX_REASON
 from kb.tui.actions import bindings, key_of
-from kb.tui.screens.base import DIALOG_SCREEN
+from kb.tui.screens.dialog import DIALOG_SCREEN
 
 
 class FlagDialog(ModalScreen[str | None]):

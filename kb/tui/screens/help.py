@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Markdown
 
 from kb.tui.actions import HELP_SECTIONS, actions_for, bindings, bound_keys
-from kb.tui.screens.base import DIALOG_SCREEN
+from kb.tui.screens.dialog import DIALOG_SCREEN
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -14,7 +14,7 @@ from textual.widgets.option_list import Option
 
 from kb.tui.actions import bindings
 from kb.tui.links import WIKI_SCHEME
-from kb.tui.screens.base import DIALOG_SCREEN
+from kb.tui.screens.dialog import DIALOG_SCREEN
 
 if TYPE_CHECKING:
     from kb.notes.markdown import Link

@@ -11,7 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from kb.tui.actions import bindings, key_of
-from kb.tui.screens.base import DIALOG_SCREEN
+from kb.tui.screens.dialog import DIALOG_SCREEN
 
 
 class PromptScreen(ModalScreen[str | None]):
