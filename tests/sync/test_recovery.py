@@ -99,6 +99,14 @@ def _wait_for(condition, process: subprocess.Popen[bytes], limit: float = 120) -
     return False
 
 
+def _rewritten(path: Path, written: int) -> bool:
+    """True once git has started rewriting ``path`` (gone for a moment, or a new time)."""
+    try:
+        return path.stat().st_mtime_ns != written
+    except FileNotFoundError:
+        return True
+
+
 def _copies(root: Path) -> int:
     return sum(1 for path in (root / "notes").glob("*.conflict-*") if not path.name.startswith("."))
 
@@ -113,9 +121,7 @@ def test_a_sync_killed_at_any_instant_of_a_big_merge_recovers_and_pushes_no_mark
     instants = {
         "as the merge starts": lambda root: journal(root),
         # git writes the notes in order: once the first is rewritten, it is writing the rest.
-        "while git writes the files": lambda root: (
-            (root / "notes/n000.md").stat().st_mtime_ns != written
-        ),
+        "while git writes the files": lambda root: _rewritten(root / "notes/n000.md", written),
         "while kb settles": lambda root: _copies(root) >= CONFLICTING // 3,
         "before the commit": lambda root: _copies(root) >= CONFLICTING,
     }
