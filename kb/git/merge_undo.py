@@ -16,6 +16,7 @@ import datetime as _dt
 import hashlib
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,23 @@ from kb.notes import atomic
 
 if TYPE_CHECKING:
     from git import Repo
+
+
+@contextlib.contextmanager
+def settled(root: Path) -> Iterator[None]:
+    """Held while kb writes a note: a sync running on this KB is waited for (kb's lock on the
+    repository), and one that was stopped half-way is undone first. Otherwise a change written
+    in between would be taken for the merge's and put back with it."""
+    from kb.git import repository
+
+    if not repository.is_repo(root):
+        yield
+        return
+    with locks.repo_lock(root):
+        if interrupted(root):
+            with repository.open_repo(root) as repo:
+                recover(repo, root)
+        yield
 
 
 def recover(repo: Repo, root: Path) -> list[str]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -406,23 +406,11 @@ class KnowledgeBase:
             saved.index_warning = f"not in the search index yet ({exc}); run 'kb index'"
         return saved
 
-    @contextlib.contextmanager
-    def _settled(self) -> Iterator[None]:
-        """Held while kb writes a note: a sync running on this KB is waited for (kb's lock on
-        the repository), and one that was stopped half-way is undone first. Otherwise a change
-        written in between would be taken for the merge's and put back with it."""
-        from kb.git import repository as git
+    def _settled(self) -> AbstractContextManager[None]:
+        # Imported here: git stays out of kb's start-up until a note is written.
+        from kb.git.merge_undo import settled
 
-        if not git.is_repo(self.root):
-            yield
-            return
-        from kb.git import locks, merge_journal, merge_undo
-
-        with locks.repo_lock(self.root):
-            if merge_journal.interrupted(self.root):
-                with git.open_repo(self.root) as repo:
-                    merge_undo.recover(repo, self.root)
-            yield
+        return settled(self.root)
 
     # -- tickets ------------------------------------------------------------------------------
 
@@ -454,7 +442,7 @@ class KnowledgeBase:
 
     def finish_interrupted_import(self) -> list[str]:
         """Commit the ticket records an interrupted import wrote and did not commit."""
-        from kb.tickets.importers.save import finish_interrupted_import
+        from kb.tickets.importers.leftovers import finish_interrupted_import
 
         return finish_interrupted_import(self)
 

@@ -10,15 +10,8 @@ import (of any file) first commits what an interrupted one wrote and did not com
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import functools
-import os
-import re
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +19,8 @@ from typing import TYPE_CHECKING
 from kb.notes import atomic, paths
 from kb.notes.lock import shared_file
 from kb.search.analysis import forget_words
-from kb.tickets.records import TICKETS_FOLDER, import_source, record_path, render, safe_id
+from kb.tickets.importers import leftovers, upkeep
+from kb.tickets.records import TICKETS_FOLDER, import_source, record_path, render
 
 if TYPE_CHECKING:
     from kb.git.batch_commit import BatchCommitter
@@ -45,7 +39,6 @@ COMMIT_GROWTH = 4
 COMMIT_MAX = 100_000
 #: How many bad rows (and other examples) a report keeps: a broken export may have millions.
 KEPT_EXAMPLES = 1_000
-_RECORD = re.compile(rf"^{TICKETS_FOLDER}/([^/]+)\.md$")
 
 
 @dataclass
@@ -171,7 +164,7 @@ def import_tickets(
                 run.finish_interrupted()
             run.read(max(1, batch_rows))
     if report.commits:
-        _gc(kb.root)
+        upkeep.pack_objects(kb.root)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -212,7 +205,7 @@ class _Import:
     def finish_interrupted(self) -> None:
         """Commit (and index) the records an interrupted import wrote and did not commit."""
         assert self.committer is not None
-        if not _uncommitted_records(self.kb.root):
+        if not leftovers.uncommitted_records(self.kb.root):
             return
         self._tell("finishing")
 
@@ -220,7 +213,7 @@ class _Import:
             self._index(chunk)
             self._tell("finishing")
 
-        for result in _commit_left_over(self.kb.root, self.committer, committing):
+        for result in leftovers.commit_left_over(self.kb.root, self.committer, committing):
             self._note(result)
             if result.sha:
                 self.report.finished += self.committer.last_count
@@ -333,7 +326,7 @@ class _Import:
             atomic.sync_all()
             self._index(batch)
             forget_words()  # memory stays that of a batch, not of every ticket id seen
-            _give_back_memory()
+            upkeep.give_back_memory()
             self.uncommitted.extend(batch)
         if not self.uncommitted or self.committer is None:
             self.uncommitted.clear()
@@ -431,117 +424,3 @@ class IndexTally:
         total.deleted.extend(report.deleted[: max(0, KEPT_EXAMPLES - len(total.deleted))])
         total.problems.extend(report.problems[: max(0, KEPT_EXAMPLES - len(total.problems))])
         total.seconds += report.seconds
-
-
-def finish_interrupted_import(kb: KnowledgeBase) -> list[str]:
-    """Commit the ticket records an interrupted import wrote and did not commit (``kb save``
-    and ``kb sync`` do this first: there may be far too many for an ordinary commit).
-    Returns the records committed; those refused (a secret) are left for the caller's own
-    commit to report."""
-    from kb.git.batch_commit import BatchCommitter
-
-    if not _uncommitted_records(kb.root):
-        return []
-    committed: list[str] = []
-    with BatchCommitter(
-        kb.root, rules=kb.secret_rules, allow_secrets=kb.allow_secrets
-    ) as committer:
-        if committer.problem is not None:
-            return []
-        chunks: list[list[str]] = []
-        for result in _commit_left_over(kb.root, committer, chunks.append):
-            if result.sha:
-                refused = {finding.path for finding in result.secrets}
-                committed.extend(rel for rel in chunks[-1] if rel not in refused)
-    return committed
-
-
-def _commit_left_over(
-    root: Path, committer: BatchCommitter, before: Callable[[list[str]], None]
-) -> Iterator[CommitResult]:
-    """Commit the records an interrupted import left, a chunk at a time (``before`` is
-    called with each chunk first)."""
-    left = _uncommitted_records(root)
-    step = BATCH_ROWS * COMMIT_GROWTH
-    for start in range(0, len(left), step):
-        chunk = left[start : start + step]
-        before(chunk)
-        count = len(chunk)
-        yield committer.commit(
-            chunk,
-            f"Commit {count:,} ticket record{'s' if count != 1 else ''} an interrupted import "
-            "left uncommitted",
-        )
-
-
-def _uncommitted_records(root: Path) -> list[str]:
-    """Ticket records written by an import and not committed (new or changed since HEAD)."""
-    try:
-        done = subprocess.run(
-            [
-                "git",
-                "--no-optional-locks",
-                "status",
-                "--porcelain=v1",
-                "-z",
-                "--untracked-files=all",
-                "--no-renames",
-                "--",
-                f"{TICKETS_FOLDER}/",
-            ],
-            cwd=root,
-            capture_output=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except OSError:
-        return []
-    if done.returncode != 0:
-        return []
-    found: list[str] = []
-    for entry in done.stdout.decode("utf-8", errors="replace").split("\0"):
-        if len(entry) < 4 or "D" in entry[:2]:
-            continue
-        rel = entry[3:]
-        match = _RECORD.match(rel)
-        if match is None or not safe_id(match.group(1)):
-            continue  # temporary files of killed writes, and anything else kb did not name
-        try:
-            data = (root / rel).read_bytes()
-        except OSError:
-            continue
-        if import_source(data.decode("utf-8", errors="replace")) is not None:
-            found.append(rel)
-    return found
-
-
-def _give_back_memory() -> None:
-    """Hand memory freed by the batch back to the system. glibc keeps what the index
-    writer's threads freed, and a long import would otherwise grow by a little each batch."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    if sys.platform != "linux":
-        return None
-    try:
-        return ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
-        return None  # not glibc
-
-
-def _gc(root: Path) -> None:
-    """What ``git commit`` does after committing: pack loose objects when there are many."""
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        subprocess.run(
-            ["git", "gc", "--auto", "--quiet"],
-            cwd=root,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-            env={**os.environ},
-        )
