@@ -318,7 +318,8 @@ class KnowledgeBase:
         """
         from kb.sync.merging import merged_edit
 
-        target = self._inside(rel)
+        # Only a real path inside the KB (kb.notes.paths.UnsafePath otherwise).
+        target = paths.writable(self.root, rel)
         with self._settled(), shared_file(self.root, rel):
             if base is not None:
                 current = self.read_exact(rel)
@@ -339,7 +340,8 @@ class KnowledgeBase:
         or None when there is nothing to change (then nothing is written and None returned).
         It may raise KBError to refuse; the file is then untouched.
         """
-        target = self._inside(rel)
+        # Only a real path inside the KB (kb.notes.paths.UnsafePath otherwise).
+        target = paths.writable(self.root, rel)
         with self._settled(), shared_file(self.root, rel):
             changed = change(self.read_exact(rel))
             if changed is None:
@@ -352,18 +354,7 @@ class KnowledgeBase:
 
     def read_exact(self, rel: str) -> str:
         """A note's text, only when kb can write it back byte for byte (UTF-8, not binary)."""
-        data = self._inside(rel).read_bytes()
-        if b"\x00" in data[:8192]:
-            raise KBError(f"{rel} is a binary file, not a note")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise KBError(f"{rel} is not UTF-8 text; kb will not rewrite it") from exc
-
-    def _inside(self, rel: str) -> Path:
-        """The path of the KB file ``rel``, only when it is a real path inside the KB (no
-        symlink on the way or in its place): :class:`kb.notes.paths.UnsafePath` otherwise."""
-        return paths.writable(self.root, rel)
+        return files.exact_text(paths.writable(self.root, rel), rel)
 
     def record_edit(self, rel: str, message: str, *, commit: bool = True) -> Saved:
         """After a note was changed in place (by an editor): commit it and reindex it."""

@@ -203,3 +203,17 @@ def slugify(title: str, max_length: int = 60) -> str:
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return portable_name(slug or "note")
+
+
+def exact_text(path: Path, rel: str) -> str:
+    """The text of the file at ``path`` (``rel`` in messages), only when kb can write it back
+    byte for byte: UTF-8 and not binary (KBError otherwise)."""
+    from kb.notes.errors import KBError
+
+    data = path.read_bytes()
+    if b"\x00" in data[:_BINARY_SNIFF]:
+        raise KBError(f"{rel} is a binary file, not a note")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise KBError(f"{rel} is not UTF-8 text; kb will not rewrite it") from exc
