@@ -6,7 +6,6 @@ search index up to date in the background, and opens screens through kb.tui.navi
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -248,18 +247,3 @@ def create_app(
         knowledge_base = KnowledgeBase.open(kb_path)
     keymap, warnings = load_keymap() if keys is None else read_keymap(dict(keys))
     return KBApp(knowledge_base=knowledge_base, keymap=keymap, keymap_warnings=warnings)
-
-
-def run(kb_path: str | None) -> None:
-    """Open the KB and run the app; a KB that cannot be opened is one line on stderr, exit 2."""
-    from kb.notes.errors import KBError
-
-    try:
-        app = create_app(kb_path)
-    except KBError as exc:
-        print(f"kb: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
-    try:
-        app.run()
-    finally:
-        app.kb.close()

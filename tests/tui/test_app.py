@@ -12,7 +12,7 @@ from textual.widgets import Input, Markdown, TextArea
 
 from kb import KnowledgeBase
 from kb.search.results import age
-from kb.tui.app import KBApp, run
+from kb.tui.app import KBApp
 from kb.tui.display import hit_prompt, snippet_text
 from kb.tui.keys import parse_keymap
 from kb.tui.links import LinkTarget, resolve_href, to_markdown_links
@@ -521,14 +521,14 @@ async def test_wide_terminal_puts_the_preview_beside_the_results(tui_root: Path)
         assert preview.y == results.y
 
 
-def test_run_with_a_missing_kb_is_one_line_and_exit_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        run(str(tmp_path / "nowhere"))
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("kb: no KB at ") and err.count("\n") == 1
+def test_opening_the_app_on_a_missing_kb_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kb", "--kb", str(tmp_path / "nowhere")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("kb: no KB at ") and done.stderr.count("\n") == 1
 
 
 def test_importing_the_app_does_not_touch_the_search_engine() -> None:
