@@ -17,6 +17,12 @@ from kb.search.engine import IndexDoc
 
 #: Text kept per document for snippets.
 SNIPPET_SOURCE_CHARS = 20_000
+#: What counts as the title for search besides the title itself (each measured on the
+#: relevance sets, see bench/relevance/README.md): the note's aliases, its file name's words.
+TITLE_ALIASES = True
+TITLE_FILE_NAME = True
+#: The front matter summary (``description``) is searched like the Issue section.
+SUMMARY_AS_ISSUE = False
 
 
 def document(note: Note, source: files.SourceFile, links: list[str] | None = None) -> IndexDoc:
@@ -33,12 +39,21 @@ def document(note: Note, source: files.SourceFile, links: list[str] | None = Non
         if ticket not in solved and ticket not in target:
             target.append(ticket)
     all_tickets = list(dict.fromkeys([*note.all_tickets, *solved, *referenced]))
+    title = search_title(note)
+    summary = note.summary if SUMMARY_AS_ISSUE else ""
+    body_issue = note.body.sections.get("issue", "")
+    if summary in body_issue:
+        summary = ""
+    issue = "\n".join(part for part in (summary, body_issue) if part)
+    # What a query word can match besides the title and the text, for the share of the
+    # query's words a hit holds (kb.search.searching).
+    also = [title[len(note.title) :].strip(), summary]
     return IndexDoc(
         path=note.path,
         kind=note.kind,
-        title=note.title,
+        title=title,
         labels="\n".join([*note.tags, *note.systems, *all_tickets]),
-        issue=note.body.sections.get("issue", ""),
+        issue=issue,
         body=note.body.text,
         filters={
             "tag": [tag.lower() for tag in note.tags],
@@ -63,8 +78,22 @@ def document(note: Note, source: files.SourceFile, links: list[str] | None = Non
             "flag": _flag_reason(note),
             "modified": source.mtime_ns / 1e9,
             "text": note.body.text[:SNIPPET_SOURCE_CHARS],
+            "also": "\n".join(part for part in also if part),
         },
     )
+
+
+def search_title(note: Note) -> str:
+    """The text searched as the note's title: its title, its aliases (other names it goes
+    by) and the words of its file name when they differ from the title's."""
+    parts = [note.title]
+    if TITLE_ALIASES:
+        parts.extend(note.aliases)
+    if TITLE_FILE_NAME and note.kind != "ticket":
+        name = note.name.replace("-", " ").replace("_", " ")
+        if set(terms(name)) - set(terms(note.title)):
+            parts.append(name)
+    return "\n".join(parts)
 
 
 def _flag_reason(note: Note) -> str | None:

@@ -39,6 +39,7 @@ from kb.search.ranking import (
     TEXT_FIELDS,
     TIEBREAK,
     B,
+    idf,
 )
 
 #: Scores kept between searches, counted in (document, score) entries of 12 bytes: the
@@ -117,6 +118,10 @@ class Scorer:
             self._norms[name] = norms
         return norms
 
+    def _idf(self, name: str, text: str) -> float:
+        searcher = self._searcher
+        return idf(searcher.doc_count_all(), searcher.doc_frequency(name, text))
+
     # -- terms and phrases ------------------------------------------------------------------
 
     def term(self, name: str, text: str) -> Packed:
@@ -129,8 +134,7 @@ class Scorer:
         searcher = self._searcher
         if searcher.doc_frequency(name, text) == 0:
             return scores
-        idf = searcher.idf(name, text)
-        factor = idf * (K1 + 1)
+        factor = self._idf(name, text) * (K1 + 1)
         norms = self._field_norms(name)
         for (leaf, offset), deleted in zip(self._leaves, self._deleted, strict=True):
             reader = leaf.reader()
@@ -145,9 +149,7 @@ class Scorer:
         return scores
 
     def phrase(self, name: str, words: tuple[str, ...]) -> Scores:
-        """Whoosh's phrase score in field ``name`` for every document holding the phrase."""
-        # Whoosh's phrase score (SpanNear2 over an intersection) is the sum of the words'
-        # term scores in each document where the words stand next to each other, in order.
+        """The phrase's score in field ``name`` for every document holding the phrase."""
         # Start from the rarest word's documents and read the other words' postings only in
         # blocks holding one of them: "sign in" never reads all of "in".
         searcher = self._searcher
@@ -164,6 +166,10 @@ class Scorer:
             if not candidates:
                 return {}
         decode = searcher.schema[name].format.decode_positions
+        # BM25 of the phrase as one term (as Tantivy scores phrases): its occurrences in
+        # the document, with the words' idfs summed.
+        factor = sum(self._idf(name, word) for word in words) * (K1 + 1)
+        norms = self._field_norms(name)
         scores: Scores = {}
         for docnum in candidates:
             starts: set[int] | None = None
@@ -173,7 +179,8 @@ class Scorer:
                 if not starts:
                     break
             else:
-                scores[docnum] = sum(postings[word][docnum][0] for word in words)
+                count = len(starts or ())
+                scores[docnum] = factor * count / (count + norms[docnum])
         return scores
 
     def _postings_at(
@@ -181,8 +188,7 @@ class Scorer:
     ) -> dict[int, tuple[float, bytes]]:
         """For each wanted document (global number) holding ``text`` in field ``name``: the
         term's score there and its encoded positions."""
-        searcher = self._searcher
-        factor = searcher.idf(name, text) * (K1 + 1)
+        factor = self._idf(name, text) * (K1 + 1)
         norms = self._field_norms(name)
         found: dict[int, tuple[float, bytes]] = {}
         for leaf, offset in self._leaves:
