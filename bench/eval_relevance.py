@@ -517,6 +517,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--kind", choices=KINDS, default=None, help="only queries of this kind")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--dump", type=Path, metavar="FILE", help="write every system's hits per query (JSON)"
+    )
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.tldr is not None and args.tldr < 0:
@@ -588,6 +591,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for run in sliced[:-1]:
                     print_misses(run, sliced[-1], qs)
         print_agreement(runs, queries)
+        if args.dump:
+            dump = {
+                run.label: [
+                    {"query": q.query, "paths": o.paths}
+                    for q, o in zip(queries, run.outcomes, strict=True)
+                ]
+                for run in [*runs, baseline]
+            }
+            args.dump.write_text(json.dumps(dump, indent=1), encoding="utf-8")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failed else 0

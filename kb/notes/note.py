@@ -32,8 +32,6 @@ class Note:
     systems: list[str] = field(default_factory=list)
     #: Other names of the note (front matter ``aliases``, as Obsidian writes them).
     aliases: list[str] = field(default_factory=list)
-    #: A one-paragraph summary from front matter (``description`` or ``summary``).
-    summary: str = ""
     #: Tickets named in front matter (the ones this note solved or informed).
     tickets: list[str] = field(default_factory=list)
     #: Tickets mentioned in the text but not listed in front matter.
@@ -103,7 +101,6 @@ def parse_note(
         tags=_words(data.get("tags")) or _words(data.get("keywords")),
         systems=_words(data.get("systems")) or _words(data.get("appliesto")),
         aliases=_aliases(data.get("aliases")) or _aliases(data.get("alias")),
-        summary=(_text(data.get("description")) or _text(data.get("summary")))[:2000],
         tickets=listed,
         mentioned_tickets=mentioned,
         authors=_words(data.get("author")) + _words(data.get("authors")),

@@ -115,8 +115,8 @@ def test_documentation_markup_is_not_text(kb: KnowledgeBase) -> None:
     )
 
 
-def test_aliases_and_summary_find_the_note(kb: KnowledgeBase) -> None:
-    for query in ("regedit safety net", "oof", "undo a bad edit"):
+def test_aliases_and_the_file_name_find_the_note(kb: KnowledgeBase) -> None:
+    for query in ("regedit safety net", "oof", "registry backup"):
         results = kb.search(query, refresh=False)
         assert results and results[0].path == BACKUP, query
         assert not results.weak, query
