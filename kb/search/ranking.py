@@ -24,7 +24,8 @@ EXPANSION_WEIGHT = 0.8
 #: BM25F's length normalisation and term-frequency saturation.
 B = 0.75
 K1 = 1.2
-#: A document matching several alternatives of a word gets this share of its second best.
+#: A document matching several alternatives of a word gets its best one's score and this
+#: share of the others'.
 TIEBREAK = 0.1
 #: Documents holding every typed word earn this share of those words' scores again.
 COORDINATION = 0.5
@@ -71,9 +72,9 @@ def stored_length(length: int) -> int:
     return LENGTH_TABLE[bisect.bisect_right(LENGTH_TABLE, length) - 1]
 
 
-#: Scores equal to this many significant digits are a tie (the engines compute in float32
-#: and float64), broken by the path so that both engines list ties in one order.
-SCORE_DIGITS = 6
+#: Scores equal to this many significant digits are a tie (the engines differ in the 4th:
+#: float32 and float64 sums), broken by the path so that both engines list ties alike.
+SCORE_DIGITS = 3
 
 
 def order_key(score: float, path: str) -> tuple[float, str]:

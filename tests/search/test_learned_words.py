@@ -11,36 +11,14 @@ import pytest
 
 from kb import KnowledgeBase
 from kb.search import learned
-from tests.helpers import Cli, use_engine, write
+from tests.helpers import OOF, Cli, learning_kb
 
-OOF = "notes/automatic-replies.md"
-OOF_NOTE = """---
-title: Set automatic replies in Outlook
----
-## Issue
-The user is away and wants senders told when they are back.
-
-## Resolution
-File > Automatic Replies, turn them on, write the message.
-"""
 PRINTER = "notes/printer.md"
-PRINTER_NOTE = """---
-title: Printer offline
----
-Restart the spooler.
-"""
 
 
 @pytest.fixture
 def root(tmp_path: Path, engine: str) -> Path:
-    root = tmp_path / "kb"
-    KnowledgeBase.init(root)
-    use_engine(root, engine)
-    write(root, OOF, OOF_NOTE)
-    write(root, PRINTER, PRINTER_NOTE)
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
-    subprocess.run(["git", "commit", "-qm", "notes"], cwd=root, check=True, capture_output=True)
-    return root
+    return learning_kb(tmp_path / "kb", engine)
 
 
 def _status(root: Path) -> str:

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kb import KnowledgeBase
 from kb.search import learned
 from kb.tui.app import KBApp
 from kb.tui.screens.home import HomeScreen
 from kb.tui.screens.note import NoteScreen
-from tests.helpers import notifications, search, settle
-from tests.search.test_learned_words import OOF, root
+from tests.helpers import OOF, learning_kb, notifications, search, settle
 
-__all__ = ["root"]
+
+@pytest.fixture
+def root(tmp_path: Path, engine: str) -> Path:
+    return learning_kb(tmp_path / "kb", engine)
 
 
 async def test_opening_a_hit_in_the_app_teaches_the_note(root: Path) -> None:

@@ -78,7 +78,12 @@ class KbTokenizer(Tokenizer):
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        for term, position, start, end in analyze_fast(value, stemmed=self.stemmed):
+        # Each term takes the next position, the way Tantivy reads kb's terms (whitespace
+        # separated): a phrase then matches on both engines alike, also across compound
+        # words ("e-mail" is "e-mail email e mail").
+        for position, (term, _pos, start, end) in enumerate(
+            analyze_fast(value, stemmed=self.stemmed)
+        ):
             token.text = term
             token.boost = 1.0
             token.stopped = False

@@ -30,7 +30,7 @@ from kb.search.engine import (
     SearchPlan,
     WordMatch,
 )
-from kb.search.engines.whoosh_postings import lengths, postings, postings_in
+from kb.search.engines.whoosh_postings import exact_lengths, lengths, postings, postings_in
 from kb.search.ranking import (
     COORDINATION,
     EXPANSION_WEIGHT,
@@ -110,11 +110,18 @@ class Scorer:
         """Per document (global number): ``K1 * (1 - B + B * length / average length)``."""
         norms = self._norms.get(name)
         if norms is None:
-            average = self._searcher.avg_field_length(name) or 1.0
+            readers = [leaf.reader() for leaf, _offset in self._leaves]
+            exact = [exact_lengths(reader, name) for reader in readers]
+            if all(found is not None for found in exact):
+                # Tantivy's average: every term of the field over every document.
+                total = sum(sum(found or ()) for found in exact)
+                average = total / max(1, self._searcher.doc_count_all()) or 1.0
+            else:
+                average = self._searcher.avg_field_length(name) or 1.0
             base, slope = K1 * (1 - B), K1 * B / average
             norms = array("d")
-            for leaf, _offset in self._leaves:
-                norms.extend(base + slope * length for length in lengths(leaf.reader(), name))
+            for reader in readers:
+                norms.extend(base + slope * length for length in lengths(reader, name))
             self._norms[name] = norms
         return norms
 
@@ -376,7 +383,8 @@ def _add(total: Scores, items: Iterable[tuple[int, float]], weight: float = 1.0)
 
 
 def _best_of(choices: list[tuple[float, Packed]], boost: float) -> Packed:
-    """Per document: its best alternative plus TIEBREAK of its second best, times boost."""
+    """Per document: its best alternative plus TIEBREAK of the others (Tantivy's
+    disjunction max), times boost."""
     choices = [(weight, scores) for weight, scores in choices if len(scores)]
     if not choices:
         return Packed(array("i"), array("d"))
@@ -384,27 +392,22 @@ def _best_of(choices: list[tuple[float, Packed]], boost: float) -> Packed:
         weight, scores = choices[0]
         return scores.scaled(weight * boost)
     best: Scores = {}
-    second: Scores = {}
+    total: Scores = {}
     for weight, scores in choices:
         get_best = best.get
+        get_total = total.get
         for docnum, score in scores.items():
             score *= weight
+            total[docnum] = get_total(docnum, 0.0) + score
             current = get_best(docnum)
-            if current is None:
+            if current is None or score > current:
                 best[docnum] = score
-            elif score > current:
-                best[docnum] = score
-                if current > second.get(docnum, 0.0):
-                    second[docnum] = current
-            elif score > second.get(docnum, 0.0):
-                second[docnum] = score
-    get_second = second.get
     return Packed(
         array("i", best.keys()),
         array(
             "d",
             [
-                (score + TIEBREAK * get_second(docnum, 0.0)) * boost
+                (score + TIEBREAK * (total[docnum] - score)) * boost
                 for docnum, score in best.items()
             ],
         ),
