@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.notes import atomic, paths
+from kb.notes import atomic, link_log, paths
 from kb.notes.layout import SEARCH_WORDS_FILE
 from kb.notes.lock import shared_file
 from kb.search.analysis import STOP_WORDS, fold, query_words, stem, terms
@@ -155,32 +155,9 @@ def append(root: Path, event: WordsEvent) -> list[str]:
             current += b"\n"
         atomic.write_bytes(path, current + event.to_line().encode("utf-8"), root=root)
     changed = [WORDS_FILE]
-    if _ensure_gitattributes(root):
+    if link_log.ensure_gitattributes(root, GITATTRIBUTES_LINE):
         changed.append(".gitattributes")
     return changed
-
-
-def _ensure_gitattributes(root: Path) -> bool:
-    path = paths.writable(root, ".gitattributes")
-
-    def has_line(text: str) -> bool:
-        return any(line.split() == GITATTRIBUTES_LINE.split() for line in text.splitlines())
-
-    def text_of() -> str:
-        try:
-            return path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return ""
-
-    if has_line(text_of()):
-        return False
-    with shared_file(root, ".gitattributes"):
-        text = text_of()
-        if has_line(text):
-            return False
-        separator = "" if not text or text.endswith("\n") else "\n"
-        atomic.write_text(path, text + separator + GITATTRIBUTES_LINE + "\n", root=root)
-    return True
 
 
 def now() -> str:
