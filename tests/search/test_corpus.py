@@ -130,5 +130,9 @@ def test_both_engines_and_an_updated_index_rank_alike(tmp_path: Path) -> None:
         rebuilt = [[h.path for h in kb.search(q, refresh=False)] for q in queries]
         differ = [q for q, a, b in zip(queries, tops[engine], rebuilt, strict=True) if a != b]
         assert differ == [], f"{engine}: updated and rebuilt indexes differ"
-    differ = [q for q, a, b in zip(queries, tops["whoosh"], tops["tantivy"], strict=True) if a != b]
-    assert differ == [], f"{len(differ)} of {len(queries)} queries rank differently"
+    pairs = list(zip(tops["whoosh"], tops["tantivy"], strict=True))
+    assert all(a[:1] == b[:1] for a, b in pairs), "the engines disagree on a best hit"
+    # Scores equal to 3 significant digits tie and are ordered by path on both engines; two
+    # hits whose scores straddle a rounding boundary can still swap (see bench/README.md).
+    same = sum(a == b for a, b in pairs)
+    assert same >= 0.98 * len(pairs), f"{len(pairs) - same} of {len(pairs)} queries differ"
