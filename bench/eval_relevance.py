@@ -27,6 +27,7 @@ When ``/work/shared/corpus`` is absent the script says so and exits with status 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import re
@@ -46,6 +47,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 DEFAULT_CORPUS = Path("/work/shared/corpus")
 DEFAULT_QUERIES = HERE / "relevance" / "queries.jsonl"
+#: Written before any run, never tuned on: the check that a change is general.
+HELDOUT_QUERIES = HERE / "relevance" / "heldout.jsonl"
 KINDS = ("paraphrase", "code", "typo", "none")
 ENGINES = ("whoosh", "tantivy")
 #: Where the support articles go inside the temporary KB (hit paths start with this).
@@ -97,6 +100,8 @@ class SystemRun:
     build_seconds: float
     outcomes: list[Outcome] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: With ``--incremental``: the outcomes again after ``kb.reindex(rebuild=True)``.
+    rebuilt: list[Outcome] | None = None
 
 
 def load_queries(path: Path) -> list[Query]:
@@ -233,23 +238,38 @@ def run_fts5(folder: Path, docs: Sequence[Doc], queries: Sequence[Query]) -> Sys
 # -- kb -----------------------------------------------------------------------------------------
 
 
-def make_kb(folder: Path, docs: Sequence[Doc], engine: str) -> None:
-    """A KB folder holding copies of ``docs`` and a kb.toml selecting ``engine``."""
+def copy_docs(folder: Path, docs: Sequence[Doc]) -> None:
+    """Copy ``docs`` into the KB in ``folder``."""
     for doc in docs:
         target = folder / doc.rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(doc.source, target)
+
+
+def make_kb(folder: Path, docs: Sequence[Doc], engine: str) -> None:
+    """A KB folder holding copies of ``docs`` and a kb.toml selecting ``engine``."""
+    copy_docs(folder, docs)
     (folder / "kb.toml").write_text(f'[search]\nengine = "{engine}"\n', encoding="utf-8")
 
 
-def run_kb(folder: Path, engine: str, queries: Sequence[Query]) -> SystemRun:
-    """Index the KB in ``folder`` with kb and run every query through ``kb.search``."""
+def run_kb(
+    folder: Path, engine: str, queries: Sequence[Query], late: Sequence[Doc] = ()
+) -> SystemRun:
+    """Index the KB in ``folder`` with kb and run every query through ``kb.search``.
+
+    With ``late`` documents, these are copied in only after a first index and added by an
+    incremental update (the run's build time covers both)."""
     from kb import KnowledgeBase
 
     kb = KnowledgeBase.open(folder)
     try:
         start = time.perf_counter()
         report = kb.reindex()
+        if late:
+            copy_docs(folder, late)
+            more = kb.reindex()
+            report.added.extend(more.added)
+            report.changed.extend(more.changed)
         build = time.perf_counter() - start
         used = _engine_name(kb)
         label = f"kb ({engine})" if used in (None, engine) else f"kb ({engine}->{used})"
@@ -259,22 +279,32 @@ def run_kb(folder: Path, engine: str, queries: Sequence[Query]) -> SystemRun:
         indexed = len(report.added) + len(report.changed) + report.unchanged
         run.notes.append(f"indexed {indexed} documents, {len(report.problems)} problems")
         run.notes.extend(f"  problem: {problem}" for problem in report.problems[:5])
-        kb.search("warm up", limit=LIMIT, refresh=False)
-        for q in queries:
-            t0 = time.perf_counter()
-            hits = kb.search(q.query, limit=LIMIT, refresh=False)
-            seconds = time.perf_counter() - t0
-            run.outcomes.append(
-                Outcome(
-                    [ms_path(hit.path) for hit in hits],
-                    [hit.title for hit in hits],
-                    seconds,
-                    weak=bool(hits.weak),
-                )
-            )
+        run.outcomes = search_all(kb, queries)
+        if late:
+            kb.reindex(rebuild=True)
+            run.rebuilt = search_all(kb, queries)
         return run
     finally:
         kb.close()
+
+
+def search_all(kb: Any, queries: Sequence[Query]) -> list[Outcome]:
+    """Every query through ``kb.search`` (after one warm-up query)."""
+    kb.search("warm up", limit=LIMIT, refresh=False)
+    outcomes = []
+    for q in queries:
+        t0 = time.perf_counter()
+        hits = kb.search(q.query, limit=LIMIT, refresh=False)
+        seconds = time.perf_counter() - t0
+        outcomes.append(
+            Outcome(
+                [ms_path(hit.path) for hit in hits],
+                [hit.title for hit in hits],
+                seconds,
+                weak=bool(hits.weak),
+            )
+        )
+    return outcomes
 
 
 def _engine_name(kb: Any) -> str | None:
@@ -436,6 +466,33 @@ def print_misses(run: SystemRun, baseline: SystemRun, queries: Sequence[Query]) 
     print(f"\n  {count} misses")
 
 
+def _slice(run: SystemRun, part: slice) -> SystemRun:
+    rebuilt = run.rebuilt[part] if run.rebuilt is not None else None
+    return SystemRun(run.label, run.build_seconds, run.outcomes[part], run.notes, rebuilt)
+
+
+def print_agreement(runs: Sequence[SystemRun], queries: Sequence[Query]) -> None:
+    """Whether the engines give the same order, and an incremental index the order of a
+    rebuilt one, over every query."""
+    n = len(queries)
+    print(f"\nSame order ({n} queries): top 1, top 3, top 10 identical (paths in order)")
+    for first, second in itertools.pairwise(runs):
+        counts = agreement(first.outcomes, second.outcomes)
+        print(f"  {first.label} vs {second.label}: " + ", ".join(f"{c}/{n}" for c in counts))
+    for run in runs:
+        if run.rebuilt is not None:
+            counts = agreement(run.outcomes, run.rebuilt)
+            print(f"  {run.label} incremental vs rebuilt: " + ", ".join(f"{c}/{n}" for c in counts))
+
+
+def agreement(first: Sequence[Outcome], second: Sequence[Outcome]) -> tuple[int, int, int]:
+    """How many queries have the same top 1, top 3 and top 10, in order."""
+    return tuple(  # type: ignore[return-value]
+        sum(a.paths[:k] == b.paths[:k] for a, b in zip(first, second, strict=True))
+        for k in (1, 3, 10)
+    )
+
+
 # -- main ---------------------------------------------------------------------------------------
 
 
@@ -446,9 +503,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--tldr", type=int, default=None, metavar="N", help="use N tldr pages (default: all)"
     )
-    parser.add_argument("--queries", type=Path, default=DEFAULT_QUERIES, metavar="FILE")
+    parser.add_argument(
+        "--queries",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="a query set (repeatable; default: the development and the held-out sets)",
+    )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="index a tenth of the pages by an incremental update, then compare with a rebuild",
+    )
     parser.add_argument("--kind", choices=KINDS, default=None, help="only queries of this kind")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument(
+        "--dump", type=Path, metavar="FILE", help="write every system's hits per query (JSON)"
+    )
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.tldr is not None and args.tldr < 0:
@@ -462,9 +533,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not (args.corpus / "ms-support").is_dir():
         print(f"skipped: the test corpus is not at {args.corpus}")
         return 0
-    queries = load_queries(args.queries)
+    files = args.queries or [DEFAULT_QUERIES, HELDOUT_QUERIES]
+    sets = {path: load_queries(path) for path in files}
     if args.kind:
-        queries = [q for q in queries if q.kind == args.kind]
+        sets = {path: [q for q in qs if q.kind == args.kind] for path, qs in sets.items()}
+    queries = [q for qs in sets.values() for q in qs]
     if not queries:
         print("no queries to run")
         return 0
@@ -475,12 +548,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         print(f"error: the query set names articles that are not in the corpus: {unknown}")
         return 1
-    counts = {kind: sum(q.kind == kind for q in queries) for kind in KINDS}
-    print(
-        f"{len(queries)} queries ("
-        + ", ".join(f"{kind} {n}" for kind, n in counts.items() if n)
-        + f") from {args.queries}"
-    )
+    for path, qs in sets.items():
+        counts = {kind: sum(q.kind == kind for q in qs) for kind in KINDS}
+        print(
+            f"{len(qs)} queries ("
+            + ", ".join(f"{kind} {n}" for kind, n in counts.items() if n)
+            + f") from {path}"
+        )
     print(f"corpus: {len(ms)} ms-support articles + {len(tldr)} tldr pages\n")
 
     engines = list(ENGINES) if args.engine == "all" else [args.engine]
@@ -494,9 +568,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for engine in engines:
             folder = work / f"kb-{engine}"
             folder.mkdir()
-            make_kb(folder, docs, engine)
+            late = docs[::10] if args.incremental else []
+            first = [doc for i, doc in enumerate(docs) if not (args.incremental and i % 10 == 0)]
+            make_kb(folder, first, engine)
             try:
-                run = run_kb(folder, engine, queries)
+                run = run_kb(folder, engine, queries, late)
             except Exception as exc:  # report any engine failure and go on
                 failed = True
                 print(f"kb ({engine}) failed: {type(exc).__name__}: {exc}\n")
@@ -504,11 +580,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             for note in run.notes:
                 print(f"{run.label}: {note}")
             runs.append(run)
-        print()
-        print_tables([*runs, baseline], queries)
-        if args.show_misses:
-            for run in runs:
-                print_misses(run, baseline, queries)
+        start = 0
+        for path, qs in sets.items():
+            part = slice(start, start + len(qs))
+            start += len(qs)
+            sliced = [_slice(run, part) for run in [*runs, baseline]]
+            print(f"\n== {path.name} ==\n")
+            print_tables(sliced, qs)
+            if args.show_misses:
+                for run in sliced[:-1]:
+                    print_misses(run, sliced[-1], qs)
+        print_agreement(runs, queries)
+        if args.dump:
+            dump = {
+                run.label: [
+                    {"query": q.query, "paths": o.paths}
+                    for q, o in zip(queries, run.outcomes, strict=True)
+                ]
+                for run in [*runs, baseline]
+            }
+            args.dump.write_text(json.dumps(dump, indent=1), encoding="utf-8")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 1 if failed else 0

@@ -25,7 +25,9 @@ from kb.tui.screens.note import NoteScreen
 from kb.tui.widgets.results import ResultsList
 
 PROJECT = Path(__file__).resolve().parent.parent
-CORPUS = PROJECT.parent / "shared" / "corpus"
+#: The shared real-world corpus, beside the project (or where ``KB_CORPUS`` says: a checkout
+#: in another folder, such as a worktree, can still run the corpus tests).
+CORPUS = Path(os.environ.get("KB_CORPUS") or PROJECT.parent / "shared" / "corpus")
 
 #: The search engines every KB test runs against (see the ``engine`` fixture).
 ENGINES = ["whoosh", "tantivy"]
@@ -406,3 +408,29 @@ def notifications(app: KBApp) -> list[str]:
 def rendered(widget: Static) -> str:
     """The plain text a Static shows."""
     return str(widget.render())
+
+
+#: A note the learned-words tests teach ("oof" is not in it).
+OOF = "notes/automatic-replies.md"
+OOF_NOTE = """---
+title: Set automatic replies in Outlook
+---
+## Issue
+The user is away and wants senders told when they are back.
+
+## Resolution
+File > Automatic Replies, turn them on, write the message.
+"""
+
+
+def learning_kb(root: Path, engine: str) -> Path:
+    """A committed KB with the automatic-replies note and a printer note."""
+    from kb import KnowledgeBase
+
+    KnowledgeBase.init(root)
+    use_engine(root, engine)
+    write(root, OOF, OOF_NOTE)
+    write(root, "notes/printer.md", "---\ntitle: Printer offline\n---\nRestart the spooler.\n")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-qm", "notes"], cwd=root, check=True, capture_output=True)
+    return root

@@ -44,14 +44,16 @@ def check(kb: KB, today: _dt.date | None = None) -> list[Problem]:
 
 def _linked_files(kb: KB) -> list[Problem]:
     """The KB's own files that kb does not use because they are symlinks: the synonyms, the
-    link log (leading outside the KB), and templates (any symlink: a template is copied into
-    new notes). Content folders are reported by the scan, kb.toml by the settings."""
+    link log, the learned search words (leading outside the KB), and templates (any symlink:
+    a template is copied into new notes). Content folders are reported by the scan, kb.toml
+    by the settings."""
     from kb.notes import paths
+    from kb.notes.layout import SEARCH_WORDS_FILE
     from kb.notes.link_log import LINKS_FILE
     from kb.search.synonyms import SYNONYMS_FILE
 
     found = []
-    for rel in (SYNONYMS_FILE, LINKS_FILE):
+    for rel in (SYNONYMS_FILE, LINKS_FILE, SEARCH_WORDS_FILE):
         problem = paths.link_problem(kb.root, rel)
         if problem:
             found.append(Problem(rel, f"{problem}; not read", level="error"))

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from kb.notes.secrets import SecretRules
     from kb.search.engine import Engine
     from kb.search.index import IndexReport, Progress, SearchIndex
+    from kb.search.learned import Learned
     from kb.search.results import Results
     from kb.search.synonyms import Synonyms
     from kb.tickets.importers.save import ImportReport
@@ -416,6 +417,25 @@ class KnowledgeBase:
         from kb.tickets.linking import unlink
 
         return unlink(self, reference, ticket)
+
+    def learn(self, query: str, reference: str) -> Learned:
+        """Remember that a search for ``query`` ended at a note (opened, copied from or
+        linked): the query's plain words the note lacks will find it next time, for the team."""
+        from kb.search.learned import learn
+
+        return learn(self, query, reference)
+
+    def learned_words(self) -> dict[str, list[str]]:
+        """Every note's learned search words, by note path."""
+        from kb.search.learned import read_words
+
+        return read_words(self.root)
+
+    def forget_words(self, reference: str, words: list[str] | None = None) -> Learned:
+        """Remove learned search words from a note (all of them without ``words``)."""
+        from kb.search.learned import forget
+
+        return forget(self, reference, words)
 
     def ticket(self, ticket_id: str) -> TicketView:
         """A ticket's record and every note linked to it (KBError exit 1 when unknown)."""

@@ -9,8 +9,18 @@ from kb.notes import atomic, paths
 from kb.notes.link_log import ensure_gitattributes
 from kb.notes.lock import shared_file
 
+#: Search words the team's searches taught notes (kb.search.learned), shared like the notes.
+SEARCH_WORDS_FILE = "search-words.jsonl"
 #: The folders and files kb commits (and where ``kb sync`` may keep conflict files).
-KB_PATHS = ("notes", "tickets", "templates", "kb.toml", "synonyms.txt", ".gitattributes")
+KB_PATHS = (
+    "notes",
+    "tickets",
+    "templates",
+    "kb.toml",
+    "synonyms.txt",
+    SEARCH_WORDS_FILE,
+    ".gitattributes",
+)
 #: The folders ``kb init`` makes.
 FOLDERS = ("notes", "tickets", "templates")
 GITIGNORE = ".kb/\n"

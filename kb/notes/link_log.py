@@ -132,17 +132,18 @@ def append(root: Path, event: LinkEvent) -> str:
     return LINKS_FILE
 
 
-def ensure_gitattributes(root: Path) -> bool:
-    """Add the union-merge line for the log to ``.gitattributes``; True when it was added."""
+def ensure_gitattributes(root: Path, line: str = GITATTRIBUTES_LINE) -> bool:
+    """Add a union-merge line (by default the link log's) to ``.gitattributes``; True when
+    it was added."""
     path = paths.writable(root, ".gitattributes")
-    if _has_union_line(_text_of(path)):
+    if _has_line(_text_of(path), line):
         return False  # the usual case, settled without waiting for the lock
     with shared_file(root, ".gitattributes"):
         text = _text_of(path)
-        if _has_union_line(text):
+        if _has_line(text, line):
             return False
         separator = "" if not text or text.endswith("\n") else "\n"
-        atomic.write_text(path, text + separator + GITATTRIBUTES_LINE + "\n", root=Path(root))
+        atomic.write_text(path, text + separator + line + "\n", root=Path(root))
     return True
 
 
@@ -153,8 +154,8 @@ def _text_of(path: Path) -> str:
         return ""
 
 
-def _has_union_line(text: str) -> bool:
-    return any(line.split() == GITATTRIBUTES_LINE.split() for line in text.splitlines())
+def _has_line(text: str, wanted: str) -> bool:
+    return any(line.split() == wanted.split() for line in text.splitlines())
 
 
 def now() -> str:

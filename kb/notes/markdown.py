@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from kb.notes.markup import plain
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
@@ -119,7 +121,7 @@ def parse_body(body: str) -> Body:
         if token.type == "heading_open":
             open_heading = int(token.tag[1:]) if token.tag[1:].isdigit() else 1
         elif token.type == "inline":
-            content = _inline_text(token)
+            content = plain(_inline_text(token))
             if open_heading is not None:
                 result.headings.append(Heading(open_heading, content.strip(), line))
                 open_heading = None

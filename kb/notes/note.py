@@ -30,6 +30,8 @@ class Note:
     status: str
     tags: list[str] = field(default_factory=list)
     systems: list[str] = field(default_factory=list)
+    #: Other names of the note (front matter ``aliases``, as Obsidian writes them).
+    aliases: list[str] = field(default_factory=list)
     #: Tickets named in front matter (the ones this note solved or informed).
     tickets: list[str] = field(default_factory=list)
     #: Tickets mentioned in the text but not listed in front matter.
@@ -98,6 +100,7 @@ def parse_note(
         status=_word(data.get("status")),
         tags=_words(data.get("tags")) or _words(data.get("keywords")),
         systems=_words(data.get("systems")) or _words(data.get("appliesto")),
+        aliases=_aliases(data.get("aliases")) or _aliases(data.get("alias")),
         tickets=listed,
         mentioned_tickets=mentioned,
         authors=_words(data.get("author")) + _words(data.get("authors")),
@@ -112,6 +115,13 @@ def parse_note(
         problems=problems,
     )
     return note
+
+
+def _aliases(value: Any) -> list[str]:
+    """Obsidian's ``aliases``: a list, or one name (a comma in it is part of the name)."""
+    if isinstance(value, str):
+        value = [value]
+    return _words(value) if isinstance(value, list | tuple) else []
 
 
 def _title_from_name(stem: str) -> str:

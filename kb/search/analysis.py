@@ -234,6 +234,22 @@ def term_lists(text: str) -> tuple[list[str], list[str]]:
     return stemmed, surface
 
 
+def term_count(text: str) -> int:
+    """How many terms ``text`` gives (its length as a search field)."""
+    count = 0
+    for url, path, hexa, word in _RAW.findall(text):
+        if word:
+            items, _advance = _expand(word, "word")
+        elif path:
+            items, _advance = _expand(path.rstrip(".\\/"), "path")
+        elif hexa:
+            items, _advance = _expand(hexa, "hex")
+        else:
+            items, _advance = _expand(url, "url")
+        count += len(items)
+    return count
+
+
 def analyze(text: str, *, stemmed: bool = True) -> Iterator[Token]:
     """The terms of ``text``: stemmed prose (or surface words) plus whole exact tokens."""
     for (items, _advance), pos, start, end in _walk(text):

@@ -14,30 +14,44 @@ from kb.notes.problems import Problem
 from kb.notes.ticket_ids import TicketMatcher
 from kb.search.analysis import terms
 from kb.search.engine import IndexDoc
+from kb.search.learned import LABEL as LEARNED_LABEL
 
 #: Text kept per document for snippets.
 SNIPPET_SOURCE_CHARS = 20_000
+#: What counts as the title for search besides the title itself (each measured on the
+#: relevance sets, see bench/relevance/README.md): the note's aliases, its file name's words.
+TITLE_ALIASES = True
+TITLE_FILE_NAME = True
 
 
 def document(note: Note, source: files.SourceFile, links: list[str] | None = None) -> IndexDoc:
     """The engine document for a note. ``links`` are its current ticket links
     (``kind:TICKET``, see :func:`kb.notes.link_log.index_labels`): resolution links count as
-    tickets the note solved (its reuse count), every link finds it by ticket id."""
+    tickets the note solved (its reuse count), every link finds it by ticket id; and its
+    learned search words (``words:WORD``, :mod:`kb.search.learned`), searched as labels."""
     systems = _with_words(note.systems)
     authors = _with_words(note.authors)
     solved = list(note.tickets)
     referenced: list[str] = []
+    learned_words: list[str] = []
     for label in links or []:
         kind, _, ticket = label.partition(":")
+        if kind == LEARNED_LABEL:
+            learned_words.append(ticket)
+            continue
         target = solved if kind == "resolution" else referenced
         if ticket not in solved and ticket not in target:
             target.append(ticket)
     all_tickets = list(dict.fromkeys([*note.all_tickets, *solved, *referenced]))
+    title = search_title(note)
+    # What a query word can match besides the title and the text, for the share of the
+    # query's words a hit holds (kb.search.searching).
+    also = [title[len(note.title) :].strip(), " ".join(learned_words)]
     return IndexDoc(
         path=note.path,
         kind=note.kind,
-        title=note.title,
-        labels="\n".join([*note.tags, *note.systems, *all_tickets]),
+        title=title,
+        labels="\n".join([*note.tags, *note.systems, *all_tickets, *learned_words]),
         issue=note.body.sections.get("issue", ""),
         body=note.body.text,
         filters={
@@ -63,8 +77,22 @@ def document(note: Note, source: files.SourceFile, links: list[str] | None = Non
             "flag": _flag_reason(note),
             "modified": source.mtime_ns / 1e9,
             "text": note.body.text[:SNIPPET_SOURCE_CHARS],
+            "also": "\n".join(part for part in also if part),
         },
     )
+
+
+def search_title(note: Note) -> str:
+    """The text searched as the note's title: its title, its aliases (other names it goes
+    by) and the words of its file name when they differ from the title's."""
+    parts = [note.title]
+    if TITLE_ALIASES:
+        parts.extend(note.aliases)
+    if TITLE_FILE_NAME and note.kind != "ticket":
+        name = note.name.replace("-", " ").replace("_", " ")
+        if set(terms(name)) - set(terms(note.title)):
+            parts.append(name)
+    return "\n".join(parts)
 
 
 def _flag_reason(note: Note) -> str | None:
@@ -113,11 +141,16 @@ def load(
 
 
 def note_links(root: Path) -> dict[str, list[str]]:
-    """Each linked note's current ticket links, as the manifest keeps them."""
+    """Each note's current ticket links and learned search words (``words:oof``), as the
+    manifest keeps them: the index re-reads a note when they change."""
     from kb.notes import link_log
+    from kb.search import learned
 
     grouped = link_log.by_note(link_log.read_links(root))
-    return {path: link_log.index_labels(links) for path, links in grouped.items()}
+    found = {path: link_log.index_labels(links) for path, links in grouped.items()}
+    for path, words in learned.labels(root).items():
+        found[path] = found.get(path, []) + words
+    return found
 
 
 @functools.lru_cache(maxsize=8)

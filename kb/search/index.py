@@ -42,7 +42,7 @@ from kb.search.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUn
 from kb.search.engines import choose
 
 #: Bump when kb's analysis or document layout changes, so that old indexes are rebuilt.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 #: How long an update waits for another kb process to finish its own.
 LOCK_TIMEOUT = 30.0
 #: Manifest entries added since the manifest was last written, one JSON object a line.

@@ -8,6 +8,7 @@ its coordination (how many of the query's words it holds) and by small signals f
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,8 @@ EXPANSION_WEIGHT = 0.8
 #: BM25F's length normalisation and term-frequency saturation.
 B = 0.75
 K1 = 1.2
-#: A document matching several alternatives of a word gets this share of its second best.
+#: A document matching several alternatives of a word gets its best one's score and this
+#: share of the others'.
 TIEBREAK = 0.1
 #: Documents holding every typed word earn this share of those words' scores again.
 COORDINATION = 0.5
@@ -39,6 +41,45 @@ TICKET_DROP = 0.15
 #: Solving tickets lifts a note: this much per doubling of their number, at most MAX_REUSE_LIFT.
 REUSE_LIFT = 0.02
 MAX_REUSE_LIFT = 0.06
+
+
+def idf(documents: int, frequency: int) -> float:
+    """BM25's inverse document frequency of a term in ``frequency`` of ``documents``, the
+    form Tantivy uses; kb's Whoosh scorer uses it too, so that both engines rank alike."""
+    return math.log(1.0 + (documents - frequency + 0.5) / (frequency + 0.5))
+
+
+def _length_table() -> list[int]:
+    # Field lengths kept in one byte: exact up to 40, then 8 steps per doubling of the step
+    # (42, 44, ... 56, 60, 64, ... 88, 96, ...). Tantivy stores lengths so; Whoosh's scorer
+    # rounds exact lengths the same way, so that a long note weighs the same on both.
+    table = list(range(41))
+    step = 2
+    while len(table) < 256:
+        for _ in range(8):
+            if len(table) == 256:
+                break
+            table.append(table[-1] + step)
+        step *= 2
+    return table
+
+
+LENGTH_TABLE = _length_table()
+
+
+def stored_length(length: int) -> int:
+    """A field length as the index keeps it (rounded down to :data:`LENGTH_TABLE`)."""
+    return LENGTH_TABLE[bisect.bisect_right(LENGTH_TABLE, length) - 1]
+
+
+#: Scores equal to this many significant digits are a tie (the engines differ in the 4th:
+#: float32 and float64 sums), broken by the path so that both engines list ties alike.
+SCORE_DIGITS = 3
+
+
+def order_key(score: float, path: str) -> tuple[float, str]:
+    """Sort key of a hit: best score first, ties by path."""
+    return (-float(f"{score:.{SCORE_DIGITS}g}"), path)
 
 
 def coordination(coverage: float) -> float:

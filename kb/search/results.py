@@ -35,6 +35,8 @@ class Hit:
     coverage: float = 1.0
     #: Why the note is flagged for rework ("" when it is not).
     flag: str = ""
+    #: What else the note is searched by besides its title and text (aliases, summary).
+    also: str = field(default="", repr=False)
 
     @property
     def ticket_count(self) -> int:

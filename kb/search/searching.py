@@ -14,7 +14,7 @@ from kb.search.engine import (
 )
 from kb.search.plan import build_plan, complete, correct
 from kb.search.query import parse as parse_query
-from kb.search.ranking import coordination, signal
+from kb.search.ranking import coordination, order_key, signal
 from kb.search.results import Hit, Results
 from kb.search.snippets import (
     coverage,
@@ -57,7 +57,7 @@ def search(
         for hit in hits:
             hit.coverage = coverage(patterns, _matchable_text(hit))
             hit.score *= signal(hit) * coordination(hit.coverage)
-        hits.sort(key=lambda hit: hit.score, reverse=True)
+        hits.sort(key=lambda hit: order_key(hit.score, hit.path))
     hits = hits[:limit]
     pattern = highlight_pattern(built)
     for hit in hits:
@@ -70,7 +70,7 @@ def _matchable_text(hit: Hit) -> str:
     """Everything a query word can match in a hit: title, labels (tags, systems, tickets)
     and the text."""
     labels = " ".join([*hit.tags, *hit.systems, *hit.tickets])
-    return f"{hit.title}\n{labels}\n{hit.snippet}"
+    return f"{hit.title}\n{hit.also}\n{labels}\n{hit.snippet}"
 
 
 def recent(engine: Engine, limit: int = 20) -> Results:
@@ -101,4 +101,5 @@ def _hit(path: str, score: float, stored: dict[str, Any]) -> Hit:
         modified=float(stored.get("modified") or 0.0),
         created=stored.get("created"),
         flag=str(stored.get("flag") or ""),
+        also=str(stored.get("also") or ""),
     )

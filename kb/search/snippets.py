@@ -14,6 +14,9 @@ from kb.search.plan import Plan
 
 SNIPPET_WIDTH = 200
 
+#: An error code written without its ``0x``: hex digits, at least one of them a number.
+_HEX_CODE = re.compile(r"(?=[a-f]*[0-9])[0-9a-f]{4,}")
+
 
 #: Matches looked at when choosing a snippet (enough for any passage a person reads).
 MAX_SNIPPET_SPANS = 200
@@ -23,7 +26,8 @@ class Needles:
     """Finds index terms in raw text, quickly enough to run on every keystroke.
 
     Stems match as word beginnings ("print" finds "printing"); exact tokens match whole
-    ("0x80070005"), and a number also inside a longer code ("80070005" in "0x80070005").
+    ("0x80070005"), and a number or hex code also inside a longer code ("80070005" and
+    "8004010f" in "0x80070005" and "0x8004010F").
     The text is lower-cased once and scanned by one compiled pattern without IGNORECASE,
     which is several times faster than a case-insensitive pattern.
     """
@@ -39,6 +43,9 @@ class Needles:
                 pieces.append(rf"{before}{escaped}\w*")
             elif term.isdigit():
                 pieces.append(rf"(?<![0-9]){escaped}(?![0-9])")
+            elif _HEX_CODE.fullmatch(term):
+                # "caa70004" is also inside "0xCAA70004", as the index holds both forms.
+                pieces.append(rf"(?:(?<=0x)|(?<!\w)){escaped}(?!\w)")
             else:
                 pieces.append(rf"{before}{escaped}(?!\w)")
         source = "|".join(pieces)

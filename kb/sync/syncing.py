@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from kb import git
 from kb.git import identity, locks, markers
 from kb.notes.errors import KBError
+from kb.notes.layout import SEARCH_WORDS_FILE
 from kb.notes.link_log import LINKS_FILE
 from kb.sync.conflict_files import conflicts
 from kb.sync.incoming import backup, merge_incoming
@@ -178,11 +179,12 @@ def _reindex(kb: KB, report: SyncReport) -> None:
         for path in {*report.changed, *report.committed}
         if path.endswith(".md") and path.split("/")[0] in SOURCE_FOLDERS
     ]
-    if (not paths and LINKS_FILE not in report.changed) or not kb.has_index():
+    logs = LINKS_FILE in report.changed or SEARCH_WORDS_FILE in report.changed
+    if (not paths and not logs) or not kb.has_index():
         return
     try:
-        # New link lines change notes' reuse counts: a full incremental pass sees those too
-        # (it re-reads only what changed).
-        kb.reindex(only=None if LINKS_FILE in report.changed else sorted(paths))
+        # New link lines change notes' reuse counts, new learned words their search words: a
+        # full incremental pass sees those too (it re-reads only what changed).
+        kb.reindex(only=None if logs else sorted(paths))
     except (IndexBusy, OSError) as exc:
         report.index_warning = f"search index not updated ({exc}); run 'kb index'"

@@ -31,14 +31,16 @@ class LinkTarget:
 
 
 def to_markdown_links(body: str) -> str:
-    """The body with ``[[name]]`` and ``[[name|label]]`` turned into Markdown links, and
-    control characters shown escaped (the app renders every note body through here).
+    """The body with ``[[name]]`` and ``[[name|label]]`` turned into Markdown links,
+    documentation markup shown for what it means (callouts as callouts, images as their alt
+    text) and control characters shown escaped (the app renders every note body through here).
 
     Code (fenced blocks and inline spans) is left alone: a command may contain ``[[``.
     """
     from kb.notes.control_chars import visible
+    from kb.notes.markup import for_preview
 
-    return replace_wiki_links(visible(body), _wiki_to_link)
+    return replace_wiki_links(for_preview(visible(body)), _wiki_to_link)
 
 
 def _wiki_to_link(link: Link) -> str:

@@ -71,3 +71,68 @@ def test_tldr_pages_index_without_problems(tmp_path: Path, engine: str) -> None:
     assert report.problems == []
     assert kb.search("awk", refresh=False)[0].path == "notes/awk.md"
     assert kb.search("base64 decode", refresh=False)[0].path == "notes/base64.md"
+
+
+RELEVANCE_SETS = [
+    Path(__file__).resolve().parents[2] / "bench" / "relevance" / name
+    for name in ("queries.jsonl", "heldout.jsonl")
+]
+
+
+def _queries() -> list[str]:
+    import json
+
+    return [
+        json.loads(line)["query"]
+        for path in RELEVANCE_SETS
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def _corpus_kb(root: Path, engine: str, pages: list[Path], late: list[Path]) -> KnowledgeBase:
+    """ms-support and tldr pages in a KB; ``late`` pages are added by an incremental update."""
+    shutil.copytree(MS, root / "notes" / "ms", ignore=shutil.ignore_patterns("*.txt", "SOURCE.md"))
+    tldr = CORPUS / "tldr" / "pages"
+    for path in pages:
+        target = root / "notes" / "tldr" / path.relative_to(tldr)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    use_engine(root, engine)
+    kb = KnowledgeBase(root)
+    kb.reindex()
+    for path in late:
+        target = root / "notes" / "tldr" / path.relative_to(tldr)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    if late:
+        kb.reindex()
+    return kb
+
+
+def test_both_engines_and_an_updated_index_rank_alike(tmp_path: Path) -> None:
+    """One ranking: for the same files Whoosh and Tantivy give the same top 10 in the same
+    order for every query of the relevance sets, and an index brought up to date file by file
+    ranks exactly like one rebuilt."""
+    tldr = CORPUS / "tldr" / "pages"
+    if not MS.is_dir() or not tldr.is_dir():
+        pytest.skip("shared corpus not present")
+    if not tantivy_installed():
+        pytest.skip("tantivy is not installed")
+    pages = sorted(p for p in (tldr / "common").glob("*.md") if not p.name.startswith("."))
+    pages = pages[::4]  # a quarter of the common pages: distractors enough, and quick
+    queries = _queries()
+    tops: dict[str, list[list[str]]] = {}
+    for engine in ("whoosh", "tantivy"):
+        kb = _corpus_kb(tmp_path / engine, engine, pages[::2], pages[1::2])
+        tops[engine] = [[h.path for h in kb.search(q, refresh=False)] for q in queries]
+        kb.reindex(rebuild=True)
+        rebuilt = [[h.path for h in kb.search(q, refresh=False)] for q in queries]
+        differ = [q for q, a, b in zip(queries, tops[engine], rebuilt, strict=True) if a != b]
+        assert differ == [], f"{engine}: updated and rebuilt indexes differ"
+    pairs = list(zip(tops["whoosh"], tops["tantivy"], strict=True))
+    assert all(a[:1] == b[:1] for a, b in pairs), "the engines disagree on a best hit"
+    # Scores equal to 3 significant digits tie and are ordered by path on both engines; two
+    # hits whose scores straddle a rounding boundary can still swap (see bench/README.md).
+    same = sum(a == b for a, b in pairs)
+    assert same >= 0.98 * len(pairs), f"{len(pairs) - same} of {len(pairs)} queries differ"

@@ -121,4 +121,69 @@ def index(ctx: click.Context, rebuild: bool) -> None:
     )
 
 
-COMMANDS = [search, index]
+# --- kb words -----------------------------------------------------------------------------
+
+
+@click.command("words")
+@click.argument("note", required=False)
+@click.option("--add", "add", metavar="QUERY", help="Teach NOTE the plain words of QUERY.")
+@click.option("--forget", is_flag=True, help="Remove NOTE's learned words (or only WORD...).")
+@click.option("--word", "words", multiple=True, metavar="WORD", help="With --forget: this word.")
+@click.option("--json", "as_json", is_flag=True, help="Print the words as JSON.")
+@click.pass_context
+@handle_errors
+def words_command(
+    ctx: click.Context,
+    note: str | None,
+    add: str | None,
+    forget: bool,
+    words: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Search words learned from use: a search that ended in opening, copying from or linking
+    a note makes its words find that note next time, for the whole team.
+
+    Without NOTE, list every note's learned words. With NOTE: its words; --add QUERY teaches it
+    QUERY's words; --forget removes them all, or only those given with --word.
+    """
+    from kb.notes.control_chars import visible
+
+    kb = current_kb(ctx)
+    if (add or forget or words) and note is None:
+        raise click.UsageError("--add and --forget need a NOTE")
+    if add is not None and forget:
+        raise click.UsageError("use --add or --forget, not both")
+    if words and not forget:
+        raise click.UsageError("--word goes with --forget")
+    if note is not None and (add is not None or forget):
+        outcome = (
+            kb.learn(add, note) if add is not None else kb.forget_words(note, list(words) or None)
+        )
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {"path": outcome.note, "changed": outcome.words, "words": outcome.standing}
+                )
+            )
+            return
+        what = "learned" if add is not None else "forgot"
+        if outcome.words:
+            click.echo(f"{visible(outcome.note)}: {what} {', '.join(outcome.words)}")
+        else:
+            click.echo(f"{visible(outcome.note)}: nothing to change")
+        return
+    learned = kb.learned_words()
+    if note is not None:
+        path = kb.note_not_ticket(note).path
+        learned = {path: learned.get(path, [])}
+    if as_json:
+        click.echo(json.dumps([{"path": p, "words": w} for p, w in sorted(learned.items())]))
+        return
+    if not any(learned.values()):
+        click.echo("No learned search words." if note is None else f"{note}: no learned words.")
+        return
+    for path, found in sorted(learned.items()):
+        click.echo(f"{visible(path)}: {', '.join(found)}")
+
+
+COMMANDS = [search, index, words_command]

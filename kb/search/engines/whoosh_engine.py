@@ -17,7 +17,7 @@ from whoosh.filedb.structfile import BufferFile, StructFile
 from whoosh.index import LockError
 from whoosh.searching import Searcher
 
-from kb.search.analysis import analyze_fast
+from kb.search.analysis import analyze_fast, term_count
 from kb.search.engine import (
     EngineHit,
     EngineHits,
@@ -31,10 +31,11 @@ from kb.search.engine import (
     WordMatch,
     synchronized,
 )
+from kb.search.engines.whoosh_postings import length_column
 from kb.search.engines.whoosh_scorer import Scorer
 from kb.search.ranking import EXPANSION_WEIGHT, K1, PHRASE_WEIGHT, TEXT_FIELDS, B
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _INDEX_NAME = "kb"
 #: Seconds after which a search stops adding completions of the word being typed.
 SEARCH_TIME_LIMIT = 0.5
@@ -77,7 +78,12 @@ class KbTokenizer(Tokenizer):
                 token.startchar, token.endchar = start_char, start_char + len(value)
             yield token
             return
-        for term, position, start, end in analyze_fast(value, stemmed=self.stemmed):
+        # Each term takes the next position, the way Tantivy reads kb's terms (whitespace
+        # separated): a phrase then matches on both engines alike, also across compound
+        # words ("e-mail" is "e-mail email e mail").
+        for position, (term, _pos, start, end) in enumerate(
+            analyze_fast(value, stemmed=self.stemmed)
+        ):
             token.text = term
             token.boost = 1.0
             token.stopped = False
@@ -111,6 +117,10 @@ def _schema() -> fields.Schema:
         modified=fields.NUMERIC(int, bits=64, sortable=True),
         data=fields.STORED,
         **text_fields,
+        **{
+            length_column(name): fields.NUMERIC(int, bits=32, sortable=True, signed=False)
+            for name in TEXT_FIELDS
+        },
     )
 
 
@@ -261,6 +271,9 @@ def _fields(doc: IndexDoc) -> dict[str, Any]:
     for name in ("tag", "type", "status", "ticket", "system", "author"):
         items = [value.replace(",", " ").strip() for value in doc.filters.get(name, [])]
         values[name] = ",".join(item for item in items if item)
+    # Exact field lengths: Whoosh keeps its own only roughly, in one byte (whoosh_scorer).
+    for name in TEXT_FIELDS:
+        values[length_column(name)] = term_count(values[name])
     return values
 
 

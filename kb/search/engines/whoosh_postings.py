@@ -11,6 +11,8 @@ from whoosh import matching
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
 
+from kb.search.ranking import stored_length
+
 
 def postings(matcher: matching.Matcher) -> tuple[Iterable[int], Iterable[float]]:
     """Every (document number, weight) of a term's postings, read a block at a time."""
@@ -41,9 +43,29 @@ def postings(matcher: matching.Matcher) -> tuple[Iterable[int], Iterable[float]]
 _BYTE_LENGTHS = [byte_to_length(value) or 1 for value in range(256)]
 
 
+def length_column(name: str) -> str:
+    """The numeric column holding the exact length of text field ``name``."""
+    return f"length_{name}"
+
+
+def exact_lengths(reader: Any, name: str) -> list[int] | None:
+    """The exact length (number of terms) of field ``name`` in each document of a segment,
+    from kb's own column; None for an index made before kb kept them."""
+    column = length_column(name)
+    if not reader.has_column(column):
+        return None
+    exact = list(reader.column_reader(column))
+    return exact if len(exact) == reader.doc_count_all() else None
+
+
 def lengths(reader: Any, name: str) -> list[int]:
-    """The length of field ``name`` in each document of a segment (1 when empty)."""
+    """The length of field ``name`` in each document of a segment (1 when empty), as the
+    index keeps it (:func:`kb.search.ranking.stored_length` of the exact length, the way
+    Tantivy keeps it too)."""
     count = reader.doc_count_all()
+    exact = exact_lengths(reader, name)
+    if exact is not None:
+        return [stored_length(value) or 1 for value in exact]
     try:
         # The lengths column read at once: ten times faster than a call per document.
         column = reader._perdoc._cached_reader(_lenfield(name), LENGTHS_COLUMN)

@@ -30,7 +30,7 @@ from kb.search.engine import (
     SearchPlan,
     WordMatch,
 )
-from kb.search.engines.whoosh_postings import lengths, postings, postings_in
+from kb.search.engines.whoosh_postings import exact_lengths, lengths, postings, postings_in
 from kb.search.ranking import (
     COORDINATION,
     EXPANSION_WEIGHT,
@@ -39,6 +39,7 @@ from kb.search.ranking import (
     TEXT_FIELDS,
     TIEBREAK,
     B,
+    idf,
 )
 
 #: Scores kept between searches, counted in (document, score) entries of 12 bytes: the
@@ -109,13 +110,24 @@ class Scorer:
         """Per document (global number): ``K1 * (1 - B + B * length / average length)``."""
         norms = self._norms.get(name)
         if norms is None:
-            average = self._searcher.avg_field_length(name) or 1.0
+            readers = [leaf.reader() for leaf, _offset in self._leaves]
+            exact = [exact_lengths(reader, name) for reader in readers]
+            if all(found is not None for found in exact):
+                # Tantivy's average: every term of the field over every document.
+                total = sum(sum(found or ()) for found in exact)
+                average = total / max(1, self._searcher.doc_count_all()) or 1.0
+            else:
+                average = self._searcher.avg_field_length(name) or 1.0
             base, slope = K1 * (1 - B), K1 * B / average
             norms = array("d")
-            for leaf, _offset in self._leaves:
-                norms.extend(base + slope * length for length in lengths(leaf.reader(), name))
+            for reader in readers:
+                norms.extend(base + slope * length for length in lengths(reader, name))
             self._norms[name] = norms
         return norms
+
+    def _idf(self, name: str, text: str) -> float:
+        searcher = self._searcher
+        return idf(searcher.doc_count_all(), searcher.doc_frequency(name, text))
 
     # -- terms and phrases ------------------------------------------------------------------
 
@@ -129,8 +141,7 @@ class Scorer:
         searcher = self._searcher
         if searcher.doc_frequency(name, text) == 0:
             return scores
-        idf = searcher.idf(name, text)
-        factor = idf * (K1 + 1)
+        factor = self._idf(name, text) * (K1 + 1)
         norms = self._field_norms(name)
         for (leaf, offset), deleted in zip(self._leaves, self._deleted, strict=True):
             reader = leaf.reader()
@@ -145,9 +156,7 @@ class Scorer:
         return scores
 
     def phrase(self, name: str, words: tuple[str, ...]) -> Scores:
-        """Whoosh's phrase score in field ``name`` for every document holding the phrase."""
-        # Whoosh's phrase score (SpanNear2 over an intersection) is the sum of the words'
-        # term scores in each document where the words stand next to each other, in order.
+        """The phrase's score in field ``name`` for every document holding the phrase."""
         # Start from the rarest word's documents and read the other words' postings only in
         # blocks holding one of them: "sign in" never reads all of "in".
         searcher = self._searcher
@@ -164,6 +173,10 @@ class Scorer:
             if not candidates:
                 return {}
         decode = searcher.schema[name].format.decode_positions
+        # BM25 of the phrase as one term (as Tantivy scores phrases): its occurrences in
+        # the document, with the words' idfs summed.
+        factor = sum(self._idf(name, word) for word in words) * (K1 + 1)
+        norms = self._field_norms(name)
         scores: Scores = {}
         for docnum in candidates:
             starts: set[int] | None = None
@@ -173,7 +186,8 @@ class Scorer:
                 if not starts:
                     break
             else:
-                scores[docnum] = sum(postings[word][docnum][0] for word in words)
+                count = len(starts or ())
+                scores[docnum] = factor * count / (count + norms[docnum])
         return scores
 
     def _postings_at(
@@ -181,8 +195,7 @@ class Scorer:
     ) -> dict[int, tuple[float, bytes]]:
         """For each wanted document (global number) holding ``text`` in field ``name``: the
         term's score there and its encoded positions."""
-        searcher = self._searcher
-        factor = searcher.idf(name, text) * (K1 + 1)
+        factor = self._idf(name, text) * (K1 + 1)
         norms = self._field_norms(name)
         found: dict[int, tuple[float, bytes]] = {}
         for leaf, offset in self._leaves:
@@ -370,7 +383,8 @@ def _add(total: Scores, items: Iterable[tuple[int, float]], weight: float = 1.0)
 
 
 def _best_of(choices: list[tuple[float, Packed]], boost: float) -> Packed:
-    """Per document: its best alternative plus TIEBREAK of its second best, times boost."""
+    """Per document: its best alternative plus TIEBREAK of the others (Tantivy's
+    disjunction max), times boost."""
     choices = [(weight, scores) for weight, scores in choices if len(scores)]
     if not choices:
         return Packed(array("i"), array("d"))
@@ -378,27 +392,22 @@ def _best_of(choices: list[tuple[float, Packed]], boost: float) -> Packed:
         weight, scores = choices[0]
         return scores.scaled(weight * boost)
     best: Scores = {}
-    second: Scores = {}
+    total: Scores = {}
     for weight, scores in choices:
         get_best = best.get
+        get_total = total.get
         for docnum, score in scores.items():
             score *= weight
+            total[docnum] = get_total(docnum, 0.0) + score
             current = get_best(docnum)
-            if current is None:
+            if current is None or score > current:
                 best[docnum] = score
-            elif score > current:
-                best[docnum] = score
-                if current > second.get(docnum, 0.0):
-                    second[docnum] = current
-            elif score > second.get(docnum, 0.0):
-                second[docnum] = score
-    get_second = second.get
     return Packed(
         array("i", best.keys()),
         array(
             "d",
             [
-                (score + TIEBREAK * get_second(docnum, 0.0)) * boost
+                (score + TIEBREAK * (total[docnum] - score)) * boost
                 for docnum, score in best.items()
             ],
         ),

@@ -185,13 +185,74 @@ class HomeScreen(KBScreen):
     @on(OptionList.OptionSelected, "#results")
     def _hit_clicked(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
+            self._learn(event.option.id)
             self.post_message(OpenNote(event.option.id))
 
     def action_open(self) -> None:
         """Open the highlighted note."""
         hit = self.query_one(ResultsList).selected_hit
         if hit is not None:
+            self._learn(hit.path)
             self.post_message(OpenNote(hit.path))
+
+    # -- words learned from use -----------------------------------------------------------------
+
+    def _learn(self, path: str) -> None:
+        # The search ended at this note: its words the note lacks will find it next time.
+        query = (self.shown_query or "").strip()
+        if query and not path.startswith("tickets/"):
+            self.learn_words(query, path)
+
+    @work(thread=True, exit_on_error=False, group="learn")
+    def learn_words(self, query: str, path: str) -> None:
+        """Teach a note the words of the search that ended at it (in a thread)."""
+        from kb.notes.errors import KBError
+
+        try:
+            learned = self.shared.kb.learn(query, path)
+        except (KBError, OSError):
+            return  # learning is a bonus: never an error for the technician
+        if learned.words:
+            words = ", ".join(learned.words)
+            self.app.call_from_thread(self.notify, f"Learned search words: {words}", timeout=3)
+
+    def action_search_words(self) -> None:
+        """Show the words searches taught the highlighted note."""
+        hit = self.query_one(ResultsList).selected_hit
+        if hit is None:
+            self.notify("Highlight a note first", severity="warning")
+        else:
+            self.show_search_words(hit.path, forget=False)
+
+    def action_forget_search_words(self) -> None:
+        """Forget every word searches taught the highlighted note."""
+        hit = self.query_one(ResultsList).selected_hit
+        if hit is None:
+            self.notify("Highlight a note first", severity="warning")
+        else:
+            self.show_search_words(hit.path, forget=True)
+
+    @work(thread=True, exit_on_error=False, group="learn")
+    def show_search_words(self, path: str, forget: bool) -> None:
+        """Read (or forget) a note's learned words in a thread, and say what they are."""
+        from kb.notes.control_chars import visible
+        from kb.notes.errors import KBError
+
+        kb = self.shared.kb
+        try:
+            if forget:
+                gone = kb.forget_words(path).words
+                text = f"Forgot: {', '.join(gone)}" if gone else "No learned search words"
+            else:
+                words = kb.learned_words().get(path, [])
+                text = (
+                    f"Learned search words: {', '.join(words)}"
+                    if words
+                    else "No learned search words for this note"
+                )
+        except (KBError, OSError) as exc:
+            text = f"Search words: {exc}"
+        self.app.call_from_thread(self.notify, visible(text, lines=False))
 
     def action_edit_selected(self) -> None:
         """Open the highlighted note in the built-in editor."""
@@ -224,6 +285,7 @@ class HomeScreen(KBScreen):
             self.notify("That is a ticket record; link a note to it", severity="warning")
         else:
             # Back from the dialog, on_screen_resume searches again (the link shows in the hit).
+            self._learn(hit.path)
             self.post_message(LinkNoteToTicket(hit.path, hit.title))
 
     def action_ask(self) -> None:

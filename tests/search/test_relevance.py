@@ -1,0 +1,124 @@
+"""Finding the article when the caller's words differ from the article's: error codes typed
+without ``0x``, cheat-sheet mnemonics, documentation markup, other names of a note."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb import KnowledgeBase
+from tests.helpers import use_engine, write
+
+OUTLOOK = "notes/outlook-send-error.md"
+SIGNIN = "notes/teams-sign-in.md"
+TAR = "notes/tar.md"
+BACKUP = "notes/registry-backup.md"
+
+OUTLOOK_NOTE = """---
+title: Outlook cannot send, the operation failed
+---
+## Issue
+Sending fails with 0x8004010F after the mailbox moved.
+"""
+SIGNIN_NOTE = """---
+title: Teams sign-in fails on shared devices
+---
+## Issue
+The sign-in window shows error CAA70004, sometimes 0XCAA80000.
+"""
+TAR_NOTE = """# tar
+
+> Archiving utility.
+
+- E[x]tract a (compressed) archive [f]ile into the current directory [v]erbosely:
+
+`tar xvf path/to/source.tar[.gz|.bz2|.xz]`
+
+- [c]reate an archive and write it to a [f]ile:
+
+`tar cf path/to/target.tar path/to/file1`
+"""
+BACKUP_NOTE = """---
+title: Back up the registry before editing it
+aliases: [regedit safety net, OOF]
+description: How to save a copy of the registry hive so a bad edit can be undone.
+---
+> [!IMPORTANT]
+> Follow the steps carefully.
+
+:::image type="content" source="media/backup.png" alt-text="Screenshot of the export dialog.":::
+
+[!INCLUDE [Registry important alert](../includes/registry-important-alert.md)]
+
+Export the key with reg export.
+"""
+
+
+@pytest.fixture
+def kb(tmp_path: Path, engine: str) -> KnowledgeBase:
+    root = tmp_path / "kb"
+    use_engine(root, engine)
+    for path, text in (
+        (OUTLOOK, OUTLOOK_NOTE),
+        (SIGNIN, SIGNIN_NOTE),
+        (TAR, TAR_NOTE),
+        (BACKUP, BACKUP_NOTE),
+    ):
+        write(root, path, text)
+    kb = KnowledgeBase(root)
+    kb.reindex()
+    return kb
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("8004010F", OUTLOOK),
+        ("8004010f", OUTLOOK),
+        ("0x8004010f", OUTLOOK),
+        ("0X8004010F", OUTLOOK),
+        ("caa70004", SIGNIN),
+        ("0xCAA70004", SIGNIN),
+        ("CAA80000", SIGNIN),
+        ("caa80000 teams", SIGNIN),
+    ],
+)
+def test_error_codes_match_with_and_without_0x_in_any_case(
+    kb: KnowledgeBase, query: str, expected: str
+) -> None:
+    results = kb.search(query, refresh=False)
+    assert results and results[0].path == expected
+    assert not results.weak  # a code the note holds is a strong answer
+    assert results[0].highlights  # and the snippet shows where
+
+
+def test_mnemonic_brackets_do_not_hide_the_word(kb: KnowledgeBase) -> None:
+    for query in ("extract archive", "create archive", "verbosely"):
+        results = kb.search(query, refresh=False)
+        assert results and results[0].path == TAR, query
+        assert not results.weak
+    snippet = kb.search("extract archive", refresh=False)[0].snippet
+    assert "Extract a (compressed) archive file" in snippet
+    assert "[x]" not in snippet
+
+
+def test_documentation_markup_is_not_text(kb: KnowledgeBase) -> None:
+    hit = kb.search("reg export key", refresh=False)[0]
+    assert hit.path == BACKUP
+    assert "[!" not in hit.snippet and ":::" not in hit.snippet
+    assert "INCLUDE" not in hit.snippet and "IMPORTANT" not in hit.snippet
+    # An image's alt text is content; its markup is not.
+    assert kb.search("screenshot export dialog", refresh=False)[0].path == BACKUP
+    assert not kb.search("content source media png", refresh=False) or (
+        kb.search("content source media png", refresh=False).weak
+    )
+
+
+def test_aliases_and_the_file_name_find_the_note(kb: KnowledgeBase) -> None:
+    for query in ("regedit safety net", "oof", "registry backup"):
+        results = kb.search(query, refresh=False)
+        assert results and results[0].path == BACKUP, query
+        assert not results.weak, query
+    # The title shown is still the note's title.
+    assert kb.search("oof", refresh=False)[0].title == "Back up the registry before editing it"
