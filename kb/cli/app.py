@@ -64,8 +64,9 @@ class KBGroup(click.Group):
 @click.option(
     "--kb",
     "kb_dir",
-    metavar="DIR",
-    help="The KB to use (default: $KB_DIR, then the config file, then your personal KB).",
+    metavar="DIR|NAME",
+    help="The KB to use, a folder or a name of the config's [kbs] (default: $KB_DIR, then "
+    "every KB of the config, then your personal KB).",
 )
 @click.option(
     "--allow-secrets",

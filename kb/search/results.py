@@ -35,6 +35,8 @@ class Hit:
     coverage: float = 1.0
     #: Why the note is flagged for rework ("" when it is not).
     flag: str = ""
+    #: The short name of the KB the hit comes from, when several KBs are searched as one.
+    kb: str = ""
 
     @property
     def ticket_count(self) -> int:
@@ -67,6 +69,7 @@ class Hit:
             "coverage": round(self.coverage, 2),
             "weak": self.weak,
             "flag": self.flag or None,
+            **({"kb": self.kb} if self.kb else {}),
         }
 
 
