@@ -391,7 +391,7 @@ def read_kbs(config: dict[str, Any] | None = None) -> ConfiguredKBs:
         return ConfiguredKBs()
     problems: list[str] = []
     if not isinstance(table, dict):
-        return ConfiguredKBs(problems=("[kbs] should be a table of name = \"folder\"; ignored",))
+        return ConfiguredKBs(problems=('[kbs] should be a table of name = "folder"; ignored',))
     folders: dict[str, Path] = {}
     for name, folder in table.items():
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}", name):

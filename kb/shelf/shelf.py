@@ -21,7 +21,6 @@ from kb.notes.errors import KBError
 from kb.notes.settings import ConfiguredKBs, read_kbs
 
 if TYPE_CHECKING:
-    from kb.notes.note import Note
     from kb.search.results import Results
 
 T = TypeVar("T")

@@ -47,9 +47,7 @@ def test_an_unknown_kb_name_is_one_clear_line(shelf: Shelf) -> None:
 
 def test_a_missing_kb_is_skipped_with_one_warning(shelf: Shelf) -> None:
     gone = shelf.team.parent / "gone"
-    write_config(
-        shelf.config, {"me": shelf.personal, "gone": gone, "team": shelf.team}, "me"
-    )
+    write_config(shelf.config, {"me": shelf.personal, "gone": gone, "team": shelf.team}, "me")
     result = shelf.cli("search", "outlook", "--json")
     no_traceback(result)
     assert result.exit_code == 0, result.output
