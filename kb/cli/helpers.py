@@ -121,11 +121,27 @@ def current_shelf(ctx: click.Context) -> Shelf | None:
     return ctx.find_object(KBContext).shelf  # type: ignore[union-attr]
 
 
+def in_own_kb(ctx: click.Context, reference: str) -> str:
+    """Make the KB that holds the note ``reference`` the command's KB (with several KBs
+    configured, a note is read and edited in its own KB); the reference to use there."""
+    _, inside = kb_context(ctx).kb_of(reference)
+    return inside
+
+
 def kb_context(ctx: click.Context) -> KBContext:
     """What the command knows of its KBs."""
     found = ctx.find_object(KBContext)
     assert found is not None
     return found
+
+
+#: ``--to NAME``: the KB of the config's [kbs] a new note or question goes to.
+to_kb_option = click.option(
+    "--to",
+    "to_kb",
+    metavar="NAME",
+    help="The KB to write to, by its name in the config's [kbs] (default: default_kb).",
+)
 
 
 def err(message: str) -> None:

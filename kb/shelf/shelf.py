@@ -134,15 +134,22 @@ class Shelf:
         if colon and rest and name in self.kbs:
             return name, self.kbs[name], rest
         found: list[tuple[str, KnowledgeBase]] = []
+        # A path or file name that one KB holds wins over title words matched elsewhere.
+        exact: list[tuple[str, KnowledgeBase]] = []
         for name, kb in self.kbs.items():
             try:
-                kb.find(reference)
+                source = kb.find(reference)
             except AmbiguousNote:
                 found.append((name, kb))
             except KBError:
                 continue
             else:
                 found.append((name, kb))
+                rel = Path(source.rel)
+                if reference in (source.rel, rel.name, rel.stem):
+                    exact.append((name, kb))
+        if len(exact) == 1:
+            found = exact
         if len(found) == 1:
             return found[0][0], found[0][1], reference
         if not found:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from kb.cli.helpers import current_kb, err, handle_errors, interactive
+from kb.cli.helpers import current_kb, err, handle_errors, in_own_kb, interactive
 from kb.notes.errors import KBError
 
 # --- kb log ---------------------------------------------------------------------------------
@@ -28,8 +28,9 @@ def log(ctx: click.Context, note: tuple[str, ...], limit: int | None, as_json: b
     from kb import git
     from kb.notes.link_log import read_events
 
+    reference = in_own_kb(ctx, " ".join(note))
     kb = current_kb(ctx)
-    source = kb.find(" ".join(note))
+    source = kb.find(reference)
     if not git.is_repo(kb.root):
         raise KBError("this KB is not a git repository, so it has no history", 2)
     revisions = git.log(kb.root, source.rel, limit)
