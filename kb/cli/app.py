@@ -89,7 +89,7 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
     if sys.stdin.isatty() and sys.stdout.isatty():
         from kb.tui import create_app
 
-        create_app(knowledge_base=kb).run()
+        create_app(knowledge_base=kb, shelf=ctx.obj.shelf).run()
         return
     # No terminal (a script, cron): an overview instead of the app.
     sources, _ = kb.sources()

@@ -156,6 +156,8 @@ ACTIONS: tuple[Action, ...] = (
         _save("create-note", "Create", "create"),
         _back("cancel-note", "Cancel", "cancel"),
         Action("browse-similar", "down", "Similar notes", footer=False),
+        Action("pick-kb", "ctrl+o", "KB", priority=True,
+               palette=("Write to another KB", "The next configured KB gets the note")),
     ),
     *_on("ask",
         _save("save-question", "Save"),
