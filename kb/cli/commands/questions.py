@@ -15,6 +15,7 @@ import click
 
 from kb.cli.helpers import (
     current_kb,
+    current_shelf,
     echo_styled,
     fail,
     handle_errors,
@@ -211,8 +212,14 @@ def followups(ctx: click.Context, overdue: bool, as_json: bool) -> None:
     """
     from kb import questions
 
-    kb = current_kb(ctx)
     now = _now()
+    shelf = current_shelf(ctx)
+    if shelf is not None:
+        from kb.cli.several import followups_all
+
+        followups_all(shelf, now, overdue, as_json)
+        return
+    kb = current_kb(ctx)
     found = questions.followups(kb, now=now, overdue_only=overdue)
     if as_json:
         click.echo(json.dumps([q.to_json(now) for q in found], indent=2, ensure_ascii=False))
