@@ -148,6 +148,8 @@ ACTIONS: tuple[Action, ...] = (
         Action("toggle-contents", "t", "Contents", "toggle_toc", footer=False,
                palette=("Toggle contents", "Table of contents")),
         Action("flag", "f", "Flag", palette=("Flag note", "Mark it for rework, or clear its flag")),
+        Action("share", "S", "Share", footer=False,
+               palette=("Share note", "Move it into a team KB (kb share)")),
         Action("link-ticket", "ctrl+l", "Link ticket",
                palette=("Link note to a ticket", "It solved (or informed) a ticket")),
     ),

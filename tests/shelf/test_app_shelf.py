@@ -78,3 +78,49 @@ async def test_the_new_note_form_writes_to_the_kb_picked_with_a_key(shelf: Shelf
     assert (shelf.team / "notes/badge-reader-beeps-twice.md").is_file()
     assert not (shelf.personal / "notes/badge-reader-beeps-twice.md").exists()
     assert git_log(shelf.team)[0] == "New fix: badge reader beeps twice"
+
+
+async def test_f2_and_f5_cover_every_kb_and_s_shares_a_note(shelf: Shelf) -> None:
+    from textual.widgets import Input, OptionList
+
+    from kb.tui.screens.followups import FollowupsScreen
+    from kb.tui.screens.prompt import PromptScreen
+    from kb.tui.screens.sync import SyncScreen
+
+    shelf.cli("ask", "Why does the badge reader beep?")
+    shelf.cli("ask", "Which toner fits the 4th floor printer?", "--to", "ops")
+    app = _app()
+    async with app.run_test(size=(100, 30)) as pilot:  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        screen = app.screen  # type: ignore[attr-defined]
+        assert isinstance(screen, FollowupsScreen)
+        assert sorted(screen.kb_names) == ["me", "ops"]
+        shown = [str(option.prompt) for option in screen.query_one(OptionList)._options]
+        assert any(line.startswith("[ops] ") and "toner" in line for line in shown)
+        await pilot.press("escape")
+        await settle(pilot)
+
+        results = await search(pilot, "split tunnel")
+        assert [hit.kb for hit in results.hits][:1] == ["me"]
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("S")
+        await settle(pilot)
+        prompt = app.screen  # type: ignore[attr-defined]
+        assert isinstance(prompt, PromptScreen)
+        prompt.query_one(Input).value = "team"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert (shelf.team / "notes/vpn-split-tunnel.md").is_file()
+        assert not (shelf.personal / "notes/vpn-split-tunnel.md").exists()
+
+        await pilot.press("f5")
+        await settle(pilot)
+        sync = app.screen  # type: ignore[attr-defined]
+        assert isinstance(sync, SyncScreen)
+        log = rendered(sync.query_one("#sync-log"))
+        assert "me: no remote, not synced" in log
+        assert "team: Sent" in log
+        assert "ops: Sent 1 commit" in log  # the question asked in ops
