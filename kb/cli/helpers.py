@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kb.knowledgebase import KnowledgeBase
     from kb.notes.problems import Problem
     from kb.shelf import Shelf
@@ -60,6 +62,18 @@ class KBContext:
                     kb.allow_secrets = self.allow_secrets
         return self._shelf
 
+    @staticmethod
+    def _named(name: str) -> Path | None:
+        """The folder ``--kb NAME`` names in the config's ``[kbs]`` (None: a folder was given,
+        or the config cannot be read, which only matters when no folder is given)."""
+        from kb.notes.errors import KBError
+        from kb.notes.settings import read_kbs
+
+        try:
+            return read_kbs().folders.get(name)
+        except KBError:
+            return None
+
     def target(self, name: str | None) -> KnowledgeBase:
         """Where a new note goes: the KB called ``name`` (``--to``), else the default one."""
         if name is None:
@@ -87,9 +101,9 @@ class KBContext:
         """The KB to work on (``--kb``, ``$KB_DIR``, config, or the personal starter KB)."""
         if self._kb is None:
             from kb.knowledgebase import KnowledgeBase
-            from kb.notes.settings import locate, read_kbs
+            from kb.notes.settings import locate
 
-            named = read_kbs().folders.get(self.kb_dir) if self.kb_dir else None
+            named = self._named(self.kb_dir) if self.kb_dir else None
             if named is not None:
                 self._kb = KnowledgeBase.open(named)
                 self._kb.allow_secrets = self.allow_secrets

@@ -153,7 +153,9 @@ class Shelf:
         if len(found) == 1:
             return found[0][0], found[0][1], reference
         if not found:
-            raise ShelfError(f"no note matches {reference!r} in any KB ({', '.join(self.names)})")
+            raise ShelfError(
+                f"no note matches {reference!r} in any KB ({', '.join(self.names)})", 1
+            )
         where = ", ".join(name for name, _ in found)
         raise ShelfError(
             f"{reference!r} matches notes in several KBs ({where}): "
