@@ -10,6 +10,7 @@ left out; the others still answer.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -58,6 +59,10 @@ class Shelf:
         self.default_name = default
         #: KBs named in the config that could not be opened (say so once, then skip them).
         self.unavailable = unavailable or []
+        # Threads for the KBs after the first, made once: a keystroke's search must not pay
+        # for starting them.
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -81,7 +86,10 @@ class Shelf:
         return cls(kbs, config.default, unavailable)
 
     def close(self) -> None:
-        """Release every KB's index."""
+        """Release every KB's index and the search threads."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         for kb in self.kbs.values():
             kb.close()
 
@@ -165,15 +173,28 @@ class Shelf:
     # -- every KB at once ---------------------------------------------------------------------
 
     def each(self, work: Callable[[str, KnowledgeBase], T]) -> Iterator[tuple[str, T]]:
-        """``work(name, kb)`` on every KB in parallel (one thread each), in the config's order."""
-        if len(self.kbs) <= 1:
-            for name, kb in self.kbs.items():
+        """``work(name, kb)`` on every KB at once, in the config's order: the first KB in the
+        calling thread, each other one in a thread of the shelf's own."""
+        items = list(self.kbs.items())
+        if len(items) <= 1:
+            for name, kb in items:
                 yield name, work(name, kb)
             return
-        with ThreadPoolExecutor(max_workers=len(self.kbs), thread_name_prefix="kb-shelf") as pool:
-            futures = {name: pool.submit(work, name, kb) for name, kb in self.kbs.items()}
-            for name, future in futures.items():
-                yield name, future.result()
+        pool = self._threads(len(items) - 1)
+        futures = [(name, pool.submit(work, name, kb)) for name, kb in items[1:]]
+        first_name, first_kb = items[0]
+        try:
+            first = work(first_name, first_kb)
+        finally:
+            done = [(name, future.result()) for name, future in futures]
+        yield first_name, first
+        yield from done
+
+    def _threads(self, count: int) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="kb-shelf")
+            return self._pool
 
     def reindex(self) -> dict[str, list[str]]:
         """Bring every KB's index up to date (in parallel); the problems met, by KB."""
