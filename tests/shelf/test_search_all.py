@@ -62,3 +62,14 @@ def test_without_a_kbs_table_one_kb_is_searched_as_before(shelf: Shelf) -> None:
     hits = json.loads(shelf.cli("search", "outlook", "--json").stdout)
     assert [hit["path"] for hit in hits] == ["notes/outlook-password.md"]
     assert "kb" not in hits[0]
+
+
+def test_a_folder_given_with_kb_works_even_when_the_config_is_broken(shelf: Shelf) -> None:
+    shelf.config.write_text("[kbs\nbroken", encoding="utf-8")
+    result = shelf.cli("--kb", str(shelf.team), "search", "outlook", "--json")
+    assert result.exit_code == 0, result.output
+    assert [hit["path"] for hit in json.loads(result.stdout)] == ["notes/outlook-password.md"]
+    without = shelf.cli("search", "outlook")
+    no_traceback(without)
+    assert without.exit_code == 2
+    assert "config file" in without.stderr and "cannot be read" in without.stderr
