@@ -12,7 +12,16 @@ from typing import Any
 
 import click
 
-from kb.cli.commands import guides, health, history, notes, questions, search, ticketing
+from kb.cli.commands import (
+    guides,
+    health,
+    history,
+    notes,
+    questions,
+    search,
+    sharing,
+    ticketing,
+)
 from kb.cli.helpers import KBContext, err, handle_errors, visible_output
 
 
@@ -64,8 +73,9 @@ class KBGroup(click.Group):
 @click.option(
     "--kb",
     "kb_dir",
-    metavar="DIR",
-    help="The KB to use (default: $KB_DIR, then the config file, then your personal KB).",
+    metavar="DIR|NAME",
+    help="The KB to use, a folder or a name of the config's [kbs] (default: $KB_DIR, then "
+    "every KB of the config, then your personal KB).",
 )
 @click.option(
     "--allow-secrets",
@@ -88,7 +98,7 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
     if sys.stdin.isatty() and sys.stdout.isatty():
         from kb.tui import create_app
 
-        create_app(knowledge_base=kb).run()
+        create_app(knowledge_base=kb, shelf=ctx.obj.shelf).run()
         return
     # No terminal (a script, cron): an overview instead of the app.
     sources, _ = kb.sources()
@@ -99,6 +109,6 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
     click.echo("All commands: kb --help")
 
 
-for _area in (notes, search, history, questions, guides, health, ticketing):
+for _area in (notes, search, history, questions, guides, health, ticketing, sharing):
     for _command in _area.COMMANDS:
         main.add_command(_command)

@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from kb.knowledgebase import KnowledgeBase
     from kb.notes.problems import Problem
+    from kb.shelf import Shelf
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,6 +36,65 @@ class KBContext:
         #: Print kb.toml problems on stderr when the KB is opened (kb check lists them itself).
         self.warn_settings = True
         self._kb: KnowledgeBase | None = None
+        self._shelf: Shelf | None = None
+        self._shelf_read = False
+
+    @property
+    def shelf(self) -> Shelf | None:
+        """Every KB of the config's ``[kbs]`` table, opened together; None when one KB is
+        meant (``--kb``, ``$KB_DIR``, or a config without ``[kbs]``). A KB that cannot be
+        opened is reported once here and left out."""
+        if not self._shelf_read:
+            self._shelf_read = True
+            if self.kb_dir or os.environ.get("KB_DIR"):
+                return None
+            from kb.notes.settings import read_kbs
+            from kb.shelf import Shelf
+
+            config = read_kbs()
+            for problem in config.problems:
+                err(f"kb: warning: config: {problem}")
+            self._shelf = Shelf.open(config)
+            if self._shelf is not None:
+                for missing in self._shelf.unavailable:
+                    err(f"kb: warning: {missing}")
+                for kb in self._shelf.kbs.values():
+                    kb.allow_secrets = self.allow_secrets
+        return self._shelf
+
+    @staticmethod
+    def _named(name: str) -> Path | None:
+        """The folder ``--kb NAME`` names in the config's ``[kbs]`` (None: a folder was given,
+        or the config cannot be read, which only matters when no folder is given)."""
+        from kb.notes.errors import KBError
+        from kb.notes.settings import read_kbs
+
+        try:
+            return read_kbs().folders.get(name)
+        except KBError:
+            return None
+
+    def target(self, name: str | None) -> KnowledgeBase:
+        """Where a new note goes: the KB called ``name`` (``--to``), else the default one."""
+        if name is None:
+            return self.kb
+        shelf = self.shelf
+        if shelf is None:
+            from kb.notes.errors import KBError
+
+            raise KBError("--to needs KBs named in the config's [kbs] table (and no --kb)")
+        self._kb = shelf.get(name)
+        return self._kb
+
+    def kb_of(self, reference: str) -> tuple[KnowledgeBase, str]:
+        """The KB that holds the note ``reference`` (its own KB, when several are configured)
+        and the reference to use inside it (``NAME:note`` picks the KB)."""
+        shelf = self.shelf
+        if shelf is None:
+            return self.kb, reference
+        _, kb, inside = shelf.holder(reference)
+        self._kb = kb
+        return kb, inside
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -41,6 +103,15 @@ class KBContext:
             from kb.knowledgebase import KnowledgeBase
             from kb.notes.settings import locate
 
+            named = self._named(self.kb_dir) if self.kb_dir else None
+            if named is not None:
+                self._kb = KnowledgeBase.open(named)
+                self._kb.allow_secrets = self.allow_secrets
+                return self._kb
+            shelf = self.shelf
+            if shelf is not None:
+                self._kb = shelf.default
+                return self._kb
             location = locate(self.kb_dir)
             if location.source == "personal" and not location.path.exists():
                 KnowledgeBase.create_personal(location.path).close()
@@ -57,6 +128,34 @@ class KBContext:
 def current_kb(ctx: click.Context) -> KnowledgeBase:
     """The KB the command works on (opened on first use)."""
     return ctx.find_object(KBContext).kb  # type: ignore[union-attr]
+
+
+def current_shelf(ctx: click.Context) -> Shelf | None:
+    """Every configured KB, when the command should work on all of them (see KBContext)."""
+    return ctx.find_object(KBContext).shelf  # type: ignore[union-attr]
+
+
+def in_own_kb(ctx: click.Context, reference: str) -> str:
+    """Make the KB that holds the note ``reference`` the command's KB (with several KBs
+    configured, a note is read and edited in its own KB); the reference to use there."""
+    _, inside = kb_context(ctx).kb_of(reference)
+    return inside
+
+
+def kb_context(ctx: click.Context) -> KBContext:
+    """What the command knows of its KBs."""
+    found = ctx.find_object(KBContext)
+    assert found is not None
+    return found
+
+
+#: ``--to NAME``: the KB of the config's [kbs] a new note or question goes to.
+to_kb_option = click.option(
+    "--to",
+    "to_kb",
+    metavar="NAME",
+    help="The KB to write to, by its name in the config's [kbs] (default: default_kb).",
+)
 
 
 def err(message: str) -> None:

@@ -358,7 +358,55 @@ def locate(option: str | os.PathLike[str] | None = None) -> KBLocation:
     env = os.environ.get("KB_DIR")
     if env:
         return KBLocation(Path(env).expanduser().resolve(), "KB_DIR")
-    configured = load_user_config().get("kb")
+    config = load_user_config()
+    configured = config.get("kb")
     if isinstance(configured, str) and configured.strip():
         return KBLocation(Path(configured).expanduser().resolve(), "config")
+    kbs = read_kbs(config)
+    if kbs.default is not None:
+        return KBLocation(kbs.folders[kbs.default], "config")
     return KBLocation(personal_kb_path(), "personal")
+
+
+@dataclass(frozen=True)
+class ConfiguredKBs:
+    """The KBs a technician uses, from the user config's ``[kbs]`` table (short name = folder)
+    and ``default_kb`` (where new notes go); empty when the config names none."""
+
+    folders: dict[str, Path] = field(default_factory=dict)
+    default: str | None = None
+    problems: tuple[str, ...] = ()
+
+
+def read_kbs(config: dict[str, Any] | None = None) -> ConfiguredKBs:
+    """The ``[kbs]`` table and ``default_kb`` of the user config (read when not given).
+
+    Entries that are not a name = folder text are skipped with a problem; without a valid
+    ``default_kb`` the first KB of the table is the default.
+    """
+    if config is None:
+        config = load_user_config()
+    table = config.get("kbs")
+    if table is None:
+        return ConfiguredKBs()
+    problems: list[str] = []
+    if not isinstance(table, dict):
+        return ConfiguredKBs(problems=('[kbs] should be a table of name = "folder"; ignored',))
+    folders: dict[str, Path] = {}
+    for name, folder in table.items():
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}", name):
+            problems.append(f"[kbs] {_shown(name)}: a name is letters, digits, - _ . ; skipped")
+        elif not isinstance(folder, str) or not folder.strip():
+            problems.append(f"[kbs] {name} should name a folder; skipped")
+        else:
+            folders[name] = Path(folder).expanduser().resolve()
+    if not folders:
+        return ConfiguredKBs(problems=tuple(problems))
+    default = config.get("default_kb")
+    if default not in folders:
+        if default is not None:
+            problems.append(
+                f"default_kb {_shown(default)} is not in [kbs]; {next(iter(folders))} used"
+            )
+        default = next(iter(folders))
+    return ConfiguredKBs(folders, str(default), tuple(problems))

@@ -37,6 +37,8 @@ class Hit:
     flag: str = ""
     #: What else the note is searched by besides its title and text (aliases, summary).
     also: str = field(default="", repr=False)
+    #: The short name of the KB the hit comes from, when several KBs are searched as one.
+    kb: str = ""
 
     @property
     def ticket_count(self) -> int:
@@ -69,6 +71,7 @@ class Hit:
             "coverage": round(self.coverage, 2),
             "weak": self.weak,
             "flag": self.flag or None,
+            **({"kb": self.kb} if self.kb else {}),
         }
 
 

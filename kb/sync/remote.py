@@ -155,3 +155,13 @@ def push(repo: Repo, report: SyncReport, set_upstream: bool, saved: str) -> bool
     if set_upstream:
         report.upstream_set = True
     return True
+
+
+def has_remote(root: os.PathLike[str] | str, name: str) -> bool:
+    """True when the KB at ``root`` is a git repository with a remote called ``name``."""
+    from pathlib import Path
+
+    if not git.is_repo(Path(root)):
+        return False
+    with git.open_repo(Path(root)) as repo:
+        return name in [remote.name for remote in repo.remotes]

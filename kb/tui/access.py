@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kb.knowledgebase import KnowledgeBase
     from kb.search.results import Results
+    from kb.shelf import Shelf
 
 #: How often a waiting worker looks whether it was cancelled (seconds).
 _POLL = 0.05
@@ -63,3 +64,44 @@ class SharedKB:
         """Hold the write lock around a save, a new note or a reindex."""
         with self._writing:
             yield self.kb
+
+
+class SharedShelf:
+    """Every configured KB as the app's workers share them: one SharedKB each, and searches
+    over all of them at once (each hit marked with its KB)."""
+
+    def __init__(self, shelf: Shelf) -> None:
+        self.shelf = shelf
+        #: One SharedKB per KB, by short name, in the config's order.
+        self.kbs = {name: SharedKB(kb) for name, kb in shelf.kbs.items()}
+
+    @property
+    def default(self) -> SharedKB:
+        """The KB new notes go to unless another is picked."""
+        return self.kbs[self.shelf.default_name]
+
+    def name_of(self, shared: SharedKB) -> str:
+        """The short name of one of the shelf's KBs."""
+        return next(name for name, candidate in self.kbs.items() if candidate is shared)
+
+    def search(
+        self,
+        text: str,
+        limit: int,
+        cancelled: Callable[[], bool],
+        budget: float | None = None,
+    ) -> Results | None:
+        """Hits from every KB in one ranked list (recent notes of all when blank); None when
+        cancelled before it ran."""
+        for shared in self.kbs.values():
+            if not shared._wait(cancelled):
+                return None
+        # Every KB's search lock, always in the same order: no two searches deadlock.
+        with ExitStack() as held:
+            for shared in self.kbs.values():
+                held.enter_context(shared._searching)
+            if cancelled():
+                return None
+            if not text.strip():
+                return self.shelf.recent(limit)
+            return self.shelf.search(text, limit=limit, refresh=False, budget=budget)

@@ -13,7 +13,7 @@ from textual import work
 from textual.binding import BindingType
 from textual.command import Provider
 
-from kb.tui.access import SharedKB
+from kb.tui.access import SharedKB, SharedShelf
 from kb.tui.actions import APP, bindings, key_of
 from kb.tui.commands import KBCommands, PaletteCommand, palette_commands, screen_scope
 from kb.tui.messages import IndexFinished, IndexProgress
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from kb.knowledgebase import KnowledgeBase
     from kb.notes.protocol import Saved
+    from kb.shelf import Shelf
 
 
 class KBApp(Navigator):
@@ -48,16 +49,26 @@ class KBApp(Navigator):
         knowledge_base: KnowledgeBase | None = None,
         keymap: Mapping[str, str] | None = None,
         keymap_warnings: Iterable[str] = (),
+        shelf: Shelf | None = None,
     ) -> None:
         """The app over ``knowledge_base`` with ``keymap`` (action id -> keys, as kb.tui.keys
         reads it); create_app gathers both. Given a path instead, it opens the KB there and
-        reads the user's ``[keys]`` itself."""
+        reads the user's ``[keys]`` itself. With a ``shelf``, home searches every KB of it
+        and new notes go to its default KB unless the form picks another."""
         super().__init__()
-        if knowledge_base is None:
-            from kb.knowledgebase import KnowledgeBase
+        #: Every configured KB (None when the app works on one KB).
+        self.shelf = SharedShelf(shelf) if shelf is not None and shelf.kbs else None
+        if self.shelf is not None:
+            from kb.tui.display import colour_kbs
 
-            knowledge_base = KnowledgeBase.open(kb_path)
-        self.shared = SharedKB(knowledge_base)
+            colour_kbs(list(self.shelf.kbs))
+            self.shared = self.shelf.default
+        else:
+            if knowledge_base is None:
+                from kb.knowledgebase import KnowledgeBase
+
+                knowledge_base = KnowledgeBase.open(kb_path)
+            self.shared = SharedKB(knowledge_base)
         if keymap is None:
             from kb.tui.keys import load_keymap
 
@@ -72,9 +83,19 @@ class KBApp(Navigator):
         """The open KB."""
         return self.shared.kb
 
+    @property
+    def searched(self) -> SharedKB | SharedShelf:
+        """What home searches: every configured KB, or the one KB."""
+        return self.shelf if self.shelf is not None else self.shared
+
+    @property
+    def every_kb(self) -> list[SharedKB]:
+        """Every KB the app works on (the configured ones, or the one KB)."""
+        return list(self.shelf.kbs.values()) if self.shelf is not None else [self.shared]
+
     def on_mount(self) -> None:
         """Apply the user's keys and bring the index up to date in the background."""
-        self.sub_title = self.kb.root.name
+        self.sub_title = " + ".join(self.shelf.kbs) if self.shelf is not None else self.kb.root.name
         self.set_keymap(self.user_keymap)
         for warning in self._keymap_warnings:
             self.notify(warning, severity="warning", markup=False)
@@ -102,7 +123,8 @@ class KBApp(Navigator):
 
     async def on_unmount(self) -> None:
         """Let go of the index files."""
-        self.kb.close()
+        for shared in self.every_kb:
+            shared.kb.close()
 
     def key_display(self, action_id: str) -> str:
         """The first key of an action as a person types it ("ctrl+a"), after remapping."""
@@ -112,25 +134,30 @@ class KBApp(Navigator):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="index")
     def update_index(self, rebuild: bool = False) -> None:
-        """Bring the index in step with the files; searching works meanwhile if it exists."""
-        shared = self.shared
-        building = rebuild or not shared.kb.has_index()
-        if not building:
-            shared.index_ready.set()
-        self.post_message(IndexProgress(0, 0, "", building=building))
+        """Bring the indexes in step with the files; searching works meanwhile where one
+        exists (every configured KB in turn, the default first)."""
+        kbs = self.every_kb
+        kbs.sort(key=lambda shared: shared is not self.shared)
+        for shared in kbs:
+            building = rebuild or not shared.kb.has_index()
+            if not building:
+                shared.index_ready.set()
+        for shared in kbs:
+            building = rebuild or not shared.kb.has_index()
+            self.post_message(IndexProgress(0, 0, "", building=building))
 
-        def progress(done: int, total: int, path: str) -> None:
-            self.post_message(IndexProgress(done, total, path, building=building))
+            def progress(done: int, total: int, path: str, building: bool = building) -> None:
+                self.post_message(IndexProgress(done, total, path, building=building))
 
-        try:
-            with shared.writing() as kb:
-                report = kb.reindex(rebuild=rebuild, progress=progress)
-        except Exception as exc:
-            self.post_message(IndexFinished(None, error_text(exc)))
-            return
-        finally:
-            shared.index_ready.set()
-        self.post_message(IndexFinished(report))
+            try:
+                with shared.writing() as kb:
+                    report = kb.reindex(rebuild=rebuild, progress=progress)
+            except Exception as exc:
+                self.post_message(IndexFinished(None, error_text(exc)))
+                continue
+            finally:
+                shared.index_ready.set()
+            self.post_message(IndexFinished(report))
 
     def on_index_progress(self, message: IndexProgress) -> None:
         """Show how far the index update is."""
@@ -232,18 +259,22 @@ def create_app(
     *,
     knowledge_base: KnowledgeBase | None = None,
     keys: Mapping[str, Any] | None = None,
+    shelf: Shelf | None = None,
 ) -> KBApp:
     """The app over one KB, ready to run (the ``kb`` command and the tests build it here).
 
     The KB is ``knowledge_base``, else the one at ``kb_path`` found as ``kb`` finds it (a
     KBError when there is none). The keys are ``keys``, a table like the config's ``[keys]``,
-    else the user's ``[keys]``: checked either way, earlier ids read as today's.
+    else the user's ``[keys]``: checked either way, earlier ids read as today's. With a
+    ``shelf`` (the config's ``[kbs]``), the app works on all its KBs at once.
     """
     from kb.tui.keys import load_keymap, read_keymap
 
-    if knowledge_base is None:
+    if knowledge_base is None and shelf is None:
         from kb.knowledgebase import KnowledgeBase
 
         knowledge_base = KnowledgeBase.open(kb_path)
     keymap, warnings = load_keymap() if keys is None else read_keymap(dict(keys))
-    return KBApp(knowledge_base=knowledge_base, keymap=keymap, keymap_warnings=warnings)
+    return KBApp(
+        knowledge_base=knowledge_base, keymap=keymap, keymap_warnings=warnings, shelf=shelf
+    )

@@ -80,6 +80,8 @@ def snippet_text(snippet: str, highlights: list[tuple[int, int]], lead: int = 24
 def hit_meta(hit: Hit, now: float | None = None) -> Text:
     """The line under a hit's title: status, kind, tickets solved, age."""
     parts: list[Text] = []
+    if hit.kb:
+        parts.append(kb_badge(hit.kb))
     if hit.status:
         parts.append(status_badge(hit.status))
     parts.append(kind_badge(hit.kind, hit.type))
@@ -91,6 +93,33 @@ def hit_meta(hit: Hit, now: float | None = None) -> Text:
     if hit.flag:
         parts.append(Text(f"{FLAG_MARK} flagged", style=FLAG_STYLE))
     return Text(" · ", style="dim").join(parts)
+
+
+#: Colours of the KB markers, given to the KB names in turn (a name keeps its colour).
+KB_COLOURS = ("bold cyan", "bold magenta", "bold green", "bold yellow", "bold blue", "bold red")
+
+
+_kb_styles: dict[str, str] = {}
+
+
+def colour_kbs(names: list[str]) -> None:
+    """Give each KB its colour, in the config's order (so the first few never share one)."""
+    _kb_styles.clear()
+    for index, name in enumerate(names):
+        _kb_styles[name] = KB_COLOURS[index % len(KB_COLOURS)]
+
+
+def kb_style(name: str) -> str:
+    """The colour of a KB's marker."""
+    import zlib
+
+    fallback = KB_COLOURS[zlib.crc32(name.encode("utf-8")) % len(KB_COLOURS)]
+    return _kb_styles.get(name, fallback)
+
+
+def kb_badge(name: str) -> Text:
+    """A KB's short name as a coloured marker."""
+    return Text(f"[{one_line(name)}]", style=kb_style(name))
 
 
 def hit_prompt(hit: Hit, now: float | None = None) -> Text:

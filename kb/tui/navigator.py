@@ -3,7 +3,7 @@ that open a screen (help, sync, guides ...). The one module that knows every scr
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
@@ -18,11 +18,29 @@ from kb.tui.navigation import (
     SearchHome,
     ShowHistory,
 )
+from kb.tui.screens.base import KBModalScreen, KBScreen
 from kb.tui.screens.home import HomeScreen
+
+if TYPE_CHECKING:
+    from kb.tui.access import SharedKB
 
 
 class Navigator(App[None]):
     """The part of the app that opens screens, for keys, the palette and screens' requests."""
+
+    #: The KB the next screen opened works on (set by home for a hit of another KB, and by
+    #: the new-note form for the KB it wrote to); taken by the next push_screen.
+    opening: SharedKB | None = None
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        """Open a screen on the KB it is meant for: the one named by ``opening``, else the KB
+        of the screen it opens from (a note's history, editor and links stay in its KB)."""
+        if isinstance(screen, KBScreen | KBModalScreen) and screen.bound_kb is None:
+            below = self.screen_stack[-1] if self.screen_stack else None
+            inherited = getattr(below, "bound_kb", None)
+            screen.bound_kb = self.opening or inherited
+            self.opening = None
+        return super().push_screen(screen, *args, **kwargs)
 
     @property
     def home(self) -> HomeScreen:
@@ -99,7 +117,10 @@ class Navigator(App[None]):
                 self.open_note(path)
                 self.edit_note(path)
 
-        self.push_screen(NewNoteScreen(title, note_type), created)
+        form = NewNoteScreen(title, note_type)
+        # New notes go to the default KB (the form's key picks another), wherever it opens.
+        form.bound_kb = getattr(self, "shared", None)
+        self.push_screen(form, created)
 
     def show_history(self, path: str) -> None:
         """A note's history, with the diff between any two versions."""

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from kb.cli.helpers import current_kb, err, handle_errors, report_commit
+from kb.cli.helpers import current_kb, current_shelf, err, handle_errors, report_commit
 
 
 @click.command()
@@ -37,13 +37,19 @@ def stats(ctx: click.Context, as_json: bool, days: int | None, today_text: str |
     from kb.health.stats import compute, report
     from kb.notes.errors import KBError
 
-    kb = current_kb(ctx)
     today = None
     if today_text:
         try:
             today = _dt.date.fromisoformat(today_text)
         except ValueError:
             raise KBError(f"--today {today_text!r} is not a date (use YYYY-MM-DD)") from None
+    shelf = current_shelf(ctx)
+    if shelf is not None:
+        from kb.cli.several import stats_all
+
+        stats_all(shelf, as_json, today, days)
+        return
+    kb = current_kb(ctx)
     health = compute(kb, today=today, stale_days=days)
     if as_json:
         click.echo(json.dumps(health.to_json(), indent=2, ensure_ascii=False))

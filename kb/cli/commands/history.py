@@ -7,7 +7,14 @@ import sys
 
 import click
 
-from kb.cli.helpers import current_kb, err, handle_errors, interactive
+from kb.cli.helpers import (
+    current_kb,
+    current_shelf,
+    err,
+    handle_errors,
+    in_own_kb,
+    interactive,
+)
 from kb.notes.errors import KBError
 
 # --- kb log ---------------------------------------------------------------------------------
@@ -28,8 +35,9 @@ def log(ctx: click.Context, note: tuple[str, ...], limit: int | None, as_json: b
     from kb import git
     from kb.notes.link_log import read_events
 
+    reference = in_own_kb(ctx, " ".join(note))
     kb = current_kb(ctx)
-    source = kb.find(" ".join(note))
+    source = kb.find(reference)
     if not git.is_repo(kb.root):
         raise KBError("this KB is not a git repository, so it has no history", 2)
     revisions = git.log(kb.root, source.rel, limit)
@@ -113,7 +121,8 @@ def save(ctx: click.Context) -> None:
 @click.pass_context
 @handle_errors
 def sync(ctx: click.Context) -> None:
-    """Commit pending changes, get the team's changes, merge safely, send yours.
+    """Commit pending changes, get the team's changes, merge safely, send yours (in every
+    KB of the config's [kbs] that has a remote, one line each, unless --kb names one).
 
     When someone else changed the same lines of a note, both versions are kept (theirs in a
     .conflict- file beside it), nothing is pushed, and kb exits 1: settle it with kb resolve.
@@ -121,6 +130,11 @@ def sync(ctx: click.Context) -> None:
     from kb.sync.report import SecretsFound, report_lines
     from kb.sync.syncing import sync
 
+    shelf = current_shelf(ctx)
+    if shelf is not None:
+        from kb.cli.several import sync_all
+
+        sys.exit(sync_all(shelf))
     kb = current_kb(ctx)
 
     def step(message: str) -> None:

@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 
-from kb.cli.helpers import current_kb, err, fail, handle_errors, report_commit
+from kb.cli.helpers import (
+    current_kb,
+    err,
+    fail,
+    handle_errors,
+    in_own_kb,
+    kb_context,
+    report_commit,
+    to_kb_option,
+)
 
 # --- kb init ------------------------------------------------------------------------------
 
@@ -37,8 +46,9 @@ def init(directory: str) -> None:
 @handle_errors
 def show(ctx: click.Context, note: tuple[str, ...], revision: str | None) -> None:
     """Print a NOTE (a path, file name or title words)."""
+    reference = in_own_kb(ctx, " ".join(note))
     kb = current_kb(ctx)
-    source = kb.find(" ".join(note))
+    source = kb.find(reference)
     if revision:
         from kb import git
 
@@ -70,6 +80,7 @@ def show(ctx: click.Context, note: tuple[str, ...], revision: str | None) -> Non
     type=click.File("r", encoding="utf-8"),
     help="Markdown for the note ('-' reads stdin). Without it, the template is used.",
 )
+@to_kb_option
 @click.pass_context
 @handle_errors
 def new(
@@ -79,9 +90,10 @@ def new(
     tickets: tuple[str, ...],
     tags: tuple[str, ...],
     body_file: Any,
+    to_kb: str | None,
 ) -> None:
     """Write a new note notes/<slug-of-title>.md and print its path."""
-    kb = current_kb(ctx)
+    kb = kb_context(ctx).target(to_kb)
     body = None
     if body_file is not None:
         try:
@@ -107,8 +119,9 @@ def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
     from kb.notes import paths
     from kb.notes.editor import configured_editor, editor_command
 
+    reference = in_own_kb(ctx, " ".join(note))
     kb = current_kb(ctx)
-    source = kb.find(" ".join(note))
+    source = kb.find(reference)
     kb.require_text(source)
     # The editor writes where it is told: only at a real path inside the KB.
     paths.writable(kb.root, source.rel)

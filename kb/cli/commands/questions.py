@@ -13,7 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.cli.helpers import current_kb, echo_styled, fail, handle_errors, report_commit
+from kb.cli.helpers import (
+    current_kb,
+    current_shelf,
+    echo_styled,
+    fail,
+    handle_errors,
+    in_own_kb,
+    kb_context,
+    report_commit,
+    to_kb_option,
+)
 from kb.notes.control_chars import visible
 
 if TYPE_CHECKING:
@@ -49,6 +59,7 @@ def _now() -> _dt.datetime:
     help="When you promised to get back: 'tomorrow 10:00', '+2h', 'fri', 'eod', "
     "'2026-11-24 15:00' (default: kb.toml [questions] default_promise).",
 )
+@to_kb_option
 @click.pass_context
 @handle_errors
 def ask(
@@ -57,6 +68,7 @@ def ask(
     ticket: str | None,
     asked_by: str | None,
     promised: str | None,
+    to_kb: str | None,
 ) -> None:
     """Capture a QUESTION you promised to find out about, and who is waiting for the answer.
 
@@ -65,7 +77,7 @@ def ask(
     """
     from kb import questions
 
-    kb = current_kb(ctx)
+    kb = kb_context(ctx).target(to_kb)
     text = " ".join(question)
     now = _now()
     # Bad input fails before anything is searched or written.
@@ -102,6 +114,7 @@ def update(ctx: click.Context, note: str, message: tuple[str, ...]) -> None:
     """
     from kb import questions
 
+    note = in_own_kb(ctx, note)
     kb = current_kb(ctx)
     saved = questions.append_update(kb, note, " ".join(message), now=_now())
     report_commit(saved)
@@ -126,8 +139,8 @@ def answer(ctx: click.Context, note: tuple[str, ...], body_file: Any) -> None:
     """
     from kb import questions
 
+    reference = in_own_kb(ctx, " ".join(note))
     kb = current_kb(ctx)
-    reference = " ".join(note)
     source = kb.find(reference)
     current = kb.note(source.rel)
     if current.type != questions.QUESTION_TYPE:
@@ -199,8 +212,14 @@ def followups(ctx: click.Context, overdue: bool, as_json: bool) -> None:
     """
     from kb import questions
 
-    kb = current_kb(ctx)
     now = _now()
+    shelf = current_shelf(ctx)
+    if shelf is not None:
+        from kb.cli.several import followups_all
+
+        followups_all(shelf, now, overdue, as_json)
+        return
+    kb = current_kb(ctx)
     found = questions.followups(kb, now=now, overdue_only=overdue)
     if as_json:
         click.echo(json.dumps([q.to_json(now) for q in found], indent=2, ensure_ascii=False))

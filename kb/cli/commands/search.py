@@ -11,6 +11,7 @@ import click
 from kb.cli.helpers import (
     clear_progress,
     current_kb,
+    current_shelf,
     echo_styled,
     err,
     handle_errors,
@@ -36,15 +37,23 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
     """Search notes and tickets. QUERY words, "phrases", -exclusions and filters
 
     tag: type: status: ticket: system: author: (for example: kb search vpn dns -mac tag:remote).
+    With several KBs in the config, all are searched; kb:NAME narrows to one.
     Put -- before a query that could be read as an option. Exit 1 when nothing is found.
     """
-    kb = current_kb(ctx)
-    report = kb.reindex(progress=progress_printer() if interactive() else None)
-    clear_progress()
-    if report.rebuilt:
-        warn_problems(report.problems, quiet=True)
     text = " ".join(query)
-    results = kb.search(text, limit=limit, refresh=False)
+    shelf = current_shelf(ctx)
+    if shelf is not None:
+        # Every configured KB at once: brought up to date and searched in parallel.
+        shelf.reindex()
+        results = shelf.search(text, limit=limit, refresh=False)
+        kb = shelf.default
+    else:
+        kb = current_kb(ctx)
+        report = kb.reindex(progress=progress_printer() if interactive() else None)
+        clear_progress()
+        if report.rebuilt:
+            warn_problems(report.problems, quiet=True)
+        results = kb.search(text, limit=limit, refresh=False)
     from kb.search import log
 
     log.record(kb.root, text, len(results), results.weak, "cli")
@@ -70,6 +79,8 @@ def _format_hit(rank: int, hit: Hit, color: bool) -> str:
 
     badge = "ticket" if hit.kind == "ticket" else (hit.type or "note")
     facts = [visible(hit.path), badge]
+    if hit.kb:
+        facts.insert(0, click.style(hit.kb, fg="cyan") if color else hit.kb)
     if hit.status:
         facts.append(visible(hit.status))
     if hit.ticket_count and hit.kind != "ticket":

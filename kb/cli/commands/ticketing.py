@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kb.cli.helpers import current_kb, err, fail, handle_errors
+from kb.cli.helpers import current_kb, err, fail, handle_errors, in_own_kb
 
 if TYPE_CHECKING:
     from kb.notes.protocol import Saved
@@ -38,6 +38,7 @@ def link(ctx: click.Context, note: str, ticket: str | None, reference: bool, as_
     list the tickets the note is tied to. NOTE is a path, a file name or title words (quote
     several words).
     """
+    note = in_own_kb(ctx, note)
     kb = current_kb(ctx)
     if ticket is None:
         _list_note_tickets(ctx, note, as_json)
@@ -67,7 +68,7 @@ def link(ctx: click.Context, note: str, ticket: str | None, reference: bool, as_
 @handle_errors
 def unlink(ctx: click.Context, note: str, ticket: str) -> None:
     """Remove the link between NOTE and TICKET (the history keeps that it existed)."""
-    outcome = current_kb(ctx).unlink(note, ticket)
+    outcome = current_kb(ctx).unlink(in_own_kb(ctx, note), ticket)
     _report(outcome.saved)
     click.echo(f"Unlinked {outcome.ticket} from {outcome.note}")
 

@@ -86,11 +86,14 @@ class _KBPart:
     app: Any
     #: The screen's name in the action registry: its keys, help section and palette entries.
     SCOPE: ClassVar[str] = ""
+    #: The KB this screen works on when several are configured (set as it is opened);
+    #: None for the app's default KB.
+    bound_kb: SharedKB | None = None
 
     @property
     def shared(self) -> SharedKB:
-        """The KB, shared with the worker threads."""
-        return cast("KBHost", self.app).shared
+        """The KB, shared with the worker threads: the one the screen was opened for."""
+        return self.bound_kb or cast("KBHost", self.app).shared
 
     def key(self, action_id: str) -> str:
         """The first key of an action as the user has it bound ("ctrl+a"), for hints."""

@@ -21,6 +21,7 @@ from kb.tui.screens.base import KBScreen, report_saved
 
 if TYPE_CHECKING:
     from kb.questions.asking import Answered, Question
+    from kb.tui.access import SharedKB
 
 
 def now_minute() -> _dt.datetime:
@@ -28,13 +29,23 @@ def now_minute() -> _dt.datetime:
     return _dt.datetime.now().replace(second=0, microsecond=0)
 
 
+def _promise_order(question: Question) -> tuple[bool, float]:
+    # Soonest promise first, questions without one last.
+    promised = question.promised
+    return (promised is None, promised.timestamp() if promised is not None else 0.0)
+
+
 class FollowupsLoaded(Message):
     """The open questions, read in a thread."""
 
-    def __init__(self, questions: list[Question], now: _dt.datetime) -> None:
+    def __init__(
+        self, questions: list[Question], now: _dt.datetime, kbs: list[str] | None = None
+    ) -> None:
         super().__init__()
         self.questions = questions
         self.now = now
+        #: The short name of each question's KB when several are configured ("" otherwise).
+        self.kbs = kbs or [""] * len(questions)
 
 
 def question_prompt(question: Question, now: _dt.datetime) -> Text:
@@ -81,6 +92,8 @@ class FollowupsScreen(KBScreen):
     def __init__(self) -> None:
         super().__init__()
         self.questions: list[Question] = []
+        #: Each question's KB, by short name ("" when the app works on one KB).
+        self.kb_names: list[str] = []
         self.now = now_minute()
 
     def compose(self) -> ComposeResult:
@@ -104,23 +117,32 @@ class FollowupsScreen(KBScreen):
         from kb import questions
 
         now = now_minute()
-        found = questions.followups(self.shared.kb, now=now)
-        self.post_message(FollowupsLoaded(found, now))
+        shelf = self.app.shelf
+        if shelf is None:
+            self.post_message(FollowupsLoaded(questions.followups(self.shared.kb, now=now), now))
+            return
+        # Every configured KB's questions in one list, soonest promise first.
+        found = [
+            (name, question)
+            for name, shared in shelf.kbs.items()
+            for question in questions.followups(shared.kb, now=now)
+        ]
+        found.sort(key=lambda pair: _promise_order(pair[1]))
+        self.post_message(FollowupsLoaded([q for _, q in found], now, [n for n, _ in found]))
 
     def on_followups_loaded(self, message: FollowupsLoaded) -> None:
         """Show the questions, keeping the highlighted one when it is still open."""
         listing = self.query_one(OptionList)
         previous = self.selected
+        was = self._key(self.query_one(OptionList).highlighted or 0) if previous else ""
         self.questions, self.now = message.questions, message.now
+        self.kb_names = message.kbs
         listing.set_options(
-            Option(question_prompt(question, self.now), id=question.path)
-            for question in self.questions
+            Option(self._prompt(index), id=self._key(index)) for index in range(len(self.questions))
         )
-        paths = [question.path for question in self.questions]
+        keys = [self._key(index) for index in range(len(self.questions))]
         if self.questions:
-            listing.highlighted = (
-                paths.index(previous.path) if previous and previous.path in paths else 0
-            )
+            listing.highlighted = keys.index(was) if was in keys else 0
         summary = self.query_one("#followups-summary", Static)
         late = sum(1 for question in self.questions if question.is_overdue(self.now))
         if not self.questions:
@@ -131,6 +153,28 @@ class FollowupsScreen(KBScreen):
             if late:
                 text.append(f" · {late} overdue", style="bold red")
             summary.update(text)
+
+    def _key(self, index: int) -> str:
+        if not 0 <= index < len(self.questions):
+            return ""
+        name, path = self.kb_names[index], self.questions[index].path
+        return f"{name}:{path}" if name else path
+
+    def _prompt(self, index: int) -> Text:
+        prompt = question_prompt(self.questions[index], self.now)
+        if not self.kb_names[index]:
+            return prompt
+        from kb.tui.display import kb_badge
+
+        return kb_badge(self.kb_names[index]).append(" ").append_text(prompt)
+
+    def _owner(self) -> SharedKB:
+        """The KB of the highlighted question (where it is opened, updated, answered)."""
+        index = self.query_one(OptionList).highlighted
+        shelf = self.app.shelf
+        if shelf is None or index is None or not 0 <= index < len(self.kb_names):
+            return self.shared
+        return shelf.kbs.get(self.kb_names[index], self.shared)
 
     @property
     def selected(self) -> Question | None:
@@ -144,13 +188,13 @@ class FollowupsScreen(KBScreen):
 
     @on(OptionList.OptionSelected, "#followups")
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self.post_message(OpenNote(event.option.id))
+        self.action_open()
 
     def action_open(self) -> None:
-        """Open the highlighted question."""
+        """Open the highlighted question (in its own KB)."""
         question = self.selected
         if question is not None:
+            self.app.opening = self._owner()
             self.post_message(OpenNote(question.path))
 
     def action_log_update(self) -> None:
@@ -160,10 +204,11 @@ class FollowupsScreen(KBScreen):
         question = self.selected
         if question is None:
             return
+        owner = self._owner()
 
         def logged(text: str | None) -> None:
             if text:
-                self.log_update(question.path, text)
+                self.log_update(question.path, text, owner)
 
         who = question.asked_by or "the person waiting"
         self.app.push_screen(
@@ -176,11 +221,11 @@ class FollowupsScreen(KBScreen):
         )
 
     @work(thread=True, exclusive=False, exit_on_error=False, group="update")
-    def log_update(self, path: str, text: str) -> None:
-        """Append the entry, commit and reindex."""
+    def log_update(self, path: str, text: str, owner: SharedKB | None = None) -> None:
+        """Append the entry, commit and reindex (in the question's own KB)."""
         from kb import questions
 
-        with self.shared.writing() as kb:
+        with (owner or self.shared).writing() as kb:
             saved = questions.append_update(kb, path, text, now=now_minute())
         self.post_message(NoteSaved(saved))
 
@@ -196,9 +241,13 @@ class FollowupsScreen(KBScreen):
         question = self.selected
         if question is None:
             return
-        self.app.push_screen(AnswerScreen(question), self._answered)
+        owner = self._owner()
+        self.app.opening = owner
+        self.app.push_screen(
+            AnswerScreen(question), lambda answered: self._answered(answered, owner)
+        )
 
-    def _answered(self, answered: Answered | None) -> None:
+    def _answered(self, answered: Answered | None, owner: SharedKB | None = None) -> None:
         from kb import questions
         from kb.tui.screens.prompt import PromptScreen
 
@@ -209,7 +258,7 @@ class FollowupsScreen(KBScreen):
 
         def logged(text: str | None) -> None:
             if text:
-                self.log_update(answered.saved.path, text)
+                self.log_update(answered.saved.path, text, owner)
 
         self.app.push_screen(
             PromptScreen(

@@ -20,7 +20,8 @@ from kb.tui.widgets.preview import NotePreview
 from kb.tui.widgets.results import ResultsList
 
 if TYPE_CHECKING:
-    from kb.search.results import Results
+    from kb.search.results import Hit, Results
+    from kb.tui.access import SharedKB
 
 #: Hits shown for a query (and recent notes for an empty one).
 RESULT_LIMIT = 30
@@ -29,6 +30,11 @@ RESULT_LIMIT = 30
 KEYSTROKE_BUDGET = 0.06
 REFINE_AFTER = 0.25
 PLACEHOLDER = "Search: the caller's words, an error code, tag:vpn …"
+
+
+def event_id(hit: Hit) -> str:
+    """Which note a preview is for (its KB and path)."""
+    return f"{hit.kb}:{hit.path}" if hit.kb else hit.path
 
 
 class HomeScreen(KBScreen):
@@ -54,7 +60,9 @@ class HomeScreen(KBScreen):
 
     def compose(self) -> ComposeResult:
         search = Input(placeholder=PLACEHOLDER, id="search")
-        search.border_title = f"kb · {self.shared.kb.root.name}"
+        shelf = self.app.shelf
+        names = " + ".join(shelf.kbs) if shelf is not None else self.shared.kb.root.name
+        search.border_title = f"kb · {names}"
         yield search
         yield IndexStatus(id="index-status")
         yield Static("", id="notice")
@@ -102,7 +110,7 @@ class HomeScreen(KBScreen):
         """Search in a thread; a newer keystroke cancels this one."""
         worker = get_current_worker()
         budget = None if full else KEYSTROKE_BUDGET
-        results = self.shared.search(query, RESULT_LIMIT, lambda: worker.is_cancelled, budget)
+        results = self.app.searched.search(query, RESULT_LIMIT, lambda: worker.is_cancelled, budget)
         if results is not None and not worker.is_cancelled:
             self.post_message(SearchFinished(query, results))
 
@@ -125,14 +133,14 @@ class HomeScreen(KBScreen):
             self.settled.shown(message.query, message.results)
         results.show_hits(message.results)
         if previous is not None:
-            results.select_path(previous.path)
+            results.select_path(previous.path, previous.kb)
         self._show_notice(message.query, message.results)
         hit = results.selected_hit
         if hit is None:
             self.query_one(NotePreview).clear()
             self._preview_wanted = None
         else:
-            self._want_preview(hit.path, force=True)
+            self._want_preview(hit, force=True)
 
     def _show_notice(self, query: str, results: Results) -> None:
         notice = self.query_one("#notice", Static)
@@ -158,22 +166,34 @@ class HomeScreen(KBScreen):
 
     @on(OptionList.OptionHighlighted, "#results")
     def _hit_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id:
-            self._want_preview(event.option.id)
+        hit = self.query_one(ResultsList).hit_at(event.option_index)
+        if hit is not None:
+            self._want_preview(hit)
 
-    def _want_preview(self, path: str, force: bool = False) -> None:
-        if path == self._preview_wanted and not force:
+    def _want_preview(self, hit: Hit, force: bool = False) -> None:
+        wanted = event_id(hit)
+        if wanted == self._preview_wanted and not force:
             return
-        self._preview_wanted = path
-        self.load_preview(path)
+        self._preview_wanted = wanted
+        self.load_preview(hit)
+
+    def kb_of(self, hit: Hit) -> SharedKB:
+        """The KB a hit comes from (the app's KB when one is searched)."""
+        shelf = self.app.shelf
+        return shelf.kbs[hit.kb] if shelf is not None and hit.kb in shelf.kbs else self.shared
+
+    def _opening(self, hit: Hit) -> None:
+        # The note, its editor and dialogs work on the hit's own KB.
+        if hit.kb:
+            self.app.opening = self.kb_of(hit)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
-    def load_preview(self, path: str) -> None:
+    def load_preview(self, hit: Hit) -> None:
         """Read the highlighted note in a thread."""
         worker = get_current_worker()
-        note = self.shared.kb.note(path)
+        note = self.kb_of(hit).kb.note(hit.path)
         if not worker.is_cancelled:
-            self.post_message(NoteLoaded(path, note))
+            self.post_message(NoteLoaded(event_id(hit), note))
 
     def on_note_loaded(self, message: NoteLoaded) -> None:
         """Render the note, if it is still the highlighted one."""
@@ -184,32 +204,35 @@ class HomeScreen(KBScreen):
 
     @on(OptionList.OptionSelected, "#results")
     def _hit_clicked(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self._learn(event.option.id)
-            self.post_message(OpenNote(event.option.id))
+        hit = self.query_one(ResultsList).hit_at(event.option_index)
+        if hit is not None:
+            self._opening(hit)
+            self._learn(hit)
+            self.post_message(OpenNote(hit.path))
 
     def action_open(self) -> None:
         """Open the highlighted note."""
         hit = self.query_one(ResultsList).selected_hit
         if hit is not None:
-            self._learn(hit.path)
+            self._opening(hit)
+            self._learn(hit)
             self.post_message(OpenNote(hit.path))
 
     # -- words learned from use -----------------------------------------------------------------
 
-    def _learn(self, path: str) -> None:
+    def _learn(self, hit: Hit) -> None:
         # The search ended at this note: its words the note lacks will find it next time.
         query = (self.shown_query or "").strip()
-        if query and not path.startswith("tickets/"):
-            self.learn_words(query, path)
+        if query and not hit.path.startswith("tickets/"):
+            self.learn_words(query, hit)
 
     @work(thread=True, exit_on_error=False, group="learn")
-    def learn_words(self, query: str, path: str) -> None:
-        """Teach a note the words of the search that ended at it (in a thread)."""
+    def learn_words(self, query: str, hit: Hit) -> None:
+        """Teach a note the words of the search that ended at it (in a thread), in its own KB."""
         from kb.notes.errors import KBError
 
         try:
-            learned = self.shared.kb.learn(query, path)
+            learned = self.kb_of(hit).kb.learn(query, hit.path)
         except (KBError, OSError):
             return  # learning is a bonus: never an error for the technician
         if learned.words:
@@ -222,7 +245,7 @@ class HomeScreen(KBScreen):
         if hit is None:
             self.notify("Highlight a note first", severity="warning")
         else:
-            self.show_search_words(hit.path, forget=False)
+            self.show_search_words(hit, forget=False)
 
     def action_forget_search_words(self) -> None:
         """Forget every word searches taught the highlighted note."""
@@ -230,15 +253,15 @@ class HomeScreen(KBScreen):
         if hit is None:
             self.notify("Highlight a note first", severity="warning")
         else:
-            self.show_search_words(hit.path, forget=True)
+            self.show_search_words(hit, forget=True)
 
     @work(thread=True, exit_on_error=False, group="learn")
-    def show_search_words(self, path: str, forget: bool) -> None:
+    def show_search_words(self, hit: Hit, forget: bool) -> None:
         """Read (or forget) a note's learned words in a thread, and say what they are."""
         from kb.notes.control_chars import visible
         from kb.notes.errors import KBError
 
-        kb = self.shared.kb
+        kb, path = self.kb_of(hit).kb, hit.path
         try:
             if forget:
                 gone = kb.forget_words(path).words
@@ -258,6 +281,7 @@ class HomeScreen(KBScreen):
         """Open the highlighted note in the built-in editor."""
         hit = self.query_one(ResultsList).selected_hit
         if hit is not None:
+            self._opening(hit)
             self.post_message(EditNote(hit.path))
 
     def action_cursor_down(self) -> None:
@@ -285,7 +309,8 @@ class HomeScreen(KBScreen):
             self.notify("That is a ticket record; link a note to it", severity="warning")
         else:
             # Back from the dialog, on_screen_resume searches again (the link shows in the hit).
-            self._learn(hit.path)
+            self._opening(hit)
+            self._learn(hit)
             self.post_message(LinkNoteToTicket(hit.path, hit.title))
 
     def action_ask(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,6 +17,9 @@ from kb.tui.messages import NoteSaved, SimilarNotesFound
 from kb.tui.navigation import OpenNote
 from kb.tui.screens.base import KBScreen, report_saved
 from kb.tui.widgets.results import ResultsList
+
+if TYPE_CHECKING:
+    from kb.tui.access import SharedKB
 
 #: How many similar notes the duplicate check shows.
 SIMILAR_LIMIT = 5
@@ -45,6 +48,13 @@ class NewNoteScreen(KBScreen):
         self.note_type = note_type if note_type in NOTE_TYPES else "fix"
         self._creating = False
 
+    @property
+    def target(self) -> SharedKB:
+        """The KB the note is written to (the default one, or the one picked with a key)."""
+        return self._target or self.shared
+
+    _target: SharedKB | None = None
+
     def compose(self) -> ComposeResult:
         with Vertical(id="form"):
             title = Input(
@@ -67,6 +77,7 @@ class NewNoteScreen(KBScreen):
                 tags = Input(placeholder="vpn, dns", id="tags")
                 tags.border_title = "Tags (optional)"
                 yield tags
+            yield Static("", id="target-kb")
             yield Static("", id="similar-title")
             yield ResultsList(focusable=True, id="similar")
         yield Footer()
@@ -74,6 +85,7 @@ class NewNoteScreen(KBScreen):
     def on_mount(self) -> None:
         """Focus the title and check for duplicates of a title given in advance."""
         self.sub_title = "New note"
+        self._show_target()
         title = self.query_one("#title", Input)
         title.focus()
         title.cursor_position = len(title.value)
@@ -91,7 +103,7 @@ class NewNoteScreen(KBScreen):
         if not title.strip():
             results = None
         else:
-            results = self.shared.search(title, SIMILAR_LIMIT, lambda: worker.is_cancelled)
+            results = self.target.search(title, SIMILAR_LIMIT, lambda: worker.is_cancelled)
         if not worker.is_cancelled:
             from kb.search.results import Results
 
@@ -140,7 +152,7 @@ class NewNoteScreen(KBScreen):
     def create_note(self, title: str, note_type: str, tickets: list[str], tags: list[str]) -> None:
         """Write the note from its template, commit and index it."""
         try:
-            with self.shared.writing() as kb:
+            with self.target.writing() as kb:
                 saved = kb.new_note(title, note_type=note_type, tickets=tickets, tags=tags)
         finally:
             self.app.call_from_thread(self._creation_ended)
@@ -152,7 +164,33 @@ class NewNoteScreen(KBScreen):
     def on_note_saved(self, message: NoteSaved) -> None:
         """Hand the new note to the opener (it opens it in the editor)."""
         report_saved(self, message.saved)
+        # The new note opens (and is edited) in the KB it was written to.
+        self.app.opening = self.target
         self.dismiss(message.saved.path)
+
+    def _show_target(self) -> None:
+        shelf = self.app.shelf
+        line = self.query_one("#target-kb", Static)
+        line.display = shelf is not None
+        if shelf is not None:
+            from rich.text import Text
+
+            from kb.tui.display import kb_badge
+
+            text = Text("Writes to ").append_text(kb_badge(shelf.name_of(self.target)))
+            text.append(f"  ({self.key('pick-kb')}: another KB)", style="dim")
+            line.update(text)
+
+    def action_pick_kb(self) -> None:
+        """Write the note to the next configured KB (round the list)."""
+        shelf = self.app.shelf
+        if shelf is None:
+            self.notify("Only one KB is configured ([kbs] in the config names more)")
+            return
+        kbs = list(shelf.kbs.values())
+        self._target = kbs[(kbs.index(self.target) + 1) % len(kbs)]
+        self._show_target()
+        self.find_similar(self.query_one("#title", Input).value)
 
     def action_browse_similar(self) -> None:
         """Move from the form into the list of similar notes."""

@@ -280,6 +280,12 @@ class NoteScreen(KBScreen):
 
     # -- flag it or fix it ----------------------------------------------------------------------
 
+    def action_share(self) -> None:
+        """Move this note into a team KB (asks which when there are several)."""
+        from kb.tui.sharing import ask_and_share
+
+        ask_and_share(self, self.path)
+
     def action_flag(self) -> None:
         """Flag the note for rework (asking why), or clear its flag."""
         from kb.notes.flags import flag_of

@@ -21,14 +21,17 @@ if TYPE_CHECKING:
     from kb.notes.secrets import Finding
     from kb.sync.conflict_files import Conflict
     from kb.sync.report import SyncReport
+    from kb.tui.access import SharedKB
 
 
 class SyncStep(Message):
     """The sync moved on to a new step."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, done: bool = False) -> None:
         super().__init__()
         self.text = text
+        #: A line that says what happened, not a step under way.
+        self.done = done
 
 
 class SyncDone(Message):
@@ -39,11 +42,14 @@ class SyncDone(Message):
         report: SyncReport | None,
         error: str | None = None,
         secrets: list[Finding] | None = None,
+        kb: str = "",
     ) -> None:
         super().__init__()
         self.report = report
         self.error = error
         self.secrets = secrets or []
+        #: The short name of the KB synced, when every configured KB is ("" otherwise).
+        self.kb = kb
 
 
 class ConflictsFound(Message):
@@ -73,6 +79,8 @@ class SyncScreen(KBModalScreen):
         self.run = run
         self.running = False
         self.conflicts: list[Conflict] = []
+        #: KBs whose sync has not reported yet (when every configured KB is synced).
+        self.pending = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -105,35 +113,65 @@ class SyncScreen(KBModalScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def sync_worker(self, allow_secrets: bool) -> None:
-        """Commit, fetch, merge, push and reindex, holding the KB's write lock."""
+        """Commit, fetch, merge, push and reindex, holding the KB's write lock (every
+        configured KB that has a remote in turn; one failing does not stop the others)."""
+        shelf = self.app.shelf
+        if shelf is None:
+            self._sync_one(self.shared, allow_secrets)
+            return
+        from kb.sync.remote import has_remote
+
+        with_remote = []
+        for name, shared in shelf.kbs.items():
+            if has_remote(shared.kb.root, shared.kb.settings.remote):
+                with_remote.append((name, shared))
+            else:
+                self.post_message(SyncStep(f"{name}: no remote, not synced", done=True))
+        # Counted before the first report is posted: the screen knows when the last one ends.
+        self.pending = len(with_remote)
+        if not with_remote:
+            self.post_message(SyncStep("No configured KB has a remote to sync with.", done=True))
+        for name, shared in with_remote:
+            self._sync_one(shared, allow_secrets, name)
+
+    def _sync_one(self, shared: SharedKB, allow_secrets: bool, name: str = "") -> None:
         from kb.notes.errors import KBError
         from kb.sync.report import SecretsFound
         from kb.sync.syncing import sync
 
-        with self.shared.writing() as kb:
+        def step(text: str) -> None:
+            self.post_message(SyncStep(f"{name}: {text}" if name else text))
+
+        with shared.writing() as kb:
             before = kb.allow_secrets
             kb.allow_secrets = allow_secrets or before
             try:
-                report = sync(kb, lambda text: self.post_message(SyncStep(text)))
+                report = sync(kb, step)
             except SecretsFound as exc:
-                self.post_message(SyncDone(None, str(exc), exc.findings))
+                self.post_message(SyncDone(None, str(exc), exc.findings, kb=name))
                 return
             except KBError as exc:
-                self.post_message(SyncDone(None, str(exc)))
+                self.post_message(SyncDone(None, str(exc), kb=name))
                 return
             except Exception as exc:  # a git failure kb did not foresee: one line, no crash
-                self.post_message(SyncDone(None, error_text(exc)))
+                self.post_message(SyncDone(None, error_text(exc), kb=name))
                 return
             finally:
                 kb.allow_secrets = before
-        self.post_message(SyncDone(report))
+        self.post_message(SyncDone(report, kb=name))
 
     def on_sync_step(self, message: SyncStep) -> None:
         """Show progress."""
-        self._log(f"{message.text}…", "dim")
+        if message.done:
+            self._log(message.text)
+        else:
+            self._log(f"{message.text}…", "dim")
 
     def on_sync_done(self, message: SyncDone) -> None:
         """Show the result; offer what comes next."""
+        if message.kb:
+            self._every_kb_done(message)
+            return
         self.running = False
         if message.secrets:
             for finding in message.secrets[:5]:
@@ -171,6 +209,32 @@ class SyncScreen(KBModalScreen):
             )
             self.show_conflicts(kept)
         else:
+            self.app.notify("Sync finished")
+
+    def _every_kb_done(self, message: SyncDone) -> None:
+        # One KB of several: its lines marked with its name; conflicts are settled in it
+        # with kb resolve (this screen settles those of one KB).
+        self.pending -= 1
+        self.running = self.pending > 0
+        name = message.kb
+        if message.secrets:
+            for finding in message.secrets[:5]:
+                self._log(f"{name}: {finding}", "bold red")
+            self._log(f"{name}: not sent (remove the secret, or run kb --kb {name} sync)", "red")
+        elif message.error:
+            self._log(f"{name}: {message.error}", "bold red")
+        elif message.report is not None:
+            for line in report_lines(message.report):
+                self._log(f"{name}: {line}")
+            kept = message.report.conflicts + message.report.waiting
+            if kept:
+                self._log(
+                    f"{name}: {len(kept)} file(s) changed on both sides, both versions kept: "
+                    f"settle with kb --kb {name} resolve NOTE",
+                    "bold yellow",
+                )
+        if not self.running:
+            self.post_message(ResultsStale())
             self.app.notify("Sync finished")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")

@@ -35,7 +35,10 @@ class ResultsList(OptionList, can_focus=False):
         """Replace the list with these hits and highlight the first one."""
         now = time.time()
         self.hits = list(hits)
-        self.set_options(Option(hit_prompt(hit, now), id=hit.path) for hit in self.hits)
+        self.set_options(
+            Option(hit_prompt(hit, now), id=f"{hit.kb}:{hit.path}" if hit.kb else hit.path)
+            for hit in self.hits
+        )
         self.highlighted = 0 if self.hits else None
 
     @property
@@ -46,9 +49,13 @@ class ResultsList(OptionList, can_focus=False):
             return None
         return self.hits[index]
 
-    def select_path(self, path: str) -> None:
-        """Highlight the hit for this note, if it is in the list."""
+    def hit_at(self, index: int) -> Hit | None:
+        """The hit shown at ``index``, if any."""
+        return self.hits[index] if 0 <= index < len(self.hits) else None
+
+    def select_path(self, path: str, kb: str = "") -> None:
+        """Highlight the hit for this note (of the KB named ``kb``), if it is in the list."""
         for index, hit in enumerate(self.hits):
-            if hit.path == path:
+            if hit.path == path and hit.kb == kb:
                 self.highlighted = index
                 return

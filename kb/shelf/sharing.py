@@ -1,0 +1,189 @@
+"""Sharing a note: it moves from one KB (usually the personal one) into a team KB.
+
+One commit in each repository: the team's adds the note (its message says where it came
+from), the source's removes it. The note keeps its path, so its wiki and relative links
+resolve in the team KB wherever the notes they lead to are there too; the ones that lead to
+notes the team KB lacks are reported. Its ticket links move with their revisions (the
+source's log gets ``unlink`` lines, the team's log ``link`` lines), its reading progress
+moves, and its flags, being front matter, travel with the file. Refused, with one line, when
+the team KB already has a note of that name or the note holds what looks like a secret.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.knowledgebase import KnowledgeBase
+from kb.notes import atomic, link_log, paths
+from kb.notes.errors import KBError
+from kb.shelf.shelf import Shelf, ShelfError
+
+
+@dataclass
+class SharedNote:
+    """What ``kb share`` did: the note, from where to where, and what to tell the user."""
+
+    path: str
+    title: str
+    source: str
+    target: str
+    tickets: list[str] = field(default_factory=list)
+    source_commit: str | None = None
+    target_commit: str | None = None
+    #: Links that lead to no note in the team KB, and other things worth saying.
+    warnings: list[str] = field(default_factory=list)
+
+
+def share(shelf: Shelf, reference: str, to: str | None = None) -> SharedNote:
+    """Move the note ``reference`` into the KB called ``to`` (the one other KB when the
+    shelf holds two). ShelfError (exit 2) for every refusal; nothing changes then."""
+    source_name, source, inside = shelf.holder(reference)
+    target_name = _target_name(shelf, source_name, to)
+    target = shelf.get(target_name)
+    found = source.find(inside)
+    rel = found.rel
+    note = source.note(rel)
+    _refuse_clashes(target, target_name, rel)
+    readable = paths.readable(source.root, rel)
+    if readable is None:
+        raise ShelfError(f"not shared: {rel} is a link leading outside the KB")
+    data = readable.read_bytes()
+    _refuse_secrets(source, target, rel, data)
+
+    moved = SharedNote(rel, note.title, source_name, target_name)
+    links = [link for link in link_log.read_links(source.root) if link.note == rel]
+    moved.tickets = [link.ticket for link in links]
+    log_before = _log_bytes(target.root)
+    # The team's copy first: until it is committed, the personal note stays as it was.
+    atomic.write_bytes(paths.writable(target.root, rel), data, root=target.root)
+    changed = [rel]
+    for link in links:
+        event = link_log.LinkEvent("link", link.ticket, rel, link.kind, link.rev, link.at, link.by)
+        changed.append(link_log.append(target.root, event))
+    if links and (target.root / ".gitattributes").exists():
+        changed.append(".gitattributes")
+    from kb.git.revisions import last_commit, short
+
+    where = last_commit(source.root, rel)
+    origin = f"{source_name}:{rel}" + (f" at {short(where)}" if where else "")
+    saved = target.record_changes(
+        list(dict.fromkeys(changed)), f"Share: {note.title} (from {origin})"
+    )
+    if saved.commit is None or not saved.commit.sha:
+        _undo_target(target, rel, log_before)
+        why = saved.commit.warning if saved.commit is not None else "not committed"
+        raise ShelfError(f"not shared: the team KB {target_name!r} could not commit it ({why})")
+    moved.target_commit = saved.commit.sha
+    # Then it leaves the source: the file, its ticket links, its reading progress.
+    source_changed = [rel]
+    for link in links:
+        event = link_log.LinkEvent("unlink", link.ticket, rel, link.kind, None, link_log.now())
+        source_changed.append(link_log.append(source.root, event))
+    (source.root / rel).unlink()
+    gone = source.record_changes(
+        list(dict.fromkeys(source_changed)), f"Share: {note.title} (moved to {target_name})"
+    )
+    if gone.commit is not None and gone.commit.sha:
+        moved.source_commit = gone.commit.sha
+    elif gone.commit is not None and gone.commit.warning:
+        moved.warnings.append(f"{source_name}: the removal is not committed: {gone.commit.warning}")
+    _move_progress(source.root, target.root, rel)
+    moved.warnings += _unresolved_links(target, rel)
+    moved.warnings += _links_left_behind(source, rel, note.title)
+    return moved
+
+
+def _target_name(shelf: Shelf, source_name: str, to: str | None) -> str:
+    if to is not None:
+        shelf.get(to)
+        if to == source_name:
+            raise ShelfError(f"the note is already in {to!r}")
+        return to
+    others = [name for name in shelf.names if name != source_name]
+    if len(others) == 1:
+        return others[0]
+    if not others:
+        raise ShelfError("share needs a team KB in the config's [kbs] besides this one")
+    raise ShelfError(f"name the team KB with --to (one of: {', '.join(others)})")
+
+
+def _refuse_clashes(target: KnowledgeBase, target_name: str, rel: str) -> None:
+    name = Path(rel).name.lower()
+    sources, _ = target.sources()
+    for other in sources:
+        if other.rel == rel or Path(other.rel).name.lower() == name:
+            raise ShelfError(
+                f"not shared: {target_name!r} already has a note named {Path(rel).stem!r} "
+                f"({other.rel}); rename one of them first"
+            )
+
+
+def _refuse_secrets(source: KnowledgeBase, target: KnowledgeBase, rel: str, data: bytes) -> None:
+    from kb.notes.secrets import scan_bytes
+
+    for rules in (source.secret_rules, target.secret_rules):
+        found = scan_bytes(rel, data, rules)
+        if found:
+            finding = found[0][0]
+            raise ShelfError(
+                f"not shared: line {finding.line} of {rel} looks like {finding.kind}; "
+                "remove it first (a team KB is read by the whole team)"
+            )
+
+
+def _log_bytes(root: Path) -> bytes | None:
+    try:
+        return (root / link_log.LINKS_FILE).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _undo_target(target: KnowledgeBase, rel: str, log_before: bytes | None) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        (target.root / rel).unlink()
+    log = target.root / link_log.LINKS_FILE
+    if log_before is None:
+        with contextlib.suppress(FileNotFoundError):
+            log.unlink()
+    else:
+        atomic.write_bytes(log, log_before, root=target.root)
+
+
+def _move_progress(source: Path, target: Path, rel: str) -> None:
+    from kb.guides.progress import ReadingProgress
+
+    try:
+        before = ReadingProgress(source)
+        if before.is_read(rel):
+            ReadingProgress(target).mark_read([rel])
+            before.mark_unread([rel])
+    except (KBError, OSError):
+        return  # local reading progress only: never a reason to fail a share
+
+
+def _unresolved_links(target: KnowledgeBase, rel: str) -> list[str]:
+    from kb.notes.links import link_text
+
+    note = target.note(rel)
+    found = []
+    for link in note.body.links:
+        try:
+            target.follow_link(rel, link)
+        except KBError:
+            found.append(f"{link_text(link)} leads to no note in the team KB (share it too)")
+    return found
+
+
+def _links_left_behind(source: KnowledgeBase, rel: str, title: str) -> list[str]:
+    notes, _ = source.notes()
+    stem = Path(rel).stem
+    found = []
+    for other in notes:
+        if any(
+            Path(link.target.split("#")[0]).stem in (stem, rel) or link.target == title
+            for link in other.body.links
+        ):
+            found.append(f"{other.path} still links to it (it is now in the team KB)")
+    return found

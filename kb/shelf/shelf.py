@@ -1,0 +1,260 @@
+"""``Shelf``: the KBs of the user config's ``[kbs]`` table, opened together and searched as one.
+
+Each KB keeps its own index; a query runs on every KB at once (one thread each) and the hits
+are merged on their scores. Every KB scores with the same BM25F parameters and the same
+ranking signals (:mod:`kb.search.ranking`), so one query is scored the same way in each and
+the scores stand on one scale. A KB that is missing or cannot be opened is reported once and
+left out; the others still answer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from kb.knowledgebase import KnowledgeBase
+from kb.notes.errors import KBError
+from kb.notes.settings import ConfiguredKBs, read_kbs
+
+if TYPE_CHECKING:
+    from kb.search.results import Results
+
+T = TypeVar("T")
+
+#: ``kb:NAME`` in a query narrows it to one KB.
+_KB_FILTER = re.compile(r"(?<!\S)kb:(\S*)")
+
+
+class ShelfError(KBError):
+    """A KB name the config does not know, or a note no KB holds."""
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """A configured KB that could not be opened, and why (reported once, then skipped)."""
+
+    name: str
+    folder: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"KB {self.name!r} skipped: {self.reason}"
+
+
+class Shelf:
+    """The KBs a technician uses, by short name, one of them the default for new notes."""
+
+    def __init__(
+        self,
+        kbs: dict[str, KnowledgeBase],
+        default: str,
+        unavailable: list[Unavailable] | None = None,
+    ) -> None:
+        self.kbs = kbs
+        self.default_name = default
+        #: KBs named in the config that could not be opened (say so once, then skip them).
+        self.unavailable = unavailable or []
+        # Threads for the KBs after the first, made once: a keystroke's search must not pay
+        # for starting them.
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    # -- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def configured(cls) -> Shelf | None:
+        """The shelf of the user config's ``[kbs]`` table, or None when it names no KB."""
+        return cls.open(read_kbs())
+
+    @classmethod
+    def open(cls, config: ConfiguredKBs) -> Shelf | None:
+        """Open every configured KB that can be opened; None when the config names none."""
+        if not config.folders or config.default is None:
+            return None
+        kbs: dict[str, KnowledgeBase] = {}
+        unavailable: list[Unavailable] = []
+        for name, folder in config.folders.items():
+            try:
+                kbs[name] = KnowledgeBase.open(folder)
+            except (KBError, OSError) as exc:
+                unavailable.append(Unavailable(name, folder, str(exc)))
+        return cls(kbs, config.default, unavailable)
+
+    def close(self) -> None:
+        """Release every KB's index and the search threads."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        for kb in self.kbs.values():
+            kb.close()
+
+    def __enter__(self) -> Shelf:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- choosing a KB ------------------------------------------------------------------------
+
+    @property
+    def names(self) -> list[str]:
+        """The short names of the KBs that are open, in the config's order."""
+        return list(self.kbs)
+
+    def get(self, name: str) -> KnowledgeBase:
+        """The KB called ``name``; ShelfError (exit 2) when none is, or it could not be opened."""
+        if name in self.kbs:
+            return self.kbs[name]
+        for missing in self.unavailable:
+            if missing.name == name:
+                raise ShelfError(str(missing))
+        known = ", ".join(self.names) or "none"
+        raise ShelfError(f"no KB named {name!r} in the config's [kbs] (known: {known})")
+
+    @property
+    def default(self) -> KnowledgeBase:
+        """Where new notes, questions and links go unless another KB is chosen."""
+        return self.get(self.default_name)
+
+    def target(self, name: str | None) -> KnowledgeBase:
+        """The KB a new note goes to: ``name`` when given, else the default."""
+        return self.get(name) if name else self.default
+
+    def name_of(self, kb: KnowledgeBase) -> str:
+        """The short name of an open KB."""
+        for name, candidate in self.kbs.items():
+            if candidate is kb or candidate.root == kb.root:
+                return name
+        raise ShelfError(f"{kb.root} is not one of the configured KBs")
+
+    def holder(self, reference: str) -> tuple[str, KnowledgeBase, str]:
+        """The KB that holds the note ``reference``: its name, the KB, and the reference to
+        use inside it (``NAME:note`` picks the KB). A note found in several KBs is refused
+        with one line asking for the KB's name."""
+        from kb.notes.naming import AmbiguousNote
+
+        name, colon, rest = reference.partition(":")
+        if colon and rest and name in self.kbs:
+            return name, self.kbs[name], rest
+        found: list[tuple[str, KnowledgeBase]] = []
+        # A path or file name that one KB holds wins over title words matched elsewhere.
+        exact: list[tuple[str, KnowledgeBase]] = []
+        for name, kb in self.kbs.items():
+            try:
+                source = kb.find(reference)
+            except AmbiguousNote:
+                found.append((name, kb))
+            except KBError:
+                continue
+            else:
+                found.append((name, kb))
+                rel = Path(source.rel)
+                if reference in (source.rel, rel.name, rel.stem):
+                    exact.append((name, kb))
+        if len(exact) == 1:
+            found = exact
+        if len(found) == 1:
+            return found[0][0], found[0][1], reference
+        if not found:
+            raise ShelfError(
+                f"no note matches {reference!r} in any KB ({', '.join(self.names)})", 1
+            )
+        where = ", ".join(name for name, _ in found)
+        raise ShelfError(
+            f"{reference!r} matches notes in several KBs ({where}): "
+            f"put the KB's name first ({found[0][0]}:{reference})"
+        )
+
+    # -- every KB at once ---------------------------------------------------------------------
+
+    def each(self, work: Callable[[str, KnowledgeBase], T]) -> Iterator[tuple[str, T]]:
+        """``work(name, kb)`` on every KB at once, in the config's order: the first KB in the
+        calling thread, each other one in a thread of the shelf's own."""
+        items = list(self.kbs.items())
+        if len(items) <= 1:
+            for name, kb in items:
+                yield name, work(name, kb)
+            return
+        pool = self._threads(len(items) - 1)
+        futures = [(name, pool.submit(work, name, kb)) for name, kb in items[1:]]
+        first_name, first_kb = items[0]
+        try:
+            first = work(first_name, first_kb)
+        finally:
+            done = [(name, future.result()) for name, future in futures]
+        yield first_name, first
+        yield from done
+
+    def _threads(self, count: int) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="kb-shelf")
+            return self._pool
+
+    def reindex(self) -> dict[str, list[str]]:
+        """Bring every KB's index up to date (in parallel); the problems met, by KB."""
+        reports = dict(self.each(lambda _name, kb: kb.reindex()))
+        return {name: [str(p) for p in report.problems] for name, report in reports.items()}
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        *,
+        refresh: bool = True,
+        budget: float | None = None,
+    ) -> Results:
+        """Hits from every KB in one list, best first, each marked with its KB's short name.
+
+        A ``kb:NAME`` word narrows the query to that KB (ShelfError when none is called so).
+        """
+        from kb.search.results import Results
+
+        text, only = split_kb_filter(query)
+        if only is not None:
+            self.get(only)  # an unknown name is one clear line, not an empty list
+
+        def one(name: str, kb: KnowledgeBase) -> Results | None:
+            if only is not None and name != only:
+                return None
+            return kb.search(text, limit=limit, refresh=refresh, budget=budget)
+
+        merged = Results()
+        for name, results in self.each(one):
+            if results is None:
+                continue
+            for hit in results:
+                hit.kb = name
+            merged.extend(results)
+            merged.query = merged.query or results.query
+            merged.corrected = merged.corrected or results.corrected
+            merged.partial = merged.partial or results.partial
+        # Ties keep the config's order (a stable sort): the default KB is usually listed first.
+        merged.sort(key=lambda hit: hit.score, reverse=True)
+        del merged[limit:]
+        return merged
+
+    def recent(self, limit: int = 20) -> Results:
+        """The most recently changed notes of every KB, newest first, each marked with its KB."""
+        from kb.search.results import Results
+
+        merged = Results()
+        for name, results in self.each(lambda _name, kb: kb.recent(limit)):
+            for hit in results:
+                hit.kb = name
+            merged.extend(results)
+        merged.sort(key=lambda hit: hit.modified, reverse=True)
+        del merged[limit:]
+        return merged
+
+
+def split_kb_filter(query: str) -> tuple[str, str | None]:
+    """The query without its ``kb:NAME`` words, and the last KB name they gave (or None)."""
+    names = _KB_FILTER.findall(query)
+    chosen = next((name for name in reversed(names) if name), None)
+    return " ".join(_KB_FILTER.sub(" ", query).split()), chosen

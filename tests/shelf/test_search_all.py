@@ -1,0 +1,75 @@
+"""One query over every KB of the config: one ranked list, each hit marked with its KB."""
+
+from __future__ import annotations
+
+import json
+
+from tests.helpers import no_traceback
+from tests.shelf.conftest import Shelf, write_config
+
+
+def test_one_query_finds_notes_in_all_three_kbs_in_one_ranked_list(shelf: Shelf) -> None:
+    result = shelf.cli("search", "outlook", "password", "--json")
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert {hit["kb"] for hit in hits} == {"me", "team", "ops"}
+    scores = [hit["score"] for hit in hits]
+    assert scores == sorted(scores, reverse=True)
+    by_kb = {hit["kb"]: hit["path"] for hit in hits}
+    assert by_kb["team"] == "notes/outlook-password.md"
+    assert by_kb["ops"] == "notes/shared-mailbox.md"
+
+
+def test_text_output_names_each_hits_kb(shelf: Shelf) -> None:
+    result = shelf.cli("search", "outlook", "password")
+    assert result.exit_code == 0, result.output
+    assert "    team · notes/outlook-password.md" in result.stdout
+    assert "    ops · notes/shared-mailbox.md" in result.stdout
+    assert "    me · notes/outlook-quick-fix.md" in result.stdout
+
+
+def test_kb_filter_and_option_narrow_to_one_kb(shelf: Shelf) -> None:
+    filtered = json.loads(shelf.cli("search", "outlook", "kb:ops", "--json").stdout)
+    assert [hit["kb"] for hit in filtered] == ["ops"]
+    option = shelf.cli("--kb", "team", "search", "outlook", "--json")
+    assert option.exit_code == 0, option.output
+    assert [hit["path"] for hit in json.loads(option.stdout)] == ["notes/outlook-password.md"]
+
+
+def test_an_unknown_kb_name_is_one_clear_line(shelf: Shelf) -> None:
+    result = shelf.cli("search", "outlook", "kb:nowhere")
+    no_traceback(result)
+    assert result.exit_code == 2
+    assert "no KB named 'nowhere'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_missing_kb_is_skipped_with_one_warning(shelf: Shelf) -> None:
+    gone = shelf.team.parent / "gone"
+    write_config(shelf.config, {"me": shelf.personal, "gone": gone, "team": shelf.team}, "me")
+    result = shelf.cli("search", "outlook", "--json")
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert {hit["kb"] for hit in json.loads(result.stdout)} == {"me", "team"}
+    warnings = [line for line in result.stderr.splitlines() if "gone" in line]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("kb: warning: KB 'gone' skipped")
+
+
+def test_without_a_kbs_table_one_kb_is_searched_as_before(shelf: Shelf) -> None:
+    shelf.config.write_text(f'kb = "{shelf.team}"\n', encoding="utf-8")
+    hits = json.loads(shelf.cli("search", "outlook", "--json").stdout)
+    assert [hit["path"] for hit in hits] == ["notes/outlook-password.md"]
+    assert "kb" not in hits[0]
+
+
+def test_a_folder_given_with_kb_works_even_when_the_config_is_broken(shelf: Shelf) -> None:
+    shelf.config.write_text("[kbs\nbroken", encoding="utf-8")
+    result = shelf.cli("--kb", str(shelf.team), "search", "outlook", "--json")
+    assert result.exit_code == 0, result.output
+    assert [hit["path"] for hit in json.loads(result.stdout)] == ["notes/outlook-password.md"]
+    without = shelf.cli("search", "outlook")
+    no_traceback(without)
+    assert without.exit_code == 2
+    assert "config file" in without.stderr and "cannot be read" in without.stderr
