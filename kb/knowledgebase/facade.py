@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.notes import atomic, files, layout, naming, paths
+from kb.notes.content import Content, content_of
 from kb.notes.errors import KBError
 from kb.notes.lock import shared_file
 from kb.notes.naming import AmbiguousNote
@@ -60,9 +61,9 @@ class KnowledgeBase:
             raise KBError(f"no KB at {root} (create one with 'kb init {root}')")
         if not root.is_dir():
             raise KBError(f"{root} is not a folder")
-        if not any((root / name).exists() for name in ("kb.toml", "notes", "tickets")):
+        if not any((root / name).exists() for name in ("kb.toml", "notes", "tickets", ".git")):
             raise KBError(
-                f"{root} is not a KB (no notes/ folder or kb.toml); "
+                f"{root} is not a KB (no notes/ folder, kb.toml or git repository); "
                 f"create one with 'kb init {root}'"
             )
         return cls(root)
@@ -190,9 +191,14 @@ class KnowledgeBase:
 
     # -- reading notes ------------------------------------------------------------------------
 
+    def content(self, *, ignored: bool = True) -> Content:
+        """Where the KB's notes are (``ignored=False``: without asking git what it ignores,
+        for checks of paths kb was given)."""
+        return content_of(self.root, self.settings, ignored=ignored)
+
     def sources(self) -> tuple[list[files.SourceFile], list[Problem]]:
         """The KB's Markdown files and the problems met finding them."""
-        return files.scan(self.root)
+        return files.scan(self.root, self.content())
 
     def load(self, source: files.SourceFile) -> tuple[Note | None, list[Problem]]:
         """Read one file as a note (None when it cannot be read as text)."""
@@ -300,7 +306,7 @@ class KnowledgeBase:
             author=lambda: identity.user_name(self.root),
         )
         with self._settled():
-            rel = write_new(self.root, new)
+            rel = write_new(self.root, new, self.content(ignored=False).new_note_folder)
         saved = self._after_save(rel, f"New {new.type}: {new.title}", commit)
         saved.warnings[:0] = new.warnings
         return saved
@@ -387,9 +393,8 @@ class KnowledgeBase:
                 allow_secrets=self.allow_secrets,
                 rules=self.secret_rules,
             )
-        indexed = [
-            p for p in changed if p.endswith(".md") and p.split("/")[0] in files.SOURCE_FOLDERS
-        ]
+        content = self.content(ignored=False)
+        indexed = [p for p in changed if content.kind(p)]
         try:
             if indexed:
                 self.index.update(only=indexed)

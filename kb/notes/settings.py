@@ -64,6 +64,10 @@ class Settings:
     import_mapping: dict[str, str] = field(default_factory=dict)
     #: ``[import] id_prefix``: put before bare-number ids of a generic export ("CASE-").
     import_id_prefix: str = ""
+    #: ``[content]``: the folders that hold notes ("." is the whole work tree; empty: decide
+    #: from the layout) and glob patterns of paths that are not notes.
+    content_folders: tuple[str, ...] = ()
+    content_exclude: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
 
     def ticket_link(self, ticket_id: str) -> str | None:
@@ -174,7 +178,29 @@ def load_settings(root: Path) -> Settings:
         health, "health", "stale_days", STALE_DAYS_RANGE, DEFAULT_STALE_DAYS, settings
     )
     _import_settings(_table(data, "import", settings), settings)
+    _content_settings(_table(data, "content", settings), settings)
     return settings
+
+
+def _content_settings(table: dict[str, Any], settings: Settings) -> None:
+    for key, attribute in (("folders", "content_folders"), ("exclude", "content_exclude")):
+        items = table.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            settings.problems.append(Problem("kb.toml", f"[content] {key} should be a list"))
+            continue
+        kept = []
+        for item in items:
+            cleaned = item.strip().strip("/") or "."
+            parts = cleaned.split("/")
+            if item.startswith("/") or ".." in parts or "\\" in cleaned:
+                settings.problems.append(
+                    Problem("kb.toml", f"[content] {key}: {_shown(item)} is not inside the KB")
+                )
+                continue
+            kept.append(cleaned)
+        setattr(settings, attribute, tuple(kept))
 
 
 def _number(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from kb.git import merge_journal
 from kb.notes import atomic
+from kb.notes.content import content_of
 from kb.sync.conflict_files import Conflict, conflict_name, free_name, retitled
 from kb.sync.merging import front_matter_is_sound, merge_texts, unmark
 
@@ -50,13 +51,15 @@ def settle_conflicts(kb: KB, repo: Repo, journal: merge_journal.Journal | None =
         info, path = entry.split("\t", 1)
         _mode, sha, stage = info.split()
         stages.setdefault(path, {})[int(stage)] = sha
+    content = content_of(kb.root, kb.settings, ignored=False)
     for path, blobs in sorted(stages.items()):
+        note_path = content.kind(path) == "note"
         # A side can itself be git's merge of two renamed files, with markers: unmark it.
         ours = unmark(_blob(repo, blobs[2])) if 2 in blobs else None
         theirs = unmark(_blob(repo, blobs[3])) if 3 in blobs else None
         base = unmark(_blob(repo, blobs[1])) if 1 in blobs else None
         target = kb.root / path
-        if base is None and ours is not None and theirs is not None and path.startswith("notes/"):
+        if base is None and ours is not None and theirs is not None and note_path:
             # Two people each wrote a new note under the same name: two notes, both kept.
             who = _who(repo, path)
             other = free_name(kb.root, PurePosixPath(path), who)

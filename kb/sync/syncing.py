@@ -170,14 +170,11 @@ def _changed(repo: Repo, start: str) -> list[str]:
 
 
 def _reindex(kb: KB, report: SyncReport) -> None:
-    from kb.notes.files import SOURCE_FOLDERS
+    from kb.notes.content import content_of
     from kb.search.engine import IndexBusy
 
-    paths = [
-        path
-        for path in {*report.changed, *report.committed}
-        if path.endswith(".md") and path.split("/")[0] in SOURCE_FOLDERS
-    ]
+    content = content_of(kb.root, kb.settings)
+    paths = [path for path in {*report.changed, *report.committed} if content.kind(path)]
     if (not paths and LINKS_FILE not in report.changed) or not kb.has_index():
         return
     try:
