@@ -12,7 +12,16 @@ from typing import Any
 
 import click
 
-from kb.cli.commands import guides, health, history, notes, questions, search, ticketing
+from kb.cli.commands import (
+    guides,
+    health,
+    history,
+    joining,
+    notes,
+    questions,
+    search,
+    ticketing,
+)
 from kb.cli.helpers import KBContext, err, handle_errors, visible_output
 
 
@@ -99,6 +108,6 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
     click.echo("All commands: kb --help")
 
 
-for _area in (notes, search, history, questions, guides, health, ticketing):
+for _area in (joining, notes, search, history, questions, guides, health, ticketing):
     for _command in _area.COMMANDS:
         main.add_command(_command)

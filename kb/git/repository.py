@@ -60,6 +60,12 @@ def is_repo(root: Path) -> bool:
     return (Path(root) / ".git").exists()
 
 
+def has_no_commit(root: Path) -> bool:
+    """True when the repository at ``root`` has no commit yet (a new or empty clone)."""
+    with open_repo(root) as repo:
+        return not repo.head.is_valid()
+
+
 def first_line(exc: Exception, detail: bool = False) -> str:
     """The one line of a git failure worth showing a user.
 

@@ -20,6 +20,7 @@ from kb.notes.settings import Settings, load_settings
 from kb.notes.ticket_ids import TicketMatcher
 
 if TYPE_CHECKING:
+    from kb.knowledgebase.adopting import Adoption
     from kb.notes.markdown import Link
     from kb.notes.secrets import SecretRules
     from kb.search.engine import Engine
@@ -41,6 +42,8 @@ class KnowledgeBase:
         self._synonyms: Synonyms | None = None
         #: Set by :meth:`init` when the KB was created but its git history could not be.
         self.init_warning: str | None = None
+        #: Set by :meth:`init` in a folder that already held notes: what it found and did.
+        self.adoption: Adoption | None = None
         #: Commit text that looks like a secret anyway (the user said it is fine).
         self.allow_secrets = False
 
@@ -80,10 +83,17 @@ class KnowledgeBase:
     def init(cls, path: str | os.PathLike[str]) -> KnowledgeBase:
         """Create a KB (folders, kb.toml, .gitignore, templates, git repository) at ``path``."""
         from kb import git
+        from kb.knowledgebase.adopting import adopt, should_adopt
 
         root = Path(path).expanduser().resolve()
         if root.exists() and not root.is_dir():
             raise KBError(f"{root} exists and is not a folder")
+        if should_adopt(root):
+            adoption = adopt(root)
+            adopted = cls(root)
+            adopted.adoption = adoption
+            adopted.init_warning = "; ".join(adoption.warnings) or None
+            return adopted
         created = layout.make_kb_files(root)
         kb = cls(root)
         if not git.is_repo(root):
@@ -93,7 +103,23 @@ class KnowledgeBase:
                 ).warning
             except git.GitError as exc:
                 kb.init_warning = f"not a git repository: {exc}"
+        elif git.has_no_commit(root):
+            # A clone of a team's empty repository: its first commit is the new KB's.
+            from kb.git.adopting import commit_own_files
+
+            kb.init_warning = commit_own_files(root, created, "Create knowledge base").warning
         return kb
+
+    @classmethod
+    def clone(cls, url: str, destination: str | os.PathLike[str]) -> KnowledgeBase:
+        """Join a team's KB: clone its default branch (whatever its name) into a new folder.
+        An empty remote gives a new KB that the first ``kb sync`` pushes."""
+        from kb.knowledgebase.adopting import join
+
+        root, branch = join(url, Path(destination).expanduser().resolve())
+        if branch is None:
+            return cls.init(root)
+        return cls(root)
 
     # -- search -------------------------------------------------------------------------------
 

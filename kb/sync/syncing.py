@@ -21,6 +21,7 @@ from kb.notes.errors import KBError
 from kb.notes.link_log import LINKS_FILE
 from kb.sync.conflict_files import conflicts
 from kb.sync.incoming import backup, merge_incoming
+from kb.sync.joining import refusal, unrelated_remote_branch
 from kb.sync.recovery import recover
 from kb.sync.remote import (
     count,
@@ -28,6 +29,7 @@ from kb.sync.remote import (
     outgoing_secrets,
     push,
     remote_command,
+    remote_url,
     waiting_message,
 )
 from kb.sync.report import SecretsFound, Step, SyncReport
@@ -95,6 +97,11 @@ def _sync_locked(kb: KB, report: SyncReport, say: Step) -> None:
             say(f"Fetching from {report.remote}")
             remote_command(repo, ["fetch", "--prune", report.remote], report.remote, saved)
             upstream = find_upstream(repo, report)
+            foreign = unrelated_remote_branch(repo, report.remote, upstream)
+            if foreign is not None:
+                raise KBError(
+                    refusal(root, report.remote, foreign, remote_url(repo, report.remote)), 2
+                )
             if upstream is not None:
                 incoming = count(repo, f"HEAD..{upstream}")
                 if incoming:

@@ -1,4 +1,4 @@
-"""``kb init``, ``kb show``, ``kb new`` and ``kb edit``: making and reading notes."""
+"""``kb show``, ``kb new`` and ``kb edit``: making and reading notes."""
 
 from __future__ import annotations
 
@@ -9,23 +9,6 @@ from typing import Any
 import click
 
 from kb.cli.helpers import current_kb, err, fail, handle_errors, report_commit
-
-# --- kb init ------------------------------------------------------------------------------
-
-
-@click.command()
-@click.argument("directory", required=False, default=".")
-@handle_errors
-def init(directory: str) -> None:
-    """Create a KB in DIRECTORY (default: here): folders, kb.toml, templates, git."""
-    from kb.knowledgebase import KnowledgeBase
-
-    kb = KnowledgeBase.init(directory)
-    if kb.init_warning:
-        err(f"kb: warning: {kb.init_warning}")
-    click.echo(f"KB ready at {kb.root}")
-    click.echo(f"Use it with: kb --kb {kb.root} ...  (or export KB_DIR={kb.root})")
-
 
 # --- kb show ------------------------------------------------------------------------------
 
@@ -142,4 +125,4 @@ def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
     click.echo(f"Saved {saved.path}")
 
 
-COMMANDS = [init, show, new, edit]
+COMMANDS = [show, new, edit]
