@@ -29,13 +29,15 @@ def _specs(root: Path) -> tuple[list[str], Content]:
 
 def _kb_file(content: Content, rel: str) -> bool:
     """True when ``rel`` is a file ``kb save`` commits: a note, a ticket record, a file of
-    kb's own, or any file in a note folder (an image of a note); never in a hidden folder."""
+    kb's own, or any file in a note folder (an image of a note); never in a hidden folder.
+    When the notes are the whole work tree, the team's other files (a site's config, its
+    scripts) are theirs to commit: kb commits only the notes there."""
     parts = rel.split("/")
     if any(part.startswith(".") for part in parts[:-1]):
         return False
     if parts[0] in KB_PATHS or content.kind(rel):
         return True
-    return any(folder == "" or rel.startswith(folder + "/") for folder in content.folders)
+    return any(folder and rel.startswith(folder + "/") for folder in content.folders)
 
 
 def pending_paths(repo: Repo, root: Path) -> list[str]:
