@@ -65,6 +65,12 @@ class KBGroup(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+#: Commands that commit: on a terminal, kb makes sure git knows who the user is first.
+COMMITTING = frozenset(
+    ["new", "edit", "link", "ask", "update", "answer", "save", "sync", "import", "share", "flag"]
+)
+
+
 @click.group(
     cls=KBGroup,
     invoke_without_command=True,
@@ -91,6 +97,11 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
     """
     ctx.obj = KBContext(kb_dir, allow_secrets)
     ctx.obj.warn_settings = ctx.invoked_subcommand != "check"
+    if ctx.invoked_subcommand in COMMITTING and sys.stdin.isatty():
+        # Before the commit, not after it failed: on a terminal kb asks who the user is.
+        from kb.cli.commands.joining import ensure_identity
+
+        ensure_identity(ctx.obj.kb.root)
     if ctx.invoked_subcommand is not None:
         return
     kb = ctx.obj.kb

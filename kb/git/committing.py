@@ -106,11 +106,7 @@ def _commit_locked(
     try:
         with open_repo(root) as repo:
             if identity.git_identity(root) is None:
-                return CommitResult(
-                    None,
-                    "not committed: git does not know who you are; run "
-                    "git config --global user.name 'Your Name' and user.email",
-                )
+                return CommitResult(None, f"not committed: {identity.missing_advice(root)}")
             locks.clear_stale_locks(root)
             if not locks.wait_for_git(root):
                 return CommitResult(

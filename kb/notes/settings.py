@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import re
@@ -179,7 +180,30 @@ def load_settings(root: Path) -> Settings:
     )
     _import_settings(_table(data, "import", settings), settings)
     _content_settings(_table(data, "content", settings), settings)
+    _local_choices(root, settings)
     return settings
+
+
+def _local_choices(root: Path, settings: Settings) -> None:
+    """A machine's own choices, never committed: ``[search] engine`` of the user config, then
+    of ``.kb/local.toml`` (this KB on this machine), over the team's kb.toml."""
+    from kb.notes import paths
+
+    tables: list[dict[str, Any]] = []
+    # An unreadable user config is reported where it is used; the team's settings stand here.
+    with contextlib.suppress(KBError):
+        tables.append(load_user_config())
+    local = paths.local_readable(root, "local.toml")
+    if local is not None and local.is_file():
+        try:
+            tables.append(tomllib.loads(local.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+            settings.problems.append(Problem(".kb/local.toml", f"not read ({exc})"))
+    for table in tables:
+        search = table.get("search")
+        engine = search.get("engine") if isinstance(search, dict) else None
+        if engine in ENGINES:
+            settings.engine = engine
 
 
 def _content_settings(table: dict[str, Any], settings: Settings) -> None:

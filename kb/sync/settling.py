@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from kb.git import merge_journal
+from kb.git.repository import names
 from kb.notes import atomic
 from kb.notes.content import content_of
 from kb.sync.conflict_files import Conflict, conflict_name, free_name, retitled
@@ -110,7 +111,7 @@ def unsound_front_matter(
     """Notes git merged alone whose front matter no longer reads (a key added twice, ...)."""
     result = Settled()
     done = {*settled.merged, *(c.path for c in settled.conflicts)}
-    for path in _lines(repo.git.diff("--cached", "--name-only", "HEAD")):
+    for path in names(repo, "diff", "--cached", "--name-only", "HEAD"):
         if path in done or not path.endswith(".md") or not (kb.root / path).is_file():
             continue
         text = (kb.root / path).read_bytes().decode("utf-8", errors="replace")
@@ -187,7 +188,3 @@ def _who(repo: Repo, path: str) -> str:
         return repo.git.log("-1", "--format=%an", "MERGE_HEAD", "--", path).strip() or "other"
     except GitCommandError:
         return "other"
-
-
-def _lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.strip()]

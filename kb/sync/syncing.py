@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from kb import git
 from kb.git import identity, locks, markers
+from kb.git.repository import names as git_names
 from kb.notes.errors import KBError
 from kb.notes.link_log import LINKS_FILE
 from kb.sync.conflict_files import conflicts
@@ -76,11 +77,7 @@ def _sync_locked(kb: KB, report: SyncReport, say: Step) -> None:
         say("Checking the repository")
         report.notices.extend(recover(repo, root))
         if identity.git_identity(root) is None:
-            raise KBError(
-                "git does not know who you are: run git config --global user.name 'Your Name'"
-                " and git config --global user.email you@example.com",
-                2,
-            )
+            raise KBError(f"nothing was synced: {identity.missing_advice(root)}", 2)
         report.branch = repo.active_branch.name
         say("Saving your changes")
         report.committed = commit_pending(kb, repo)
@@ -172,8 +169,7 @@ def _refuse_outgoing_markers(repo: Repo, root: Path, upstream: str | None) -> No
 
 
 def _changed(repo: Repo, start: str) -> list[str]:
-    output = repo.git.diff("--name-only", "--no-renames", start, "HEAD")
-    return [line for line in output.splitlines() if line.strip()]
+    return git_names(repo, "diff", "--name-only", "--no-renames", start, "HEAD")
 
 
 def _reindex(kb: KB, report: SyncReport) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from tests.helpers import Cli, git, no_traceback
+from tests.helpers import Cli, Clone, git, no_traceback
 
 DOCS = {
     "README.md": "# Team runbooks\nStart here.\n",
@@ -211,3 +211,42 @@ def test_open_accepts_a_git_repository_without_kb_files(tmp_path: Path) -> None:
         assert "README.md" in _paths(kb)
     done = subprocess.run(["git", "status", "--porcelain"], cwd=root, capture_output=True)
     assert done.stdout == b""
+
+
+def test_a_pull_reindexes_notes_with_any_name(pair: tuple[Clone, Clone]) -> None:
+    ana, ben = pair
+    with KnowledgeBase.open(ana.root) as kb:
+        kb.reindex()
+    ben.write("notes/café printer 'tray'.md", "# Café printer\nmarmoset jams tray 2\n")
+    assert ben("sync").exit_code == 0  # type: ignore[attr-defined]
+    result = ana.cli("sync")
+    assert result.exit_code == 0, result.output
+    with KnowledgeBase.open(ana.root) as kb:
+        hits = kb.search("marmoset", refresh=False)
+        assert [hit.path for hit in hits] == ["notes/café printer 'tray'.md"]
+
+
+def test_a_local_engine_choice_is_used_and_never_shared(pair: tuple[Clone, Clone]) -> None:
+    ana, ben = pair
+    (ana.root / ".kb").mkdir(exist_ok=True)
+    (ana.root / ".kb/local.toml").write_text('[search]\nengine = "whoosh"\n', encoding="utf-8")
+    with KnowledgeBase.open(ana.root) as kb:
+        assert kb.settings.engine == "whoosh"
+    ana.write("notes/other.md", "# Other\n")
+    assert ana.cli("sync").exit_code == 0
+    assert git(ana.root, "status", "--porcelain", "--ignored") == "!! .kb/\n"
+    assert ".kb" not in git(ana.root, "ls-tree", "-r", "--name-only", "origin/main")
+    assert ben.cli("sync").exit_code == 0
+    assert not (ben.root / ".kb/local.toml").exists()
+
+
+def test_a_commit_without_identity_says_the_exact_commands(
+    tmp_path: Path, isolated_user: Path
+) -> None:
+    root = _team_repo(tmp_path / "docs")
+    KnowledgeBase.init(root).close()
+    (isolated_user / ".gitconfig").write_text("")
+    result = Cli(root)("new", "--title", "No identity")
+    assert result.exit_code == 2
+    assert f"git -C {root} config user.name 'Your Name'" in result.stderr
+    assert (root / "no-identity.md").exists()
