@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from git import Repo
 
     from kb.notes.protocol import KB
+    from kb.notes.secrets import Finding
 
 
 def _specs(root: Path) -> tuple[list[str], Content]:
@@ -81,7 +82,10 @@ def _tracked(repo: Repo, path: str) -> bool:
     return bool(repo.git.ls_files("--", path).strip())
 
 
-def commit_pending(kb: KB, repo: Repo) -> list[str]:
+def commit_pending(kb: KB, repo: Repo, held: list[Finding] | None = None) -> list[str]:
+    """Commit every KB file changed outside kb; the paths committed. Files with a line
+    that looks like a secret are held back (their findings added to ``held``) while the
+    rest is committed; without ``held``, SecretsFound is raised for them."""
     finished = kb.finish_interrupted_import()
     paths = pending_paths(repo, kb.root)
     if not paths:
@@ -95,8 +99,10 @@ def commit_pending(kb: KB, repo: Repo) -> list[str]:
         rules=kb.secret_rules,
     )
     if result.secrets:
-        raise SecretsFound(result.secrets, "not committed")
-    if result.warning:
+        if held is None:
+            raise SecretsFound(result.secrets, "not committed")
+        held.extend(result.secrets)
+    elif result.warning:
         raise KBError(result.warning, 2)
     return finished + result.committed
 
@@ -110,6 +116,6 @@ def save_pending(kb: KB) -> SaveReport:
         report.notices = prepare(repo, kb.root)
         if (Path(repo.git_dir) / "MERGE_HEAD").exists():
             raise KBError("a merge is unfinished; run 'kb sync' to settle it", 2)
-        report.committed = commit_pending(kb, repo)
+        report.committed = commit_pending(kb, repo, report.held_back)
         report.ignored = unshared(repo, kb.root)
     return report

@@ -80,7 +80,7 @@ def _sync_locked(kb: KB, report: SyncReport, say: Step) -> None:
             raise KBError(f"nothing was synced: {identity.missing_advice(root)}", 2)
         report.branch = repo.active_branch.name
         say("Saving your changes")
-        report.committed = commit_pending(kb, repo)
+        report.committed = commit_pending(kb, repo, report.held_back)
         report.ignored = unshared(repo, root)
         saved = waiting_message(repo, report)
         if report.remote not in [remote.name for remote in repo.remotes]:
