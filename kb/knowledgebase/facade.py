@@ -127,9 +127,13 @@ class KnowledgeBase:
     def index(self) -> SearchIndex:
         """The KB's search index (opened lazily)."""
         if self._index is None:
+            from kb.git.commit_times import last_commit_times
             from kb.search.index import SearchIndex
 
-            self._index = SearchIndex(self.root, self.settings, self.matcher)
+            root = self.root
+            self._index = SearchIndex(
+                root, self.settings, self.matcher, times=lambda: last_commit_times(root)
+            )
         return self._index
 
     @property

@@ -38,6 +38,13 @@ class SourceFile:
     kind: str  # "note" or "ticket"
     size: int
     mtime_ns: int
+    #: When the last commit changed it (seconds), when git says and it is committed as it is.
+    committed: float | None = None
+
+    @property
+    def changed_at(self) -> float:
+        """When the file last changed: its last commit, else its time on disk (seconds)."""
+        return self.committed if self.committed is not None else self.mtime_ns / 1e9
 
 
 @dataclass
