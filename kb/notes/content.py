@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -97,6 +98,20 @@ class Content:
         if self.whole_tree:
             return "the whole work tree"
         return ", ".join(f"{folder}/" for folder in self.folders)
+
+
+#: A folder holding a translation of its sibling: ``pages.fr``, ``docs.pt_BR``, ``notes.de-AT``.
+_LANGUAGE_FOLDER = re.compile(r"^[\w-]+\.([a-z]{2,3}(?:[_-][A-Za-z]{2,4})?)$")
+
+
+def language_of(rel: str) -> str | None:
+    """The language a note's folder marks (``pages.fr/git.md`` -> ``fr``); None when none does
+    (the KB's main language)."""
+    for part in PurePosixPath(rel).parts[:-1]:
+        match = _LANGUAGE_FOLDER.match(part)
+        if match:
+            return match.group(1).lower().replace("_", "-")
+    return None
 
 
 def content_of(root: Path, settings: Settings | None = None, *, ignored: bool = True) -> Content:
