@@ -27,10 +27,10 @@ def last_commit_times(root: Path) -> dict[str, float]:
     root = Path(root)
     if not (root / ".git").exists():
         return {}
-    head = _git(root, ["rev-parse", "--verify", "--quiet", "HEAD"])
-    if head is None or not head.strip():
+    found = _git(root, ["rev-parse", "--verify", "--quiet", "HEAD"])
+    if found is None or not found.strip():
         return {}
-    head = head.decode().strip()
+    head = found.decode().strip()
     cached_head, times = _read_cache(root)
     if cached_head != head:
         if (
