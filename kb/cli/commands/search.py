@@ -42,6 +42,8 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
     report = kb.reindex(progress=progress_printer() if interactive() else None)
     clear_progress()
     if report.rebuilt:
+        # Never silently: a rebuild is why this search took long.
+        err(f"kb: search index rebuilt ({report.rebuilt}) in {report.seconds:.1f} s")
         warn_problems(report.problems, quiet=True)
     text = " ".join(query)
     results = kb.search(text, limit=limit, refresh=False)
