@@ -250,3 +250,18 @@ def test_a_commit_without_identity_says_the_exact_commands(
     assert result.exit_code == 2
     assert f"git -C {root} config user.name 'Your Name'" in result.stderr
     assert (root / "no-identity.md").exists()
+
+
+def test_init_of_a_vault_without_git_commits_its_notes_where_they_are(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    (vault / "Daily").mkdir(parents=True)
+    (vault / ".obsidian").mkdir()
+    (vault / "Daily/printer fix.md").write_text("# Printer fix\nokapi\n", encoding="utf-8")
+    (vault / ".obsidian/app.json").write_text("{}", encoding="utf-8")
+    result = Cli(None)("init", str(vault))
+    assert result.exit_code == 0, result.output
+    assert "Found 1 note in 1 folder (the whole work tree)." in result.output
+    tracked = git(vault, "ls-files").split("\n")
+    assert "Daily/printer fix.md" in tracked and ".obsidian/app.json" not in tracked
+    with KnowledgeBase.open(vault) as kb:
+        assert [hit.path for hit in kb.search("okapi")] == ["Daily/printer fix.md"]
