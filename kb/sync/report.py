@@ -117,7 +117,7 @@ def report_lines(report: SyncReport) -> list[ReportLine]:
         )
     lines += [ReportLine(f"Note: {notice}") for notice in report.notices]
     quiet = not (report.committed or report.incoming or report.pushed or report.conflicts)
-    if quiet and not report.waiting:
+    if quiet and not report.waiting and not report.held_back:
         lines.append(ReportLine(f"Already in sync with {report.remote}/{report.branch}."))
     if report.index_warning:
         lines.append(ReportLine(report.index_warning, warning=True))

@@ -30,7 +30,7 @@ def test_a_refused_save_after_moving_a_whole_folder_leaves_staging_unchanged(
     staged, status = _index(ana.root), git(ana.root, "status", "--porcelain")
     result = ana.cli("save")
     no_traceback(result)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "notes/hardware/p3.md:7: looks like" in result.stderr
     assert "Winter2026" not in result.output and "Winter" not in result.stderr
     # Only the file with the finding is held back: the move of the others is committed.
@@ -53,7 +53,7 @@ def test_a_refused_edit_leaves_what_the_user_staged(tmp_path: Path) -> None:
     before = _index(root)
     (root / "notes/a.md").write_text(f"# A\nfirst\nstaged by hand\n{SECRET}\n", encoding="utf-8")
     result = cli("save")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert _index(root) == before
     assert (root / "notes/a.md").read_text(encoding="utf-8").endswith(f"{SECRET}\n")
 
@@ -64,7 +64,7 @@ def test_one_secret_does_not_block_the_rest_of_a_sync(pair: tuple[Clone, Clone])
     ana.write("notes/kiosk.md", f"# Kiosk\n{SECRET}\n")
     result = ana.cli("sync")
     no_traceback(result)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "notes/kiosk.md:2: looks like" in result.stderr
     assert "held back" in result.stderr
     assert ben.cli("sync").exit_code == 0

@@ -105,7 +105,9 @@ def save(ctx: click.Context) -> None:
         err(f"kb: {line}")
     if saved.ignored:
         err(f"kb: {ignored_message(saved.ignored)}")
-    if saved.ignored or saved.held_back:
+    if saved.held_back:
+        sys.exit(2)
+    if saved.ignored:
         sys.exit(1)
 
 
@@ -149,7 +151,9 @@ def sync(ctx: click.Context) -> None:
             "in place) and sync again"
         )
         sys.exit(1)
-    if report.ignored or report.held_back:
+    if report.held_back:
+        sys.exit(2)  # refused, as a secret always is: the rest was shared
+    if report.ignored:
         sys.exit(1)
 
 
