@@ -16,6 +16,7 @@ from kb.cli.commands import (
     guides,
     health,
     history,
+    joining,
     notes,
     questions,
     search,
@@ -65,6 +66,12 @@ class KBGroup(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+#: Commands that commit: on a terminal, kb makes sure git knows who the user is first.
+COMMITTING = frozenset(
+    ["new", "edit", "link", "ask", "update", "answer", "save", "sync", "import", "share", "flag"]
+)
+
+
 @click.group(
     cls=KBGroup,
     invoke_without_command=True,
@@ -92,6 +99,11 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
     """
     ctx.obj = KBContext(kb_dir, allow_secrets)
     ctx.obj.warn_settings = ctx.invoked_subcommand != "check"
+    if ctx.invoked_subcommand in COMMITTING and sys.stdin.isatty():
+        # Before the commit, not after it failed: on a terminal kb asks who the user is.
+        from kb.cli.commands.joining import ensure_identity
+
+        ensure_identity(ctx.obj.kb.root)
     if ctx.invoked_subcommand is not None:
         return
     kb = ctx.obj.kb
@@ -109,6 +121,6 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
     click.echo("All commands: kb --help")
 
 
-for _area in (notes, search, history, questions, guides, health, ticketing, sharing):
+for _area in (joining, notes, search, history, questions, guides, health, ticketing, sharing):
     for _command in _area.COMMANDS:
         main.add_command(_command)

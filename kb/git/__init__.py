@@ -8,7 +8,7 @@ temporary files of interrupted writes.
 
 from kb.git.committing import CommitResult, commit, ignored_files, init
 from kb.git.markers import added_lines, conflict_markers
-from kb.git.repository import GitError, first_line, is_repo, open_repo
+from kb.git.repository import GitError, first_line, has_no_commit, is_repo, open_repo
 from kb.git.revisions import Revision, log, short, show
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "commit",
     "conflict_markers",
     "first_line",
+    "has_no_commit",
     "ignored_files",
     "init",
     "is_repo",

@@ -14,6 +14,7 @@ from kb.git import identity
 from kb.git.markers import added_lines, conflict_markers
 from kb.git.repository import GitError, first_line, gitpython, init_repo, is_repo, open_repo
 from kb.notes.errors import KBError
+from kb.notes.secrets import ALLOW_MARK
 
 if TYPE_CHECKING:
     from git import Repo
@@ -106,11 +107,7 @@ def _commit_locked(
     try:
         with open_repo(root) as repo:
             if identity.git_identity(root) is None:
-                return CommitResult(
-                    None,
-                    "not committed: git does not know who you are; run "
-                    "git config --global user.name 'Your Name' and user.email",
-                )
+                return CommitResult(None, f"not committed: {identity.missing_advice(root)}")
             locks.clear_stale_locks(root)
             if not locks.wait_for_git(root):
                 return CommitResult(
@@ -154,6 +151,8 @@ def _stage_and_commit(
 
     # A path gone from disk may be tracked still, or already removed with git rm:
     # either way its deletion is what gets committed.
+    # The staging area as the user left it: a refused commit puts it back exactly.
+    before = str(repo.git.execute(["git", "write-tree"])).strip()
     present = [p for p in paths if (Path(root) / p).exists() or (Path(root) / p).is_symlink()]
     gone = [p for p in paths if p not in present]
     ignored = ignored_files(repo, present)
@@ -203,7 +202,7 @@ def _stage_and_commit(
     added = added_lines(repo, ["--cached", "--", *staged])
     markers = conflict_markers(added, root)
     if markers:
-        repo.git.reset("-q", "--", *staged)
+        _put_back(repo, before, staged)
         return CommitResult(
             None,
             f"not committed: {markers[0]} holds a merge conflict marker (keep the right lines, "
@@ -216,14 +215,52 @@ def _stage_and_commit(
         # binary (UTF-16, a NUL byte, a -diff attribute) and quotes odd names.
         found = secret_scan.staged(repo, staged, rules)
         if found:
-            repo.git.reset("-q", "--", *staged)
+            # Only the files with findings are held back; the rest is committed.
+            held = _with_rename_sources(repo, {finding.path for finding in found})
+            _put_back(repo, before, held)
+            rest = [path for path in staged if path not in held]
+            advice = (
+                f"remove it, mark the line with a trailing {ALLOW_MARK}, or use --allow-secrets"
+            )
+            if not rest:
+                return CommitResult(None, f"not committed: {found[0]} ({advice})", secrets=found)
+            repo.git.commit("--quiet", "-m", message, "--", *rest)
             return CommitResult(
-                None,
-                f"not committed: {found[0]} (remove it, or commit with --allow-secrets)",
+                repo.head.commit.hexsha,
+                f"{len(held)} file{'s' if len(held) != 1 else ''} held back: {found[0]} ({advice})",
                 secrets=found,
+                committed=rest,
             )
     repo.git.commit("--quiet", "-m", message, "--", *staged)
     return CommitResult(repo.head.commit.hexsha, warning, committed=staged)
+
+
+def _with_rename_sources(repo: Repo, held: set[str]) -> list[str]:
+    """``held`` and the files git sees moved to them: a note moved and changed is held back
+    whole, never committed as a deletion without its new place."""
+    fields = str(
+        repo.git.execute(
+            ["git", "diff", "--cached", "-M", "--name-status", "-z"], strip_newline_in_stdout=False
+        )
+    ).split("\0")
+    index = 0
+    found = set(held)
+    while index < len(fields) - 1:
+        status = fields[index]
+        if status[:1] in ("R", "C") and index + 2 < len(fields):
+            if fields[index + 2] in held and status[:1] == "R":
+                found.add(fields[index + 1])
+            index += 3
+        else:
+            index += 2
+    return sorted(found)
+
+
+def _put_back(repo: Repo, tree: str, paths: list[str]) -> None:
+    """The staging area's entries for ``paths`` as they were in ``tree`` (written before kb
+    staged anything): what the user had staged stays staged, nothing else is."""
+    if paths:
+        repo.git.execute(["git", "--literal-pathspecs", "reset", "-q", tree, "--", *paths])
 
 
 def _check_ignore(repo: Repo, paths: list[str]) -> set[str]:

@@ -100,3 +100,30 @@ def _git(root: Path, *args: str) -> str | None:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def set_identity(root: Path, name: str, email: str) -> None:
+    """Store the user's name and e-mail in the KB's own git config (not the global one)."""
+    name, email = _one_line(name), _one_line(email)
+    if not name or not email or "<" in name + email or ">" in name + email:
+        raise ValueError("give a name and an e-mail address")
+    for key, value in (("user.name", name), ("user.email", email)):
+        done = subprocess.run(
+            ["git", "config", key, value],
+            cwd=root,
+            capture_output=True,
+            timeout=10,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise ValueError(f"git could not store {key}: {done.stderr.decode(errors='replace')}")
+
+
+def missing_advice(root: Path) -> str:
+    """What to run when git has no identity: the exact commands, for this KB only."""
+    return (
+        f"git does not know who you are, so kb cannot commit your notes; run: "
+        f"git -C {root} config user.name 'Your Name' && "
+        f"git -C {root} config user.email you@example.com"
+    )

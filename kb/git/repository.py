@@ -60,6 +60,19 @@ def is_repo(root: Path) -> bool:
     return (Path(root) / ".git").exists()
 
 
+def names(repo: Repo, *args: str) -> list[str]:
+    """The paths ``git ARGS -z`` lists, exactly as they are named on disk: NUL-separated
+    output is never quoted, whatever ``core.quotePath`` says (``café.md``, ``"a b".md``)."""
+    output = str(repo.git.execute(["git", *args, "-z"], strip_newline_in_stdout=False))
+    return [name for name in output.split("\0") if name]
+
+
+def has_no_commit(root: Path) -> bool:
+    """True when the repository at ``root`` has no commit yet (a new or empty clone)."""
+    with open_repo(root) as repo:
+        return not repo.head.is_valid()
+
+
 def first_line(exc: Exception, detail: bool = False) -> str:
     """The one line of a git failure worth showing a user.
 

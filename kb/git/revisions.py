@@ -139,7 +139,8 @@ def log(root: Path, rel: str, limit: int | None = None) -> list[Revision]:
         sha, author, email, date, message = fields
         revisions.append(Revision(sha, author, email, date, message, unquote(status[-1])))
         # A copy is where this note began (made from a template or another note): git's
-        # --follow would go on into the history of the file it was copied from.
-        if status[0].startswith(("C", "A")) or (limit and len(revisions) >= limit):
+        # --follow would go on into the history of the file it was copied from. A file
+        # deleted and added again at the same path goes on, as git log --follow does.
+        if status[0].startswith("C") or (limit and len(revisions) >= limit):
             break
     return revisions

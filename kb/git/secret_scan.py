@@ -38,6 +38,9 @@ class _Change:
     blob: str
     #: The file's blobs in the commit's parents (or in HEAD); none for a new file.
     before: tuple[str, ...]
+    #: True for a file the commit deletes (``blob`` is then its last content): the lines of
+    #: files deleted in a commit are not new in the files it adds (a move, a rename).
+    deleted: bool = False
 
 
 def staged(repo: Repo, paths: list[str], rules: SecretRules | None = None) -> list[Finding]:
@@ -119,16 +122,30 @@ def _scan(
 
     The same line of the same file is reported once (where it first appears).
     """
+    gone: dict[str, set[str]] = {}
+    for change in changes:
+        if change.deleted:
+            gone.setdefault(change.commit, set()).add(change.blob)
+    changes = [change for change in changes if not change.deleted]
     by_blob: dict[str, list[_Change]] = {}
     for change in changes:
         if change.blob not in change.before:
             by_blob.setdefault(change.blob, []).append(change)
     if not by_blob:
         return []
-    before_ids = sorted({sha for c in changes for sha in c.before})
+    added_in = {change.commit for blob in by_blob.values() for change in blob if not change.before}
+    before_ids = sorted(
+        {sha for c in changes for sha in c.before}
+        | {sha for commit in added_in for sha in gone.get(commit, ())}
+    )
     before: dict[str, frozenset[str]] = {}
     for sha, data in _blobs(repo, before_ids):
         before[sha] = frozenset().union(*readings(data)) if data is not None else frozenset()
+    # Lines of the files a commit deletes, once per commit: a new file holding them was moved.
+    moved = {
+        commit: frozenset().union(*(before.get(sha, frozenset()) for sha in gone.get(commit, ())))
+        for commit in added_in
+    }
     order = {change: number for number, change in enumerate(changes)}
     found: list[tuple[int, Finding, str, str]] = []
     for sha, data in _blobs(repo, list(by_blob)):
@@ -138,7 +155,11 @@ def _scan(
         for change in by_blob[sha]:
             key = (change.path, change.before)
             if key not in scanned:
-                known = frozenset().union(*(before.get(b, frozenset()) for b in change.before))
+                known = (
+                    frozenset().union(*(before.get(b, frozenset()) for b in change.before))
+                    if change.before
+                    else moved.get(change.commit, frozenset())
+                )
                 scanned[key] = scan_bytes(change.path, data, rules, known)
             for finding, text in scanned[key]:
                 found.append((order[change], finding, text, change.commit))
@@ -171,8 +192,12 @@ def _parse_raw(output: bytes) -> Iterator[_Change]:
                 continue
             modes = fields[: parents + 1]
             shas = fields[parents + 1 : 2 * parents + 2]
-            if shas[-1] == _ZERO or modes[-1] in _NOT_FILES:
-                continue  # deleted, or not a file
+            if modes[-1] in _NOT_FILES:
+                continue  # not a file
+            if shas[-1] == _ZERO:
+                if parents == 1 and shas[0] != _ZERO and modes[0] not in _NOT_FILES:
+                    yield _Change(commit, _path(raw_path), shas[0], (), deleted=True)
+                continue
             before = tuple(sha for sha in shas[:-1] if sha != _ZERO)
             yield _Change(commit, _path(raw_path), shas[-1], before)
 

@@ -14,6 +14,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from kb.git import processes
+from kb.notes.content import content_of
 
 #: The name :mod:`kb.notes.atomic` gives a file while it is being written.
 _TEMP_NAME = re.compile(r"^\..+\.tmp$")
@@ -46,11 +47,15 @@ def _temporary_files(root: Path) -> list[Path]:
     found: list[Path] = []
     with contextlib.suppress(OSError):
         found.extend(root / name for name in os.listdir(root) if _TEMP_NAME.match(name))
-    for name in _FOLDERS:
-        folder = root / name
-        if folder.is_symlink() or not folder.is_dir():
+    content = content_of(root, ignored=False)
+    folders = [*_FOLDERS, *(folder for folder in content.folders if folder not in _FOLDERS)]
+    for name in folders:
+        folder = root / name if name else root
+        if (name and folder.is_symlink()) or not folder.is_dir():
             continue
-        for current, _dirs, names in os.walk(folder, followlinks=False):
+        for current, dirs, names in os.walk(folder, followlinks=False):
+            if not name:  # the whole work tree holds notes: never into .git or .kb
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
             found.extend(Path(current, n) for n in names if _TEMP_NAME.match(n))
     return [path for path in found if path.is_file() and not path.is_symlink()]
 

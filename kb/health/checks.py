@@ -6,6 +6,7 @@ import datetime as _dt
 from typing import TYPE_CHECKING
 
 from kb.guides.guide import GUIDE_TYPE, build_guide
+from kb.notes.content import language_of
 from kb.notes.links import LinkTargets
 from kb.notes.note import NOTE_TYPES, STATUSES, TICKET_KIND, Note
 from kb.notes.problems import Problem
@@ -20,11 +21,12 @@ def check(kb: KB, today: _dt.date | None = None) -> list[Problem]:
     notes, problems = kb.notes()
     problems.extend(kb.settings.problems)
     targets = LinkTargets(notes, kb.root)
-    titles: dict[str, list[Note]] = {}
+    # A translation in a language folder (pages.fr/) is not a duplicate of the original.
+    titles: dict[tuple[str | None, str], list[Note]] = {}
     for note in notes:
         if note.kind == TICKET_KIND:
             continue
-        titles.setdefault(note.title.lower(), []).append(note)
+        titles.setdefault((language_of(note.path), note.title.lower()), []).append(note)
         problems.extend(_fields(note, today))
         problems.extend(_links(note, targets))
     from kb.notes.link_log import LINKS_FILE, unreadable_lines

@@ -149,7 +149,10 @@ def compute(kb: KB, today: _dt.date | None = None, stale_days: int | None = None
 
     today = today or _dt.date.today()
     health = Health(today, kb.settings.stale_days if stale_days is None else stale_days)
+    from kb.git.commit_times import last_commit_times
+
     sources, problems = kb.sources()
+    times = last_commit_times(kb.root)
     health.problems = problems
     notes: list[Note] = []
     records: list[Note] = []
@@ -160,7 +163,9 @@ def compute(kb: KB, today: _dt.date | None = None, stale_days: int | None = None
         if note is None:
             continue
         (records if note.kind == TICKET_KIND else notes).append(note)
-        changed[note.path] = _dt.date.fromtimestamp(source.mtime_ns / 1e9)
+        committed = times.get(source.rel)
+        when = committed if committed is not None else source.mtime_ns / 1e9
+        changed[note.path] = _dt.date.fromtimestamp(when)
 
     health.notes, health.ticket_records = len(notes), len(records)
     health.by_type = _counts([note.type for note in notes], NOTE_TYPES)

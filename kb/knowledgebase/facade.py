@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb.notes import atomic, files, layout, naming, paths
+from kb.notes.content import Content, content_of
 from kb.notes.errors import KBError
 from kb.notes.lock import shared_file
 from kb.notes.naming import AmbiguousNote
@@ -19,6 +20,7 @@ from kb.notes.settings import Settings, load_settings
 from kb.notes.ticket_ids import TicketMatcher
 
 if TYPE_CHECKING:
+    from kb.knowledgebase.adopting import Adoption
     from kb.notes.markdown import Link
     from kb.notes.secrets import SecretRules
     from kb.search.engine import Engine
@@ -41,6 +43,8 @@ class KnowledgeBase:
         self._synonyms: Synonyms | None = None
         #: Set by :meth:`init` when the KB was created but its git history could not be.
         self.init_warning: str | None = None
+        #: Set by :meth:`init` in a folder that already held notes: what it found and did.
+        self.adoption: Adoption | None = None
         #: Commit text that looks like a secret anyway (the user said it is fine).
         self.allow_secrets = False
 
@@ -61,9 +65,9 @@ class KnowledgeBase:
             raise KBError(f"no KB at {root} (create one with 'kb init {root}')")
         if not root.is_dir():
             raise KBError(f"{root} is not a folder")
-        if not any((root / name).exists() for name in ("kb.toml", "notes", "tickets")):
+        if not any((root / name).exists() for name in ("kb.toml", "notes", "tickets", ".git")):
             raise KBError(
-                f"{root} is not a KB (no notes/ folder or kb.toml); "
+                f"{root} is not a KB (no notes/ folder, kb.toml or git repository); "
                 f"create one with 'kb init {root}'"
             )
         return cls(root)
@@ -80,10 +84,17 @@ class KnowledgeBase:
     def init(cls, path: str | os.PathLike[str]) -> KnowledgeBase:
         """Create a KB (folders, kb.toml, .gitignore, templates, git repository) at ``path``."""
         from kb import git
+        from kb.knowledgebase.adopting import adopt, should_adopt
 
         root = Path(path).expanduser().resolve()
         if root.exists() and not root.is_dir():
             raise KBError(f"{root} exists and is not a folder")
+        if should_adopt(root):
+            adoption = adopt(root)
+            adopted = cls(root)
+            adopted.adoption = adoption
+            adopted.init_warning = "; ".join(adoption.warnings) or None
+            return adopted
         created = layout.make_kb_files(root)
         kb = cls(root)
         if not git.is_repo(root):
@@ -93,7 +104,23 @@ class KnowledgeBase:
                 ).warning
             except git.GitError as exc:
                 kb.init_warning = f"not a git repository: {exc}"
+        elif git.has_no_commit(root):
+            # A clone of a team's empty repository: its first commit is the new KB's.
+            from kb.git.adopting import commit_own_files
+
+            kb.init_warning = commit_own_files(root, created, "Create knowledge base").warning
         return kb
+
+    @classmethod
+    def clone(cls, url: str, destination: str | os.PathLike[str]) -> KnowledgeBase:
+        """Join a team's KB: clone its default branch (whatever its name) into a new folder.
+        An empty remote gives a new KB that the first ``kb sync`` pushes."""
+        from kb.knowledgebase.adopting import join
+
+        root, branch = join(url, Path(destination).expanduser().resolve())
+        if branch is None:
+            return cls.init(root)
+        return cls(root)
 
     # -- search -------------------------------------------------------------------------------
 
@@ -101,9 +128,13 @@ class KnowledgeBase:
     def index(self) -> SearchIndex:
         """The KB's search index (opened lazily)."""
         if self._index is None:
+            from kb.git.commit_times import last_commit_times
             from kb.search.index import SearchIndex
 
-            self._index = SearchIndex(self.root, self.settings, self.matcher)
+            root = self.root
+            self._index = SearchIndex(
+                root, self.settings, self.matcher, times=lambda: last_commit_times(root)
+            )
         return self._index
 
     @property
@@ -191,9 +222,14 @@ class KnowledgeBase:
 
     # -- reading notes ------------------------------------------------------------------------
 
+    def content(self, *, ignored: bool = True) -> Content:
+        """Where the KB's notes are (``ignored=False``: without asking git what it ignores,
+        for checks of paths kb was given)."""
+        return content_of(self.root, self.settings, ignored=ignored)
+
     def sources(self) -> tuple[list[files.SourceFile], list[Problem]]:
         """The KB's Markdown files and the problems met finding them."""
-        return files.scan(self.root)
+        return files.scan(self.root, self.content())
 
     def load(self, source: files.SourceFile) -> tuple[Note | None, list[Problem]]:
         """Read one file as a note (None when it cannot be read as text)."""
@@ -301,7 +337,7 @@ class KnowledgeBase:
             author=lambda: identity.user_name(self.root),
         )
         with self._settled():
-            rel = write_new(self.root, new)
+            rel = write_new(self.root, new, self.content(ignored=False).new_note_folder)
         saved = self._after_save(rel, f"New {new.type}: {new.title}", commit)
         saved.warnings[:0] = new.warnings
         return saved
@@ -388,9 +424,8 @@ class KnowledgeBase:
                 allow_secrets=self.allow_secrets,
                 rules=self.secret_rules,
             )
-        indexed = [
-            p for p in changed if p.endswith(".md") and p.split("/")[0] in files.SOURCE_FOLDERS
-        ]
+        content = self.content(ignored=False)
+        indexed = [p for p in changed if content.kind(p)]
         try:
             if indexed:
                 self.index.update(only=indexed)

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.notes import paths
+from kb.notes.content import Content, content_of
 from kb.notes.problems import Problem
 
-#: Folders of a KB that hold indexed Markdown, and the kind of document each holds.
-SOURCE_FOLDERS: dict[str, str] = {"notes": "note", "tickets": "ticket"}
 _BINARY_SNIFF = 8192
 #: Names Windows keeps for devices, whatever the case and the extension: a clone on Windows
 #: cannot hold a file called ``CON.md`` or ``aux.txt.md`` (git stops at it).
@@ -39,6 +38,13 @@ class SourceFile:
     kind: str  # "note" or "ticket"
     size: int
     mtime_ns: int
+    #: When the last commit changed it (seconds), when git says and it is committed as it is.
+    committed: float | None = None
+
+    @property
+    def changed_at(self) -> float:
+        """When the file last changed: its last commit, else its time on disk (seconds)."""
+        return self.committed if self.committed is not None else self.mtime_ns / 1e9
 
 
 @dataclass
@@ -50,15 +56,17 @@ class SourceText:
     problems: list[Problem]
 
 
-def scan(root: Path) -> tuple[list[SourceFile], list[Problem]]:
-    """Every ``*.md`` under ``notes/`` and ``tickets/``, sorted by path, and what was skipped."""
+def scan(root: Path, content: Content | None = None) -> tuple[list[SourceFile], list[Problem]]:
+    """Every note (see :mod:`kb.notes.content`) and ticket record of the KB, sorted by path,
+    and what was skipped."""
     root = Path(root)
+    content = content if content is not None else content_of(root)
     real_root = os.path.realpath(root)
     found: list[SourceFile] = []
     problems: list[Problem] = []
-    for folder, kind in SOURCE_FOLDERS.items():
-        top = root / folder
-        if os.path.islink(top):
+    for folder, kind in content.walk_roots():
+        top = root / folder if folder else root
+        if folder and os.path.islink(top):
             # A content folder committed as a symlink: never written through, read only
             # when it stays inside the KB, and reported either way (kb check fails on it).
             if not _inside(real_root, os.path.realpath(top)):
@@ -73,14 +81,21 @@ def scan(root: Path) -> tuple[list[SourceFile], list[Problem]]:
             )
         if not top.is_dir():
             continue
-        for current, dirs, files in os.walk(top, followlinks=False):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for link_dir in [d for d in dirs if os.path.islink(os.path.join(current, d))]:
-                rel = _rel(root, Path(current, link_dir))
-                problems.append(Problem(rel, "symlinked folder not followed"))
-                dirs.remove(link_dir)
-            for name in sorted(files):
-                if not name.lower().endswith(".md") or name.startswith("."):
+        for current, dirs, names in os.walk(top, followlinks=False):
+            here = _rel(root, Path(current)) if current != str(root) else ""
+            kept = []
+            for name in sorted(dirs):
+                rel = f"{here}/{name}" if here else name
+                if name.startswith(".") or (kind == "note" and content.skip_folder(rel)):
+                    continue
+                if os.path.islink(os.path.join(current, name)):
+                    problems.append(Problem(rel, "symlinked folder not followed"))
+                    continue
+                kept.append(name)
+            dirs[:] = kept
+            for name in sorted(names):
+                rel = f"{here}/{name}" if here else name
+                if content.kind(rel) != kind:
                     continue
                 entry = _examine(root, real_root, Path(current, name), kind, problems)
                 if entry is not None:
@@ -89,19 +104,19 @@ def scan(root: Path) -> tuple[list[SourceFile], list[Problem]]:
     return found, problems
 
 
-def source_for(root: Path, rel: str) -> SourceFile | None:
+def source_for(root: Path, rel: str, content: Content | None = None) -> SourceFile | None:
     """The source file at a KB-relative path (``notes/x.md``), without scanning the KB; None
     when the path is not a readable note or ticket file inside the KB."""
-    parts = Path(rel).parts
-    if len(parts) < 2 or parts[0] not in SOURCE_FOLDERS or not rel.lower().endswith(".md"):
-        return None
-    if any(part in ("..", "") or part.startswith(".") for part in parts):
-        return None
     root = Path(root)
+    content = content if content is not None else content_of(root, ignored=False)
+    kind = content.kind(rel)
+    if kind is None:
+        return None
+    parts = Path(rel).parts
     real_root = os.path.realpath(root)
     if not _inside(real_root, os.path.realpath(root.joinpath(*parts))):
         return None  # a symlinked folder on the way leads out of the KB
-    return _examine(root, real_root, root.joinpath(*parts), SOURCE_FOLDERS[parts[0]], [])
+    return _examine(root, real_root, root.joinpath(*parts), kind, [])
 
 
 def _examine(

@@ -42,7 +42,8 @@ hash_numbers = false
 # allow = ['password: see the team vault']
 
 [search]
-# Search engine: "auto", "whoosh" or "tantivy".
+# Search engine: "auto", "whoosh" or "tantivy". This is the team's default: a machine's own
+# choice goes in .kb/local.toml or the user config ([search] engine = "whoosh"), never shared.
 engine = "auto"
 
 [questions]

@@ -44,3 +44,20 @@ def remember_ticket(root: Path, ticket_id: str) -> None:
             atomic.write_text(path, json.dumps(data, indent=2) + "\n", root=Path(root))
     except (OSError, KBError):  # LockBusy included
         pass
+
+
+def new_warnings(root: Path, shown: list[str]) -> list[str]:
+    """Of the warnings ``kb index`` is about to print, those it has not printed before in
+    this KB; they are remembered (a symlinked folder is told once, not on every index)."""
+    known = _read(root).get("told_warnings")
+    told = set(known) if isinstance(known, list) else set()
+    fresh = [line for line in shown if line not in told]
+    try:
+        with shared_file(root, STATE_FILE, "kb's local state", timeout=STATE_WAIT):
+            data = _read(root)
+            data["told_warnings"] = sorted(set(shown))[:2000]
+            path = paths.local_file(root, _NAME)
+            atomic.write_text(path, json.dumps(data, indent=2) + "\n", root=Path(root))
+    except (OSError, KBError):
+        pass
+    return fresh

@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from kb.notes import files, paths
+from kb.notes.content import NOTES_FOLDER, TICKETS_FOLDER
 from kb.notes.errors import KBError
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ def find_source(
         return by_rel[found[0]]
     if found:
         raise AmbiguousNote(reference, [note for rel in found if (note := candidates.note(rel))])
-    for folder in files.SOURCE_FOLDERS:
+    for folder in (NOTES_FOLDER, TICKETS_FOLDER):
         # The note may be behind a content folder kb does not follow: say which.
         problem = paths.link_problem(root, folder)
         if problem:

@@ -96,14 +96,16 @@ def compose(
     return NewNote(title, note_type, storable(text), warnings)
 
 
-def write_new(root: Path, note: NewNote) -> str:
-    """Write a new note at ``notes/<slug of its title>.md`` (then ``-2``, ``-3`` ...): never
-    over an existing file. Its path relative to ``root``."""
+def write_new(root: Path, note: NewNote, folder: str = "notes") -> str:
+    """Write a new note at ``<folder>/<slug of its title>.md`` (then ``-2``, ``-3`` ...):
+    never over an existing file (``folder`` "" is the KB's top). Its path relative to
+    ``root``."""
     slug = files.slugify(note.title)
     data = note.text.encode("utf-8")
+    prefix = f"{folder}/" if folder else ""
     number = 1
     while True:
-        rel = f"notes/{slug}.md" if number == 1 else f"notes/{slug}-{number}.md"
+        rel = f"{prefix}{slug}.md" if number == 1 else f"{prefix}{slug}-{number}.md"
         if atomic.write_new(root / rel, data, root=root):
             return rel
         number += 1

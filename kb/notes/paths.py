@@ -151,7 +151,21 @@ def local_folder(root: str | os.PathLike[str], *parts: str) -> Path:
         _check_name(part)
         current = current / part
         _make_real_folder(current)
+        if part == LOCAL_FOLDER:
+            ignore_itself(current)
     return current
+
+
+def ignore_itself(folder: Path) -> None:
+    """Make git ignore the local folder from inside (a ``.gitignore`` of ``*``), so that no
+    tracked file of a team's repository has to change for it."""
+    marker = folder / ".gitignore"
+    if os.path.lexists(marker):
+        return
+    with contextlib.suppress(OSError):
+        fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write("# kb's local state: never shared\n*\n")
 
 
 def local_file(root: str | os.PathLike[str], *parts: str) -> Path:

@@ -228,6 +228,10 @@ _BUILT_IN = tuple((kind, re.compile(pattern)) for kind, pattern in _TOKENS)
 _VALUED = tuple((kind, re.compile(pattern), check) for kind, pattern, check in _VALUES)
 
 
+#: Written at the end of a line (in a comment, say) that looks like a secret and is not one.
+ALLOW_MARK = "kb:allow-secret"
+
+
 def scan_line(text: str, rules: SecretRules | None = None) -> tuple[str, str] | None:
     """``(kind, line with the secret masked)`` when ``text`` looks like it holds a secret."""
     return _scan_line(text, rules or SecretRules(), _may_hold_secret(text))
@@ -243,6 +247,8 @@ def _scan_line(text: str, rules: SecretRules, triggered: bool) -> tuple[str, str
                 break
     if hit is None or any(allowed.search(text) for allowed in rules.allow):
         return None
+    if ALLOW_MARK in text:
+        return None  # the writer marked the line as fine (a documentation example)
     kind, start, end = hit
     return kind, _mask(text, start, end)
 

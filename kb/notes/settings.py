@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 import re
@@ -64,6 +65,10 @@ class Settings:
     import_mapping: dict[str, str] = field(default_factory=dict)
     #: ``[import] id_prefix``: put before bare-number ids of a generic export ("CASE-").
     import_id_prefix: str = ""
+    #: ``[content]``: the folders that hold notes ("." is the whole work tree; empty: decide
+    #: from the layout) and glob patterns of paths that are not notes.
+    content_folders: tuple[str, ...] = ()
+    content_exclude: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
 
     def ticket_link(self, ticket_id: str) -> str | None:
@@ -174,7 +179,52 @@ def load_settings(root: Path) -> Settings:
         health, "health", "stale_days", STALE_DAYS_RANGE, DEFAULT_STALE_DAYS, settings
     )
     _import_settings(_table(data, "import", settings), settings)
+    _content_settings(_table(data, "content", settings), settings)
+    _local_choices(root, settings)
     return settings
+
+
+def _local_choices(root: Path, settings: Settings) -> None:
+    """A machine's own choices, never committed: ``[search] engine`` of the user config, then
+    of ``.kb/local.toml`` (this KB on this machine), over the team's kb.toml."""
+    from kb.notes import paths
+
+    tables: list[dict[str, Any]] = []
+    # An unreadable user config is reported where it is used; the team's settings stand here.
+    with contextlib.suppress(KBError):
+        tables.append(load_user_config())
+    local = paths.local_readable(root, "local.toml")
+    if local is not None and local.is_file():
+        try:
+            tables.append(tomllib.loads(local.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
+            settings.problems.append(Problem(".kb/local.toml", f"not read ({exc})"))
+    for table in tables:
+        search = table.get("search")
+        engine = search.get("engine") if isinstance(search, dict) else None
+        if engine in ENGINES:
+            settings.engine = engine
+
+
+def _content_settings(table: dict[str, Any], settings: Settings) -> None:
+    for key, attribute in (("folders", "content_folders"), ("exclude", "content_exclude")):
+        items = table.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            settings.problems.append(Problem("kb.toml", f"[content] {key} should be a list"))
+            continue
+        kept = []
+        for item in items:
+            cleaned = item.strip().strip("/") or "."
+            parts = cleaned.split("/")
+            if item.startswith("/") or ".." in parts or "\\" in cleaned:
+                settings.problems.append(
+                    Problem("kb.toml", f"[content] {key}: {_shown(item)} is not inside the KB")
+                )
+                continue
+            kept.append(cleaned)
+        setattr(settings, attribute, tuple(kept))
 
 
 def _number(

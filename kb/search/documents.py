@@ -75,7 +75,7 @@ def document(note: Note, source: files.SourceFile, links: list[str] | None = Non
             "created": note.created.isoformat() if note.created else None,
             "review_by": note.review_by.isoformat() if note.review_by else None,
             "flag": _flag_reason(note),
-            "modified": source.mtime_ns / 1e9,
+            "modified": source.changed_at,
             "text": note.body.text[:SNIPPET_SOURCE_CHARS],
             "also": "\n".join(part for part in also if part),
         },

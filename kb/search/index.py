@@ -20,6 +20,7 @@ costs a read, never a re-index.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 import os
@@ -27,7 +28,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,11 @@ class SearchIndex:
         settings: Settings,
         matcher: TicketMatcher,
         factory: EngineFactory | None = None,
+        times: Callable[[], Mapping[str, float]] | None = None,
     ) -> None:
         self.root = Path(root)
+        #: When each file was last committed (git's answer, given by the layer above).
+        self.times = times
         self.settings = settings
         self.matcher = matcher
         self.factory = factory or choose(settings.engine)
@@ -196,6 +200,9 @@ class SearchIndex:
                 else:
                     to_read.append(source)
 
+            if to_read and self.times is not None:
+                stamps = self.times()
+                to_read = [dataclasses.replace(s, committed=stamps.get(s.rel)) for s in to_read]
             new_generation: str | None = None
             if engine is None:
                 new_generation = f"{self.format_id}-{uuid.uuid4().hex[:12]}"

@@ -8,12 +8,14 @@ list the ones waiting, and settle one (keep mine, keep theirs, keep both), with 
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from kb.notes import atomic, paths
+from kb.notes.content import content_of
 from kb.notes.errors import KBError
 from kb.notes.files import slugify
 from kb.notes.layout import KB_PATHS
@@ -54,10 +56,16 @@ def conflicts(root: Path) -> list[Conflict]:
     root = Path(root)
     candidates: list[Path] = []
     # Where conflict files can be: the folders and files ``kb sync`` commits.
-    for name in KB_PATHS:
+    content = content_of(root, ignored=False)
+    folders = [folder for folder in content.folders if folder]
+    for name in dict.fromkeys([*KB_PATHS, *folders]):
         top = root / name
         if paths.is_real_folder(top):  # never a symlinked folder: kb deletes what it finds
             candidates.extend(top.rglob("*.conflict-*"))
+    if content.whole_tree:
+        for current, dirs, names in os.walk(root, followlinks=False):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            candidates.extend(Path(current, n) for n in names if ".conflict-" in n)
     candidates.extend(root.glob("*.conflict-*"))
     found = []
     for path in sorted(set(candidates)):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from kb import git
 from kb.git import identity, merge_journal, merge_undo
+from kb.git.repository import names
 from kb.notes import atomic
 from kb.notes.errors import KBError
 from kb.sync.conflict_files import Conflict, conflict_name
@@ -158,7 +159,7 @@ def _finish_merge(
     markers = git.conflict_markers(added)
     if markers:  # never happens by design; refuse rather than commit one
         raise KBError(f"merge stopped: {markers[0]} would hold a conflict marker", 2)
-    left = _lines(repo.git.diff("--name-only", "--diff-filter=U"))
+    left = names(repo, "diff", "--name-only", "--diff-filter=U")
     if left:
         raise KBError(f"merge stopped: kb could not settle {', '.join(left[:3])}", 2)
     summary = (
@@ -167,7 +168,3 @@ def _finish_merge(
         else ""
     )
     repo.git.commit("--quiet", "--no-verify", "-m", message + summary)
-
-
-def _lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.strip()]

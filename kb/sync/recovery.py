@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from kb import git
 from kb.git import locks, merge_undo, tempfiles
+from kb.git.repository import names
 from kb.notes.errors import KBError
 
 if TYPE_CHECKING:
@@ -108,7 +109,8 @@ def recover(repo: Repo, root: Path) -> list[str]:
 def _hand_fixed(repo: Repo, root: Path) -> list[str]:
     """Unmerged files someone already edited: git's conflict markers are gone from them."""
     fixed = []
-    for path in sorted({line.split("\t", 1)[1] for line in _lines(repo.git.ls_files("-u"))}):
+    unmerged = names(repo, "ls-files", "-u")
+    for path in sorted({entry.split("\t", 1)[1] for entry in unmerged if "\t" in entry}):
         try:
             text = (root / path).read_bytes()
         except OSError:
@@ -125,7 +127,3 @@ def undo_merge(repo: Repo, before: str) -> None:
         repo.git.merge("--abort")
     except GitCommandError:
         repo.git.reset("--hard", "-q", before)
-
-
-def _lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.strip()]

@@ -35,7 +35,8 @@ def waiting_message(repo: Repo, report: SyncReport) -> str:
     return f" (your work is committed locally: {ahead} commit{plural} waiting to be sent)"
 
 
-def _environment() -> dict[str, str]:
+def environment() -> dict[str, str]:
+    """The environment of every git command that talks to a remote."""
     # Never wait for a password prompt nobody will see: fail and say so instead.
     env = {"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never", "LC_ALL": "C"}
     if not os.environ.get("GIT_SSH_COMMAND") and not os.environ.get("GIT_SSH"):
@@ -47,7 +48,7 @@ def remote_command(repo: Repo, args: list[str], remote: str, saved: str) -> str:
     from git import GitCommandError
 
     try:
-        with repo.git.custom_environment(**_environment()):
+        with repo.git.custom_environment(**environment()):
             return str(repo.git.execute(["git", *args], kill_after_timeout=NETWORK_TIMEOUT))
     except GitCommandError as exc:
         raise KBError(_network_message(exc, remote, repo) + saved, 2) from exc
@@ -72,18 +73,29 @@ _UNREACHABLE = re.compile(
 
 def _network_message(exc: Exception, remote: str, repo: Repo) -> str:
     text = str(getattr(exc, "stderr", "") or exc)
-    url = _remote_url(repo, remote)
+    url = remote_url(repo, remote)
     where = f"{remote} ({url})" if url else remote
+    return network_message(text, where, git.first_line(exc))
+
+
+def network_message(text: str, where: str, detail: str | None = None) -> str:
+    """One line for git's complaint ``text`` about the remote ``where`` (``detail``: the
+    line to show when the complaint is none kb knows)."""
+    where = re.sub(r"//[^/@\s]+@", "//", where)  # never print a password in a URL
     if _AUTH.search(text):
         return f"the remote {where} refused your credentials; check your access to it"
     if re.search(r"timeout|did not complete in", text, re.I):
         return f"the remote {where} did not answer within {NETWORK_TIMEOUT} s"
     if _UNREACHABLE.search(text):
         return f"cannot reach the remote {where}; check the network or the address"
-    return f"git could not talk to {where}: {git.first_line(exc)}"
+    if detail is None:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        detail = (lines[-1] if lines else "no answer").removeprefix("fatal: ")[:200]
+    return f"git could not talk to {where}: {detail}"
 
 
-def _remote_url(repo: Repo, remote: str) -> str:
+def remote_url(repo: Repo, remote: str) -> str:
+    """The address of ``remote``, without any password it holds."""
     try:
         url = repo.remote(remote).url
     except ValueError:
@@ -135,7 +147,7 @@ def push(repo: Repo, report: SyncReport, set_upstream: bool, saved: str) -> bool
         args.append("--set-upstream")
     args += [report.remote, f"HEAD:refs/heads/{report.branch}"]
     try:
-        with repo.git.custom_environment(**_environment()):
+        with repo.git.custom_environment(**environment()):
             repo.git.execute(["git", *args], kill_after_timeout=NETWORK_TIMEOUT)
     except GitCommandError as exc:
         text = f"{exc.stdout or ''}\n{exc.stderr or ''}"

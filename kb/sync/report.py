@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kb.notes.errors import KBError
+from kb.notes.secrets import ALLOW_MARK
 from kb.sync.conflict_files import Conflict
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ class SyncReport:
     index_warning: str | None = None
     #: KB files git ignores and does not track: kb left them out of every commit.
     ignored: list[str] = field(default_factory=list)
+    #: Lines that look like secrets: their files were held back, the rest was shared.
+    held_back: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -63,6 +66,8 @@ class SaveReport:
     notices: list[str] = field(default_factory=list)
     #: KB files git ignores and does not track: not committed.
     ignored: list[str] = field(default_factory=list)
+    #: Lines that look like secrets: their files were not committed, the rest was.
+    held_back: list[Finding] = field(default_factory=list)
 
 
 def ignored_message(ignored: list[str]) -> str:
@@ -112,10 +117,25 @@ def report_lines(report: SyncReport) -> list[ReportLine]:
         )
     lines += [ReportLine(f"Note: {notice}") for notice in report.notices]
     quiet = not (report.committed or report.incoming or report.pushed or report.conflicts)
-    if quiet and not report.waiting:
+    if quiet and not report.waiting and not report.held_back:
         lines.append(ReportLine(f"Already in sync with {report.remote}/{report.branch}."))
     if report.index_warning:
         lines.append(ReportLine(report.index_warning, warning=True))
     if report.ignored:
         lines.append(ReportLine(ignored_message(report.ignored), warning=True))
+    lines += [ReportLine(line, warning=True) for line in held_back_lines(report.held_back)]
+    return lines
+
+
+def held_back_lines(findings: list[Finding]) -> list[str]:
+    """Which files were held back for a line that looks like a secret, and what to do."""
+    if not findings:
+        return []
+    held = sorted({finding.path for finding in findings})
+    lines = [str(finding) for finding in findings[:10]]
+    names = ", ".join(held[:3]) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
+    lines.append(
+        f"held back (not committed, not sent): {names}; the rest was saved. Remove the "
+        f"secret, or end the line with {ALLOW_MARK} if it is not one, and save again"
+    )
     return lines

@@ -8,7 +8,9 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from kb.git import merge_journal
+from kb.git.repository import names
 from kb.notes import atomic
+from kb.notes.content import content_of
 from kb.sync.conflict_files import Conflict, conflict_name, free_name, retitled
 from kb.sync.merging import front_matter_is_sound, merge_texts, unmark
 
@@ -50,13 +52,15 @@ def settle_conflicts(kb: KB, repo: Repo, journal: merge_journal.Journal | None =
         info, path = entry.split("\t", 1)
         _mode, sha, stage = info.split()
         stages.setdefault(path, {})[int(stage)] = sha
+    content = content_of(kb.root, kb.settings, ignored=False)
     for path, blobs in sorted(stages.items()):
+        note_path = content.kind(path) == "note"
         # A side can itself be git's merge of two renamed files, with markers: unmark it.
         ours = unmark(_blob(repo, blobs[2])) if 2 in blobs else None
         theirs = unmark(_blob(repo, blobs[3])) if 3 in blobs else None
         base = unmark(_blob(repo, blobs[1])) if 1 in blobs else None
         target = kb.root / path
-        if base is None and ours is not None and theirs is not None and path.startswith("notes/"):
+        if base is None and ours is not None and theirs is not None and note_path:
             # Two people each wrote a new note under the same name: two notes, both kept.
             who = _who(repo, path)
             other = free_name(kb.root, PurePosixPath(path), who)
@@ -107,7 +111,7 @@ def unsound_front_matter(
     """Notes git merged alone whose front matter no longer reads (a key added twice, ...)."""
     result = Settled()
     done = {*settled.merged, *(c.path for c in settled.conflicts)}
-    for path in _lines(repo.git.diff("--cached", "--name-only", "HEAD")):
+    for path in names(repo, "diff", "--cached", "--name-only", "HEAD"):
         if path in done or not path.endswith(".md") or not (kb.root / path).is_file():
             continue
         text = (kb.root / path).read_bytes().decode("utf-8", errors="replace")
@@ -184,7 +188,3 @@ def _who(repo: Repo, path: str) -> str:
         return repo.git.log("-1", "--format=%an", "MERGE_HEAD", "--", path).strip() or "other"
     except GitCommandError:
         return "other"
-
-
-def _lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.strip()]

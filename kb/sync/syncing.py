@@ -17,11 +17,13 @@ from typing import TYPE_CHECKING
 
 from kb import git
 from kb.git import identity, locks, markers
+from kb.git.repository import names as git_names
 from kb.notes.errors import KBError
 from kb.notes.layout import SEARCH_WORDS_FILE
 from kb.notes.link_log import LINKS_FILE
 from kb.sync.conflict_files import conflicts
 from kb.sync.incoming import backup, merge_incoming
+from kb.sync.joining import refusal, unrelated_remote_branch
 from kb.sync.recovery import recover
 from kb.sync.remote import (
     count,
@@ -29,6 +31,7 @@ from kb.sync.remote import (
     outgoing_secrets,
     push,
     remote_command,
+    remote_url,
     waiting_message,
 )
 from kb.sync.report import SecretsFound, Step, SyncReport
@@ -75,14 +78,10 @@ def _sync_locked(kb: KB, report: SyncReport, say: Step) -> None:
         say("Checking the repository")
         report.notices.extend(recover(repo, root))
         if identity.git_identity(root) is None:
-            raise KBError(
-                "git does not know who you are: run git config --global user.name 'Your Name'"
-                " and git config --global user.email you@example.com",
-                2,
-            )
+            raise KBError(f"nothing was synced: {identity.missing_advice(root)}", 2)
         report.branch = repo.active_branch.name
         say("Saving your changes")
-        report.committed = commit_pending(kb, repo)
+        report.committed = commit_pending(kb, repo, report.held_back)
         report.ignored = unshared(repo, root)
         saved = waiting_message(repo, report)
         if report.remote not in [remote.name for remote in repo.remotes]:
@@ -96,6 +95,11 @@ def _sync_locked(kb: KB, report: SyncReport, say: Step) -> None:
             say(f"Fetching from {report.remote}")
             remote_command(repo, ["fetch", "--prune", report.remote], report.remote, saved)
             upstream = find_upstream(repo, report)
+            foreign = unrelated_remote_branch(repo, report.remote, upstream)
+            if foreign is not None:
+                raise KBError(
+                    refusal(root, report.remote, foreign, remote_url(repo, report.remote)), 2
+                )
             if upstream is not None:
                 incoming = count(repo, f"HEAD..{upstream}")
                 if incoming:
@@ -166,19 +170,15 @@ def _refuse_outgoing_markers(repo: Repo, root: Path, upstream: str | None) -> No
 
 
 def _changed(repo: Repo, start: str) -> list[str]:
-    output = repo.git.diff("--name-only", "--no-renames", start, "HEAD")
-    return [line for line in output.splitlines() if line.strip()]
+    return git_names(repo, "diff", "--name-only", "--no-renames", start, "HEAD")
 
 
 def _reindex(kb: KB, report: SyncReport) -> None:
-    from kb.notes.files import SOURCE_FOLDERS
+    from kb.notes.content import content_of
     from kb.search.engine import IndexBusy
 
-    paths = [
-        path
-        for path in {*report.changed, *report.committed}
-        if path.endswith(".md") and path.split("/")[0] in SOURCE_FOLDERS
-    ]
+    content = content_of(kb.root, kb.settings)
+    paths = [path for path in {*report.changed, *report.committed} if content.kind(path)]
     logs = LINKS_FILE in report.changed or SEARCH_WORDS_FILE in report.changed
     if (not paths and not logs) or not kb.has_index():
         return

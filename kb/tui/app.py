@@ -105,6 +105,24 @@ class KBApp(Navigator):
         self.call_after_refresh(self.update_index)
         self.call_after_refresh(self.look_for_conflicts)
         self.call_after_refresh(self.announce_overdue)
+        self.call_after_refresh(self.check_identity)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="identity")
+    def check_identity(self) -> None:
+        """Say once, at start, when git does not know who the user is: nothing could be
+        committed, and the message names the exact commands that fix it."""
+        from kb import git
+        from kb.git import identity
+
+        root = self.kb.root
+        if git.is_repo(root) and identity.git_identity(root) is None:
+            self.call_from_thread(
+                self.notify,
+                identity.missing_advice(root),
+                severity="warning",
+                markup=False,
+                timeout=30,
+            )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="conflicts")
     def look_for_conflicts(self) -> None:

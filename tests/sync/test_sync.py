@@ -541,17 +541,24 @@ def test_a_key_added_twice_by_a_clean_merge_becomes_a_kept_conflict(
     assert "2026-11-22" in ben.read(conflicts(ben.root)[0].theirs)
 
 
-def test_a_kb_made_with_init_joins_the_team_repository(
-    team: tuple[Clone, Clone, Clone], tmp_path: Path, server: Path
+def test_a_kb_made_with_init_is_not_pushed_over_the_team_repository(
+    team: tuple[Clone, Clone, Clone], tmp_path: Path, server: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Its history has nothing in common with the team's: a push would fork the team's KB.
+    # kb refuses and names the one command that joins it instead. (Made at another time: a
+    # first commit made in the same second as the team's would be the very same commit.)
     root = tmp_path / "dana"
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "2025-01-02T03:04:05+00:00")
     KnowledgeBase.init(root).close()
+    monkeypatch.delenv("GIT_COMMITTER_DATE")
     dana = Clone(root, "Dana Ruiz")
     dana("new", "--title", "Dana's first note")
+    before = git(server, "for-each-ref")
     git(root, "remote", "add", "origin", str(server))
     result = dana("sync")
-    assert result.exit_code in (0, 1), result.stderr
-    assert (root / "notes/printer.md").exists()
+    assert result.exit_code == 2, result.output
+    assert f"kb clone {server}" in result.stderr
+    assert git(server, "for-each-ref") == before
     assert (root / "notes/dana-s-first-note.md").exists()
 
 

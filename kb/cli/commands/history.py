@@ -86,7 +86,7 @@ def log(ctx: click.Context, note: tuple[str, ...], limit: int | None, as_json: b
 @handle_errors
 def save(ctx: click.Context) -> None:
     """Commit notes changed outside kb (in another editor, copied in, deleted)."""
-    from kb.sync.report import SecretsFound, ignored_message
+    from kb.sync.report import SecretsFound, held_back_lines, ignored_message
     from kb.sync.saving import save_pending
 
     kb = current_kb(ctx)
@@ -99,7 +99,7 @@ def save(ctx: click.Context) -> None:
     for notice in saved.notices:
         click.echo(f"Note: {notice}")
     paths = saved.committed
-    if not paths and not saved.ignored:
+    if not paths and not saved.ignored and not saved.held_back:
         click.echo("Nothing to save: every note is committed.")
         return
     for path in paths:
@@ -109,8 +109,13 @@ def save(ctx: click.Context) -> None:
         report = kb.reindex()
         if report.problems:
             err(f"kb: {len(report.problems)} file(s) have problems; see 'kb check'")
+    for line in held_back_lines(saved.held_back):
+        err(f"kb: {line}")
     if saved.ignored:
         err(f"kb: {ignored_message(saved.ignored)}")
+    if saved.held_back:
+        sys.exit(2)
+    if saved.ignored:
         sys.exit(1)
 
 
@@ -160,6 +165,8 @@ def sync(ctx: click.Context) -> None:
             "in place) and sync again"
         )
         sys.exit(1)
+    if report.held_back:
+        sys.exit(2)  # refused, as a secret always is: the rest was shared
     if report.ignored:
         sys.exit(1)
 

@@ -1,4 +1,4 @@
-"""``kb init``, ``kb show``, ``kb new`` and ``kb edit``: making and reading notes."""
+"""``kb show``, ``kb new`` and ``kb edit``: making and reading notes."""
 
 from __future__ import annotations
 
@@ -18,23 +18,6 @@ from kb.cli.helpers import (
     report_commit,
     to_kb_option,
 )
-
-# --- kb init ------------------------------------------------------------------------------
-
-
-@click.command()
-@click.argument("directory", required=False, default=".")
-@handle_errors
-def init(directory: str) -> None:
-    """Create a KB in DIRECTORY (default: here): folders, kb.toml, templates, git."""
-    from kb.knowledgebase import KnowledgeBase
-
-    kb = KnowledgeBase.init(directory)
-    if kb.init_warning:
-        err(f"kb: warning: {kb.init_warning}")
-    click.echo(f"KB ready at {kb.root}")
-    click.echo(f"Use it with: kb --kb {kb.root} ...  (or export KB_DIR={kb.root})")
-
 
 # --- kb show ------------------------------------------------------------------------------
 
@@ -155,4 +138,4 @@ def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
     click.echo(f"Saved {saved.path}")
 
 
-COMMANDS = [init, show, new, edit]
+COMMANDS = [show, new, edit]

@@ -52,6 +52,8 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         report = kb.reindex(progress=progress_printer() if interactive() else None)
         clear_progress()
         if report.rebuilt:
+            # Never silently: a rebuild is why this search took long.
+            err(f"kb: search index rebuilt ({report.rebuilt}) in {report.seconds:.1f} s")
             warn_problems(report.problems, quiet=True)
         results = kb.search(text, limit=limit, refresh=False)
     from kb.search import log
@@ -122,7 +124,13 @@ def index(ctx: click.Context, rebuild: bool) -> None:
     kb = current_kb(ctx)
     report = kb.reindex(rebuild=rebuild, progress=progress_printer() if interactive() else None)
     clear_progress()
-    warn_problems(report.problems)
+    from kb.notes.local_state import new_warnings
+
+    # Errors every time; a warning once (kb check lists them all).
+    errors = [problem for problem in report.problems if problem.level == "error"]
+    warnings = [problem for problem in report.problems if problem.level != "error"]
+    fresh = set(new_warnings(kb.root, [str(problem) for problem in warnings]))
+    warn_problems([*errors, *[p for p in warnings if str(p) in fresh]])
     how = f"rebuilt ({report.rebuilt})" if report.rebuilt else "updated"
     click.echo(
         f"Index {how} in {report.seconds:.1f} s: {len(report.added)} added, "
