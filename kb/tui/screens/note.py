@@ -249,7 +249,44 @@ class NoteScreen(KBScreen):
         if after == before:
             self.notify("No changes")
             return
-        self.record_edit(before)
+        from kb.notes.front_matter_guard import front_matter_damage
+
+        damage = front_matter_damage(
+            before.decode("utf-8", errors="replace"), after.decode("utf-8", errors="replace")
+        )
+        if damage is None:
+            self.record_edit(before)
+            return
+        from kb.tui.screens.confirm import ConfirmScreen
+
+        def decided(save: bool | None) -> None:
+            if save:
+                self.record_edit(before)
+            else:
+                self.put_back(before, after)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Your edit would break the note's front matter: {damage.summary}.\n"
+                f"These lines would be lost:\n{damage.difference()}",
+                "Save anyway",
+                "Put the note back",
+            ),
+            decided,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def put_back(self, before: bytes, after: bytes) -> None:
+        """Undo an external edit the user chose not to save, keeping their text aside."""
+        from kb.notes import atomic
+        from kb.notes.front_matter_guard import set_aside
+
+        with self.shared.writing() as kb:
+            kept = set_aside(kb.root, self.path, after.decode("utf-8", errors="replace"))
+            atomic.write_bytes(kb.root / self.path, before, root=kb.root)
+        self.app.call_from_thread(
+            self.notify, f"Not saved; the note is as it was (your text is in {kept})", markup=False
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def record_edit(self, before: bytes = b"") -> None:
