@@ -7,11 +7,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.widgets import TextArea
+from textual import events
+from textual.widgets import Input, TextArea
 
 from kb.tui.app import KBApp
+from kb.tui.navigation import OpenGuide
+from kb.tui.screens.ask import AskScreen
 from kb.tui.screens.confirm import ConfirmScreen
 from kb.tui.screens.editor import EditorScreen
+from kb.tui.screens.guide_reader import GuideReaderScreen
+from kb.tui.screens.home import HomeScreen
 from kb.tui.screens.note import NoteScreen
 from tests.helpers import git_log, notifications, open_note, settle
 
@@ -92,3 +97,93 @@ async def test_external_editor_that_drops_fields_asks_and_can_put_the_note_back(
     assert (tui_root / VPN).read_bytes() == before
     assert git_log(tui_root) == log
     assert list((tui_root / ".kb/unsaved").glob("vpn-no-intranet-*.md"))
+
+
+# -- point 4: dialogs ------------------------------------------------------------------------
+
+
+async def test_ask_from_a_search_takes_keys_typed_while_it_opens_in_who_is_waiting(
+    tui_root: Path,
+) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.action_ask("vpn 809")
+        # Typed before the dialog has drawn: nothing lost, nothing in the question.
+        for char in "John x1234":
+            key = "space" if char == " " else char
+            app.post_message(events.Key(key, char))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AskScreen)
+        assert screen.query_one("#question", Input).value == "vpn 809"
+        assert screen.query_one("#asked-by", Input).value == "John x1234"
+        # The default promise is a placeholder, not text to delete before typing.
+        assert screen.query_one("#promised", Input).value == ""
+
+
+async def test_ask_from_an_empty_search_takes_the_question_first(tui_root: Path) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.action_ask("")
+        for char in "vpn":
+            app.post_message(events.Key(char, char))
+        await settle(pilot)
+        assert app.screen.query_one("#question", Input).value == "vpn"
+
+
+# -- point 6: getting back -------------------------------------------------------------------
+
+
+async def test_one_key_goes_home_from_deep_screens_with_the_query_kept(
+    guide_root: Path,
+) -> None:
+    from kb import KnowledgeBase
+
+    with KnowledgeBase.open(guide_root) as kb:
+        kb.reindex()
+    app = KBApp(str(guide_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"printer")
+        await settle(pilot)
+        await open_note(pilot, "notes/printer-offline.md")
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert len(app.screen_stack) >= 4
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        search = app.screen.query_one("#search", Input)
+        assert app.focused is search
+        assert search.value == "printer"
+
+
+async def test_guide_reader_keys_never_act_on_a_step_not_yet_shown(guide_root: Path) -> None:
+    app = KBApp(str(guide_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.post_message(OpenGuide("notes/guides/first-week.md"))
+        await settle(pilot)
+        reader = app.screen
+        assert isinstance(reader, GuideReaderScreen)
+        assert reader.guide is not None
+        reader.show(1)
+        await settle(pilot)
+        assert reader.note is not None
+        shown = reader.note.path
+        # Moved on: the next step's note is not on screen yet. Keys pressed now must not
+        # mark it read, nor open the note that was shown before.
+        reader.show(2)
+        reader.action_next()
+        reader.action_open_note()
+        assert reader.current == 2
+        assert reader.guide.steps[1].path not in reader.read
+        await settle(pilot)
+        assert app.screen is reader
+        assert reader.note is not None and reader.note.path != shown
