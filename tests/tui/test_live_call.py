@@ -187,3 +187,38 @@ async def test_guide_reader_keys_never_act_on_a_step_not_yet_shown(guide_root: P
         await settle(pilot)
         assert app.screen is reader
         assert reader.note is not None and reader.note.path != shown
+
+
+# -- point 5: promises -----------------------------------------------------------------------
+
+
+async def test_promises_falling_due_notify_once_and_only_their_owner(tui_root: Path) -> None:
+    import datetime as dt
+
+    from kb import KnowledgeBase
+    from kb.notes import frontmatter
+    from kb.questions.asking import ask
+
+    now = dt.datetime.now().replace(second=0, microsecond=0)
+    with KnowledgeBase.open(tui_root) as kb:
+        mine = ask(kb, "Why is the scanner slow", now=now, promised="+1h", asked_by="Lea x2200")
+        ben = ask(kb, "Why is the plotter slow", now=now, promised="+1h")
+        late = ask(kb, "Why is the copier slow", now=now, promised="2020-01-01 10:00")
+        for saved in (ben.saved, late.saved):
+            path = tui_root / saved.path
+            path.write_text(frontmatter.set_field(path.read_text(), "author", "Ben Tech"))
+            kb.record_edit(saved.path, "Ben's question")
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        # Ben's overdue call-back is his to make: nothing announced to Ana at start.
+        assert not any("overdue" in text for text in notifications(app))
+        app.check_due(now + dt.timedelta(hours=2))
+        await settle(pilot)
+        due = [text for text in notifications(app) if text.startswith("Call-back due now")]
+        assert due == ["Call-back due now: Lea x2200 — Why is the scanner slow (f2 to see it)"]
+        assert mine.question.title in due[0]
+        app._due_checked = now  # looked at again: still said once
+        app.check_due(now + dt.timedelta(hours=3))
+        await settle(pilot)
+        assert len([t for t in notifications(app) if t.startswith("Call-back due now")]) == 1

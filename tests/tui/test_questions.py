@@ -167,7 +167,7 @@ async def test_overdue_call_backs_are_announced_at_start(tui_root: Path) -> None
     app = KBApp(str(tui_root))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert "2 overdue call-backs — f2 to see them" in notifications(app)
+        assert "You have 2 overdue call-backs — f2 to see them" in notifications(app)
 
 
 async def test_no_notice_without_overdue_questions_and_an_empty_list(
