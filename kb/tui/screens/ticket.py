@@ -197,7 +197,9 @@ class TicketScreen(KBScreen):
         url = self.shared.kb.settings.ticket_link(self.ticket)
         if url is None:
             self.notify(
-                "No ticket address configured: set [tickets] url in kb.toml", severity="warning"
+                "No ticket address configured: set [tickets] url in kb.toml",
+                severity="warning",
+                markup=False,
             )
             return
         self.app.open_url(url)
