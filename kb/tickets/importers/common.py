@@ -310,7 +310,8 @@ _NAMED = re.compile(
 
 def parse_date(value: Any, *, day_first: bool = False) -> str:
     """A date or date-time from an export as ``YYYY-MM-DD HH:MM`` (``HH:MM:SS`` when the export
-    gives seconds, ``YYYY-MM-DD`` without a time). Understood: ISO 8601, Jira's ``03/Nov/26 9:14 AM``, ``11/03/2026 09:14``
+    gives seconds, ``YYYY-MM-DD`` without a time). Understood: ISO 8601, Jira's
+    ``03/Nov/26 9:14 AM``, ``11/03/2026 09:14``
     (month first unless ``day_first`` or the first number is over 12), epoch seconds.
     The wall-clock time is kept as written (with its zone when it has one), never converted,
     so every machine writes the same record. Anything else is kept as it is."""
