@@ -222,3 +222,17 @@ async def test_promises_falling_due_notify_once_and_only_their_owner(tui_root: P
         app.check_due(now + dt.timedelta(hours=3))
         await settle(pilot)
         assert len([t for t in notifications(app) if t.startswith("Call-back due now")]) == 1
+
+
+# -- point 8: words --------------------------------------------------------------------------
+
+
+async def test_a_note_with_broken_front_matter_is_pointed_out_in_the_app(tui_root: Path) -> None:
+    note = tui_root / VPN
+    note.write_text(note.read_text().replace("tags: [vpn, dns]", "tags: [vpn, dns"))
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await open_note(pilot, VPN)
+        warned = [text for text in notifications(app) if "not valid YAML" in text]
+        assert len(warned) == 1 and "Press e to fix it" in warned[0]

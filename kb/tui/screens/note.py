@@ -53,6 +53,8 @@ class NoteScreen(KBScreen):
         self.note: Note | None = None
         #: Which code block ``c`` copies next (it cycles through them).
         self._next_block = 0
+        #: The note whose unreadable front matter was already pointed out.
+        self._warned: str | None = None
 
     def compose(self) -> ComposeResult:
         markdown = Markdown(open_links=False, id="markdown")
@@ -83,7 +85,30 @@ class NoteScreen(KBScreen):
         self.sub_title = one_line(message.note.title)
         self.query_one(NoteHeader).show_note(message.note)
         self.query_one(Markdown).update(to_markdown_links(message.note.body_text))
+        self._warn_front_matter(message.note)
         self.load_tickets()
+
+    def _warn_front_matter(self, note: Note) -> None:
+        """Say when the note's fields cannot be read: its title, type and tickets shown are
+        then guesses from the text (once per note shown)."""
+        from kb.notes.front_matter_guard import turned_into_text
+
+        problem = next(
+            (p.message for p in note.problems if p.message.startswith("front matter")), None
+        )
+        if problem is None and not note.fields and turned_into_text(note.body_text):
+            problem = "front matter turned into text (line 1 is not '---')"
+        if problem is None or self._warned == note.path:
+            return
+        self._warned = note.path
+        self.notify(
+            f"{problem}: its title, type, status and tickets are not read. "
+            f"Press {self.key('edit')} to fix it.",
+            title="This note's fields cannot be read",
+            severity="warning",
+            markup=False,
+            timeout=10,
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="note-tickets")
     def load_tickets(self) -> None:
