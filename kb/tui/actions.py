@@ -84,7 +84,7 @@ def _save(was: str, label: str, run: str = "save") -> Action:
 ACTIONS: tuple[Action, ...] = (
     *_on(APP,
         # One key home from anywhere, the query kept (escape only goes back one screen).
-        Action("focus-search", "ctrl+o", "Home",
+        Action("focus-search", "ctrl+o", "Home", footer=False,
                palette=("Focus search", "Home: back to the search box, the query kept")),
         Action("help", "f1,question_mark", "Help", palette=("Open help", "Keys and query syntax")),
         Action("new-note", "ctrl+n", "New note",

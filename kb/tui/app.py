@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -39,7 +40,15 @@ class KBApp(Navigator):
 
     TITLE = "kb"
     #: What every screen shares (dialogs above all); each screen adds its own file.
-    CSS_PATH = "app.tcss"
+    # Every screen's stylesheet is read at start (after app.tcss, so each still wins for its
+    # own parts): reading one when its screen first opens restyles the whole app, a visible
+    # pause of a third of a second or more on a busy machine.
+    CSS_PATH: ClassVar[list[str | PurePath]] = [  # type: ignore[misc]
+        "app.tcss",
+        *sorted(
+            f"screens/{css.name}" for css in (Path(__file__).parent / "screens").glob("*.tcss")
+        ),
+    ]
     # A mode (not get_default_screen) so that the home screen's CSS_PATH is loaded.
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {"home": HomeScreen}
     DEFAULT_MODE: ClassVar[str] = "home"

@@ -122,6 +122,22 @@ async def test_ask_from_a_search_takes_keys_typed_while_it_opens_in_who_is_waiti
         assert screen.query_one("#promised", Input).value == ""
 
 
+async def test_keys_typed_straight_after_the_ask_key_reach_the_dialog(tui_root: Path) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"vpn")
+        await settle(pilot)
+        # All queued before the app handles any: the Ask key, then who is waiting.
+        app.post_message(events.Key("ctrl+a", None))
+        for char in "Jo":
+            app.post_message(events.Key(char, char))
+        await settle(pilot)
+        assert isinstance(app.screen, AskScreen)
+        assert app.screen.query_one("#asked-by", Input).value == "Jo"
+        assert app.home.query_one("#search", Input).value == "vpn"
+
+
 async def test_ask_from_an_empty_search_takes_the_question_first(tui_root: Path) -> None:
     app = KBApp(str(tui_root))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -236,3 +252,33 @@ async def test_a_note_with_broken_front_matter_is_pointed_out_in_the_app(tui_roo
         await open_note(pilot, VPN)
         warned = [text for text in notifications(app) if "not valid YAML" in text]
         assert len(warned) == 1 and "Press e to fix it" in warned[0]
+
+
+# -- point 7: linking a ticket answers at once -----------------------------------------------
+
+
+async def test_linking_a_ticket_closes_the_dialog_at_once_and_commits_off_the_loop(
+    tui_root: Path,
+) -> None:
+    from kb.tui.screens.ticket_dialogs import LinkTicketDialog
+
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await open_note(pilot, VPN)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, LinkTicketDialog)
+        await pilot.press(*"INC0088001", "enter")
+        await pilot.pause()
+        # Closed at once with the note usable; git works in the background.
+        assert isinstance(app.screen, NoteScreen)
+        assert any(text.startswith("Linking INC0088001") for text in notifications(app))
+        await settle(pilot)
+        assert any(text.startswith("Linked INC0088001") for text in notifications(app))
+        assert git_log(tui_root)[0].startswith("Link INC0088001")
+        # The next link offers the ticket as a placeholder that enter takes.
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        box = app.screen.query_one("#ticket-id", Input)
+        assert box.value == "" and box.placeholder.startswith("INC0088001")

@@ -222,7 +222,7 @@ async def test_the_keys_are_in_help_and_the_palette(tui_root: Path) -> None:
         await pilot.press("f1")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        text = app.screen.query_one("Markdown").source  # type: ignore[attr-defined]
+        text = app.screen.source
         assert "Follow-ups · id `followups`" in text
         assert "Log update · id `log-update`" in text
         assert "Ask · id `ask`" in text

@@ -334,8 +334,7 @@ def parse_date(value: Any, *, day_first: bool = False) -> str:
         month = _MONTHS.get(folded.lower().rstrip("."))
         if month is not None:
             return (
-                _format(_year(year), month, int(day), hour, minute, meridiem, None, second)
-                or text
+                _format(_year(year), month, int(day), hour, minute, meridiem, None, second) or text
             )
     match = _NUMERIC.match(text)
     if match:
