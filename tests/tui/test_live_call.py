@@ -282,3 +282,18 @@ async def test_linking_a_ticket_closes_the_dialog_at_once_and_commits_off_the_lo
         await settle(pilot)
         box = app.screen.query_one("#ticket-id", Input)
         assert box.value == "" and box.placeholder.startswith("INC0088001")
+
+
+async def test_a_ticket_without_a_record_says_so_once(tui_root: Path) -> None:
+    from textual.widgets import Static
+
+    from kb.tui.screens.ticket import TicketScreen
+
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.open_ticket("HELP-482")  # named by the VPN note, no record in tickets/
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        shown = " ".join(str(widget.render()) for widget in app.screen.query(Static))
+        assert shown.count("No ticket record") == 1
