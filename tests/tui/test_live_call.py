@@ -297,3 +297,22 @@ async def test_a_ticket_without_a_record_says_so_once(tui_root: Path) -> None:
         assert isinstance(app.screen, TicketScreen)
         shown = " ".join(str(widget.render()) for widget in app.screen.query(Static))
         assert shown.count("No ticket record") == 1
+
+
+async def test_the_link_picker_lists_the_titles_of_the_notes_linked(tui_root: Path) -> None:
+    from textual.widgets import OptionList
+
+    from kb.tui.screens.links import LinkPicker
+
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await open_note(pilot, "notes/network/reset-network-stack.md")
+        await pilot.press("l")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, LinkPicker)
+        options = picker.query_one(OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any(p.startswith("Printer shows offline and jobs are stuck") for p in prompts)
+        assert any(p.startswith("VPN connected but intranet sites do not open") for p in prompts)

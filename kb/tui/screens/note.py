@@ -196,7 +196,7 @@ class NoteScreen(KBScreen):
             if href:
                 self.follow(href)
 
-        self.app.push_screen(LinkPicker(self.note.body.links), chosen)
+        self.app.push_screen(LinkPicker(self.note.body.links, self.note.path), chosen)
 
     # -- copying --------------------------------------------------------------------------------
 
