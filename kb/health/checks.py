@@ -111,7 +111,21 @@ def conflict_markers(kb: KB) -> list[Problem]:
 
 
 def _fields(note: Note, today: _dt.date) -> list[Problem]:
+    from kb.notes.control_chars import visible
+    from kb.notes.front_matter_guard import turned_into_text
+
     found: list[Problem] = []
+    if not note.fields and turned_into_text(note.body_text):
+        first = visible(note.body_text.lstrip("\ufeff").splitlines()[0].strip())[:40]
+        found.append(
+            Problem(
+                note.path,
+                f"front matter turned into text: line 1 is {first!r}, not '---', "
+                "so its fields are not read",
+                line=1,
+                level="error",
+            )
+        )
     declared_type = note.fields.get("type")
     if declared_type is not None and note.type not in NOTE_TYPES:
         found.append(

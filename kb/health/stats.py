@@ -198,8 +198,26 @@ def compute(kb: KB, today: _dt.date | None = None, stale_days: int | None = None
     health.past_review.sort(key=lambda item: (-item.value, item.path))
     health.flagged.sort(key=lambda item: (item.at, item.path))
     health.gaps = content_gaps(unlinked, kb.matcher)
-    health.missed_searches = missed(kb.root)
+    health.missed_searches = _still_missed(kb, missed(kb.root, limit=3 * MISSED_LIMIT))
     return health
+
+
+#: How many failed searches the report lists.
+MISSED_LIMIT = 10
+
+
+def _still_missed(kb: KB, searches: list[MissedSearch]) -> list[MissedSearch]:
+    """The logged failed searches that still find nothing strong: once a note answers a
+    search, it is no longer a gap to write for."""
+    if not searches or not kb.has_index():
+        return searches[:MISSED_LIMIT]
+    kept: list[MissedSearch] = []
+    for item in searches:
+        if len(kept) == MISSED_LIMIT:
+            break
+        if not any(not hit.weak for hit in kb.search(item.query, 3, refresh=False)):
+            kept.append(item)
+    return kept
 
 
 def _counts(values: list[str], known: tuple[str, ...]) -> dict[str, int]:
@@ -273,8 +291,12 @@ def report(health: Health) -> str:
     lines.append(f"  {buckets}")
     _section(
         lines,
-        "Most reused notes",
-        [f"{item.value:>4}  {item.title}  ({item.path})" for item in health.most_reused],
+        "Most reused notes (tickets each solved)",
+        [
+            f"{item.value:>4} ticket{'s' if item.value != 1 else ' '}  {item.title}  ({item.path})"
+            for item in health.most_reused
+        ],
+        counted=False,
     )
     _section(
         lines,
@@ -334,12 +356,13 @@ def report(health: Health) -> str:
     return "\n".join(lines)
 
 
-def _section(lines: list[str], title: str, entries: list[str]) -> None:
+def _section(lines: list[str], title: str, entries: list[str], *, counted: bool = True) -> None:
     lines.append("")
     if not entries:
         lines.append(f"{title}: none")
         return
-    lines.append(f"{title}: {len(entries)}")
+    # A top-N list is not a count: "Most reused notes: 10" would read as ten notes reused.
+    lines.append(f"{title}: {len(entries)}" if counted else f"{title}:")
     for entry in entries[:REPORT_LIST]:
         lines.append(f"  {entry}")
     if len(entries) > REPORT_LIST:

@@ -13,10 +13,14 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kb.notes.markdown import Link
 from kb.notes.naming import matching
 from kb.notes.note import Note
+
+if TYPE_CHECKING:
+    from kb.notes.protocol import KB
 
 
 @dataclass(frozen=True)
@@ -88,3 +92,20 @@ class LinkTargets:
                 None, f"ambiguous link {link_text(link)}: {len(found)} notes match ({shown})"
             )
         return Target(None, f"broken link {link_text(link)}", missing=True)
+
+
+def link_titles(kb: KB, source: str, links: list[Link]) -> dict[str, str]:
+    """The title of the note each of ``links`` (in the note ``source``) leads to, by link
+    target; links that lead nowhere are left out. Titles are read only for those notes."""
+    from kb.notes.naming import Candidates
+
+    candidates = Candidates(kb.sources()[0], kb.load)
+    targets = LinkTargets.of_files(list(candidates.by_rel), candidates.title, kb.root)
+    titles: dict[str, str] = {}
+    for link in links:
+        target = targets.resolve(source, link)
+        if target.path is not None and not target.missing:
+            title = candidates.title(target.path)
+            if title:
+                titles[link.target] = title
+    return titles

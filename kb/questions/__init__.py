@@ -20,6 +20,7 @@ from kb.questions.asking import (
     similar,
     waiting_line,
 )
+from kb.questions.reminders import falling_due, is_mine, my_overdue
 
 __all__ = [
     "QUESTION_TYPE",
@@ -31,7 +32,10 @@ __all__ = [
     "append_update",
     "ask",
     "check_ticket",
+    "falling_due",
     "followups",
+    "is_mine",
+    "my_overdue",
     "open_questions",
     "parse_promise",
     "promise_line",

@@ -83,8 +83,9 @@ def _save(was: str, label: str, run: str = "save") -> Action:
 # fmt: off
 ACTIONS: tuple[Action, ...] = (
     *_on(APP,
-        Action("focus-search", "", "Search",
-               palette=("Focus search", "Back to the search box")),
+        # One key home from anywhere, the query kept (escape only goes back one screen).
+        Action("focus-search", "ctrl+o", "Home", footer=False,
+               palette=("Focus search", "Home: back to the search box, the query kept")),
         Action("help", "f1,question_mark", "Help", palette=("Open help", "Keys and query syntax")),
         Action("new-note", "ctrl+n", "New note",
                palette=("New note", "A fix note from the template")),
@@ -162,7 +163,7 @@ ACTIONS: tuple[Action, ...] = (
         _save("create-note", "Create", "create"),
         _back("cancel-note", "Cancel", "cancel"),
         Action("browse-similar", "down", "Similar notes", footer=False),
-        Action("pick-kb", "ctrl+o", "KB", priority=True,
+        Action("pick-kb", "f6", "KB", priority=True,
                palette=("Write to another KB", "The next configured KB gets the note")),
     ),
     *_on("ask",

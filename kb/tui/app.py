@@ -6,7 +6,9 @@ search index up to date in the background, and opens screens through kb.tui.navi
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -30,12 +32,24 @@ if TYPE_CHECKING:
     from kb.shelf import Shelf
 
 
+#: How often the app looks for promises that fell due while it is open.
+DUE_CHECK_SECONDS = 30
+
+
 class KBApp(Navigator):
     """Search, read, copy from, edit and write notes of one KB, without leaving the keyboard."""
 
     TITLE = "kb"
     #: What every screen shares (dialogs above all); each screen adds its own file.
-    CSS_PATH = "app.tcss"
+    # Every screen's stylesheet is read at start (after app.tcss, so each still wins for its
+    # own parts): reading one when its screen first opens restyles the whole app, a visible
+    # pause of a third of a second or more on a busy machine.
+    CSS_PATH: ClassVar[list[str | PurePath]] = [  # type: ignore[misc]
+        "app.tcss",
+        *sorted(
+            f"screens/{css.name}" for css in (Path(__file__).parent / "screens").glob("*.tcss")
+        ),
+    ]
     # A mode (not get_default_screen) so that the home screen's CSS_PATH is loaded.
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {"home": HomeScreen}
     DEFAULT_MODE: ClassVar[str] = "home"
@@ -77,6 +91,11 @@ class KBApp(Navigator):
         self.user_keymap: dict[str, str] = dict(keymap)
         self._keymap_warnings = list(keymap_warnings)
         self._index_asked = False
+        #: The user's git name (owner of their promises), read when the app starts.
+        self._me: str | None = None
+        #: When promises falling due were last looked for, and the ones already announced.
+        self._due_checked: _dt.datetime | None = None
+        self._announced_due: set[str] = set()
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -226,17 +245,46 @@ class KBApp(Navigator):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overdue")
     def announce_overdue(self) -> None:
-        """A quiet notice at start when call-backs are overdue."""
-        import datetime as _dt
-
+        """A quiet notice at start when the user's own call-backs are overdue; then a check
+        every half minute for promises that fall due while the app is open."""
         from kb import questions
+        from kb.git import identity
 
-        late = questions.followups(self.kb, now=_dt.datetime.now(), overdue_only=True)
+        now = _dt.datetime.now()
+        self._me = identity.user_name(self.kb.root)
+        late = questions.my_overdue(self.kb, self._me, now)
+        self._due_checked = now
         if late:
             key = self.key_display("followups")
             noun = "call-back" if len(late) == 1 else "call-backs"
             self.call_from_thread(
-                self.notify, f"{len(late)} overdue {noun} — {key} to see them", timeout=10
+                self.notify, f"You have {len(late)} overdue {noun} — {key} to see them", timeout=10
+            )
+        self.call_from_thread(self.set_interval, DUE_CHECK_SECONDS, self.check_due)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="overdue")
+    def check_due(self, now: _dt.datetime | None = None) -> None:
+        """Tell the user, once, about each of their promises that fell due since the last
+        check (a colleague's promises are theirs)."""
+        from kb import questions
+
+        now = now or _dt.datetime.now()
+        since = self._due_checked or now
+        due = questions.falling_due(self.kb, self._me, since, now)
+        self._due_checked = max(since, now)
+        key = self.key_display("followups")
+        for question in due:
+            if question.path in self._announced_due:
+                continue
+            self._announced_due.add(question.path)
+            who = question.asked_by or "the person waiting"
+            self.call_from_thread(
+                self.notify,
+                f"Call-back due now: {who} — {question.title} ({key} to see it)",
+                title="Promise due",
+                severity="warning",
+                markup=False,
+                timeout=30,
             )
 
     @work(thread=True, exit_on_error=False, group="save")

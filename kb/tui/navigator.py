@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual import work
 from textual.app import App
 
 from kb.tui.actions import key_of, keymap_of
@@ -136,17 +137,41 @@ class Navigator(App[None]):
 
     def link_note_to_ticket(self, path: str, title: str = "") -> None:
         """Ask for a ticket and link the note to it."""
-        from kb.tui.screens.ticket_dialogs import LinkTicketDialog, link_report
+        from kb.tui.screens.ticket_dialogs import LinkTicketDialog
 
-        def linked(outcome: Any) -> None:
-            if outcome is None:
-                return
-            self.notify(link_report(outcome), markup=False)
-            for warning in outcome.warnings:
-                self.notify(warning, severity="warning", markup=False)
+        def requested(request: Any) -> None:
+            if request is not None:
+                self.notify(f"Linking {request.ticket} …", markup=False, timeout=3)
+                self.save_link(request)
 
-        # Closing the dialog resumes the screen below, which reads its notes and links again.
-        self.push_screen(LinkTicketDialog(path, title), linked)
+        self.push_screen(LinkTicketDialog(path, title), requested)
+
+    @work(thread=True, exit_on_error=False, group="link-ticket")
+    def save_link(self, request: Any) -> None:
+        """Record a link (commit, reindex) off the event loop, then say what it did."""
+        from kb.notes.errors import KBError
+        from kb.notes.local_state import remember_ticket
+        from kb.tui.screens.ticket_dialogs import link_report
+
+        try:
+            with self.shared.writing() as kb:  # type: ignore[attr-defined]
+                outcome = kb.link(request.path, request.ticket, request.kind)
+                remember_ticket(kb.root, outcome.ticket)
+        except (KBError, OSError) as exc:
+            self.call_from_thread(self.notify, f"Not linked: {exc}", severity="error", markup=False)
+            return
+        self.call_from_thread(self.notify, link_report(outcome), markup=False)
+        for warning in outcome.warnings:
+            self.call_from_thread(self.notify, warning, severity="warning", markup=False)
+        # What is on screen reads its links again: home's results, or the note's tickets.
+        self.call_from_thread(self._after_link)
+
+    def _after_link(self) -> None:
+        from kb.tui.screens.note import NoteScreen
+
+        self.home.refresh_results()
+        if isinstance(self.screen, NoteScreen):
+            self.screen.load_tickets()
 
     def search_home(self, query: str) -> None:
         """Back to home with ``query`` typed in the search box."""

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from kb.tickets.linking import LinkOutcome, TicketNote, TicketView
+    from kb.tickets.linking import TicketNote, TicketView
 
 
 class TicketLoaded(Message):
@@ -18,14 +18,6 @@ class TicketLoaded(Message):
         self.ticket = ticket
         self.view = view
         self.error = error
-
-
-class TicketLinked(Message):
-    """A note was linked to a ticket (or already was)."""
-
-    def __init__(self, outcome: LinkOutcome) -> None:
-        super().__init__()
-        self.outcome = outcome
 
 
 class NoteTicketsLoaded(Message):

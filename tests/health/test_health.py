@@ -225,7 +225,8 @@ def test_kb_stats_text_and_json(health_root: Path, cli: Cli) -> None:
     assert "Notes: 10 (fix 6, question 2, guide 1, reference 1)" in out
     assert "Link rate: 44% (4 of 9 resolved tickets have a linked note)" in out
     assert "0: 3   1: 0   2-4: 1   5-9: 0   10+: 1" in out
-    assert "  13  Printer offline  (notes/printer.md)" in out
+    reused = "Most reused notes (tickets each solved):\n    13 tickets  Printer offline"
+    assert f"{reused}  (notes/printer.md)" in out
     assert "Questions and wip notes older than 14 days: 2" in out
     assert "3 tickets about: scanner email" in out
     data = json.loads(cli("stats", "--json", "--days", "3", "--today", "2026-03-01").stdout)

@@ -57,6 +57,7 @@ def test_ask_followups_update_answer_end_to_end(cli: Cli, kb_root: Path) -> None
         "Tom Kowalski x4412",
         "--promised",
         "2020-03-02 09:00",
+        "--late",
     )
     no_traceback(late)
     assert late.exit_code == 0, late.output
@@ -174,7 +175,7 @@ def test_a_question_note_holds_what_was_promised_to_whom(cli: Cli, kb_root: Path
         "--asked-by",
         "Mia #2 desk: 4412",
         "--promised",
-        "2026-12-01 15:30",
+        "2036-12-01 15:30",
     )
     assert result.exit_code == 0, result.output
     path = kb_root / "notes/why-does-the-scanner-save-to-the-wrong-share.md"
@@ -182,7 +183,7 @@ def test_a_question_note_holds_what_was_promised_to_whom(cli: Cli, kb_root: Path
     assert text.startswith("---\ntitle: Why does the scanner save to the wrong share?\n")
     assert "type: question\n" in text
     assert "status: wip\n" in text
-    assert 'promised: "2026-12-01 15:30"\n' in text
+    assert 'promised: "2036-12-01 15:30"\n' in text
     assert "ticket: INC0041777\n" in text
     assert "author: Ana Tester\n" in text
     assert "## Issue\nWhy does the scanner\nsave to the wrong share?\n" in text
@@ -190,7 +191,7 @@ def test_a_question_note_holds_what_was_promised_to_whom(cli: Cli, kb_root: Path
     with KnowledgeBase.open(kb_root) as kb:
         note = kb.note(str(path))
         assert note.fields["asked_by"] == "Mia #2 desk: 4412"
-        assert note.fields["promised"] == "2026-12-01 15:30"  # a string, not a YAML datetime
+        assert note.fields["promised"] == "2036-12-01 15:30"  # a string, not a YAML datetime
         assert note.tickets == ["INC0041777"]
     shown = cli("search", "scanner", "wrong", "share")
     assert "question" in shown.stdout.splitlines()[1]  # the badge in the hit's facts

@@ -66,7 +66,7 @@ async def test_the_new_note_form_writes_to_the_kb_picked_with_a_key(shelf: Shelf
         form = app.screen  # type: ignore[attr-defined]
         assert isinstance(form, NewNoteScreen)
         assert "Writes to [me]" in rendered(form.query_one("#target-kb"))
-        await pilot.press("ctrl+o")
+        await pilot.press("f6")
         await settle(pilot)
         assert "Writes to [team]" in rendered(form.query_one("#target-kb"))
         await pilot.press(*"badge reader beeps twice")

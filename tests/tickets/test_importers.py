@@ -54,8 +54,8 @@ def test_servicenow_csv(cli: Cli, kb_root: Path) -> None:
         "id": "INC0012345",
         "title": "Outlook keeps asking for password after mailbox migration",
         "status": "Resolved",
-        "opened": "2026-11-03 09:14",
-        "resolved": "2026-11-03 10:02",
+        "opened": "2026-11-03 09:14:22",  # seconds kept as the export wrote them
+        "resolved": "2026-11-03 10:02:51",
         "caller": "Maria Garcia",
         "assignee": "Ana Lopez",
         "category": "Software / Email",
@@ -113,7 +113,7 @@ def test_zendesk_json_with_users_and_html_comments(cli: Cli, kb_root: Path) -> N
     data, body = _record(kb_root, "ZD-4521")
     assert data["caller"] == "Claire Martin" and data["assignee"] == "Ana Lopez"
     assert data["tags"] == ["password", "self-service"]
-    assert data["opened"] == "2026-11-12 09:14 UTC"
+    assert data["opened"] == "2026-11-12 09:14:05 UTC"
     assert "(internal note)" in body and "<b>" not in body
     assert "- Click the link within 15 minutes" in body
     assert body.count("I requested it 5 minutes ago.") == 1  # the first comment is the description
@@ -286,9 +286,11 @@ def test_ticket_url_template(kb_root: Path, cli: Cli) -> None:
         ("03/Nov/26 9:14 AM", "2026-11-03 09:14"),
         ("03/Nov/26 12:05 PM", "2026-11-03 12:05"),
         ("03/Nov/26 12:05 AM", "2026-11-03 00:05"),
-        ("2026-11-03 09:14:22", "2026-11-03 09:14"),
-        ("2026-11-03T09:14:22Z", "2026-11-03 09:14 UTC"),
-        ("2026-11-03T09:14:22+0100", "2026-11-03 09:14 +01:00"),
+        ("2026-11-03 09:14:22", "2026-11-03 09:14:22"),
+        ("2026-11-03T09:14:22Z", "2026-11-03 09:14:22 UTC"),
+        ("2026-11-03T09:14:22+0100", "2026-11-03 09:14:22 +01:00"),
+        ("2026-11-03 14:02:11.250", "2026-11-03 14:02:11"),
+        ("03/Nov/26 2:02:11 PM", "2026-11-03 14:02:11"),
         ("11/03/2026 09:14", "2026-11-03 09:14"),
         ("25/03/2026", "2026-03-25"),
         ("03-11-2026 09:14", "2026-03-11 09:14"),

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Markdown
 
 from kb import KnowledgeBase
 from kb.notes.errors import KBError
@@ -275,7 +274,7 @@ async def test_palette_and_help_show_the_keys_actually_bound(root: Path) -> None
         assert all("(ctrl+a)" not in command.help for command in app.palette_commands())
         help_screen = await press(pilot, "f1")
         assert isinstance(help_screen, HelpScreen)
-        source = help_screen.query_one(Markdown).source
+        source = help_screen.source
         assert "`f9` Sync · id `sync`" in source
         assert "`f5`" not in source
         assert "`^b` Back · id `back`" in source and "`esc` Back" not in source

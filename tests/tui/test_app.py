@@ -433,7 +433,7 @@ async def test_help_screen_lists_keys_and_query_syntax(tui_root: Path) -> None:
         await pilot.press("f1")
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
-        source = app.screen.query_one(Markdown).source
+        source = app.screen.source
         for words in (
             "Copy code",
             "tag:vpn",

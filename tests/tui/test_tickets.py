@@ -88,7 +88,8 @@ async def test_link_from_home_with_the_recent_ticket_offered(ticket_root: Path) 
         await settle(pilot)
         await pilot.press("ctrl+l")
         await settle(pilot)
-        assert app.screen.query_one("#ticket-id", Input).value == "INC0077001"
+        box = app.screen.query_one("#ticket-id", Input)
+        assert box.value == "" and box.placeholder.startswith("INC0077001")
         await pilot.press("ctrl+r", "enter")
         await settle(pilot)
         kinds = {link.note: link.kind for link in read_links(ticket_root)}

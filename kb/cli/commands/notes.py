@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,6 +15,7 @@ from kb.cli.helpers import (
     fail,
     handle_errors,
     in_own_kb,
+    interactive,
     kb_context,
     report_commit,
     to_kb_option,
@@ -123,6 +125,8 @@ def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
     if path.read_bytes() == before:
         click.echo("No changes.")
         return
+    if not _front_matter_kept(kb.root, source.rel, before, command):
+        return
     # The editor saved the file: kb commits and reindexes it as it is, byte for byte, except
     # that fixing a flagged note clears its flag (in the same commit).
     from kb.notes.flags import clear_after_external_edit
@@ -136,6 +140,45 @@ def edit(ctx: click.Context, note: tuple[str, ...]) -> None:
         err(f"warning: {problem}")
     report_commit(saved)
     click.echo(f"Saved {saved.path}")
+
+
+def _front_matter_kept(root: Path, rel: str, before: bytes, command: list[str]) -> bool:
+    """True when the edited note may be committed: its front matter is intact, or the user
+    saw what would be lost and said to save anyway.
+
+    Otherwise the note goes back to what it was and the edited text is kept aside; without a
+    terminal to ask on, the save is refused with one line (exit 2).
+    """
+    from kb.notes import atomic
+    from kb.notes.front_matter_guard import front_matter_damage, set_aside
+
+    path = root / rel
+    old = before.decode("utf-8", errors="replace")
+    while True:
+        new = path.read_bytes().decode("utf-8", errors="replace")
+        damage = front_matter_damage(old, new)
+        if damage is None:
+            return True
+        if not (sys.stdin.isatty() and interactive()):
+            kept = set_aside(root, rel, new)
+            atomic.write_bytes(path, before, root=root)
+            fail(f"not saved: {damage.summary}; the note is unchanged, your text is in {kept}")
+        err(f"kb: {damage.summary}. These lines would be lost:")
+        err(damage.difference())
+        choice = click.prompt(
+            "Edit again, save anyway, or discard your edit?",
+            type=click.Choice(["edit", "save", "discard"]),
+            default="edit",
+            err=True,
+        )
+        if choice == "save":
+            return True
+        if choice == "discard":
+            kept = set_aside(root, rel, new)
+            atomic.write_bytes(path, before, root=root)
+            click.echo(f"Not saved; the note is unchanged (your text is in {kept}).")
+            return False
+        subprocess.run(command, check=False)
 
 
 COMMANDS = [show, new, edit]

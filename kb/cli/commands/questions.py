@@ -60,6 +60,11 @@ def _now() -> _dt.datetime:
     "'2026-11-24 15:00' (default: kb.toml [questions] default_promise).",
 )
 @to_kb_option
+@click.option(
+    "--late",
+    is_flag=True,
+    help="Record a promise whose time has already passed (it is listed as overdue at once).",
+)
 @click.pass_context
 @handle_errors
 def ask(
@@ -69,6 +74,7 @@ def ask(
     asked_by: str | None,
     promised: str | None,
     to_kb: str | None,
+    late: bool,
 ) -> None:
     """Capture a QUESTION you promised to find out about, and who is waiting for the answer.
 
@@ -84,7 +90,14 @@ def ask(
     if not text.strip():
         fail("write the question to find out, for example: kb ask 'Why does ...?'")
     questions.check_ticket(kb, ticket)
-    questions.parse_promise(kb, promised, now)
+    moment = questions.parse_promise(kb, promised, now)
+    if moment < now and not late:
+        from kb.notes import when
+
+        fail(
+            f"the promised time {when.describe(moment, now)} has already passed; "
+            "give a time to come (+2h, tomorrow 10:00), or add --late to record it as overdue"
+        )
     similar = questions.similar(kb, text)
     if similar:
         click.echo("Maybe already known:")

@@ -309,8 +309,9 @@ _NAMED = re.compile(
 
 
 def parse_date(value: Any, *, day_first: bool = False) -> str:
-    """A date or date-time from an export as ``YYYY-MM-DD HH:MM`` (``YYYY-MM-DD`` without a
-    time). Understood: ISO 8601, Jira's ``03/Nov/26 9:14 AM``, ``11/03/2026 09:14``
+    """A date or date-time from an export as ``YYYY-MM-DD HH:MM`` (``HH:MM:SS`` when the export
+    gives seconds, ``YYYY-MM-DD`` without a time). Understood: ISO 8601, Jira's
+    ``03/Nov/26 9:14 AM``, ``11/03/2026 09:14``
     (month first unless ``day_first`` or the first number is over 12), epoch seconds.
     The wall-clock time is kept as written (with its zone when it has one), never converted,
     so every machine writes the same record. Anything else is kept as it is."""
@@ -324,23 +325,25 @@ def parse_date(value: Any, *, day_first: bool = False) -> str:
         return moment.strftime("%Y-%m-%d %H:%M UTC")
     match = _ISO.match(text)
     if match:
-        year, month, day, hour, minute, _second, zone = match.groups()
-        return _format(int(year), int(month), int(day), hour, minute, None, zone) or text
+        year, month, day, hour, minute, second, zone = match.groups()
+        return _format(int(year), int(month), int(day), hour, minute, None, zone, second) or text
     match = _NAMED.match(text)
     if match:
-        day, month_name, year, hour, minute, _second, meridiem = match.groups()
+        day, month_name, year, hour, minute, second, meridiem = match.groups()
         folded = unicodedata.normalize("NFKD", month_name).encode("ascii", "ignore").decode()
         month = _MONTHS.get(folded.lower().rstrip("."))
         if month is not None:
-            return _format(_year(year), month, int(day), hour, minute, meridiem, None) or text
+            return (
+                _format(_year(year), month, int(day), hour, minute, meridiem, None, second) or text
+            )
     match = _NUMERIC.match(text)
     if match:
-        first, second, year, hour, minute, _second, meridiem = match.groups()
-        a, b = int(first), int(second)
+        first, other, year, hour, minute, second, meridiem = match.groups()
+        a, b = int(first), int(other)
         day, month = (a, b) if day_first or a > 12 else (b, a)
         if month > 12:
             day, month = month, day
-        return _format(_year(year), month, day, hour, minute, meridiem, None) or text
+        return _format(_year(year), month, day, hour, minute, meridiem, None, second) or text
     return text
 
 
@@ -357,6 +360,7 @@ def _format(
     minute: str | None,
     meridiem: str | None,
     zone: str | None,
+    second: str | None = None,
 ) -> str | None:
     try:
         date = _dt.date(year, month, day)
@@ -370,6 +374,11 @@ def _format(
     if not (0 <= h < 24 and 0 <= int(minute) < 60):
         return None
     stamp = f"{date.isoformat()} {h:02d}:{int(minute):02d}"
+    if second is not None:
+        # Seconds written in the export are kept, as every other part of the time is.
+        if not 0 <= int(second) < 60:
+            return None
+        stamp += f":{int(second):02d}"
     if zone:
         zone = zone.upper()
         if zone in ("Z", "UTC", "+00:00", "+0000", "-00:00"):

@@ -73,9 +73,10 @@ class AskScreen(KBModalScreen):
                 ticket.border_title = "Ticket"
                 yield ticket
             with Horizontal(classes="row"):
+                # The default promise is a placeholder, not text to delete first: left
+                # blank, it applies.
                 promised = Input(
-                    self.shared.kb.settings.default_promise,
-                    placeholder="tomorrow 10:00, +2h, fri, eod",
+                    placeholder=f"{self.shared.kb.settings.default_promise} (or +2h, fri, eod)",
                     id="promised",
                 )
                 promised.border_title = "Promised by"
@@ -86,10 +87,13 @@ class AskScreen(KBModalScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        """The question first, ready to be completed; then look for what is already known."""
+        """Focus where the user types first: the question, or who is waiting when the question
+        came from the search; then look for what is already known."""
         question = self.query_one("#question", Input)
-        question.focus()
         question.cursor_position = len(question.value)
+        first = self.query_one("#asked-by" if self.initial_question.strip() else "#question")
+        # At once, not after the next refresh: keys typed meanwhile follow the focus.
+        self.set_focus(first)
         self.show_promise()
         if self.initial_question.strip():
             self.find_similar(self.initial_question)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
+from textual import events
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
@@ -113,6 +114,24 @@ class KBScreen(_KBPart, Screen[Any]):
 
 
 class KBModalScreen(_KBPart, ModalScreen[Any]):
-    """A dialog over another screen (centred by the app's stylesheet)."""
+    """A dialog over another screen (centred by the app's stylesheet).
+
+    Keys typed while the dialog opens reach the screen before any field has focus; the
+    printable ones are handed on, in order, to the field that has focus once it is there,
+    so that a fast typist's first words are not lost.
+    """
 
     DEFAULT_CLASSES = DIALOG_SCREEN
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that came to the dialog itself goes to the focused field."""
+        from textual.widgets import Input, TextArea
+
+        focused = self.focused
+        if not event.is_printable or not isinstance(focused, Input | TextArea):
+            return
+        # A focused field takes printable keys itself; one that reaches the screen was
+        # typed before the field had focus.
+        event.stop()
+        event.prevent_default()
+        focused.post_message(events.Key(event.key, event.character))

@@ -31,7 +31,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         yes, no = key_of(self.app, "confirm-yes"), key_of(self.app, "confirm-no")
         with Vertical(id="dialog", classes="dialog"):
-            yield Label(self.question, id="question")
+            yield Label(self.question, id="question", markup=False)
             with Horizontal(id="buttons"):
                 yield Button(f"{self.yes} ({yes})", variant="error", id="yes")
                 yield Button(f"{self.no} ({no})", variant="primary", id="no")

@@ -64,6 +64,14 @@ class EditorScreen(KBScreen):
         editor.load_text(message.text)
         editor.disabled = False
         editor.focus()
+        # The cursor starts in the body: a keystroke typed straight away goes into the
+        # note's text, not above the front matter where it would turn the block into text.
+        from kb.notes import frontmatter
+
+        front = frontmatter.parse(message.text)
+        if front.present and not front.error:
+            editor.cursor_location = (front.body_line - 1, 0)
+            editor.scroll_cursor_visible(animate=False)
 
     @property
     def modified(self) -> bool:
@@ -77,8 +85,32 @@ class EditorScreen(KBScreen):
         if not self.modified:
             self.notify("No changes to save")
             return
-        self._submitted = self.query_one(TextArea).text
-        self.save_text(self._submitted, self.saved_text)
+        text = self.query_one(TextArea).text
+        from kb.notes.front_matter_guard import front_matter_damage
+
+        damage = front_matter_damage(self.saved_text, text)
+        if damage is None:
+            self._submit(text)
+            return
+        from kb.tui.screens.confirm import ConfirmScreen
+
+        def decided(save: bool | None) -> None:
+            if save:
+                self._submit(text)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"This save would break the note's front matter: {damage.summary}.\n"
+                f"These lines would be lost:\n{damage.difference()}",
+                "Save anyway",
+                "Keep editing",
+            ),
+            decided,
+        )
+
+    def _submit(self, text: str) -> None:
+        self._submitted = text
+        self.save_text(text, self.saved_text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def save_text(self, text: str, before: str | None = None) -> None:

@@ -264,7 +264,7 @@ class FollowupsScreen(KBScreen):
             PromptScreen(
                 line,
                 label="Log the call-back (escape skips)",
-                value="Called back with the answer",
+                default="Called back with the answer",
             ),
             logged,
         )

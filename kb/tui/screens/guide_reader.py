@@ -84,6 +84,8 @@ class GuideReaderScreen(KBScreen):
         #: 0 is the guide's own text; 1..n are the steps of its reading path.
         self.current = 0
         self.note: Note | None = None
+        #: The entry whose note is on screen (None while the current one loads).
+        self.shown: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="guide-title", markup=False)
@@ -142,6 +144,10 @@ class GuideReaderScreen(KBScreen):
         if self.guide is None:
             return
         self.current = max(0, min(index, len(self.guide.steps)))
+        # Until the step's note is on screen, keys act on nothing rather than on the note
+        # shown before it.
+        self.note = None
+        self.shown = None
         self._refresh_path()
         self.load_step(self.current)
 
@@ -171,6 +177,7 @@ class GuideReaderScreen(KBScreen):
         if message.index != self.current:
             return
         self.note = message.note
+        self.shown = message.index
         header = self.query_one("#step-header", NoteHeader)
         markdown = self.query_one("#step-markdown", Markdown)
         if message.note is None:
@@ -224,8 +231,8 @@ class GuideReaderScreen(KBScreen):
     def action_next(self) -> None:
         """The current note is read: record it and go on to the next step."""
         guide = self.guide
-        if guide is None:
-            return
+        if guide is None or self.shown != self.current:
+            return  # the step is still loading: nothing read yet
         if self.current:
             step = guide.steps[self.current - 1]
             if step.path is not None and step.path not in self.read:
@@ -248,7 +255,7 @@ class GuideReaderScreen(KBScreen):
     def action_mark_unread(self) -> None:
         """Forget that the current step was read (to come back to it)."""
         guide = self.guide
-        if guide is None or not self.current:
+        if guide is None or not self.current or self.shown != self.current:
             return
         path = guide.steps[self.current - 1].path
         if path is not None and path in self.read:

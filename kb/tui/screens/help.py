@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown
+from textual.widgets import Footer, Static
 
 from kb.tui.actions import HELP_SECTIONS, actions_for, bindings, bound_keys
 from kb.tui.screens.dialog import DIALOG_SCREEN
@@ -111,10 +111,17 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, keymap: Mapping[str, str]) -> None:
         super().__init__()
         self.keymap = keymap
+        #: The help as Markdown text.
+        self.source = ""
 
     def compose(self) -> ComposeResult:
+        from rich.markdown import Markdown as RichMarkdown
+
+        self.source = help_markdown(self.app, self.keymap)
+        # One rendered block, not a widget per line: help opens at once even on a busy
+        # machine (Textual's Markdown widget built ~150 widgets for it).
         with VerticalScroll(id="help-scroll"):
-            yield Markdown(help_markdown(self.app, self.keymap), id="help")
+            yield Static(RichMarkdown(self.source, code_theme="ansi_dark"), id="help")
         yield Footer()
 
     def on_mount(self) -> None:

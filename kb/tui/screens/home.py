@@ -315,7 +315,13 @@ class HomeScreen(KBScreen):
 
     def action_ask(self) -> None:
         """Capture what was searched for as a new question."""
-        self.post_message(AskQuestion(self.query_text.strip()))
+        # Opened now, not when a message reaches the app: keys typed straight after the Ask
+        # key then go to the dialog, not on into the search box.
+        opener = getattr(self.app, "action_ask", None)
+        if opener is not None:
+            opener(self.query_text.strip())
+        else:
+            self.post_message(AskQuestion(self.query_text.strip()))
 
     def action_clear_search(self) -> None:
         """Empty the search box (back to recent notes)."""

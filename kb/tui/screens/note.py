@@ -53,6 +53,8 @@ class NoteScreen(KBScreen):
         self.note: Note | None = None
         #: Which code block ``c`` copies next (it cycles through them).
         self._next_block = 0
+        #: The note whose unreadable front matter was already pointed out.
+        self._warned: str | None = None
 
     def compose(self) -> ComposeResult:
         markdown = Markdown(open_links=False, id="markdown")
@@ -83,7 +85,30 @@ class NoteScreen(KBScreen):
         self.sub_title = one_line(message.note.title)
         self.query_one(NoteHeader).show_note(message.note)
         self.query_one(Markdown).update(to_markdown_links(message.note.body_text))
+        self._warn_front_matter(message.note)
         self.load_tickets()
+
+    def _warn_front_matter(self, note: Note) -> None:
+        """Say when the note's fields cannot be read: its title, type and tickets shown are
+        then guesses from the text (once per note shown)."""
+        from kb.notes.front_matter_guard import turned_into_text
+
+        problem = next(
+            (p.message for p in note.problems if p.message.startswith("front matter")), None
+        )
+        if problem is None and not note.fields and turned_into_text(note.body_text):
+            problem = "front matter turned into text (line 1 is not '---')"
+        if problem is None or self._warned == note.path:
+            return
+        self._warned = note.path
+        self.notify(
+            f"{problem}: its title, type, status and tickets are not read. "
+            f"Press {self.key('edit')} to fix it.",
+            title="This note's fields cannot be read",
+            severity="warning",
+            markup=False,
+            timeout=10,
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="note-tickets")
     def load_tickets(self) -> None:
@@ -171,7 +196,7 @@ class NoteScreen(KBScreen):
             if href:
                 self.follow(href)
 
-        self.app.push_screen(LinkPicker(self.note.body.links), chosen)
+        self.app.push_screen(LinkPicker(self.note.body.links, self.note.path), chosen)
 
     # -- copying --------------------------------------------------------------------------------
 
@@ -249,7 +274,44 @@ class NoteScreen(KBScreen):
         if after == before:
             self.notify("No changes")
             return
-        self.record_edit(before)
+        from kb.notes.front_matter_guard import front_matter_damage
+
+        damage = front_matter_damage(
+            before.decode("utf-8", errors="replace"), after.decode("utf-8", errors="replace")
+        )
+        if damage is None:
+            self.record_edit(before)
+            return
+        from kb.tui.screens.confirm import ConfirmScreen
+
+        def decided(save: bool | None) -> None:
+            if save:
+                self.record_edit(before)
+            else:
+                self.put_back(before, after)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Your edit would break the note's front matter: {damage.summary}.\n"
+                f"These lines would be lost:\n{damage.difference()}",
+                "Save anyway",
+                "Put the note back",
+            ),
+            decided,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="save")
+    def put_back(self, before: bytes, after: bytes) -> None:
+        """Undo an external edit the user chose not to save, keeping their text aside."""
+        from kb.notes import atomic
+        from kb.notes.front_matter_guard import set_aside
+
+        with self.shared.writing() as kb:
+            kept = set_aside(kb.root, self.path, after.decode("utf-8", errors="replace"))
+            atomic.write_bytes(kb.root / self.path, before, root=kb.root)
+        self.app.call_from_thread(
+            self.notify, f"Not saved; the note is as it was (your text is in {kept})", markup=False
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="save")
     def record_edit(self, before: bytes = b"") -> None:

@@ -15,7 +15,8 @@ from kb.tui.screens.dialog import DIALOG_SCREEN
 
 
 class PromptScreen(ModalScreen[str | None]):
-    """Ask for one line of text; enter gives it (None when blank), escape gives None."""
+    """Ask for one line of text; enter gives it (the default, else None, when blank),
+    escape gives None."""
 
     DEFAULT_CLASSES = DIALOG_SCREEN
     CSS_PATH = "prompt.tcss"
@@ -23,13 +24,22 @@ class PromptScreen(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
 
     def __init__(
-        self, title: str, *, label: str = "", value: str = "", placeholder: str = ""
+        self,
+        title: str,
+        *,
+        label: str = "",
+        value: str = "",
+        placeholder: str = "",
+        default: str = "",
     ) -> None:
         super().__init__()
         self.title_text = title
         self.label = label
         self.value = value
-        self.placeholder = placeholder
+        #: What enter gives when the field is left blank, shown as the placeholder (never as
+        #: text the user would have to delete before typing their own).
+        self.default = default
+        self.placeholder = default or placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -52,7 +62,7 @@ class PromptScreen(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Give the text typed (None when blank)."""
         event.stop()
-        self.dismiss(" ".join(event.value.split()) or None)
+        self.dismiss(" ".join(event.value.split()) or self.default or None)
 
     def action_cancel(self) -> None:
         """Close without text."""

@@ -197,7 +197,9 @@ class TicketScreen(KBScreen):
         url = self.shared.kb.settings.ticket_link(self.ticket)
         if url is None:
             self.notify(
-                "No ticket address configured: set [tickets] url in kb.toml", severity="warning"
+                "No ticket address configured: set [tickets] url in kb.toml",
+                severity="warning",
+                markup=False,
             )
             return
         self.app.open_url(url)
@@ -213,7 +215,8 @@ def _record_text(view: TicketView) -> Text:
     from kb.tickets.records import sections
 
     if view.record is None:
-        return Text("No ticket record: the notes below name this ticket.", style="dim")
+        # The summary above already says there is no record: said once is enough.
+        return Text("The notes below name this ticket.", style="dim")
     parts = sections(view.record.body_text)
     text = Text()
     for name in ("description", "resolution"):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
@@ -12,10 +13,16 @@ from textual.widgets import Input, Label, RadioButton, RadioSet, Static
 
 from kb.tui.actions import bindings
 from kb.tui.screens.base import KBModalScreen
-from kb.tui.ticket_messages import TicketLinked
 
 if TYPE_CHECKING:
     from kb.tickets.linking import LinkOutcome
+
+
+def _id_box(recent: str) -> Input:
+    """The ticket id box: the recent ticket is a placeholder that enter takes when the box is
+    left blank, never text to delete before typing another id."""
+    hint = f"{recent}  (enter takes it, or type another id)" if recent else "INC0012345, HELP-482 …"
+    return Input(placeholder=hint, id="ticket-id")
 
 
 def _recent_ticket(root: object) -> str:
@@ -26,31 +33,39 @@ def _recent_ticket(root: object) -> str:
     return recent_ticket(Path(str(root))) or ""
 
 
+@dataclass(frozen=True)
+class LinkRequest:
+    """What the link dialog was asked to record: the note, the ticket and the kind of link."""
+
+    path: str
+    ticket: str
+    kind: str
+
+
 class TicketPrompt(KBModalScreen):
     """Ask for a ticket id (the recent ticket offered); dismissed with the id, or None."""
 
     CSS_PATH = "ticket_dialogs.tcss"
     SCOPE: ClassVar[str] = "ticket-prompt"
     BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
+    #: The ticket linked or looked up last (offered as the placeholder).
+    recent = ""
 
     def compose(self) -> ComposeResult:
-        recent = _recent_ticket(self.shared.kb.root)
+        recent = self.recent = _recent_ticket(self.shared.kb.root)
         with Vertical(id="dialog", classes="dialog"):
             yield Label("Look up a ticket", classes="dialog-title")
-            yield Input(value=recent, placeholder="INC0012345, HELP-482 …", id="ticket-id")
+            yield _id_box(recent)
             yield Static("", id="ticket-error", classes="dialog-error")
             yield Label(f"enter shows it · {self.key('back')} cancels", classes="dialog-hint")
 
     def on_mount(self) -> None:
-        """Cursor in the id box, the recent ticket selected so typing replaces it."""
-        box = self.query_one("#ticket-id", Input)
-        box.focus()
-        if box.value:
-            box.select_all()
+        """Cursor in the id box at once (keys typed meanwhile follow it)."""
+        self.set_focus(self.query_one("#ticket-id", Input))
 
     @on(Input.Submitted, "#ticket-id")
     def _submitted(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
+        value = event.value.strip() or self.recent
         if not self.shared.kb.matcher.is_ticket_id(value):
             self.query_one("#ticket-error", Static).update(
                 f"“{value}” does not look like a ticket id" if value else "Type a ticket id"
@@ -67,7 +82,7 @@ class TicketPrompt(KBModalScreen):
 
 class LinkTicketDialog(KBModalScreen):
     """Link a note to a ticket: id (recent ticket offered), resolution or reference; the link
-    is saved in a worker. Dismissed with the LinkOutcome, or None when cancelled."""
+    is saved by the app's worker. Dismissed with a LinkRequest, or None when cancelled."""
 
     CSS_PATH = "ticket_dialogs.tcss"
     SCOPE: ClassVar[str] = "link-ticket"
@@ -78,13 +93,15 @@ class LinkTicketDialog(KBModalScreen):
         self.path = path
         self.note_title = title or path
         self._saving = False
+        #: The ticket linked or looked up last (offered as the placeholder).
+        self.recent = ""
 
     def compose(self) -> ComposeResult:
-        recent = _recent_ticket(self.shared.kb.root)
+        recent = self.recent = _recent_ticket(self.shared.kb.root)
         kind_key = self.key("link-kind")
         with Vertical(id="dialog", classes="dialog"):
             yield Label(f"Link “{self.note_title}” to a ticket", classes="dialog-title")
-            yield Input(value=recent, placeholder="INC0012345, HELP-482 …", id="ticket-id")
+            yield _id_box(recent)
             with RadioSet(id="link-kind"):
                 yield RadioButton("It solved the ticket (resolution)", value=True, id="resolution")
                 yield RadioButton("It informed the ticket (reference)", id="reference")
@@ -95,11 +112,8 @@ class LinkTicketDialog(KBModalScreen):
             )
 
     def on_mount(self) -> None:
-        """Cursor in the id box, the recent ticket selected so typing replaces it."""
-        box = self.query_one("#ticket-id", Input)
-        box.focus()
-        if box.value:
-            box.select_all()
+        """Cursor in the id box at once (keys typed meanwhile follow it)."""
+        self.set_focus(self.query_one("#ticket-id", Input))
 
     @property
     def kind(self) -> str:
@@ -114,44 +128,15 @@ class LinkTicketDialog(KBModalScreen):
 
     @on(Input.Submitted, "#ticket-id")
     def _submitted(self, event: Input.Submitted) -> None:
-        value = event.value.strip()
+        value = event.value.strip() or self.recent
         if not self.shared.kb.matcher.is_ticket_id(value):
             self.query_one("#ticket-error", Static).update(
                 f"“{value}” does not look like a ticket id" if value else "Type a ticket id"
             )
             return
-        if self._saving:
-            return
-        self._saving = True
-        self.query_one("#ticket-error", Static).update("Linking …")
-        self.save_link(value, self.kind)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="link-ticket")
-    def save_link(self, ticket: str, kind: str) -> None:
-        """Record the link (commit, reindex) away from the event loop."""
-        from kb.notes.local_state import remember_ticket
-
-        try:
-            with self.shared.writing() as kb:
-                outcome = kb.link(self.path, ticket, kind)
-                remember_ticket(kb.root, outcome.ticket)
-        finally:
-            self._saving = False
-        self.post_message(TicketLinked(outcome))
-
-    def on_ticket_linked(self, message: TicketLinked) -> None:
-        """Done: close with what happened."""
-        self.dismiss(message.outcome)
-
-    def on_worker_state_changed(self, event: object) -> None:
-        """A failed save stays open with the reason."""
-        from textual.worker import Worker, WorkerState
-
-        from kb.tui.screens.base import error_text
-
-        super().on_worker_state_changed(event)  # type: ignore[arg-type]
-        if isinstance(event, Worker.StateChanged) and event.state == WorkerState.ERROR:
-            self.query_one("#ticket-error", Static).update(error_text(event.worker.error))
+        # The commit and reindex run in the app's worker: the dialog closes at once and
+        # the note under it is usable while git works.
+        self.dismiss(LinkRequest(self.path, value, self.kind))
 
     def action_cancel(self) -> None:
         """Close without linking."""

@@ -1,0 +1,100 @@
+"""How fast each screen opens on the starter KB: from the key to the screen drawn.
+
+    python bench/bench_screens.py              # 5 rounds, the median and the worst
+    python bench/bench_screens.py --rounds 10
+
+The app runs headless (Textual's test driver) at 100x30 over a copy of the starter KB,
+indexed beforehand. Each figure is the time from pressing the key to the first frame of
+the new screen (its own content loads in workers after that), the target is 200 ms. The
+first round includes each screen's first use (its module imported); later rounds do not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+TARGET_MS = 200
+#: (what is measured, the key that opens it, the key that leaves it)
+SCREENS = [
+    ("help", "f1", "escape"),
+    ("ask", "ctrl+a", "escape"),
+    ("follow-ups", "f2", "escape"),
+    ("guides", "f4", "escape"),
+    ("health", "f3", "escape"),
+    ("ticket lookup", "ctrl+g", "escape"),
+    ("light/dark", "ctrl+t", ""),
+]
+
+
+def starter_kb(work: Path) -> Path:
+    """A git KB holding the starter notes, indexed with Whoosh."""
+    from kb import KnowledgeBase
+    from kb.knowledgebase.starter import starter_notes
+
+    root = work / "starter"
+    source = starter_notes()
+    if source is None:
+        raise SystemExit("starter notes not found")
+    shutil.copytree(source, root / "notes")
+    KnowledgeBase.init(root)
+    (root / "kb.toml").write_text('[search]\nengine = "whoosh"\n')
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
+    with KnowledgeBase.open(root) as kb:
+        kb.reindex()
+    return root
+
+
+async def measure(root: Path, rounds: int) -> dict[str, list[float]]:
+    """Open each screen ``rounds`` times; milliseconds from key to the new frame."""
+    from kb.tui.app import KBApp
+
+    times: dict[str, list[float]] = {name: [] for name, _key, _back in SCREENS}
+    app = KBApp(str(root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.5)
+        for _ in range(rounds):
+            for name, key, back in SCREENS:
+                before = app.screen
+                dark = app.theme
+                started = time.perf_counter()
+                await pilot.press(key)
+                while app.screen is before and app.theme == dark:
+                    await pilot.pause(0.001)
+                await pilot.pause()  # the frame is drawn
+                times[name].append((time.perf_counter() - started) * 1000)
+                await app.workers.wait_for_complete()
+                if back:
+                    await pilot.press(back)
+                    await pilot.pause()
+    return times
+
+
+def main() -> None:
+    """Print each screen's median and worst opening time beside the target."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        root = starter_kb(Path(work))
+        times = asyncio.run(measure(root, args.rounds))
+    print(f"{'screen':<15}{'median':>9}{'worst':>9}   target {TARGET_MS} ms")
+    for name, values in times.items():
+        median, worst = statistics.median(values), max(values)
+        verdict = "met" if median <= TARGET_MS else "NOT met"
+        print(f"{name:<15}{median:>7.0f} ms{worst:>6.0f} ms   {verdict}")
+
+
+if __name__ == "__main__":
+    main()
