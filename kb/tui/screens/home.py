@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -28,6 +29,11 @@ RESULT_LIMIT = 30
 #: and the full search follows when typing pauses for REFINE_AFTER seconds.
 KEYSTROKE_BUDGET = 0.06
 REFINE_AFTER = 0.25
+#: Seconds a hit must stay highlighted before its note is read and rendered: while the
+#: technician types or runs down the list, no intermediate note is rendered.
+PREVIEW_AFTER = 0.12
+#: Seconds the list may lag behind the text before the notice says results are coming.
+PENDING_NOTICE_AFTER = 0.1
 PLACEHOLDER = "Search: the caller's words, an error code, tag:vpn …"
 
 
@@ -47,6 +53,9 @@ class HomeScreen(KBScreen):
         #: The query whose results are shown (None before the first search returns).
         self.shown_query: str | None = None
         self._preview_wanted: str | None = None
+        #: An action on the selected hit asked for while the list was older than the text:
+        #: (the text it was asked for, the action), run when that text's hits arrive.
+        self._deferred: tuple[str, str] | None = None
         from kb.tui.search_log import SettledSearches
 
         #: Logs settled searches that found nothing strong (kb stats lists them).
@@ -90,12 +99,34 @@ class HomeScreen(KBScreen):
 
     def refresh_results(self) -> None:
         """Search again for what is typed (after an edit or an index update)."""
+        # The notes may have changed: the preview is read again even for the same hit.
         self._preview_wanted = None
         self.run_search(self.query_text)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
+        # Only what the keystroke must do on the loop: start the search, mark the list old.
+        if self._deferred is not None and self._deferred[0] != event.value:
+            self._deferred = None  # typing on after Enter: the text Enter was for is gone
+        self._mark_pending(event.value != self.shown_query)
         self.run_search(event.value)
+
+    @property
+    def pending(self) -> bool:
+        """True while the list shows the hits of an earlier text than the one typed."""
+        return self.shown_query != self.query_text
+
+    def _mark_pending(self, pending: bool) -> None:
+        results = self.query_one(ResultsList)
+        if pending == results.has_class("-pending"):
+            return
+        results.set_class(pending, "-pending")
+        if pending:
+            self.set_timer(PENDING_NOTICE_AFTER, self._say_pending)
+
+    def _say_pending(self) -> None:
+        if self.pending and self.query_text.strip():
+            self.query_one("#notice", Static).update("Searching…")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, query: str, full: bool = False) -> None:
@@ -104,7 +135,7 @@ class HomeScreen(KBScreen):
         budget = None if full else KEYSTROKE_BUDGET
         results = self.shared.search(query, RESULT_LIMIT, lambda: worker.is_cancelled, budget)
         if results is not None and not worker.is_cancelled:
-            self.post_message(SearchFinished(query, results))
+            self.post_message(SearchFinished(query, results, full=full))
 
     def _refine(self, query: str) -> None:
         # Typing paused on a query answered from part of the index: search it fully.
@@ -115,7 +146,8 @@ class HomeScreen(KBScreen):
         """Show the hits, unless the box already holds a newer query."""
         if message.query != self.query_text:
             return
-        if message.results.partial:
+        # A full search is final, even when it ran out of time: only a keystroke's is refined.
+        if message.results.partial and not message.full:
             self.set_timer(REFINE_AFTER, lambda: self._refine(message.query))
         results = self.query_one(ResultsList)
         # Coming back to the same query keeps the hit the technician was on.
@@ -126,13 +158,18 @@ class HomeScreen(KBScreen):
         results.show_hits(message.results)
         if previous is not None:
             results.select_path(previous.path)
+        self._mark_pending(False)
         self._show_notice(message.query, message.results)
         hit = results.selected_hit
         if hit is None:
             self.query_one(NotePreview).clear()
             self._preview_wanted = None
         else:
-            self._want_preview(hit.path, force=True)
+            # The same top hit as before keeps its preview: nothing is read or drawn again.
+            self._want_preview(hit.path)
+        deferred, self._deferred = self._deferred, None
+        if deferred is not None and deferred[0] == message.query:
+            self._act_on_selected(deferred[1])
 
     def _show_notice(self, query: str, results: Results) -> None:
         notice = self.query_one("#notice", Static)
@@ -161,16 +198,22 @@ class HomeScreen(KBScreen):
         if event.option.id:
             self._want_preview(event.option.id)
 
-    def _want_preview(self, path: str, force: bool = False) -> None:
-        if path == self._preview_wanted and not force:
+    def _want_preview(self, path: str) -> None:
+        if path == self._preview_wanted:
             return
         self._preview_wanted = path
         self.load_preview(path)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
     def load_preview(self, path: str) -> None:
-        """Read the highlighted note in a thread."""
+        """Read the highlighted note in a thread, once it stayed highlighted a moment."""
         worker = get_current_worker()
+        # A newer highlight cancels this worker while it waits: nothing read, nothing drawn.
+        deadline = time.monotonic() + PREVIEW_AFTER
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.02))
+            if worker.is_cancelled:
+                return
         note = self.shared.kb.note(path)
         if not worker.is_cancelled:
             self.post_message(NoteLoaded(path, note))
@@ -187,17 +230,36 @@ class HomeScreen(KBScreen):
         if event.option.id:
             self.post_message(OpenNote(event.option.id))
 
-    def action_open(self) -> None:
-        """Open the highlighted note."""
+    def _act_on_selected(self, action: str) -> None:
+        """Run an action on the highlighted hit of the text typed: when the list still shows
+        an earlier text's hits, the action waits for the typed text's own."""
+        if self.pending:
+            self._deferred = (self.query_text, action)
+            # Searched at once and in full: no budget, no waiting for a typing pause.
+            self.run_search(self.query_text, full=True)
+            return
         hit = self.query_one(ResultsList).selected_hit
-        if hit is not None:
-            self.post_message(OpenNote(hit.path))
+        if action == "open":
+            if hit is not None:
+                self.post_message(OpenNote(hit.path))
+        elif action == "edit":
+            if hit is not None:
+                self.post_message(EditNote(hit.path))
+        elif hit is None:
+            self.notify("Highlight a note to link first", severity="warning")
+        elif hit.kind == "ticket":
+            self.notify("That is a ticket record; link a note to it", severity="warning")
+        else:
+            # Back from the dialog, on_screen_resume searches again (the link shows in the hit).
+            self.post_message(LinkNoteToTicket(hit.path, hit.title))
+
+    def action_open(self) -> None:
+        """Open the highlighted hit of the text typed (waiting for its hits if need be)."""
+        self._act_on_selected("open")
 
     def action_edit_selected(self) -> None:
         """Open the highlighted note in the built-in editor."""
-        hit = self.query_one(ResultsList).selected_hit
-        if hit is not None:
-            self.post_message(EditNote(hit.path))
+        self._act_on_selected("edit")
 
     def action_cursor_down(self) -> None:
         """Highlight the next hit."""
@@ -217,14 +279,7 @@ class HomeScreen(KBScreen):
 
     def action_link_ticket(self) -> None:
         """Link the highlighted note to a ticket (the recent ticket offered)."""
-        hit = self.query_one(ResultsList).selected_hit
-        if hit is None:
-            self.notify("Highlight a note to link first", severity="warning")
-        elif hit.kind == "ticket":
-            self.notify("That is a ticket record; link a note to it", severity="warning")
-        else:
-            # Back from the dialog, on_screen_resume searches again (the link shows in the hit).
-            self.post_message(LinkNoteToTicket(hit.path, hit.title))
+        self._act_on_selected("link")
 
     def action_ask(self) -> None:
         """Capture what was searched for as a new question."""

@@ -14,6 +14,24 @@ from kb.tui.widgets.note_header import NoteHeader
 if TYPE_CHECKING:
     from kb.notes.note import Note
 
+#: Characters of a note the preview renders: enough for several screens, small enough that
+#: rendering never holds up typing (a 1 MB note is read in full in the note view).
+PREVIEW_CHARS = 12_000
+_SHORTENED = "\n\n---\n\n*The preview shows the start of this note: open it to read it all.*\n"
+
+
+def preview_text(body: str, limit: int = PREVIEW_CHARS) -> str:
+    """The start of a note's Markdown for the preview: cut at a line end, with a code block
+    left open by the cut closed, and a line saying there is more."""
+    if len(body) <= limit:
+        return body
+    cut = body.rfind("\n", 0, limit)
+    head = body[: cut if cut > 0 else limit]
+    fences = sum(1 for line in head.splitlines() if line.lstrip().startswith(("```", "~~~")))
+    if fences % 2:
+        head += "\n```"
+    return head + _SHORTENED
+
 
 class NotePreview(VerticalScroll, can_focus=False):
     """A note's header line and its body rendered as Markdown (links are followed in the
@@ -41,7 +59,7 @@ class NotePreview(VerticalScroll, can_focus=False):
         """Render this note."""
         self.path = note.path
         self.query_one(NoteHeader).show_note(note)
-        self.query_one(Markdown).update(to_markdown_links(note.body_text))
+        self.query_one(Markdown).update(to_markdown_links(preview_text(note.body_text)))
         self.scroll_home(animate=False)
 
     def clear(self) -> None:
