@@ -39,9 +39,10 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
     Put -- before a query that could be read as an option. Exit 1 when nothing is found.
     """
     kb = current_kb(ctx)
-    report = kb.reindex(progress=progress_printer() if interactive() else None)
+    # Only what changed since the last search is read again (git tells which files).
+    report = kb.refresh(progress=progress_printer() if interactive() else None)
     clear_progress()
-    if report.rebuilt:
+    if report is not None and report.rebuilt:
         warn_problems(report.problems, quiet=True)
     text = " ".join(query)
     results = kb.search(text, limit=limit, refresh=False)
