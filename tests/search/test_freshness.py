@@ -96,9 +96,7 @@ def test_commits_checkouts_and_reverts_are_seen(kb: KnowledgeBase, walks: list[i
 
 
 def test_git_ignored_notes_are_seen_too(kb: KnowledgeBase) -> None:
-    (kb.root / ".gitignore").write_text(
-        (kb.root / ".gitignore").read_text() + "notes/private/\n"
-    )
+    (kb.root / ".gitignore").write_text((kb.root / ".gitignore").read_text() + "notes/private/\n")
     kb.reindex()
     write(kb.root, "notes/private/scanner.md", NEW_NOTE)
     assert paths(kb, "zebrafish") == ["notes/private/scanner.md"]
