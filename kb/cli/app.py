@@ -125,4 +125,3 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
     click.echo(f"{notes} notes, {len(sources) - notes} ticket records.")
     click.echo("Search with:  kb search 'words the caller said'")
     click.echo("All commands: kb --help")
-

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from kb.notes.protocol import Saved
 
 
+#: Seconds between two looks for files changed on disk while the app runs (git answers from
+#: its stat cache: a few milliseconds of git, nothing read when nothing changed).
+FRESH_EVERY = 5.0
+
+
 class KBApp(Navigator):
     """Search, read, copy from, edit and write notes of one KB, without leaving the keyboard."""
 
@@ -83,6 +88,7 @@ class KBApp(Navigator):
             self.notify(str(problem), severity="warning", markup=False, timeout=10)
         # After the first frame: the update's thread would otherwise compete with it.
         self.call_after_refresh(self.update_index)
+        self.set_interval(FRESH_EVERY, self.keep_fresh)
         self.call_after_refresh(self.look_for_conflicts)
         self.call_after_refresh(self.announce_overdue)
 
@@ -112,26 +118,46 @@ class KBApp(Navigator):
     # -- the index ------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="index")
-    def update_index(self, rebuild: bool = False) -> None:
-        """Bring the index in step with the files; searching works meanwhile if it exists."""
+    def update_index(
+        self, rebuild: bool = False, every_file: bool = False, quiet: bool = False
+    ) -> None:
+        """Bring the index in step with the files; searching works meanwhile if it exists.
+
+        By default only what changed since the index last caught up is read (git says
+        which files): cheap enough to run at start and every few seconds. ``every_file``
+        compares every file, ``rebuild`` starts from scratch; ``quiet`` says nothing when the
+        update fails (the next look tries again).
+        """
+        from kb.search.index import IndexReport
+
         shared = self.shared
         building = rebuild or not shared.kb.has_index()
         if not building:
             shared.index_ready.set()
-        self.post_message(IndexProgress(0, 0, "", building=building))
+        if building or every_file:
+            self.post_message(IndexProgress(0, 0, "", building=building))
 
         def progress(done: int, total: int, path: str) -> None:
             self.post_message(IndexProgress(done, total, path, building=building))
 
         try:
             with shared.writing() as kb:
-                report = kb.reindex(rebuild=rebuild, progress=progress)
+                if building or every_file:
+                    report = kb.reindex(rebuild=rebuild, progress=progress)
+                else:
+                    report = kb.refresh(progress=progress) or IndexReport()
         except Exception as exc:
-            self.post_message(IndexFinished(None, error_text(exc)))
+            if not quiet:
+                self.post_message(IndexFinished(None, error_text(exc)))
             return
         finally:
             shared.index_ready.set()
         self.post_message(IndexFinished(report))
+
+    def keep_fresh(self) -> None:
+        """Take in what changed on disk (a pull, another editor), unless an update runs."""
+        if not any(worker.group == "index" and not worker.is_finished for worker in self.workers):
+            self.update_index(quiet=True)
 
     def on_index_progress(self, message: IndexProgress) -> None:
         """Show how far the index update is."""
@@ -214,7 +240,7 @@ class KBApp(Navigator):
     def action_reindex(self) -> None:
         """Update the search index now (it also updates by itself at start and after saves)."""
         self._index_asked = True
-        self.update_index()
+        self.update_index(every_file=True)
 
     def action_rebuild_index(self) -> None:
         """Build the search index again from scratch."""

@@ -134,3 +134,20 @@ async def test_a_huge_note_is_previewed_from_its_start(tmp_path: Path) -> None:
         assert PREVIEW_CHARS // 2 < len(source) < PREVIEW_CHARS + 200
         assert "open it to read it all" in source
         assert source.count("```") % 2 == 0  # the code block the cut left open is closed
+
+
+async def test_the_app_takes_in_notes_changed_on_disk_while_it_runs(tui_root: Path) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        write(
+            tui_root,
+            "notes/scanner-blank.md",
+            "---\ntitle: Scanner saves blank pages\n---\nThe zebrafish driver broke it.\n",
+        )
+        app.keep_fresh()  # what the app does every few seconds
+        await settle(pilot)
+        await pilot.press(*"zebrafish")
+        await settle(pilot)
+        results = app.screen.query_one(ResultsList)
+        assert [hit.path for hit in results.hits] == ["notes/scanner-blank.md"]
