@@ -44,7 +44,7 @@ class KBGroup(click.Group):
         module = importlib.import_module(f"kb.cli.commands.{area}")
         for command in module.COMMANDS:
             if command.name == cmd_name:
-                return command  # type: ignore[no-any-return]
+                return command
         return None
 
     def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
