@@ -7,6 +7,7 @@ import subprocess
 from itertools import pairwise
 from pathlib import Path
 
+from textual import events
 from textual.widgets import Markdown
 
 from kb import KnowledgeBase
@@ -48,6 +49,23 @@ async def test_enter_with_the_last_key_opens_the_top_hit_of_the_text_typed(
             assert screen.pending
             assert screen.query_one(ResultsList).has_class("-pending")
             assert notice(app) == "Searching…"
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, NoteScreen)
+        assert app.screen.path == top
+
+
+async def test_enter_in_the_same_burst_as_the_keys_opens_the_top_hit_of_them_all(
+    tui_root: Path,
+) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        query, top = _query_not_on_top(app)
+        # As a terminal delivers a fast typist's keys: all queued at once, Enter last.
+        for character in query:
+            app.post_message(events.Key(character, character))
+        app.post_message(events.Key("enter", "\r"))
         await settle(pilot)
         await settle(pilot)
         assert isinstance(app.screen, NoteScreen)

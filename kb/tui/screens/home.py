@@ -106,10 +106,13 @@ class HomeScreen(KBScreen):
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
         # Only what the keystroke must do on the loop: start the search, mark the list old.
-        if self._deferred is not None and self._deferred[0] != event.value:
+        typed = self.query_text
+        if event.value != typed:
+            return  # a burst of keys: only the text the box holds now is searched
+        if self._deferred is not None and self._deferred[0] != typed:
             self._deferred = None  # typing on after Enter: the text Enter was for is gone
-        self._mark_pending(event.value != self.shown_query)
-        self.run_search(event.value)
+        self._mark_pending(typed != self.shown_query)
+        self.run_search(typed)
 
     @property
     def pending(self) -> bool:
@@ -232,7 +235,14 @@ class HomeScreen(KBScreen):
 
     def _act_on_selected(self, action: str) -> None:
         """Run an action on the highlighted hit of the text typed: when the list still shows
-        an earlier text's hits, the action waits for the typed text's own."""
+        an earlier text's hits, the action waits for the typed text's own.
+
+        The key that asks arrives before the search box has taken the keys typed just before
+        it (they wait in the box's own queue), so the action runs from that queue, after them.
+        """
+        self.query_one("#search", Input).call_later(self._act_on_typed, action)
+
+    def _act_on_typed(self, action: str) -> None:
         if self.pending:
             self._deferred = (self.query_text, action)
             # Searched at once and in full: no budget, no waiting for a typing pause.
