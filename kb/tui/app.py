@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 #: Seconds between two looks for files changed on disk while the app runs (git answers from
 #: its stat cache: a few milliseconds of git, nothing read when nothing changed).
 FRESH_EVERY = 5.0
+#: Seconds a thread may hold the interpreter while the loop waits for it (see on_mount).
+SWITCH_INTERVAL = 0.001
 
 
 class KBApp(Navigator):
@@ -72,6 +74,7 @@ class KBApp(Navigator):
         self.user_keymap: dict[str, str] = dict(keymap)
         self._keymap_warnings = list(keymap_warnings)
         self._index_asked = False
+        self._switch_interval = sys.getswitchinterval()
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -81,6 +84,10 @@ class KBApp(Navigator):
     def on_mount(self) -> None:
         """Apply the user's keys and bring the index up to date in the background."""
         self.sub_title = self.kb.root.name
+        # A search runs Python in a worker thread; the loop must get the interpreter back
+        # within a millisecond of a key, not after the default 5 ms turn of that thread.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.set_keymap(self.user_keymap)
         for warning in self._keymap_warnings:
             self.notify(warning, severity="warning", markup=False)
@@ -109,6 +116,7 @@ class KBApp(Navigator):
 
     async def on_unmount(self) -> None:
         """Let go of the index files."""
+        sys.setswitchinterval(self._switch_interval)
         self.kb.close()
 
     def key_display(self, action_id: str) -> str:

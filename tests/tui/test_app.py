@@ -115,9 +115,9 @@ async def test_preview_shows_front_matter_as_one_line_not_yaml(tui_root: Path) -
         await search(pilot, "spooler")
         header = str(app.screen.query_one(NotePreview).query_one("NoteHeader").render())
         assert "fix · validated · #printing #spooler · INC0012345, INC0012377" in header
-        markdown = app.screen.query_one(NotePreview).query_one(Markdown)
-        assert "tickets:" not in markdown.source
-        assert markdown.source.startswith("## Issue")
+        preview = app.screen.query_one(NotePreview)
+        assert "tickets:" not in preview.source
+        assert preview.source.startswith("## Issue")
 
 
 async def test_enter_opens_the_note_and_escape_returns_home(tui_root: Path) -> None:

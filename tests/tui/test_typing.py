@@ -8,7 +8,6 @@ from itertools import pairwise
 from pathlib import Path
 
 from textual import events
-from textual.widgets import Markdown
 
 from kb import KnowledgeBase
 from kb.tui.app import KBApp
@@ -110,9 +109,9 @@ async def test_the_preview_renders_only_the_hit_that_stays_highlighted(tui_root:
         shown: list[str] = []
         show_note = preview.show_note
 
-        def spy(note: object) -> None:
+        def spy(note: object, body: object = None) -> None:
             shown.append(note.path)  # type: ignore[attr-defined]
-            show_note(note)  # type: ignore[arg-type]
+            show_note(note, body)  # type: ignore[arg-type]
 
         preview.show_note = spy  # type: ignore[method-assign]
         await pilot.press(*"windows")
@@ -147,7 +146,7 @@ async def test_a_huge_note_is_previewed_from_its_start(tmp_path: Path) -> None:
         await settle(pilot)
         preview = app.screen.query_one(NotePreview)
         assert preview.path == "notes/huge-log.md"
-        source = preview.query_one(Markdown).source
+        source = preview.source
         assert len(body) > 1_000_000
         assert PREVIEW_CHARS // 2 < len(source) < PREVIEW_CHARS + 200
         assert "open it to read it all" in source

@@ -13,11 +13,12 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.worker import get_current_worker
 
 from kb.tui.actions import bindings
-from kb.tui.messages import NoteLoaded, SearchFinished
+from kb.tui.links import to_markdown_links
+from kb.tui.messages import SearchFinished
 from kb.tui.navigation import AskQuestion, EditNote, LinkNoteToTicket, OpenNote
 from kb.tui.screens.base import KBScreen
 from kb.tui.widgets.index_status import IndexStatus
-from kb.tui.widgets.preview import NotePreview
+from kb.tui.widgets.preview import NotePreview, PreviewDrawn, preview_text, render_body
 from kb.tui.widgets.results import ResultsList
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ KEYSTROKE_BUDGET = 0.06
 REFINE_AFTER = 0.25
 #: Seconds a hit must stay highlighted before its note is read and rendered: while the
 #: technician types or runs down the list, no intermediate note is rendered.
-PREVIEW_AFTER = 0.12
+PREVIEW_AFTER = 0.3
 #: Seconds the list may lag behind the text before the notice says results are coming.
 PENDING_NOTICE_AFTER = 0.1
 PLACEHOLDER = "Search: the caller's words, an error code, tag:vpn …"
@@ -129,7 +130,7 @@ class HomeScreen(KBScreen):
 
     def _say_pending(self) -> None:
         if self.pending and self.query_text.strip():
-            self.query_one("#notice", Static).update("Searching…")
+            self.query_one("#notice", Static).update("Searching…", layout=False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, query: str, full: bool = False) -> None:
@@ -159,6 +160,7 @@ class HomeScreen(KBScreen):
         if not message.results.partial:
             self.settled.shown(message.query, message.results)
         results.show_hits(message.results)
+        self._size_results()
         if previous is not None:
             results.select_path(previous.path)
         self._mark_pending(False)
@@ -174,6 +176,21 @@ class HomeScreen(KBScreen):
         if deferred is not None and deferred[0] == message.query:
             self._act_on_selected(deferred[1])
 
+    def on_resize(self) -> None:
+        """Narrow or wide now: the list's height follows."""
+        self._size_results()
+
+    def _size_results(self) -> None:
+        # Narrow, the list is as tall as its hits (up to its max-height): a height given, not
+        # computed from the content, so that new hits do not lay the whole screen out again.
+        found = self.query(ResultsList)
+        if not found:
+            return  # resized before the list is composed
+        results = found.first()
+        narrow = self.has_class("-narrow")
+        lines = 3 * len(results.hits) + results.styles.gutter.height  # its border below
+        results.styles.height = lines if narrow else None
+
     def _show_notice(self, query: str, results: Results) -> None:
         notice = self.query_one("#notice", Static)
         if not query.strip():
@@ -187,7 +204,7 @@ class HomeScreen(KBScreen):
             text = f"{len(results)} found, allowing for typos"
         else:
             text = f"{len(results)} found" if len(results) < RESULT_LIMIT else "Best matches"
-        notice.update(text)
+        notice.update(text, layout=False)  # one line of fixed size: no layout needed
         notice.set_class(bool(query.strip()) and (not results or results.weak), "-quiet-warning")
 
     def _empty_kb_text(self) -> str:
@@ -205,11 +222,12 @@ class HomeScreen(KBScreen):
         if path == self._preview_wanted:
             return
         self._preview_wanted = path
-        self.load_preview(path)
+        self.load_preview(path, self.query_one(NotePreview).text_width)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
-    def load_preview(self, path: str) -> None:
-        """Read the highlighted note in a thread, once it stayed highlighted a moment."""
+    def load_preview(self, path: str, width: int) -> None:
+        """Read and draw the highlighted note in a thread, once it stayed highlighted a
+        moment: the loop only puts the drawn lines on screen."""
         worker = get_current_worker()
         # A newer highlight cancels this worker while it waits: nothing read, nothing drawn.
         deadline = time.monotonic() + PREVIEW_AFTER
@@ -218,13 +236,16 @@ class HomeScreen(KBScreen):
             if worker.is_cancelled:
                 return
         note = self.shared.kb.note(path)
+        if worker.is_cancelled:
+            return
+        body = render_body(preview_text(to_markdown_links(note.body_text)), width)
         if not worker.is_cancelled:
-            self.post_message(NoteLoaded(path, note))
+            self.post_message(PreviewDrawn(path, note, body))
 
-    def on_note_loaded(self, message: NoteLoaded) -> None:
-        """Render the note, if it is still the highlighted one."""
+    def on_preview_drawn(self, message: PreviewDrawn) -> None:
+        """Show the note, if it is still the highlighted one."""
         if message.path == self._preview_wanted:
-            self.query_one(NotePreview).show_note(message.note)
+            self.query_one(NotePreview).show_note(message.note, message.body)
 
     # -- actions --------------------------------------------------------------------------------
 
