@@ -164,6 +164,8 @@ class KBApp(Navigator):
 
     def keep_fresh(self) -> None:
         """Take in what changed on disk (a pull, another editor), unless an update runs."""
+        if not self.screen_stack:
+            return
         if not any(worker.group == "index" and not worker.is_finished for worker in self.workers):
             self.update_index(quiet=True)
 
@@ -173,6 +175,8 @@ class KBApp(Navigator):
 
         from kb.tui.widgets.index_status import IndexStatus
 
+        if not self.screen_stack:
+            return  # the app is closing
         try:
             status = self.home.query_one(IndexStatus)
         except NoMatches:  # home is not composed yet; the next message will show
@@ -187,6 +191,8 @@ class KBApp(Navigator):
         from kb.tui.display import plural
         from kb.tui.widgets.index_status import IndexStatus
 
+        if not self.screen_stack:
+            return  # the app is closing: a look for changes finished too late to matter
         self.home.query_one(IndexStatus).show_idle()
         asked, self._index_asked = self._index_asked, False
         report = message.report
