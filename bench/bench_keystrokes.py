@@ -172,9 +172,9 @@ def home_idle(term: Terminal) -> None:
     term.wait_for(lambda rows: len(rows) > 3 and "Recently" in rows[3], 5)
 
 
-def left_home(rows: list[str]) -> bool:
-    """True once another screen than home shows (home's top row is the search box)."""
-    return bool(rows) and not rows[0].startswith("╭─ kb")
+def note_shown(rows: list[str]) -> bool:
+    """True once a note's screen shows its title (home's top row is the search box)."""
+    return bool(rows) and bool(rows[0].strip()) and not rows[0].startswith("╭─ kb")
 
 
 def first_paint(root: Path) -> tuple[float | None, float | None]:
@@ -265,8 +265,8 @@ def enter_tries(root: Path, queries: list[str]) -> tuple[int, int, list[str]]:
         for query in queries:
             want = expected[query]
             term.type_and_enter(query)
-            term.wait_for(left_home, 5)
-            time.sleep(0.3)
+            term.wait_for(note_shown, 10)
+            time.sleep(0.2)
             rows = term.screen()
             opened = rows[0].strip()
             if want is not None and opened.startswith(want[0][:60]) and want[1] in rows[1]:

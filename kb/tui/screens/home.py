@@ -110,7 +110,9 @@ class HomeScreen(KBScreen):
         typed = self.query_text
         if event.value != typed:
             return  # a burst of keys: only the text the box holds now is searched
-        if self._deferred is not None and self._deferred[0] != typed:
+        if self._deferred is not None:
+            if self._deferred[0] == typed:
+                return  # Enter came first and already searches this text in full
             self._deferred = None  # typing on after Enter: the text Enter was for is gone
         self._mark_pending(typed != self.shown_query)
         self.run_search(typed)
@@ -172,6 +174,9 @@ class HomeScreen(KBScreen):
         else:
             # The same top hit as before keeps its preview: nothing is read or drawn again.
             self._want_preview(hit.path)
+        # An action waiting for this text acts on its complete hits, never on part of them.
+        if message.results.partial and not message.full:
+            return
         deferred, self._deferred = self._deferred, None
         if deferred is not None and deferred[0] == message.query:
             self._act_on_selected(deferred[1])
