@@ -7,27 +7,47 @@ know nothing of the group, so importing one never imports the others.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import sys
 from typing import Any
 
 import click
 
-from kb.cli.commands import (
-    guides,
-    health,
-    history,
-    joining,
-    notes,
-    questions,
-    search,
-    sharing,
-    ticketing,
-)
 from kb.cli.helpers import KBContext, err, handle_errors, visible_output
+
+#: Each command and the module of kb.cli.commands that holds it: a command imports its own
+#: module only, so ``kb search`` never pays for git history, sync or ticket imports.
+COMMAND_AREAS: dict[str, str] = {
+    "init": "joining", "clone": "joining",
+    "show": "notes", "new": "notes", "edit": "notes",
+    "search": "search", "index": "search", "words": "search",
+    "log": "history", "save": "history", "sync": "history", "resolve": "history",
+    "ask": "questions", "update": "questions", "answer": "questions", "followups": "questions",
+    "guide": "guides",
+    "stats": "health", "flag": "health", "check": "health",
+    "link": "ticketing", "unlink": "ticketing", "ticket": "ticketing", "import": "ticketing",
+    "share": "sharing",
+}  # fmt: skip
 
 
 class KBGroup(click.Group):
-    """The ``kb`` group: usage errors are one line on stderr too, like every other error."""
+    """The ``kb`` group: usage errors are one line on stderr too, like every other error.
+    Commands are imported when they are run (or listed), not when kb starts."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command's name, sorted (as click lists them)."""
+        return sorted(COMMAND_AREAS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, its module imported now; None for a name kb does not know."""
+        area = COMMAND_AREAS.get(cmd_name)
+        if area is None:
+            return None
+        module = importlib.import_module(f"kb.cli.commands.{area}")
+        for command in module.COMMANDS:
+            if command.name == cmd_name:
+                return command
+        return None
 
     def main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
         """Run the command line; a usage error prints one line and exits 2.
@@ -119,8 +139,3 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
     click.echo(f"{notes} notes, {len(sources) - notes} ticket records.")
     click.echo("Search with:  kb search 'words the caller said'")
     click.echo("All commands: kb --help")
-
-
-for _area in (joining, notes, search, history, questions, guides, health, ticketing, sharing):
-    for _command in _area.COMMANDS:
-        main.add_command(_command)

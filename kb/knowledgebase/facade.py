@@ -162,7 +162,19 @@ class KnowledgeBase:
     ) -> IndexReport:
         """Bring the index in step with the files: incremental, or from scratch with ``rebuild``;
         ``only`` limits an incremental update to those paths."""
-        return self.index.update(rebuild=rebuild, only=only, progress=progress)
+        if only is not None:
+            return self.index.update(rebuild=rebuild, only=only, progress=progress)
+        from kb.knowledgebase.freshness import full_update
+
+        return full_update(self.index, rebuild=rebuild, progress=progress)
+
+    def refresh(self, progress: Progress | None = None) -> IndexReport | None:
+        """Bring the index up to date with what changed on disk since it last caught up,
+        at the cost of what changed (git tells which files); None when nothing did.
+        ``progress`` follows a full update (no index yet, or no git to ask)."""
+        from kb.knowledgebase.freshness import refresh
+
+        return refresh(self.index, progress)
 
     def search(
         self,
@@ -174,7 +186,8 @@ class KnowledgeBase:
     ) -> Results:
         """Hits for ``query`` (kb's query language), best first. Never raises for any text.
 
-        With ``refresh`` the index is first brought up to date (cheap when nothing changed).
+        With ``refresh`` the index first takes in every change made on disk since the last
+        search (:meth:`refresh`: the cost of what changed, not of the KB's size).
         """
         from kb.search.searching import search
 
@@ -202,7 +215,7 @@ class KnowledgeBase:
         from kb.search.engine import IndexUnavailable
 
         if refresh:
-            self.reindex()
+            self.refresh()
         try:
             return self.index.engine()
         except IndexUnavailable:

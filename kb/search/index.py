@@ -48,6 +48,9 @@ FORMAT_VERSION = 4
 LOCK_TIMEOUT = 30.0
 #: Manifest entries added since the manifest was last written, one JSON object a line.
 JOURNAL = "manifest-journal.jsonl"
+#: What the files were like when the index last caught up with them (the caller's data: the
+#: git commit and the dirty files), so that the next search reads only what changed since.
+STAMP = "source-stamp.json"
 
 Progress = Callable[[int, int, str], None]
 
@@ -175,14 +178,16 @@ class SearchIndex:
                     manifest = self._read_manifest()
                 except IndexUnavailable as exc:
                     report.rebuilt = str(exc)
-            sources, scan_problems = files.scan(self.root)
-            report.problems.extend(scan_problems)
             links = note_links(self.root)
             if only is not None and engine is not None:
-                wanted = set(only)
-                sources = [source for source in sources if source.rel in wanted]
+                # Only these paths: each looked at on its own, the KB is not walked.
+                wanted = dict.fromkeys(only)
+                found = (files.source_for(self.root, rel) for rel in wanted)
+                sources = [source for source in found if source is not None]
                 gone = [path for path in wanted if path in manifest]
             else:
+                sources, scan_problems = files.scan(self.root)
+                report.problems.extend(scan_problems)
                 gone = list(manifest)
             present = {source.rel for source in sources}
             deletes = [path for path in gone if path not in present]
@@ -308,6 +313,34 @@ class SearchIndex:
             entry["problems"] = [problem_dict(problem) for problem in problems]
             report.problems.extend(problems)
             manifest[source.rel] = entry
+
+    # -- the stamp of the files indexed ------------------------------------------------------
+
+    def stamp(self) -> tuple[str, Any] | None:
+        """The live generation and the stamp recorded in it; None when there is none."""
+        with self._state:
+            try:
+                self._live_engine()
+            except IndexUnavailable:
+                return None
+            generation = self._generation
+        assert generation is not None
+        try:
+            text = (self.folder / generation / STAMP).read_text(encoding="utf-8")
+            return generation, json.loads(text)
+        except (OSError, ValueError):
+            return None
+
+    def record_stamp(self, stamp: Any, generation: str | None = None) -> None:
+        """Record what the files were like when the index caught up with them, in the live
+        generation (only when it is still ``generation``, if given: a rebuild since then
+        starts without a stamp)."""
+        with self._state:
+            live = self._generation
+        if live is None or (generation is not None and generation != live):
+            return
+        with contextlib.suppress(OSError):
+            atomic.write_text(self.folder / live / STAMP, json.dumps(stamp), root=self.root)
 
     # -- manifest and generations -----------------------------------------------------------
 

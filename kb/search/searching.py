@@ -17,6 +17,7 @@ from kb.search.query import parse as parse_query
 from kb.search.ranking import coordination, order_key, signal
 from kb.search.results import Hit, Results
 from kb.search.snippets import (
+    Needles,
     coverage,
     highlight_pattern,
     make_snippet,
@@ -54,10 +55,7 @@ def search(
     hits = [_hit(candidate.path, candidate.score, candidate.stored) for candidate in candidates]
     if not built.plan.recent:
         patterns = [needle_pattern(match_terms(match)) for match in built.matches]
-        for hit in hits:
-            hit.coverage = coverage(patterns, _matchable_text(hit))
-            hit.score *= signal(hit) * coordination(hit.coverage)
-        hits.sort(key=lambda hit: order_key(hit.score, hit.path))
+        _rank(hits, patterns, limit)
     hits = hits[:limit]
     pattern = highlight_pattern(built)
     for hit in hits:
@@ -66,11 +64,40 @@ def search(
     return results
 
 
-def _matchable_text(hit: Hit) -> str:
+#: Characters of a hit's text looked at first for the query's words (its coverage).
+COVERAGE_WINDOW = 3_000
+
+
+def _rank(hits: list[Hit], patterns: list[Needles | None], limit: int) -> None:
+    """Order hits by text score, KB signals and coverage (share of the query's words held).
+
+    Coverage is read from the start of each text; the rest of a text is searched only for a
+    hit that lacks a word there and could still reach the first ``limit`` with it: the
+    order of those ``limit`` is the one a search of every whole text gives, at a bounded
+    cost per candidate.
+    """
+    unsure: list[Hit] = []
+    for hit in hits:
+        hit.score *= signal(hit)
+        hit.coverage = coverage(patterns, _matchable_text(hit, COVERAGE_WINDOW))
+        if hit.coverage < 1.0 and len(hit.snippet) > COVERAGE_WINDOW:
+            unsure.append(hit)
+    floor = sorted((hit.score * hit.coverage for hit in hits), reverse=True)
+    bar = floor[limit - 1] if len(floor) >= limit else 0.0
+    for hit in unsure:
+        if hit.score > bar:  # with every word found it could rank among the first
+            hit.coverage = coverage(patterns, _matchable_text(hit))
+    for hit in hits:
+        hit.score *= coordination(hit.coverage)
+    hits.sort(key=lambda hit: order_key(hit.score, hit.path))
+
+
+def _matchable_text(hit: Hit, window: int | None = None) -> str:
     """Everything a query word can match in a hit: title, labels (tags, systems, tickets)
-    and the text."""
+    and the text (its first ``window`` characters, if given)."""
     labels = " ".join([*hit.tags, *hit.systems, *hit.tickets])
-    return f"{hit.title}\n{hit.also}\n{labels}\n{hit.snippet}"
+    text = hit.snippet if window is None else hit.snippet[:window]
+    return f"{hit.title}\n{hit.also}\n{labels}\n{text}"
 
 
 def recent(engine: Engine, limit: int = 20) -> Results:

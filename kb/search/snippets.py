@@ -13,6 +13,9 @@ from kb.search.engine import (
 from kb.search.plan import Plan
 
 SNIPPET_WIDTH = 200
+#: Characters of a hit's text searched first for its snippet: the passage shown comes from
+#: here whenever the query's words occur in it (the rest is searched only when they do not).
+SNIPPET_WINDOW = 2_500
 
 #: An error code written without its ``0x``: hex digits, at least one of them a number.
 _HEX_CODE = re.compile(r"(?=[a-f]*[0-9])[0-9a-f]{4,}")
@@ -34,7 +37,7 @@ class Needles:
 
     def __init__(self, terms: Iterable[str]) -> None:
         pieces: list[str] = []
-        for term in sorted(set(terms), key=len, reverse=True):
+        for term in sorted(_shortest_prefixes(terms), key=len, reverse=True):
             if not term:
                 continue
             escaped = re.escape(term)
@@ -49,6 +52,9 @@ class Needles:
             else:
                 pieces.append(rf"{before}{escaped}(?!\w)")
         source = "|".join(pieces)
+        # Every match holds one of these as it is: a plain substring test rules most texts
+        # out many times faster than the pattern, which must try every position.
+        self._literals = tuple(term.lower() for term in _shortest_prefixes(terms) if term)
         self._plain = re.compile(source) if pieces else None
         self._folding = re.compile(source, re.IGNORECASE) if pieces else None
 
@@ -71,6 +77,43 @@ class Needles:
         """True when any term occurs in ``text``."""
         pattern, target = self._target(text)
         return pattern is not None and pattern.search(target) is not None
+
+    def search_folded(self, folded: Folded) -> bool:
+        """True when any term occurs in a text folded once for several patterns."""
+        if folded.lowered:
+            if not any(literal in folded.target for literal in self._literals):
+                return False
+            pattern = self._plain
+        else:
+            pattern = self._folding
+        return pattern is not None and pattern.search(folded.target) is not None
+
+
+class Folded:
+    """A text lower-cased once, for every pattern of a query to search."""
+
+    __slots__ = ("lowered", "target")
+
+    def __init__(self, text: str) -> None:
+        lowered = text.lower()
+        # Rare letters change length when lower-cased: then the patterns fold case instead.
+        self.lowered = len(lowered) == len(text)
+        self.target = lowered if self.lowered else text
+
+
+def _shortest_prefixes(terms: Iterable[str]) -> set[str]:
+    """The terms without the words that a shorter word of theirs already finds: a word
+    matches as a word beginning ("print" finds "printer"), so the completions of a word being
+    typed add nothing to it but the cost of trying each one at every word of a text."""
+    kept: set[str] = set()
+    last = ""
+    for term in sorted(set(terms)):
+        if term.isalpha():
+            if last and term.startswith(last):
+                continue
+            last = term
+        kept.add(term)
+    return kept
 
 
 def needle_pattern(terms: Iterable[str]) -> Needles | None:
@@ -108,7 +151,8 @@ def coverage(patterns: list[Needles | None], text: str) -> float:
     """Share of the query's words found in ``text`` (completions and corrections count)."""
     if not patterns:
         return 1.0
-    found = sum(1 for pattern in patterns if pattern is not None and pattern.search(text))
+    folded = Folded(text)
+    found = sum(1 for pattern in patterns if pattern is not None and pattern.search_folded(folded))
     return found / len(patterns)
 
 
@@ -118,10 +162,18 @@ def make_snippet(
     """The passage of ``text`` with the most distinct matched words, and where they are."""
     spans: list[tuple[int, int, str]] = []
     if pattern is not None:
-        for span in pattern.finditer(text):
+        # The window first: a passage near the top is as good to read and far cheaper.
+        window = text[:SNIPPET_WINDOW]
+        for span in pattern.finditer(window):
             spans.append(span)
             if len(spans) >= MAX_SNIPPET_SPANS:
                 break
+        if not spans and len(text) > len(window):
+            # The words occur further down only: the first of them is enough to show.
+            for start, stop, key in pattern.finditer(text[len(window) :]):
+                spans.append((start + len(window), stop + len(window), key))
+                if len(spans) >= MAX_SNIPPET_SPANS // 10:
+                    break
     begin = 0
     if spans:
         # Slide a window over the matches (sorted by position) and keep the one holding the

@@ -196,11 +196,6 @@ class Shelf:
                 self._pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="kb-shelf")
             return self._pool
 
-    def reindex(self) -> dict[str, list[str]]:
-        """Bring every KB's index up to date (in parallel); the problems met, by KB."""
-        reports = dict(self.each(lambda _name, kb: kb.reindex()))
-        return {name: [str(p) for p in report.problems] for name, report in reports.items()}
-
     def search(
         self,
         query: str,

@@ -7,6 +7,7 @@ search index up to date in the background, and opens screens through kb.tui.navi
 from __future__ import annotations
 
 import datetime as _dt
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,6 +35,13 @@ if TYPE_CHECKING:
 
 #: How often the app looks for promises that fell due while it is open.
 DUE_CHECK_SECONDS = 30
+
+
+#: Seconds between two looks for files changed on disk while the app runs (git answers from
+#: its stat cache: a few milliseconds of git, nothing read when nothing changed).
+FRESH_EVERY = 5.0
+#: Seconds a thread may hold the interpreter while the loop waits for it (see on_mount).
+SWITCH_INTERVAL = 0.001
 
 
 class KBApp(Navigator):
@@ -96,6 +104,7 @@ class KBApp(Navigator):
         #: When promises falling due were last looked for, and the ones already announced.
         self._due_checked: _dt.datetime | None = None
         self._announced_due: set[str] = set()
+        self._switch_interval = sys.getswitchinterval()
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -115,6 +124,10 @@ class KBApp(Navigator):
     def on_mount(self) -> None:
         """Apply the user's keys and bring the index up to date in the background."""
         self.sub_title = " + ".join(self.shelf.kbs) if self.shelf is not None else self.kb.root.name
+        # A search runs Python in a worker thread; the loop must get the interpreter back
+        # within a millisecond of a key, not after the default 5 ms turn of that thread.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.set_keymap(self.user_keymap)
         for warning in self._keymap_warnings:
             self.notify(warning, severity="warning", markup=False)
@@ -122,6 +135,7 @@ class KBApp(Navigator):
             self.notify(str(problem), severity="warning", markup=False, timeout=10)
         # After the first frame: the update's thread would otherwise compete with it.
         self.call_after_refresh(self.update_index)
+        self.set_interval(FRESH_EVERY, self.keep_fresh)
         self.call_after_refresh(self.look_for_conflicts)
         self.call_after_refresh(self.announce_overdue)
         self.call_after_refresh(self.check_identity)
@@ -160,6 +174,7 @@ class KBApp(Navigator):
 
     async def on_unmount(self) -> None:
         """Let go of the index files."""
+        sys.setswitchinterval(self._switch_interval)
         for shared in self.every_kb:
             shared.kb.close()
 
@@ -170,31 +185,52 @@ class KBApp(Navigator):
     # -- the index ------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="index")
-    def update_index(self, rebuild: bool = False) -> None:
+    def update_index(
+        self, rebuild: bool = False, every_file: bool = False, quiet: bool = False
+    ) -> None:
         """Bring the indexes in step with the files; searching works meanwhile where one
-        exists (every configured KB in turn, the default first)."""
+        exists (every configured KB in turn, the default first).
+
+        By default only what changed since an index last caught up is read (git says
+        which files): cheap enough to run at start and every few seconds. ``every_file``
+        compares every file, ``rebuild`` starts from scratch; ``quiet`` says nothing when an
+        update fails (the next look tries again).
+        """
+        from kb.search.index import IndexReport
+
         kbs = self.every_kb
         kbs.sort(key=lambda shared: shared is not self.shared)
         for shared in kbs:
-            building = rebuild or not shared.kb.has_index()
-            if not building:
+            if not (rebuild or not shared.kb.has_index()):
                 shared.index_ready.set()
         for shared in kbs:
             building = rebuild or not shared.kb.has_index()
-            self.post_message(IndexProgress(0, 0, "", building=building))
+            if building or every_file:
+                self.post_message(IndexProgress(0, 0, "", building=building))
 
             def progress(done: int, total: int, path: str, building: bool = building) -> None:
                 self.post_message(IndexProgress(done, total, path, building=building))
 
             try:
                 with shared.writing() as kb:
-                    report = kb.reindex(rebuild=rebuild, progress=progress)
+                    if building or every_file:
+                        report = kb.reindex(rebuild=rebuild, progress=progress)
+                    else:
+                        report = kb.refresh(progress=progress) or IndexReport()
             except Exception as exc:
-                self.post_message(IndexFinished(None, error_text(exc)))
+                if not quiet:
+                    self.post_message(IndexFinished(None, error_text(exc)))
                 continue
             finally:
                 shared.index_ready.set()
             self.post_message(IndexFinished(report))
+
+    def keep_fresh(self) -> None:
+        """Take in what changed on disk (a pull, another editor), unless an update runs."""
+        if not self.screen_stack:
+            return
+        if not any(worker.group == "index" and not worker.is_finished for worker in self.workers):
+            self.update_index(quiet=True)
 
     def on_index_progress(self, message: IndexProgress) -> None:
         """Show how far the index update is."""
@@ -202,6 +238,8 @@ class KBApp(Navigator):
 
         from kb.tui.widgets.index_status import IndexStatus
 
+        if not self.screen_stack:
+            return  # the app is closing
         try:
             status = self.home.query_one(IndexStatus)
         except NoMatches:  # home is not composed yet; the next message will show
@@ -216,6 +254,8 @@ class KBApp(Navigator):
         from kb.tui.display import plural
         from kb.tui.widgets.index_status import IndexStatus
 
+        if not self.screen_stack:
+            return  # the app is closing: a look for changes finished too late to matter
         self.home.query_one(IndexStatus).show_idle()
         asked, self._index_asked = self._index_asked, False
         report = message.report
@@ -306,7 +346,7 @@ class KBApp(Navigator):
     def action_reindex(self) -> None:
         """Update the search index now (it also updates by itself at start and after saves)."""
         self._index_asked = True
-        self.update_index()
+        self.update_index(every_file=True)
 
     def action_rebuild_index(self) -> None:
         """Build the search index again from scratch."""

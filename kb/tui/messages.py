@@ -16,10 +16,12 @@ if TYPE_CHECKING:
 class SearchFinished(Message):
     """Hits for a query (the recent notes when the query is empty)."""
 
-    def __init__(self, query: str, results: Results) -> None:
+    def __init__(self, query: str, results: Results, full: bool = True) -> None:
         super().__init__()
         self.query = query
         self.results = results
+        #: False for a keystroke's search within a time budget (it may be refined on a pause).
+        self.full = full
 
 
 class SimilarNotesFound(Message):

@@ -76,11 +76,18 @@ async def test_partial_keystroke_results_are_searched_fully_on_a_pause(tui_root:
         # As if the engine ran out of its keystroke budget: a partial answer is refined.
         partial = Results([screen.query_one(ResultsList).hits[0]])
         partial.partial = True
-        screen.post_message(SearchFinished("windows", partial))
+        screen.post_message(SearchFinished("windows", partial, full=False))
         await pilot.pause(0.4)
         await settle(pilot)
         assert searches == [True]
         assert len(screen.query_one(ResultsList).hits) >= 2
+        # A full search that ran out of its own time is final: no search again, no loop.
+        searches.clear()
+        screen.post_message(SearchFinished("windows", partial, full=True))
+        await pilot.pause(0.4)
+        await settle(pilot)
+        assert searches == []
+        assert len(screen.query_one(ResultsList).hits) == 1
 
 
 async def test_down_moves_the_selection_and_the_preview_follows(tui_root: Path) -> None:
@@ -108,9 +115,9 @@ async def test_preview_shows_front_matter_as_one_line_not_yaml(tui_root: Path) -
         await search(pilot, "spooler")
         header = str(app.screen.query_one(NotePreview).query_one("NoteHeader").render())
         assert "fix · validated · #printing #spooler · INC0012345, INC0012377" in header
-        markdown = app.screen.query_one(NotePreview).query_one(Markdown)
-        assert "tickets:" not in markdown.source
-        assert markdown.source.startswith("## Issue")
+        preview = app.screen.query_one(NotePreview)
+        assert "tickets:" not in preview.source
+        assert preview.source.startswith("## Issue")
 
 
 async def test_enter_opens_the_note_and_escape_returns_home(tui_root: Path) -> None:

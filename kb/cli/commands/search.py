@@ -43,15 +43,15 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
     text = " ".join(query)
     shelf = current_shelf(ctx)
     if shelf is not None:
-        # Every configured KB at once: brought up to date and searched in parallel.
-        shelf.reindex()
-        results = shelf.search(text, limit=limit, refresh=False)
+        # Every configured KB at once, each taking in what changed on disk first.
+        results = shelf.search(text, limit=limit)
         kb = shelf.default
     else:
         kb = current_kb(ctx)
-        report = kb.reindex(progress=progress_printer() if interactive() else None)
+        # Only what changed since the last search is read again (git tells which files).
+        report = kb.refresh(progress=progress_printer() if interactive() else None)
         clear_progress()
-        if report.rebuilt:
+        if report is not None and report.rebuilt:
             # Never silently: a rebuild is why this search took long.
             err(f"kb: search index rebuilt ({report.rebuilt}) in {report.seconds:.1f} s")
             warn_problems(report.problems, quiet=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -12,11 +13,12 @@ from textual.widgets import Footer, Input, OptionList, Static
 from textual.worker import get_current_worker
 
 from kb.tui.actions import bindings
-from kb.tui.messages import NoteLoaded, SearchFinished
+from kb.tui.links import to_markdown_links
+from kb.tui.messages import SearchFinished
 from kb.tui.navigation import AskQuestion, EditNote, LinkNoteToTicket, OpenNote
 from kb.tui.screens.base import KBScreen
 from kb.tui.widgets.index_status import IndexStatus
-from kb.tui.widgets.preview import NotePreview
+from kb.tui.widgets.preview import NotePreview, PreviewDrawn, preview_text, render_body
 from kb.tui.widgets.results import ResultsList
 
 if TYPE_CHECKING:
@@ -29,6 +31,11 @@ RESULT_LIMIT = 30
 #: and the full search follows when typing pauses for REFINE_AFTER seconds.
 KEYSTROKE_BUDGET = 0.06
 REFINE_AFTER = 0.25
+#: Seconds a hit must stay highlighted before its note is read and rendered: while the
+#: technician types or runs down the list, no intermediate note is rendered.
+PREVIEW_AFTER = 0.3
+#: Seconds the list may lag behind the text before the notice says results are coming.
+PENDING_NOTICE_AFTER = 0.1
 PLACEHOLDER = "Search: the caller's words, an error code, tag:vpn …"
 
 
@@ -53,6 +60,9 @@ class HomeScreen(KBScreen):
         #: The query whose results are shown (None before the first search returns).
         self.shown_query: str | None = None
         self._preview_wanted: str | None = None
+        #: An action on the selected hit asked for while the list was older than the text:
+        #: (the text it was asked for, the action), run when that text's hits arrive.
+        self._deferred: tuple[str, str] | None = None
         from kb.tui.search_log import SettledSearches
 
         #: Logs settled searches that found nothing strong (kb stats lists them).
@@ -98,12 +108,39 @@ class HomeScreen(KBScreen):
 
     def refresh_results(self) -> None:
         """Search again for what is typed (after an edit or an index update)."""
+        # The notes may have changed: the preview is read again even for the same hit.
         self._preview_wanted = None
         self.run_search(self.query_text)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        self.run_search(event.value)
+        # Only what the keystroke must do on the loop: start the search, mark the list old.
+        typed = self.query_text
+        if event.value != typed:
+            return  # a burst of keys: only the text the box holds now is searched
+        if self._deferred is not None:
+            if self._deferred[0] == typed:
+                return  # Enter came first and already searches this text in full
+            self._deferred = None  # typing on after Enter: the text Enter was for is gone
+        self._mark_pending(typed != self.shown_query)
+        self.run_search(typed)
+
+    @property
+    def pending(self) -> bool:
+        """True while the list shows the hits of an earlier text than the one typed."""
+        return self.shown_query != self.query_text
+
+    def _mark_pending(self, pending: bool) -> None:
+        results = self.query_one(ResultsList)
+        if pending == results.has_class("-pending"):
+            return
+        results.set_class(pending, "-pending")
+        if pending:
+            self.set_timer(PENDING_NOTICE_AFTER, self._say_pending)
+
+    def _say_pending(self) -> None:
+        if self.pending and self.query_text.strip():
+            self.query_one("#notice", Static).update("Searching…", layout=False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, query: str, full: bool = False) -> None:
@@ -112,7 +149,7 @@ class HomeScreen(KBScreen):
         budget = None if full else KEYSTROKE_BUDGET
         results = self.app.searched.search(query, RESULT_LIMIT, lambda: worker.is_cancelled, budget)
         if results is not None and not worker.is_cancelled:
-            self.post_message(SearchFinished(query, results))
+            self.post_message(SearchFinished(query, results, full=full))
 
     def _refine(self, query: str) -> None:
         # Typing paused on a query answered from part of the index: search it fully.
@@ -123,7 +160,8 @@ class HomeScreen(KBScreen):
         """Show the hits, unless the box already holds a newer query."""
         if message.query != self.query_text:
             return
-        if message.results.partial:
+        # A full search is final, even when it ran out of time: only a keystroke's is refined.
+        if message.results.partial and not message.full:
             self.set_timer(REFINE_AFTER, lambda: self._refine(message.query))
         results = self.query_one(ResultsList)
         # Coming back to the same query keeps the hit the technician was on.
@@ -132,15 +170,39 @@ class HomeScreen(KBScreen):
         if not message.results.partial:
             self.settled.shown(message.query, message.results)
         results.show_hits(message.results)
+        self._size_results()
         if previous is not None:
             results.select_path(previous.path, previous.kb)
+        self._mark_pending(False)
         self._show_notice(message.query, message.results)
         hit = results.selected_hit
         if hit is None:
             self.query_one(NotePreview).clear()
             self._preview_wanted = None
         else:
-            self._want_preview(hit, force=True)
+            # The same top hit as before keeps its preview: nothing is read or drawn again.
+            self._want_preview(hit)
+        # An action waiting for this text acts on its complete hits, never on part of them.
+        if message.results.partial and not message.full:
+            return
+        deferred, self._deferred = self._deferred, None
+        if deferred is not None and deferred[0] == message.query:
+            self._act_on_selected(deferred[1])
+
+    def on_resize(self) -> None:
+        """Narrow or wide now: the list's height follows."""
+        self._size_results()
+
+    def _size_results(self) -> None:
+        # Narrow, the list is as tall as its hits (up to its max-height): a height given, not
+        # computed from the content, so that new hits do not lay the whole screen out again.
+        found = self.query(ResultsList)
+        if not found:
+            return  # resized before the list is composed
+        results = found.first()
+        narrow = self.has_class("-narrow")
+        lines = 3 * len(results.hits) + results.styles.gutter.height  # its border below
+        results.styles.height = lines if narrow else None
 
     def _show_notice(self, query: str, results: Results) -> None:
         notice = self.query_one("#notice", Static)
@@ -155,7 +217,7 @@ class HomeScreen(KBScreen):
             text = f"{len(results)} found, allowing for typos"
         else:
             text = f"{len(results)} found" if len(results) < RESULT_LIMIT else "Best matches"
-        notice.update(text)
+        notice.update(text, layout=False)  # one line of fixed size: no layout needed
         notice.set_class(bool(query.strip()) and (not results or results.weak), "-quiet-warning")
 
     def _empty_kb_text(self) -> str:
@@ -170,12 +232,12 @@ class HomeScreen(KBScreen):
         if hit is not None:
             self._want_preview(hit)
 
-    def _want_preview(self, hit: Hit, force: bool = False) -> None:
+    def _want_preview(self, hit: Hit) -> None:
         wanted = event_id(hit)
-        if wanted == self._preview_wanted and not force:
+        if wanted == self._preview_wanted:
             return
         self._preview_wanted = wanted
-        self.load_preview(hit)
+        self.load_preview(hit, self.query_one(NotePreview).text_width)
 
     def kb_of(self, hit: Hit) -> SharedKB:
         """The KB a hit comes from (the app's KB when one is searched)."""
@@ -188,17 +250,27 @@ class HomeScreen(KBScreen):
             self.app.opening = self.kb_of(hit)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
-    def load_preview(self, hit: Hit) -> None:
-        """Read the highlighted note in a thread."""
+    def load_preview(self, hit: Hit, width: int) -> None:
+        """Read and draw the highlighted note in a thread, once it stayed highlighted a
+        moment: the loop only puts the drawn lines on screen."""
         worker = get_current_worker()
+        # A newer highlight cancels this worker while it waits: nothing read, nothing drawn.
+        deadline = time.monotonic() + PREVIEW_AFTER
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 0.02))
+            if worker.is_cancelled:
+                return
         note = self.kb_of(hit).kb.note(hit.path)
+        if worker.is_cancelled:
+            return
+        body = render_body(preview_text(to_markdown_links(note.body_text)), width)
         if not worker.is_cancelled:
-            self.post_message(NoteLoaded(event_id(hit), note))
+            self.post_message(PreviewDrawn(event_id(hit), note, body))
 
-    def on_note_loaded(self, message: NoteLoaded) -> None:
-        """Render the note, if it is still the highlighted one."""
+    def on_preview_drawn(self, message: PreviewDrawn) -> None:
+        """Show the note, if it is still the highlighted one."""
         if message.path == self._preview_wanted:
-            self.query_one(NotePreview).show_note(message.note)
+            self.query_one(NotePreview).show_note(message.note, message.body)
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -210,13 +282,44 @@ class HomeScreen(KBScreen):
             self._learn(hit)
             self.post_message(OpenNote(hit.path))
 
-    def action_open(self) -> None:
-        """Open the highlighted note."""
+    def _act_on_selected(self, action: str) -> None:
+        """Run an action on the highlighted hit of the text typed: when the list still shows
+        an earlier text's hits, the action waits for the typed text's own.
+
+        The key that asks arrives before the search box has taken the keys typed just before
+        it (they wait in the box's own queue), so the action runs from that queue, after them.
+        """
+        self.query_one("#search", Input).call_later(self._act_on_typed, action)
+
+    def _act_on_typed(self, action: str) -> None:
+        if self.pending:
+            self._deferred = (self.query_text, action)
+            # Searched at once and in full: no budget, no waiting for a typing pause.
+            self.run_search(self.query_text, full=True)
+            return
         hit = self.query_one(ResultsList).selected_hit
-        if hit is not None:
+        if action == "open":
+            if hit is not None:
+                self._opening(hit)
+                self._learn(hit)
+                self.post_message(OpenNote(hit.path))
+        elif action == "edit":
+            if hit is not None:
+                self._opening(hit)
+                self.post_message(EditNote(hit.path))
+        elif hit is None:
+            self.notify("Highlight a note to link first", severity="warning")
+        elif hit.kind == "ticket":
+            self.notify("That is a ticket record; link a note to it", severity="warning")
+        else:
+            # Back from the dialog, on_screen_resume searches again (the link shows in the hit).
             self._opening(hit)
             self._learn(hit)
-            self.post_message(OpenNote(hit.path))
+            self.post_message(LinkNoteToTicket(hit.path, hit.title))
+
+    def action_open(self) -> None:
+        """Open the highlighted hit of the text typed (waiting for its hits if need be)."""
+        self._act_on_selected("open")
 
     # -- words learned from use -----------------------------------------------------------------
 
@@ -279,10 +382,7 @@ class HomeScreen(KBScreen):
 
     def action_edit_selected(self) -> None:
         """Open the highlighted note in the built-in editor."""
-        hit = self.query_one(ResultsList).selected_hit
-        if hit is not None:
-            self._opening(hit)
-            self.post_message(EditNote(hit.path))
+        self._act_on_selected("edit")
 
     def action_cursor_down(self) -> None:
         """Highlight the next hit."""
@@ -302,16 +402,7 @@ class HomeScreen(KBScreen):
 
     def action_link_ticket(self) -> None:
         """Link the highlighted note to a ticket (the recent ticket offered)."""
-        hit = self.query_one(ResultsList).selected_hit
-        if hit is None:
-            self.notify("Highlight a note to link first", severity="warning")
-        elif hit.kind == "ticket":
-            self.notify("That is a ticket record; link a note to it", severity="warning")
-        else:
-            # Back from the dialog, on_screen_resume searches again (the link shows in the hit).
-            self._opening(hit)
-            self._learn(hit)
-            self.post_message(LinkNoteToTicket(hit.path, hit.title))
+        self._act_on_selected("link")
 
     def action_ask(self) -> None:
         """Capture what was searched for as a new question."""

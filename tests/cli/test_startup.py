@@ -1,0 +1,57 @@
+"""The command line imports only what a command needs: ``kb search`` mid-call starts fast."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from kb.cli.app import COMMAND_AREAS
+from tests.helpers import PROJECT
+
+
+def test_every_command_is_found_in_the_module_named_for_it() -> None:
+    listed: dict[str, str] = {}
+    for area in sorted(set(COMMAND_AREAS.values())):
+        module = importlib.import_module(f"kb.cli.commands.{area}")
+        listed.update({command.name: area for command in module.COMMANDS})
+    assert listed == COMMAND_AREAS
+
+
+def test_kb_search_imports_neither_the_app_nor_other_commands(kb_root: Path) -> None:
+    code = (
+        "import sys, json\n"
+        "from kb.cli.app import main\n"
+        "try:\n"
+        f"    main(['--kb', {str(kb_root)!r}, 'search', 'spooler'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=True
+    )
+    assert "printer-offline" in done.stdout
+    loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert "kb.cli.commands.search" in loaded
+    unwanted = {
+        "textual",
+        "kb.tui",
+        "kb.cli.commands.history",
+        "kb.cli.commands.ticketing",
+        "kb.cli.commands.questions",
+        "kb.sync",
+        "git",  # GitPython: git status is asked of the git command
+    }
+    assert not loaded & unwanted
+
+
+def test_help_lists_every_command(kb_root: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "kb", "--help"], capture_output=True, text=True, cwd=PROJECT
+    )
+    assert done.returncode == 0
+    for name in COMMAND_AREAS:
+        assert f"  {name} " in done.stdout

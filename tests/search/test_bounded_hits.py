@@ -1,0 +1,62 @@
+"""Each hit costs a bounded amount of work, and the answers stay those of whole texts."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kb import KnowledgeBase
+from kb.search.searching import COVERAGE_WINDOW
+from kb.search.snippets import SNIPPET_WINDOW, Needles, coverage, make_snippet
+from tests.helpers import write
+
+FILLER = "The technician restarted the service and checked the event log again.\n\n" * 100
+
+
+def test_completions_of_a_typed_word_find_what_the_word_finds() -> None:
+    text = "Printers print; the printing queue of PRINT01 stalls. 0x80070005 again, reprint."
+    alone = Needles(["print", "0x80070005"])
+    completed = Needles(["print", "printer", "printers", "printing", "0x80070005"])
+    assert list(completed.finditer(text)) == list(alone.finditer(text))
+    assert sorted(completed._literals) == ["0x80070005", "print"]
+    assert coverage([completed], "no such words") == 0.0
+    assert coverage([completed], "A PRINTER") == 1.0
+
+
+def test_a_snippet_comes_from_the_start_or_from_the_first_match_further_down() -> None:
+    early = "Zebrafish driver at the top. " + FILLER + "zebrafish again at the end"
+    snippet, spans = make_snippet(early, Needles(["zebrafish"]))
+    assert snippet.startswith("Zebrafish driver")
+    late = FILLER + "The zebrafish driver broke scanning."
+    assert len(FILLER) > SNIPPET_WINDOW
+    snippet, spans = make_snippet(late, Needles(["zebrafish"]))
+    assert "zebrafish driver broke" in snippet
+    assert [snippet[start:stop] for start, stop in spans] == ["zebrafish"]
+
+
+@pytest.fixture
+def long_notes(tmp_path: Path, engine: str) -> KnowledgeBase:
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root)
+    write(root, "kb.toml", f'[search]\nengine = "{engine}"\n')
+    # Both words, but the second one only far down a long note.
+    write(root, "notes/long.md", "# Scanner service\n\nScanner stops.\n\n" + FILLER + "zebrafish")
+    for number in range(12):
+        write(root, f"notes/short-{number}.md", f"# Scanner note {number}\n\nScanner stops.\n")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-qm", "notes"], cwd=root, check=True, capture_output=True)
+    kb = KnowledgeBase.open(root)
+    kb.reindex()
+    return kb
+
+
+def test_a_word_far_down_a_long_note_still_counts_for_its_rank(long_notes: KnowledgeBase) -> None:
+    assert len(FILLER) > COVERAGE_WINDOW
+    hits = long_notes.search("scanner zebrafish", limit=3)
+    assert hits[0].path == "notes/long.md"
+    assert hits[0].coverage == 1.0
+    # The passage shown comes from the start of the note, where "scanner" already is.
+    assert hits[0].snippet.startswith("Scanner service")
+    long_notes.close()

@@ -1,0 +1,170 @@
+"""Typing never waits: keys act on the text typed, and the preview follows only the hit
+that stays highlighted (Textual's pilot against a real KB)."""
+
+from __future__ import annotations
+
+import subprocess
+from itertools import pairwise
+from pathlib import Path
+
+from textual import events
+
+from kb import KnowledgeBase
+from kb.tui.app import KBApp
+from kb.tui.screens.home import HomeScreen
+from kb.tui.screens.note import NoteScreen
+from kb.tui.widgets.preview import PREVIEW_CHARS, NotePreview
+from kb.tui.widgets.results import ResultsList
+from tests.helpers import notice, settle, write
+
+#: Queries of the test KB and the one note each finds first.
+TOP_HIT = {
+    "spooler": "notes/printer-offline.md",
+    "0x80070005": "notes/updates/windows-update-0x80070005.md",
+    "intranet": "notes/vpn-no-intranet.md",
+}
+
+
+def _query_not_on_top(app: KBApp) -> tuple[str, str]:
+    """A query whose top hit is not the first of the list shown now."""
+    shown = app.screen.query_one(ResultsList).hits[0].path
+    return next((query, path) for query, path in TOP_HIT.items() if path != shown)
+
+
+async def test_enter_with_the_last_key_opens_the_top_hit_of_the_text_typed(
+    tui_root: Path,
+) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        query, top = _query_not_on_top(app)
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        # Searches are held back, so Enter arrives while the list still shows recent notes.
+        with app.shared._searching:
+            await pilot.press(*query, "enter")
+            await pilot.pause(0.2)
+            assert isinstance(app.screen, HomeScreen)  # nothing opened from the old list
+            assert screen.pending
+            assert screen.query_one(ResultsList).has_class("-pending")
+            assert notice(app) == "Searching…"
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, NoteScreen)
+        assert app.screen.path == top
+
+
+async def test_enter_in_the_same_burst_as_the_keys_opens_the_top_hit_of_them_all(
+    tui_root: Path,
+) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        query, top = _query_not_on_top(app)
+        # As a terminal delivers a fast typist's keys: all queued at once, Enter last.
+        for character in query:
+            app.post_message(events.Key(character, character))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, NoteScreen)
+        assert app.screen.path == top
+
+
+async def test_typing_on_after_enter_opens_nothing(tui_root: Path) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        query, _top = _query_not_on_top(app)
+        screen = app.screen
+        with app.shared._searching:
+            await pilot.press(*query, "enter", "x")
+        await settle(pilot)
+        await settle(pilot)
+        assert app.screen is screen
+        assert not screen.pending
+        assert screen.query_one("#search").value == f"{query}x"
+
+
+async def test_enter_on_current_results_opens_at_once(tui_root: Path) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"intranet")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HomeScreen) and not screen.pending
+        assert not screen.query_one(ResultsList).has_class("-pending")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteScreen)
+        assert app.screen.path == TOP_HIT["intranet"]
+
+
+async def test_the_preview_renders_only_the_hit_that_stays_highlighted(tui_root: Path) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        preview = app.screen.query_one(NotePreview)
+        shown: list[str] = []
+        show_note = preview.show_note
+
+        def spy(note: object, body: object = None) -> None:
+            shown.append(note.path)  # type: ignore[attr-defined]
+            show_note(note, body)  # type: ignore[arg-type]
+
+        preview.show_note = spy  # type: ignore[method-assign]
+        await pilot.press(*"windows")
+        await settle(pilot)
+        results = app.screen.query_one(ResultsList)
+        # Typed at once: one note rendered, the top hit of the whole text.
+        assert shown == [results.hits[0].path] == [preview.path]
+        shown.clear()
+        await pilot.press("backspace")
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        # New hits with the same note on top keep its preview: it is not drawn again.
+        assert all(before != after for before, after in pairwise(shown))
+        assert preview.path == results.hits[0].path
+
+
+async def test_a_huge_note_is_previewed_from_its_start(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root)
+    paragraph = "The spooler log grows without end on this print server.\n\n"
+    body = "## Issue\nHuge spooler log.\n\n```\nGet-Content log\n" + paragraph * 20_000
+    write(root, "notes/huge-log.md", "---\ntitle: Huge spooler log\n---\n" + body)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-qm", "notes"], cwd=root, check=True, capture_output=True)
+    with KnowledgeBase.open(root) as kb:
+        kb.reindex()
+    app = KBApp(str(root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"spooler")
+        await settle(pilot)
+        preview = app.screen.query_one(NotePreview)
+        assert preview.path == "notes/huge-log.md"
+        source = preview.source
+        assert len(body) > 1_000_000
+        assert PREVIEW_CHARS // 2 < len(source) < PREVIEW_CHARS + 200
+        assert "open it to read it all" in source
+        assert source.count("```") % 2 == 0  # the code block the cut left open is closed
+
+
+async def test_the_app_takes_in_notes_changed_on_disk_while_it_runs(tui_root: Path) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        write(
+            tui_root,
+            "notes/scanner-blank.md",
+            "---\ntitle: Scanner saves blank pages\n---\nThe zebrafish driver broke it.\n",
+        )
+        app.keep_fresh()  # what the app does every few seconds
+        await settle(pilot)
+        await pilot.press(*"zebrafish")
+        await settle(pilot)
+        results = app.screen.query_one(ResultsList)
+        assert [hit.path for hit in results.hits] == ["notes/scanner-blank.md"]
