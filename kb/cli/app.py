@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from kb.cli.helpers import KBContext, err, handle_errors, visible_output
+from kb.cli.helpers import KBContext, err, handle_errors, reader_gone, visible_output
 
 #: Each command and the module of kb.cli.commands that holds it: a command imports its own
 #: module only, so ``kb search`` never pays for git history, sync or ticket imports.
@@ -55,15 +55,20 @@ class KBGroup(click.Group):
         Everything printed shows control characters escaped: titles, snippets, names and
         error messages come from teammates' notes and service-desk exports.
         """
-        with visible_output():
-            try:
-                return self._main(*args, standalone_mode=standalone_mode, **extra)
-            finally:
-                from kb.notes.user_patterns import timed_out
+        try:
+            with visible_output():
+                try:
+                    return self._main(*args, standalone_mode=standalone_mode, **extra)
+                finally:
+                    from kb.notes.user_patterns import timed_out
 
-                with contextlib.suppress(OSError, ValueError):  # stderr may be closed
-                    for line in timed_out():
-                        err(f"kb: warning: {line}")
+                    with contextlib.suppress(OSError, ValueError):  # stderr may be closed
+                        for line in timed_out():
+                            err(f"kb: warning: {line}")
+                    # Written out now, while a reader that went away can still be told apart.
+                    sys.stdout.flush()
+        except BrokenPipeError:
+            reader_gone()
 
     def _main(self, *args: Any, standalone_mode: bool = True, **extra: Any) -> Any:
         # Typed as Any: click's overloads of main() do not take these arguments passed on.

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -195,8 +195,7 @@ def handle_errors(function: F) -> F:
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except BrokenPipeError:
-            sys.stderr.close()
-            sys.exit(0)
+            reader_gone()
         except OSError as exc:
             if os.environ.get("KB_DEBUG"):
                 raise
@@ -212,6 +211,18 @@ def handle_errors(function: F) -> F:
             fail(f"unexpected error: {type(exc).__name__}: {exc} (KB_DEBUG=1 shows details)", 2)
 
     return wrapper  # type: ignore[return-value]
+
+
+def reader_gone() -> NoReturn:
+    """The reader of kb's output stopped early (``kb search ... | head``): stop quietly.
+
+    Whatever is still buffered for it goes nowhere, so that Python has nothing to complain
+    about when it flushes at exit; the exit code is 0, as for any reader that had enough.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ is not None else 1)
+    sys.exit(0)
 
 
 @contextlib.contextmanager

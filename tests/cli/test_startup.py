@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kb.cli.app import COMMAND_AREAS
 from tests.helpers import PROJECT
 
@@ -55,3 +57,20 @@ def test_help_lists_every_command(kb_root: Path) -> None:
     assert done.returncode == 0
     for name in COMMAND_AREAS:
         assert f"  {name} " in done.stdout
+
+
+@pytest.mark.parametrize("command", [["search", "spooler"], ["show", "printer-offline"]])
+def test_a_reader_that_goes_away_gets_no_traceback(kb_root: Path, command: list[str]) -> None:
+    # ``kb search ... | head``: the reader is gone before kb has written its output.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb", "--kb", str(kb_root), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=PROJECT,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0
+    # Only kb's own one-line notices (the first search builds the index), nothing of Python.
+    assert all(line.startswith("kb: ") for line in errors.splitlines()), errors
