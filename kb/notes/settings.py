@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import json
 import os
 import re
 import tomllib
@@ -391,6 +392,44 @@ def load_user_config() -> dict[str, Any]:
         raise KBError(f"config file {path} cannot be read: nested too deeply") from exc
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise KBError(f"config file {path} cannot be read: {exc}") from exc
+
+
+def remember_kb(root: Path) -> str | None:
+    """Make ``root`` the KB that ``kb`` opens when nothing else names one, by adding a
+    ``kb = "..."`` line to the user's config; say what was done, or None when the config
+    already chooses a KB (``kb`` or ``[kbs]``: the user's choice is never changed).
+
+    Only that line is added (above the first table, where TOML wants top-level keys); the
+    rest of the file is kept byte for byte. Raises KBError when the config cannot be read.
+    """
+    from kb.notes import atomic
+    from kb.notes.lock import FileLock
+
+    path = user_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(path.with_name(path.name + ".lock"), "your kb config"):
+        config = load_user_config()
+        if config.get("kb") or config.get("kbs") or config.get("default_kb"):
+            return None
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        value = json.dumps(str(root), ensure_ascii=False)
+        line = f"kb = {value}  # the KB kb opens when none is named (set by kb clone)\n"
+        lines = text.splitlines(keepends=True)
+        first_table = next(
+            (n for n, each in enumerate(lines) if each.lstrip().startswith("[")), len(lines)
+        )
+        if first_table == len(lines) and lines and not lines[-1].endswith("\n"):
+            lines[-1] += "\n"
+        lines.insert(first_table, line)
+        new_text = "".join(lines)
+        try:
+            understood = tomllib.loads(new_text).get("kb") == str(root)
+        except tomllib.TOMLDecodeError:
+            understood = False
+        if not understood:
+            raise KBError(f"could not add the KB to {path}; add: kb = '{root}'")
+        atomic.write_text(path, new_text, root=path.parent)
+    return f"kb now opens this KB by default (set in {path})"
 
 
 @dataclass(frozen=True)

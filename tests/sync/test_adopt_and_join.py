@@ -156,6 +156,32 @@ def test_clone_joins_the_team_kb_whatever_its_branch_is_called(tmp_path: Path) -
         assert [hit.path for hit in kb.search("pelican")] == ["runbooks/printers/spooler.md"]
 
 
+def test_after_clone_plain_kb_commands_work_on_the_team_kb(tmp_path: Path) -> None:
+    from kb.notes.settings import user_config_path
+
+    root = _team_repo(tmp_path / "docs")
+    KnowledgeBase.init(root).close()
+    server = _bare(tmp_path, root, head="master")
+    config = user_config_path()
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("# my keys\n[keys]\nback = 'ctrl+b'\n", encoding="utf-8")
+    joined = tmp_path / "équipe kb"
+    result = Cli(None)("clone", str(server), str(joined))
+    assert result.exit_code == 0, result.output
+    assert "kb now opens this KB by default" in result.output
+    # Only the one line was added, above the user's table; the rest is as they wrote it.
+    text = config.read_text(encoding="utf-8")
+    assert text.startswith("# my keys\nkb = ") and text.endswith("[keys]\nback = 'ctrl+b'\n")
+    found = Cli(None)("search", "captive", "portal")
+    assert found.exit_code == 0, found.output
+    assert "runbooks/café-wifi.md" in found.output
+    # A config that already chooses a KB is never changed.
+    again = Cli(None)("clone", str(server), str(tmp_path / "second"))
+    assert again.exit_code == 0, again.output
+    assert config.read_text(encoding="utf-8") == text
+    assert "kb --kb" in again.output
+
+
 def test_clone_of_an_empty_remote_is_a_new_kb_ready_to_push(tmp_path: Path, bare: Path) -> None:
     joined = tmp_path / "first"
     result = Cli(None)("clone", str(bare), str(joined))

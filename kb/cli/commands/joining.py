@@ -57,7 +57,20 @@ def clone(url: str, directory: str | None) -> None:
     ensure_identity(kb.root)
     _index(kb)
     click.echo(f"Joined: {kb.root}")
-    click.echo(f"Search with: kb --kb {kb.root} search WORDS; share with: kb --kb {kb.root} sync")
+    from kb.notes.errors import KBError
+    from kb.notes.settings import remember_kb
+
+    try:
+        remembered = remember_kb(kb.root)
+    except KBError as exc:
+        err(f"kb: warning: {exc}")
+        remembered = None
+    if remembered:
+        click.echo(f"{remembered}: kb search WORDS finds its notes, kb sync shares yours.")
+    else:
+        click.echo(
+            f"Search with: kb --kb {kb.root} search WORDS; share with: kb --kb {kb.root} sync"
+        )
 
 
 def ensure_identity(root: Path) -> bool:
