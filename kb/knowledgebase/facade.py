@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from kb.notes.secrets import SecretRules
     from kb.search.engine import Engine
     from kb.search.index import IndexReport, Progress, SearchIndex
+    from kb.search.languages import Languages
     from kb.search.learned import Learned
     from kb.search.results import Results
     from kb.search.synonyms import Synonyms
@@ -192,8 +193,20 @@ class KnowledgeBase:
         from kb.search.searching import search
 
         return search(
-            self._engine(refresh), query, limit=limit, synonyms=self.synonyms, budget=budget
+            self._engine(refresh),
+            query,
+            limit=limit,
+            synonyms=self.synonyms,
+            budget=budget,
+            languages=self.languages,
         )
+
+    @property
+    def languages(self) -> Languages:
+        """The KB's main language and the user's, as searches rank and filter by them."""
+        from kb.search.languages import Languages
+
+        return Languages(self.settings.main_language, self.settings.language)
 
     def has_index(self) -> bool:
         """True when a usable search index exists (searches need not wait for a build)."""
