@@ -12,8 +12,8 @@ from kb.search.query import parse
 from tests.helpers import Cli, git
 
 PAGES = {
-    "pages/common/tar.md": "# tar\n\n> Archiving utility.\n\n- Create an archive: `tar cf a.tar f`\n",
-    "pages.fr/common/tar.md": "# tar\n\n> Utilitaire d'archivage tar.\n\n- Créer: `tar cf a.tar f`\n",
+    "pages/common/tar.md": "# tar\n\n> Archiving utility.\n\n- Create: `tar cf a.tar f`\n",
+    "pages.fr/common/tar.md": "# tar\n\n> Archivage tar.\n\n- Créer: `tar cf a.tar f`\n",
     "pages.pt_BR/common/tar.md": "# tar\n\n> Arquivamento tar tar.\n\n- Criar: `tar cf a.tar f`\n",
     "pages.fr/common/zip.md": "# zip\n\n> Compresser des fichiers.\n",
     "pages/common/unzip.md": "# unzip\n\n> Extract files.\n",
