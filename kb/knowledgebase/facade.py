@@ -162,12 +162,15 @@ class KnowledgeBase:
         only: list[str] | None = None,
     ) -> IndexReport:
         """Bring the index in step with the files: incremental, or from scratch with ``rebuild``;
-        ``only`` limits an incremental update to those paths."""
+        ``only`` limits an incremental update to those paths. When git says nothing changed
+        since the last full pass, that pass's report is given again without a walk."""
         if only is not None:
             return self.index.update(rebuild=rebuild, only=only, progress=progress)
-        from kb.knowledgebase.freshness import full_update
+        from kb.knowledgebase.freshness import catch_up, full_update
 
-        return full_update(self.index, rebuild=rebuild, progress=progress)
+        if rebuild:
+            return full_update(self.index, rebuild=rebuild, progress=progress)
+        return catch_up(self.index, progress=progress)
 
     def refresh(self, progress: Progress | None = None) -> IndexReport | None:
         """Bring the index up to date with what changed on disk since it last caught up,
