@@ -74,6 +74,7 @@ class Hit:
             "weak": self.weak,
             "flag": self.flag or None,
             **({"kb": self.kb} if self.kb else {}),
+            **({"lang": self.language} if self.language else {}),
         }
 
 

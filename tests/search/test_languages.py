@@ -95,6 +95,7 @@ def test_cli_search_with_lang_and_its_help(tmp_path: Path) -> None:
     narrowed = cli("search", "--json", "tar", "lang:fr")
     assert narrowed.exit_code == 0
     assert "pages.fr/common/tar.md" in narrowed.output
+    assert '"lang": "fr"' in narrowed.output
     assert "pages/common/tar.md" not in narrowed.output
     assert "lang:fr" in cli("search", "--help").output
 
@@ -108,3 +109,14 @@ def test_a_bad_main_language_is_one_problem(tmp_path: Path, value: object) -> No
     settings = load_settings(tmp_path)
     assert settings.main_language is None
     assert [p.message for p in settings.problems if "language" in p.message]
+
+
+def test_the_app_shows_a_hits_language(tmp_path: Path) -> None:
+    from kb.tui.display import hit_meta
+
+    root = _tldr(tmp_path / "tldr", "whoosh")
+    with KnowledgeBase.open(root) as kb:
+        hits = {hit.path: hit for hit in kb.search("tar")}
+    assert " · fr · " in hit_meta(hits["pages.fr/common/tar.md"]).plain
+    assert " · pt-br · " in hit_meta(hits["pages.pt_BR/common/tar.md"]).plain
+    assert "fr" not in hit_meta(hits["pages/common/tar.md"]).plain.split(" · ")
