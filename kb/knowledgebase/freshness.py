@@ -59,7 +59,7 @@ def full_update(
         stamp = before.to_json()
         # What this pass found, for a kb index that finds nothing changed since (catch_up).
         stamp[SUMMARY] = {
-            "files": report.unchanged + len(report.added) + len(report.changed),
+            "files": report.scanned,
             "problems": [problem_dict(problem) for problem in report.problems],
         }
         index.record_stamp(stamp)
@@ -81,7 +81,8 @@ def catch_up(index: SearchIndex, progress: Progress | None = None) -> IndexRepor
     from kb.search.documents import problems_of
     from kb.search.index import IndexReport
 
-    report = IndexReport(unchanged=int(summary.get("files") or 0), problems=problems_of(summary))
+    files = int(summary.get("files") or 0)
+    report = IndexReport(unchanged=files, problems=problems_of(summary), scanned=files)
     report.seconds = time.perf_counter() - started
     return report
 

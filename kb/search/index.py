@@ -67,6 +67,8 @@ class IndexReport:
     #: Why the index was built from scratch, or None for an incremental update.
     rebuilt: str | None = None
     seconds: float = 0.0
+    #: How many files a whole pass looked at (indexed or not; 0 for an update of some paths).
+    scanned: int = 0
 
     @property
     def touched(self) -> int:
@@ -188,6 +190,7 @@ class SearchIndex:
             else:
                 sources, scan_problems = files.scan(self.root)
                 report.problems.extend(scan_problems)
+                report.scanned = len(sources)
                 gone = list(manifest)
             present = {source.rel for source in sources}
             deletes = [path for path in gone if path not in present]
