@@ -60,6 +60,7 @@ def full_update(
         # What this pass found, for a kb index that finds nothing changed since (catch_up).
         stamp[SUMMARY] = {
             "files": report.scanned,
+            "manifest": index.manifest_signature(),
             "problems": [problem_dict(problem) for problem in report.problems],
         }
         index.record_stamp(stamp)
@@ -100,6 +101,8 @@ def _unchanged_summary(index: SearchIndex) -> dict[str, Any] | None:
     before = WorktreeState.from_json(recorded[1])
     if not isinstance(summary, dict) or before is None:
         return None
+    if summary.get("manifest") != index.manifest_signature():
+        return None  # the manifest was written since (or damaged): a full pass reads it
     try:
         stamped = os.stat(index.folder / recorded[0] / STAMP).st_mtime_ns
         if os.stat(index.root / "kb.toml").st_mtime_ns >= stamped:

@@ -319,6 +319,16 @@ class SearchIndex:
 
     # -- the stamp of the files indexed ------------------------------------------------------
 
+    def manifest_signature(self) -> list[int] | None:
+        """Size and time of the live generation's manifest (None: none), for a stamp."""
+        with self._state:
+            live = self._generation
+        try:
+            info = os.stat(self.folder / str(live) / "manifest.json")
+        except OSError:
+            return None
+        return [info.st_size, info.st_mtime_ns] if live else None
+
     def stamp(self) -> tuple[str, Any] | None:
         """The live generation and the stamp recorded in it; None when there is none."""
         with self._state:
