@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from kb.notes.secrets import SecretRules
     from kb.search.engine import Engine
     from kb.search.index import IndexReport, Progress, SearchIndex
+    from kb.search.languages import Languages
     from kb.search.learned import Learned
     from kb.search.results import Results
     from kb.search.synonyms import Synonyms
@@ -161,12 +162,15 @@ class KnowledgeBase:
         only: list[str] | None = None,
     ) -> IndexReport:
         """Bring the index in step with the files: incremental, or from scratch with ``rebuild``;
-        ``only`` limits an incremental update to those paths."""
+        ``only`` limits an incremental update to those paths. When git says nothing changed
+        since the last full pass, that pass's report is given again without a walk."""
         if only is not None:
             return self.index.update(rebuild=rebuild, only=only, progress=progress)
-        from kb.knowledgebase.freshness import full_update
+        from kb.knowledgebase.freshness import catch_up, full_update
 
-        return full_update(self.index, rebuild=rebuild, progress=progress)
+        if rebuild:
+            return full_update(self.index, rebuild=rebuild, progress=progress)
+        return catch_up(self.index, progress=progress)
 
     def refresh(self, progress: Progress | None = None) -> IndexReport | None:
         """Bring the index up to date with what changed on disk since it last caught up,
@@ -192,8 +196,20 @@ class KnowledgeBase:
         from kb.search.searching import search
 
         return search(
-            self._engine(refresh), query, limit=limit, synonyms=self.synonyms, budget=budget
+            self._engine(refresh),
+            query,
+            limit=limit,
+            synonyms=self.synonyms,
+            budget=budget,
+            languages=self.languages,
         )
+
+    @property
+    def languages(self) -> Languages:
+        """The KB's main language and the user's, as searches rank and filter by them."""
+        from kb.search.languages import Languages
+
+        return Languages(self.settings.main_language, self.settings.language)
 
     def has_index(self) -> bool:
         """True when a usable search index exists (searches need not wait for a build)."""

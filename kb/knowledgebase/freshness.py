@@ -10,8 +10,9 @@ incremental update does.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kb.notes.content import TICKETS_FOLDER, Content, content_of
 from kb.notes.layout import SEARCH_WORDS_FILE
@@ -50,11 +51,83 @@ def full_update(
 ) -> IndexReport:
     """Compare every file with the index (or build it) and record the git state it caught
     up with; the state is taken first, so a change made meanwhile is looked at again."""
+    from kb.search.documents import problem_dict
+
     before = current_state(index.root)
     report = index.update(rebuild=rebuild, progress=progress)
     if before is not None:
-        index.record_stamp(before.to_json())
+        stamp = before.to_json()
+        # What this pass found, for a kb index that finds nothing changed since (catch_up).
+        stamp[SUMMARY] = {
+            "files": report.scanned,
+            "manifest": index.manifest_signature(),
+            "problems": [problem_dict(problem) for problem in report.problems],
+        }
+        index.record_stamp(stamp)
     return report
+
+
+#: The stamp's record of the full pass that wrote it: how many files, and their problems.
+SUMMARY = "summary"
+
+
+def catch_up(index: SearchIndex, progress: Progress | None = None) -> IndexReport:
+    """``kb index``: a full incremental update, unless git says nothing changed since the
+    last one (and ``kb.toml`` is as it was), when its report is given again at the cost of one
+    git status instead of a walk of every file."""
+    started = time.perf_counter()
+    summary = _unchanged_summary(index)
+    if summary is None:
+        return full_update(index, progress=progress)
+    from kb.search.documents import problems_of
+    from kb.search.index import IndexReport
+
+    files = int(summary.get("files") or 0)
+    report = IndexReport(unchanged=files, problems=problems_of(summary), scanned=files)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _unchanged_summary(index: SearchIndex) -> dict[str, Any] | None:
+    """The last full pass's summary when nothing changed since it; None otherwise."""
+    from kb.git import worktree
+    from kb.git.worktree import WorktreeState
+    from kb.search.index import STAMP
+
+    recorded = index.stamp()
+    if recorded is None or not isinstance(recorded[1], dict):
+        return None
+    summary = recorded[1].get(SUMMARY)
+    before = WorktreeState.from_json(recorded[1])
+    if not isinstance(summary, dict) or before is None:
+        return None
+    if summary.get("manifest") != index.manifest_signature():
+        return None  # the manifest was written since (or damaged): a full pass reads it
+    try:
+        stamped = os.stat(index.folder / recorded[0] / STAMP).st_mtime_ns
+        if os.stat(index.root / "kb.toml").st_mtime_ns >= stamped:
+            return None  # the team's settings changed: content folders, what is left out
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    content = content_of(index.root)
+    now = current_state(index.root, content)
+    changed = (
+        None if now is None else worktree.changed_since(index.root, before, now, watched(content))
+    )
+    if changed is None or any(_may_matter(rel) for rel in changed):
+        return None
+    return summary
+
+
+def _may_matter(rel: str) -> bool:
+    """False for what no note can be: kb's own ``.kb/`` (written by every command) and other
+    hidden folders; a ``.gitignore`` matters (it moves files in or out of the notes)."""
+    parts = rel.rstrip("/").split("/")
+    if parts[-1] == ".gitignore":
+        return True
+    return not any(part.startswith(".") for part in parts)
 
 
 def refresh(index: SearchIndex, progress: Progress | None = None) -> IndexReport | None:

@@ -88,6 +88,11 @@ def scan(root: Path, content: Content | None = None) -> tuple[list[SourceFile], 
                 rel = f"{here}/{name}" if here else name
                 if name.startswith(".") or (kind == "note" and content.skip_folder(rel)):
                     continue
+                if unusable_name(name):
+                    problems.append(
+                        Problem(shown_name(rel), f"folder {unusable_name(name)}; not read")
+                    )
+                    continue
                 if os.path.islink(os.path.join(current, name)):
                     problems.append(Problem(rel, "symlinked folder not followed"))
                     continue
@@ -119,10 +124,36 @@ def source_for(root: Path, rel: str, content: Content | None = None) -> SourceFi
     return _examine(root, real_root, root.joinpath(*parts), kind, [])
 
 
+#: C0 and C1 control characters and DEL: no terminal shows them, and many tools split on them.
+_CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def unusable_name(rel: str) -> str | None:
+    """Why kb cannot use a file or folder name (None when it can): bytes that are not UTF-8
+    (no name kb shows, saves or commits could stand for them) or a control character (a
+    line break, an escape sequence), which no technician can see or type."""
+    if any("\udc80" <= char <= "\udcff" for char in rel):
+        return "name is not valid UTF-8, kb cannot use it (rename it)"
+    if _CONTROL_IN_NAME.search(rel):
+        return "name holds a control character, kb cannot use it (rename it)"
+    return None
+
+
+def shown_name(rel: str) -> str:
+    """A path as kb prints it: bytes that are not UTF-8 as ``\\xe9``, control characters as
+    ``\\u001b``, so that any name can be shown on a terminal and named once."""
+    raw = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL_IN_NAME.sub(lambda match: f"\\u{ord(match.group()):04x}", raw)
+
+
 def _examine(
     root: Path, real_root: str, path: Path, kind: str, problems: list[Problem]
 ) -> SourceFile | None:
     rel = _rel(root, path)
+    reason = unusable_name(rel)
+    if reason:
+        problems.append(Problem(shown_name(rel), f"{reason}; not indexed"))
+        return None
     try:
         info = os.lstat(path)
         if stat.S_ISLNK(info.st_mode):

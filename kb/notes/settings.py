@@ -70,6 +70,11 @@ class Settings:
     #: from the layout) and glob patterns of paths that are not notes.
     content_folders: tuple[str, ...] = ()
     content_exclude: tuple[str, ...] = ()
+    #: ``[content] language``: the language of the notes no language folder marks ("en").
+    main_language: str | None = None
+    #: The user's language (``[search] language`` of the user config or ``.kb/local.toml``):
+    #: searches rank notes in it above translations. None: the KB's main language.
+    language: str | None = None
     problems: list[Problem] = field(default_factory=list)
 
     def ticket_link(self, ticket_id: str) -> str | None:
@@ -205,9 +210,23 @@ def _local_choices(root: Path, settings: Settings) -> None:
         engine = search.get("engine") if isinstance(search, dict) else None
         if engine in ENGINES:
             settings.engine = engine
+        language = search.get("language") if isinstance(search, dict) else None
+        if isinstance(language, str) and _LANGUAGE.fullmatch(language.strip()):
+            settings.language = language.strip()
+
+
+#: A language's name as settings give it: ``en``, ``fr``, ``pt_BR``, ``de-AT``, or ``main``.
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z]{2,4})?|main")
 
 
 def _content_settings(table: dict[str, Any], settings: Settings) -> None:
+    language = table.get("language")
+    if isinstance(language, str) and _LANGUAGE.fullmatch(language.strip()):
+        settings.main_language = language.strip()
+    elif language is not None:
+        settings.problems.append(
+            Problem("kb.toml", f"[content] language {_shown(language)}: give a code such as en")
+        )
     for key, attribute in (("folders", "content_folders"), ("exclude", "content_exclude")):
         items = table.get(key)
         if items is None:

@@ -14,6 +14,7 @@ from kb.notes.problems import Problem
 from kb.notes.ticket_ids import TicketMatcher
 from kb.search.analysis import terms
 from kb.search.engine import IndexDoc
+from kb.search.languages import indexed_language
 from kb.search.learned import LABEL as LEARNED_LABEL
 
 #: Text kept per document for snippets.
@@ -47,6 +48,7 @@ def document(note: Note, source: files.SourceFile, links: list[str] | None = Non
     # What a query word can match besides the title and the text, for the share of the
     # query's words a hit holds (kb.search.searching).
     also = [title[len(note.title) :].strip(), " ".join(learned_words)]
+    language = indexed_language(note.path)
     return IndexDoc(
         path=note.path,
         kind=note.kind,
@@ -61,6 +63,7 @@ def document(note: Note, source: files.SourceFile, links: list[str] | None = Non
             "ticket": [ticket.lower() for ticket in all_tickets],
             "system": systems,
             "author": authors,
+            "lang": [language],
         },
         stored={
             "title": note.title,
@@ -78,6 +81,7 @@ def document(note: Note, source: files.SourceFile, links: list[str] | None = Non
             "modified": source.changed_at,
             "text": note.body.text[:SNIPPET_SOURCE_CHARS],
             "also": "\n".join(part for part in also if part),
+            "lang": language,
         },
     )
 

@@ -67,6 +67,8 @@ class IndexReport:
     #: Why the index was built from scratch, or None for an incremental update.
     rebuilt: str | None = None
     seconds: float = 0.0
+    #: How many files a whole pass looked at (indexed or not; 0 for an update of some paths).
+    scanned: int = 0
 
     @property
     def touched(self) -> int:
@@ -188,6 +190,7 @@ class SearchIndex:
             else:
                 sources, scan_problems = files.scan(self.root)
                 report.problems.extend(scan_problems)
+                report.scanned = len(sources)
                 gone = list(manifest)
             present = {source.rel for source in sources}
             deletes = [path for path in gone if path not in present]
@@ -315,6 +318,16 @@ class SearchIndex:
             manifest[source.rel] = entry
 
     # -- the stamp of the files indexed ------------------------------------------------------
+
+    def manifest_signature(self) -> list[int] | None:
+        """Size and time of the live generation's manifest (None: none), for a stamp."""
+        with self._state:
+            live = self._generation
+        try:
+            info = os.stat(self.folder / str(live) / "manifest.json")
+        except OSError:
+            return None
+        return [info.st_size, info.st_mtime_ns] if live else None
 
     def stamp(self) -> tuple[str, Any] | None:
         """The live generation and the stamp recorded in it; None when there is none."""

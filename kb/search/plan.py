@@ -16,6 +16,7 @@ from kb.search.engine import (
     WordMatch,
     typo_distance,
 )
+from kb.search.languages import Languages
 from kb.search.query import Query
 from kb.search.ranking import TEXT_FIELDS
 from kb.search.synonyms import Synonyms
@@ -49,8 +50,11 @@ class Plan:
     completions: list[str] = field(default_factory=list)
 
 
-def build_plan(query: Query, synonyms: Synonyms | None = None) -> Plan:
+def build_plan(
+    query: Query, synonyms: Synonyms | None = None, languages: Languages | None = None
+) -> Plan:
     """Turn a parsed query into an engine plan, before completions and corrections."""
+    languages = languages or Languages()
     plan = SearchPlan()
     content: list[QueryWord] = []
     for clause in query.clauses:
@@ -96,6 +100,10 @@ def build_plan(query: Query, synonyms: Synonyms | None = None) -> Plan:
     if synonyms is not None:
         plan.should.extend(_multiword_synonyms(meaningful, synonyms))
     for item in query.filters:
+        if item.name == "lang":
+            value = languages.filter_value(item.value)
+            plan.filters.append(FilterMatch("lang", (value,), item.negated))
+            continue
         plan.filters.append(_filter(item.name, item.value, item.negated))
     if not plan.should:
         plan.recent = True

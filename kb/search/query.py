@@ -4,6 +4,7 @@
     "blue screen"               a phrase
     -archived  -"old vpn"       leave out notes with this word or phrase
     tag:vpn type:fix status:validated ticket:INC0012345 system:"windows 11" author:ana
+    lang:fr                     notes of a language folder (pages.fr/); lang:main, the others
     -tag:mac                    leave out a filter's matches
     printi                      the last word, still being typed, also matches as a prefix
 
@@ -27,6 +28,8 @@ FILTERS: dict[str, str] = {
     "system": "system",
     "systems": "system",
     "author": "author",
+    "lang": "lang",
+    "language": "lang",
 }
 #: Longer queries are cut here: nobody types more mid-call, and pasted logs must stay fast.
 MAX_QUERY_CHARS = 1000
@@ -55,7 +58,7 @@ class Clause:
 class Filter:
     """A ``name:value`` restriction."""
 
-    name: str  # one of: tag, type, status, ticket, system, author
+    name: str  # one of: tag, type, status, ticket, system, author, lang
     value: str
     negated: bool = False
 

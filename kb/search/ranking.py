@@ -41,6 +41,10 @@ TICKET_DROP = 0.15
 #: Solving tickets lifts a note: this much per doubling of their number, at most MAX_REUSE_LIFT.
 REUSE_LIFT = 0.02
 MAX_REUSE_LIFT = 0.06
+#: A note in another language than the user's (a translation in a language folder) drops this
+#: much, so that the page in the user's language comes first and a translation still shows
+#: when only it holds the words.
+OTHER_LANGUAGE_DROP = 0.25
 
 
 def idf(documents: int, frequency: int) -> float:

@@ -39,6 +39,8 @@ class Hit:
     also: str = field(default="", repr=False)
     #: The short name of the KB the hit comes from, when several KBs are searched as one.
     kb: str = ""
+    #: The language of the note's folder (``fr`` for ``pages.fr/``); None: the KB's main one.
+    language: str | None = None
 
     @property
     def ticket_count(self) -> int:
@@ -72,6 +74,7 @@ class Hit:
             "weak": self.weak,
             "flag": self.flag or None,
             **({"kb": self.kb} if self.kb else {}),
+            **({"lang": self.language} if self.language else {}),
         }
 
 

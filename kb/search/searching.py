@@ -12,9 +12,10 @@ from kb.search.engine import (
     Engine,
     SearchPlan,
 )
+from kb.search.languages import MAIN, Languages
 from kb.search.plan import build_plan, complete, correct
 from kb.search.query import parse as parse_query
-from kb.search.ranking import coordination, order_key, signal
+from kb.search.ranking import OTHER_LANGUAGE_DROP, coordination, order_key, signal
 from kb.search.results import Hit, Results
 from kb.search.snippets import (
     Needles,
@@ -34,8 +35,12 @@ def search(
     limit: int = 10,
     synonyms: Synonyms | None = None,
     budget: float | None = None,
+    languages: Languages | None = None,
 ) -> Results:
     """Run a typed query against an engine. Never raises for any query text.
+
+    ``languages`` names the KB's main language and the user's: without a ``lang:`` filter,
+    notes in the user's language rank above translations of the same page.
 
     With a ``budget`` (seconds) a slow engine may leave part of the query out
     (``Results.partial``): the app uses it per keystroke and searches fully on a pause.
@@ -45,7 +50,8 @@ def search(
     results = Results(query=query)
     if query.is_empty:
         return results
-    built = build_plan(query, synonyms)
+    languages = languages or Languages()
+    built = build_plan(query, synonyms, languages)
     if not built.plan.should and not built.plan.filters and not built.plan.must_not:
         return results
     complete(engine, built)
@@ -55,7 +61,7 @@ def search(
     hits = [_hit(candidate.path, candidate.score, candidate.stored) for candidate in candidates]
     if not built.plan.recent:
         patterns = [needle_pattern(match_terms(match)) for match in built.matches]
-        _rank(hits, patterns, limit)
+        _rank(hits, patterns, limit, languages)
     hits = hits[:limit]
     pattern = highlight_pattern(built)
     for hit in hits:
@@ -68,7 +74,9 @@ def search(
 COVERAGE_WINDOW = 3_000
 
 
-def _rank(hits: list[Hit], patterns: list[Needles | None], limit: int) -> None:
+def _rank(
+    hits: list[Hit], patterns: list[Needles | None], limit: int, languages: Languages
+) -> None:
     """Order hits by text score, KB signals and coverage (share of the query's words held).
 
     Coverage is read from the start of each text; the rest of a text is searched only for a
@@ -79,6 +87,8 @@ def _rank(hits: list[Hit], patterns: list[Needles | None], limit: int) -> None:
     unsure: list[Hit] = []
     for hit in hits:
         hit.score *= signal(hit)
+        if not languages.prefers(hit.language):
+            hit.score *= 1.0 - OTHER_LANGUAGE_DROP
         hit.coverage = coverage(patterns, _matchable_text(hit, COVERAGE_WINDOW))
         if hit.coverage < 1.0 and len(hit.snippet) > COVERAGE_WINDOW:
             unsure.append(hit)
@@ -129,4 +139,9 @@ def _hit(path: str, score: float, stored: dict[str, Any]) -> Hit:
         created=stored.get("created"),
         flag=str(stored.get("flag") or ""),
         also=str(stored.get("also") or ""),
+        language=_language(stored.get("lang")),
     )
+
+
+def _language(value: object) -> str | None:
+    return str(value) if value and value != MAIN else None

@@ -142,20 +142,45 @@ class KBApp(Navigator):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="identity")
     def check_identity(self) -> None:
-        """Say once, at start, when git does not know who the user is: nothing could be
-        committed, and the message names the exact commands that fix it."""
+        """Offer once, at start, to set who the user is when git does not know: nothing
+        could be committed otherwise (skipping it names the exact commands instead)."""
         from kb import git
         from kb.git import identity
 
         root = self.kb.root
         if git.is_repo(root) and identity.git_identity(root) is None:
-            self.call_from_thread(
-                self.notify,
-                identity.missing_advice(root),
-                severity="warning",
-                markup=False,
-                timeout=30,
-            )
+            self.call_from_thread(self.ask_identity)
+
+    def ask_identity(self) -> None:
+        """The dialog asking for a name and an e-mail, stored in the KB's git config."""
+        from kb.tui.screens.identity import IdentityScreen
+
+        self.push_screen(IdentityScreen(), self.store_identity)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="identity")
+    def store_identity(self, answer: tuple[str, str] | None) -> None:
+        """Write the answer to the KB's git config (off the event loop), and say so."""
+        from kb.git import identity
+
+        root = self.kb.root
+        warning = True
+        if answer is None:
+            told = identity.missing_advice(root)
+        else:
+            try:
+                identity.set_identity(root, *answer)
+            except ValueError as exc:
+                told = f"{exc}; {identity.missing_advice(root)}"
+            else:
+                told, warning = f"Saved as {answer[0]} <{answer[1]}> for this KB", False
+                self._me = identity.user_name(root)
+        self.call_from_thread(
+            self.notify,
+            told,
+            severity="warning" if warning else "information",
+            markup=False,
+            timeout=30,
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="conflicts")
     def look_for_conflicts(self) -> None:

@@ -78,13 +78,15 @@ def snippet_text(snippet: str, highlights: list[tuple[int, int]], lead: int = 24
 
 
 def hit_meta(hit: Hit, now: float | None = None) -> Text:
-    """The line under a hit's title: status, kind, tickets solved, age."""
+    """The line under a hit's title: status, kind, language folder, tickets solved, age."""
     parts: list[Text] = []
     if hit.kb:
         parts.append(kb_badge(hit.kb))
     if hit.status:
         parts.append(status_badge(hit.status))
     parts.append(kind_badge(hit.kind, hit.type))
+    if hit.language:
+        parts.append(Text(hit.language, style="bold"))
     if hit.kind != "ticket":
         parts.append(Text(plural(hit.ticket_count, "ticket")))
     when = age(hit.modified, now)

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kb.cli.helpers import clear_progress, err, handle_errors, interactive, progress_printer
+from kb.cli.helpers import (
+    clear_progress,
+    err,
+    handle_errors,
+    interactive,
+    progress_printer,
+    warn_problems,
+)
 
 if TYPE_CHECKING:
     from kb.knowledgebase import KnowledgeBase
@@ -96,8 +103,15 @@ def ensure_identity(root: Path) -> bool:
 
 
 def _index(kb: KnowledgeBase) -> None:
+    from kb.notes.local_state import new_warnings
+
     report = kb.reindex(progress=progress_printer() if interactive() else None)
     clear_progress()
+    # What kb could not take in (a name it cannot use, an unreadable file) is told here, once:
+    # the next kb index says it no more, and kb check lists it all.
+    told = [str(problem) for problem in report.problems]
+    fresh = set(new_warnings(kb.root, told))
+    warn_problems([p for p in report.problems if str(p) in fresh], quiet=True)
     notes = len(report.added) + len(report.changed) + report.unchanged
     click.echo(f"Indexed {notes:,} files in {report.seconds:.1f} s.")
 

@@ -37,6 +37,8 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
     """Search notes and tickets. QUERY words, "phrases", -exclusions and filters
 
     tag: type: status: ticket: system: author: (for example: kb search vpn dns -mac tag:remote).
+    lang:fr keeps the notes of a language folder (pages.fr/), lang:main the others; without
+    it, notes in your language ([search] language in the user config) rank above translations.
     With several KBs in the config, all are searched; kb:NAME narrows to one.
     Put -- before a query that could be read as an option. Exit 1 when nothing is found.
     """

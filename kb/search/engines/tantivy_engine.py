@@ -37,8 +37,8 @@ from kb.search.ranking import (
     TIEBREAK,
 )
 
-SCHEMA_VERSION = 2
-_FILTERS = ("tag", "type", "status", "ticket", "system", "author", "kind")
+SCHEMA_VERSION = 3
+_FILTERS = ("tag", "type", "status", "ticket", "system", "author", "lang", "kind")
 #: Memory for the index writer; Tantivy needs at least 15 MB per thread.
 _WRITER_HEAP = 96_000_000
 _SHOULD = tantivy.Occur.Should

@@ -35,7 +35,7 @@ from kb.search.engines.whoosh_postings import length_column
 from kb.search.engines.whoosh_scorer import Scorer
 from kb.search.ranking import EXPANSION_WEIGHT, K1, PHRASE_WEIGHT, TEXT_FIELDS, B
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _INDEX_NAME = "kb"
 #: Seconds after which a search stops adding completions of the word being typed.
 SEARCH_TIME_LIMIT = 0.5
@@ -114,6 +114,7 @@ def _schema() -> fields.Schema:
         ticket=fields.KEYWORD(commas=True, lowercase=True),
         system=fields.KEYWORD(commas=True, lowercase=True),
         author=fields.KEYWORD(commas=True, lowercase=True),
+        lang=fields.KEYWORD(commas=True, lowercase=True),
         modified=fields.NUMERIC(int, bits=64, sortable=True),
         data=fields.STORED,
         **text_fields,
@@ -268,7 +269,7 @@ def _fields(doc: IndexDoc) -> dict[str, Any]:
         "modified": int(doc.stored.get("modified") or 0),
         "data": json.dumps(doc.stored, default=str),
     }
-    for name in ("tag", "type", "status", "ticket", "system", "author"):
+    for name in ("tag", "type", "status", "ticket", "system", "author", "lang"):
         items = [value.replace(",", " ").strip() for value in doc.filters.get(name, [])]
         values[name] = ",".join(item for item in items if item)
     # Exact field lengths: Whoosh keeps its own only roughly, in one byte (whoosh_scorer).

@@ -30,6 +30,7 @@ QUERY_SYNTAX = """\
 | `vpn -mac`, `-"old client"` | leave out notes with a word or a phrase |
 | `tag:vpn` `type:fix` `status:validated` | filters on the note's front matter |
 | `ticket:INC0012345` `system:"windows 11"` `author:ana` | more filters; `-tag:x` excludes |
+| `lang:fr`, `lang:main` | notes of a language folder (`pages.fr/`), or of none |
 | `outlook pass` | the last word is a prefix while you type (`password`, `passcode`) |
 | `splooler` | spelling mistakes are forgiven when the exact words find little |
 
