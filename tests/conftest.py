@@ -17,6 +17,7 @@ import pytest
 from kb import KnowledgeBase
 from kb.knowledgebase.starter import starter_notes
 from kb.search.engines import tantivy_installed
+from kb.tui.screens import home
 from tests.helpers import (
     ENGINES,
     ONBOARDING,
@@ -57,6 +58,16 @@ def isolated_user(
     for name in ("KB_DIR", "KB_CONFIG", "VISUAL", "EDITOR", "KB_DEBUG"):
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+@pytest.fixture(autouse=True)
+def quick_preview(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The home screen draws the highlighted note 0.05 s after the highlight rather than 0.3 s.
+
+    The pause is there for a person holding a key down; the pilot waits for it every time it
+    comes back home, hundreds of times in the suite. A newer highlight still cancels the wait.
+    """
+    monkeypatch.setattr(home, "PREVIEW_AFTER", 0.05)
 
 
 @pytest.fixture(params=ENGINES)
