@@ -28,6 +28,7 @@ from tests.helpers import (
     VPN_NOTE,
     Cli,
     Clone,
+    built_once,
     git,
     use_engine,
     write,
@@ -79,10 +80,7 @@ def engine(request: pytest.FixtureRequest) -> str:
     return name
 
 
-@pytest.fixture
-def kb_root(tmp_path: Path, engine: str) -> Path:
-    """A KB (git repository) holding three realistic fix notes."""
-    root = tmp_path / "kb"
+def _three_notes(root: Path, engine: str) -> None:
     KnowledgeBase.init(root)
     use_engine(root, engine)
     write(root, "notes/printer-offline.md", PRINTER_NOTE)
@@ -90,7 +88,13 @@ def kb_root(tmp_path: Path, engine: str) -> Path:
     write(root, "notes/vpn-no-intranet.md", VPN_NOTE)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
     subprocess.run(["git", "commit", "-qm", "Add notes"], cwd=root, check=True, capture_output=True)
-    return root
+
+
+@pytest.fixture
+def kb_root(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, engine: str) -> Path:
+    """A KB (git repository) holding three realistic fix notes."""
+    build = lambda root: _three_notes(root, engine)  # noqa: E731
+    return built_once(tmp_path_factory, f"three-notes-{engine}", build, tmp_path / "kb")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
+CACHE = PROJECT / ".mypy_cache"
 
 
 def test_mypy_is_clean() -> None:
@@ -16,8 +17,7 @@ def test_mypy_is_clean() -> None:
     run after the first checks again only the modules that changed and those that use them."""
     pytest.importorskip("mypy")
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--cache-dir", str(PROJECT / ".mypy_cache")]
-        + ["--no-error-summary"],
+        [sys.executable, "-m", "mypy", "--cache-dir", str(CACHE), "--no-error-summary"],
         cwd=PROJECT,
         capture_output=True,
         text=True,

@@ -243,9 +243,9 @@ def _killed_import(tmp_path: Path, rows: int) -> tuple[Path, Path, list[str]]:
     root = _new_kb(tmp_path / "kb")
     export = _export(tmp_path / "incidents.csv", _rows(rows))
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    batch = str(KILLED_BATCH)
     process = subprocess.Popen(
-        [sys.executable, "-c", _SMALL_BATCH_KB, str(KILLED_BATCH)]
-        + ["--kb", str(root), "import", str(export)],
+        [sys.executable, "-c", _SMALL_BATCH_KB, batch, "--kb", str(root), "import", str(export)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
