@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -434,3 +437,27 @@ def learning_kb(root: Path, engine: str) -> Path:
     subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
     subprocess.run(["git", "commit", "-qm", "notes"], cwd=root, check=True, capture_output=True)
     return root
+
+
+# -- KBs built once per worker ---------------------------------------------------------------
+
+#: KBs built once per worker by :func:`built_once`, by name.
+_TEMPLATES: dict[str, Path] = {}
+
+
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object], to: Path
+) -> Path:
+    """``to``: a copy of the KB that ``build`` makes, built the first time ``name`` is asked for
+    in this worker (in that test's isolated home, as Ana Tester) and copied afterwards.
+
+    Many tests start from the same committed (and indexed) KB; a copy costs a few
+    milliseconds where ``git init``, commits and indexing cost a tenth of a second or more.
+    """
+    template = _TEMPLATES.get(name)
+    if template is None:
+        template = tmp_path_factory.mktemp("template") / "kb"
+        build(template)
+        _TEMPLATES[name] = template
+    shutil.copytree(template, to, symlinks=True)
+    return to

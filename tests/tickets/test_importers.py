@@ -17,7 +17,7 @@ from kb.notes.frontmatter import parse
 from kb.tickets.importers.common import parse_date, plain_text
 from kb.tickets.importers.html import html_to_text
 from kb.tickets.importers.jira import markup_to_text
-from tests.helpers import Cli, git_log, no_traceback, write
+from tests.helpers import Cli, built_once, git_log, no_traceback, write
 
 EXPORTS = Path(__file__).parent / "data" / "exports"
 
@@ -339,8 +339,8 @@ def test_parsers_never_raise(text: str) -> None:
     )
 )
 def test_any_csv_cell_imports_without_a_traceback(tmp_path_factory, text: str) -> None:  # type: ignore[no-untyped-def]
-    root = tmp_path_factory.mktemp("kb")
-    KnowledgeBase.init(root)
+    blank = lambda root: KnowledgeBase.init(root).close()  # noqa: E731
+    root = built_once(tmp_path_factory, "blank", blank, tmp_path_factory.mktemp("kb") / "kb")
     export = root.parent / f"{root.name}.csv"
     import csv
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from tests.helpers import PRINTER_NOTE, UPDATE_NOTE, VPN_NOTE, use_engine, write
+from tests.helpers import PRINTER_NOTE, UPDATE_NOTE, VPN_NOTE, built_once, use_engine, write
 
 SCRIPTS_NOTE = """
 ---
@@ -38,9 +38,12 @@ See the [printer note](../printer-offline.md) and [[vpn-no-intranet|the VPN note
 
 
 @pytest.fixture
-def tui_root(tmp_path: Path) -> Path:
+def tui_root(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A KB with four notes, committed and indexed (Whoosh: the TUI is engine-neutral)."""
-    root = tmp_path / "kb"
+    return built_once(tmp_path_factory, "tui", _four_notes, tmp_path / "kb")
+
+
+def _four_notes(root: Path) -> None:
     KnowledgeBase.init(root)
     use_engine(root, "whoosh")
     write(root, "notes/printer-offline.md", PRINTER_NOTE)
@@ -51,4 +54,3 @@ def tui_root(tmp_path: Path) -> Path:
     subprocess.run(["git", "commit", "-qm", "Add notes"], cwd=root, check=True, capture_output=True)
     with KnowledgeBase.open(root) as kb:
         kb.reindex()
-    return root

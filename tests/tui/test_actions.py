@@ -40,7 +40,7 @@ from kb.tui.screens.prompt import PromptScreen
 from kb.tui.screens.sync import ConflictScreen, SyncScreen
 from kb.tui.screens.ticket import TicketScreen
 from kb.tui.screens.ticket_dialogs import LinkTicketDialog, TicketPrompt
-from tests.helpers import PRINTER_NOTE, PROJECT, VPN_NOTE, use_engine, write
+from tests.helpers import PRINTER_NOTE, PROJECT, VPN_NOTE, built_once, use_engine, write
 
 SCREENS: list[type[Screen[Any]]] = [
     HomeScreen,
@@ -80,9 +80,12 @@ OLD_BACK_IDS = [
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
+def root(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A KB with two notes, committed and indexed."""
-    root = tmp_path / "kb"
+    return built_once(tmp_path_factory, "two-notes", _two_notes, tmp_path / "kb")
+
+
+def _two_notes(root: Path) -> None:
     KnowledgeBase.init(root)
     use_engine(root, "whoosh")
     write(root, "notes/printer-offline.md", PRINTER_NOTE)
@@ -91,7 +94,6 @@ def root(tmp_path: Path) -> Path:
     subprocess.run(["git", "commit", "-qm", "Add notes"], cwd=root, check=True, capture_output=True)
     with KnowledgeBase.open(root) as kb:
         kb.reindex()
-    return root
 
 
 async def settle(pilot: Pilot[None]) -> None:
