@@ -202,9 +202,7 @@ def replace_wiki_links(body: str, replace: Callable[[Link], str | None]) -> str:
     return "".join(out)
 
 
-def _replace_outside_code(
-    line: str, number: int, replace: Callable[[Link], str | None]
-) -> str:
+def _replace_outside_code(line: str, number: int, replace: Callable[[Link], str | None]) -> str:
     def one(match: re.Match[str]) -> str:
         link = _wiki_link(match, number)
         replaced = replace(link) if link is not None else None
