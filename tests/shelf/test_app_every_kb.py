@@ -97,7 +97,7 @@ async def test_guides_health_and_tickets_cover_every_kb(shelf: Shelf) -> None:
         assert [name for name, _ in health.every] == ["me", "team", "ops"]
         shown = str(health.query_one("#health-report").render())
         for name in ("me", "team", "ops"):
-            assert f"[{name}] {name}" in shown
+            assert f"[{name}] KB health on" in shown
         await pilot.press("escape")
         await settle(pilot)
 

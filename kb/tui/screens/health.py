@@ -83,7 +83,7 @@ class HealthScreen(KBScreen):
             if text:
                 text.append("\n\n")
             text.append_text(kb_badge(name))
-            text.append(f" {name}\n", style="bold")
+            text.append(" ")
             text.append(report(health))
         self.query_one("#health-report", Static).update(text)
 
