@@ -34,6 +34,8 @@ class SharedNote:
     target_commit: str | None = None
     #: Links that lead to no note in the team KB, and other things worth saying.
     warnings: list[str] = field(default_factory=list)
+    #: Links rewritten so that they still resolve (one line each).
+    relinked: list[str] = field(default_factory=list)
 
 
 def share(shelf: Shelf, reference: str, to: str | None = None) -> SharedNote:
@@ -102,7 +104,7 @@ def share(shelf: Shelf, reference: str, to: str | None = None) -> SharedNote:
         moved.warnings.append(f"{source_name}: the removal is not committed: {gone.commit.warning}")
     _move_progress(source.root, target.root, rel)
     moved.warnings += _unresolved_links(target, rel)
-    moved.warnings += said_out + staying.said
+    moved.relinked = said_out + staying.said
     if said_out:
         moved.warnings.append(
             f"links into {source_name!r} resolve only where [kbs] names that KB (share those "

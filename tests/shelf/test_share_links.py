@@ -35,7 +35,11 @@ def test_share_rewrites_links_both_ways_and_check_passes(shelf: Shelf) -> None:
     shared = shelf.cli("share", "outlook-quick-fix", "--to", "team")
     no_traceback(shared)
     assert shared.exit_code == 0, shared.output
-    assert "now reads [[me:notes/vpn-split-tunnel.md|vpn-split-tunnel]]" in shared.stderr
+    assert (
+        "Link kept: [[vpn-split-tunnel]] now reads "
+        "[[me:notes/vpn-split-tunnel.md|vpn-split-tunnel]]" in shared.stdout
+    )
+    assert "Link kept: notes/printer-spooler.md: its link now leads to team:" in shared.stdout
     assert "leads to no note" not in shared.stderr
     # One commit in the personal KB holds the removal and the rewritten links.
     assert len(git_log(shelf.personal)) == personal_before + 1
