@@ -310,16 +310,24 @@ class KnowledgeBase:
     def follow_link(self, source: str, link: Link) -> str:
         """The note a link of the note ``source`` leads to, as ``kb check`` resolves it
         (:mod:`kb.notes.links`); KBError when it leads to no note."""
+        return self.follow_link_into(source, link)[1]
+
+    def follow_link_into(self, source: str, link: Link) -> tuple[str | None, str]:
+        """Where a link of the note ``source`` leads: the short name of the KB the note
+        lives in (None for this KB; ``[[NAME:note]]`` names another one of the user
+        config's ``[kbs]``) and its path there; KBError when it leads to no note."""
         from kb.notes.links import LinkTargets, link_text
 
         candidates = naming.Candidates(self.sources()[0], self.load)
         targets = LinkTargets.of_files(list(candidates.by_rel), candidates.title, self.root)
         target = targets.resolve(source, link)
         if target.missing:
+            if target.kb is not None and target.problem:
+                raise KBError(target.problem, 1)
             raise KBError(f"no note matches {link.target!r}", 1)
         if target.path is None:
             raise KBError(target.problem or f"{link_text(link)} does not lead to a note", 1)
-        return target.path
+        return target.kb, target.path
 
     def require_text(self, source: files.SourceFile) -> None:
         """Raise KBError when a file cannot be shown or edited as text (binary, unreadable)."""

@@ -179,10 +179,11 @@ def _wiki_link(match: re.Match[str], line: int) -> Link | None:
     return Link(target, "wiki", line, (match.group(2) or "").strip()) if target else None
 
 
-def replace_wiki_links(body: str, replace: Callable[[Link], str]) -> str:
+def replace_wiki_links(body: str, replace: Callable[[Link], str | None]) -> str:
     """``body`` with every ``[[wiki link]]`` :func:`parse_body` reads as a link replaced by
-    ``replace(link)``. Code (fenced and indented blocks, inline spans) and HTML blocks are
-    left alone, as the parser leaves them: a command may contain ``[[``."""
+    ``replace(link)`` (kept as written when that is None). Code (fenced and indented
+    blocks, inline spans) and HTML blocks are left alone, as the parser leaves them: a
+    command may contain ``[[``."""
     if "[[" not in body:
         return body
     try:
@@ -201,10 +202,11 @@ def replace_wiki_links(body: str, replace: Callable[[Link], str]) -> str:
     return "".join(out)
 
 
-def _replace_outside_code(line: str, number: int, replace: Callable[[Link], str]) -> str:
+def _replace_outside_code(line: str, number: int, replace: Callable[[Link], str | None]) -> str:
     def one(match: re.Match[str]) -> str:
         link = _wiki_link(match, number)
-        return replace(link) if link is not None else match.group(0)
+        replaced = replace(link) if link is not None else None
+        return replaced if replaced is not None else match.group(0)
 
     parts: list[str] = []
     position = 0

@@ -34,6 +34,8 @@ class SharedNote:
     target_commit: str | None = None
     #: Links that lead to no note in the team KB, and other things worth saying.
     warnings: list[str] = field(default_factory=list)
+    #: Links rewritten so that they still resolve (one line each).
+    relinked: list[str] = field(default_factory=list)
 
 
 def share(shelf: Shelf, reference: str, to: str | None = None) -> SharedNote:
@@ -50,7 +52,14 @@ def share(shelf: Shelf, reference: str, to: str | None = None) -> SharedNote:
     if readable is None:
         raise ShelfError(f"not shared: {rel} is a link leading outside the KB")
     data = readable.read_bytes()
+    from kb.shelf import relink
+
+    text = data.decode("utf-8", errors="surrogateescape")
+    relinked_text, said_out = relink.outgoing(source, target, source_name, rel, text)
+    if relinked_text != text:
+        data = relinked_text.encode("utf-8", errors="surrogateescape")
     _refuse_secrets(source, target, rel, data)
+    staying = relink.incoming(source, target_name, rel, lambda other: _text_of(source, other))
 
     moved = SharedNote(rel, note.title, source_name, target_name)
     links = [link for link in link_log.read_links(source.root) if link.note == rel]
@@ -78,6 +87,10 @@ def share(shelf: Shelf, reference: str, to: str | None = None) -> SharedNote:
     moved.target_commit = saved.commit.sha
     # Then it leaves the source: the file, its ticket links, its reading progress.
     source_changed = [rel]
+    for other, new_text in staying.texts.items():
+        new = new_text.encode("utf-8", errors="surrogateescape")
+        atomic.write_bytes(paths.writable(source.root, other), new, root=source.root)
+        source_changed.append(other)
     for link in links:
         event = link_log.LinkEvent("unlink", link.ticket, rel, link.kind, None, link_log.now())
         source_changed.append(link_log.append(source.root, event))
@@ -91,7 +104,12 @@ def share(shelf: Shelf, reference: str, to: str | None = None) -> SharedNote:
         moved.warnings.append(f"{source_name}: the removal is not committed: {gone.commit.warning}")
     _move_progress(source.root, target.root, rel)
     moved.warnings += _unresolved_links(target, rel)
-    moved.warnings += _links_left_behind(source, rel, note.title)
+    moved.relinked = said_out + staying.said
+    if said_out:
+        moved.warnings.append(
+            f"links into {source_name!r} resolve only where [kbs] names that KB (share those "
+            "notes too for the whole team to follow them)"
+        )
     return moved
 
 
@@ -176,14 +194,8 @@ def _unresolved_links(target: KnowledgeBase, rel: str) -> list[str]:
     return found
 
 
-def _links_left_behind(source: KnowledgeBase, rel: str, title: str) -> list[str]:
-    notes, _ = source.notes()
-    stem = Path(rel).stem
-    found = []
-    for other in notes:
-        if any(
-            Path(link.target.split("#")[0]).stem in (stem, rel) or link.target == title
-            for link in other.body.links
-        ):
-            found.append(f"{other.path} still links to it (it is now in the team KB)")
-    return found
+def _text_of(kb: KnowledgeBase, rel: str) -> str:
+    readable = paths.readable(kb.root, rel)
+    if readable is None:
+        raise ShelfError(f"not shared: {rel} is a link leading outside the KB")
+    return readable.read_bytes().decode("utf-8", errors="surrogateescape")

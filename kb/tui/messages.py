@@ -62,11 +62,13 @@ class NoteSaved(Message):
 
 
 class LinkResolved(Message):
-    """A followed link leads to this note (path relative to the KB root)."""
+    """A followed link leads to this note (path relative to its KB's root), in the KB of the
+    config's ``[kbs]`` called ``kb`` (None: the KB of the note the link is in)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, kb: str | None = None) -> None:
         super().__init__()
         self.path = path
+        self.kb = kb
 
 
 class IndexProgress(Message):

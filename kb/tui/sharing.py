@@ -63,6 +63,8 @@ def _share(app: Any, reference: str, to: str) -> None:
 
 def _shared(app: Any, moved: SharedNote) -> None:
     app.notify(f"Shared {moved.path} to {moved.target}; F5 sends it to the team", markup=False)
+    for line in moved.relinked:
+        app.notify(f"Link kept: {line}", markup=False)
     for warning in moved.warnings:
         app.notify(warning, severity="warning", markup=False)
     while len(app.screen_stack) > 1:

@@ -13,11 +13,19 @@ if TYPE_CHECKING:
 class TicketLoaded(Message):
     """A ticket and its linked notes, or why it could not be shown."""
 
-    def __init__(self, ticket: str, view: TicketView | None, error: str | None = None) -> None:
+    def __init__(
+        self,
+        ticket: str,
+        view: TicketView | None,
+        error: str | None = None,
+        kbs: list[str] | None = None,
+    ) -> None:
         super().__init__()
         self.ticket = ticket
         self.view = view
         self.error = error
+        #: The short name of each linked note's KB (empty when the app works on one KB).
+        self.kbs = kbs or []
 
 
 class NoteTicketsLoaded(Message):

@@ -124,3 +124,32 @@ async def test_f2_and_f5_cover_every_kb_and_s_shares_a_note(shelf: Shelf) -> Non
         assert "me: no remote, not synced" in log
         assert "team: Sent" in log
         assert "ops: Sent 1 commit" in log  # the question asked in ops
+
+
+async def test_a_link_into_another_kb_opens_the_note_there(shelf: Shelf) -> None:
+    from tests.helpers import git, write
+
+    write(
+        shelf.team,
+        "notes/outlook-password.md",
+        (shelf.team / "notes/outlook-password.md").read_text()
+        + "\nMy own steps: [[me:notes/vpn-split-tunnel.md|the VPN note]].\n",
+    )
+    git(shelf.team, "commit", "-qam", "Link to my note")
+    app = _app()
+    async with app.run_test(size=(100, 30)) as pilot:  # type: ignore[attr-defined]
+        await settle(pilot)
+        app.opening = app.shelf.kbs["team"]  # type: ignore[attr-defined]
+        app.open_note("notes/outlook-password.md")  # type: ignore[attr-defined]
+        await settle(pilot)
+        note_screen = app.screen  # type: ignore[attr-defined]
+        assert isinstance(note_screen, NoteScreen)
+        assert note_screen.shared.kb.root == shelf.team
+        # As Textual reports a click on the link: percent-decoded.
+        note_screen.follow("wiki:me:notes/vpn-split-tunnel.md")
+        await settle(pilot)
+        opened = app.screen  # type: ignore[attr-defined]
+        assert isinstance(opened, NoteScreen) and opened is not note_screen
+        assert opened.path == "notes/vpn-split-tunnel.md"
+        assert opened.shared.kb.root == shelf.personal
+        assert opened.note is not None and opened.note.title == "VPN split tunnel"

@@ -26,8 +26,12 @@ def share(ctx: click.Context, note: tuple[str, ...], to_kb: str | None) -> None:
     moved = share_note(shelf, " ".join(note), to_kb)
     tickets = f", with {len(moved.tickets)} ticket link(s)" if moved.tickets else ""
     click.echo(f"Shared {moved.path} from {moved.source} to {moved.target}{tickets}.")
+    from kb.notes.control_chars import visible
+
+    for line in moved.relinked:
+        click.echo(f"Link kept: {visible(line, lines=False)}")
     for warning in moved.warnings:
-        err(f"kb: warning: {warning}")
+        err(f"kb: warning: {visible(warning, lines=False)}")
     click.echo(f"Run 'kb sync' to send it to the team ({moved.target}).")
 
 

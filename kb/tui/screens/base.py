@@ -96,6 +96,25 @@ class _KBPart:
         """The KB, shared with the worker threads: the one the screen was opened for."""
         return self.bound_kb or cast("KBHost", self.app).shared
 
+    def open_kb(self, name: str | None) -> bool:
+        """Make the next screen opened work on the KB called ``name`` (a ``[[NAME:note]]``
+        link's KB; None: this screen's own). False, said once, when the app has not opened
+        that KB (it works on one KB, or the KB could not be read)."""
+        if name is None:
+            self.app.opening = self.shared
+            return True
+        shelf = getattr(self.app, "shelf", None)
+        if shelf is not None and name in shelf.kbs:
+            self.app.opening = shelf.kbs[name]
+            return True
+        self.app.notify(
+            f"That note lives in KB {name!r}, which the app has not opened "
+            "(start kb without --kb to work on every KB of [kbs])",
+            severity="warning",
+            markup=False,
+        )
+        return False
+
     def key(self, action_id: str) -> str:
         """The first key of an action as the user has it bound ("ctrl+a"), for hints."""
         return key_of(self.app, action_id)

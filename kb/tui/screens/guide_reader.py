@@ -311,11 +311,13 @@ class GuideReaderScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="link")
     def resolve_link(self, source: str, link: Link) -> None:
         """Find the note a link leads to (as ``kb check`` resolves it)."""
-        self.post_message(LinkResolved(self.shared.kb.follow_link(source, link)))
+        where, path = self.shared.kb.follow_link_into(source, link)
+        self.post_message(LinkResolved(path, where))
 
     def on_link_resolved(self, message: LinkResolved) -> None:
-        """Open the linked note on top (back returns to the guide)."""
-        self.post_message(OpenNote(message.path))
+        """Open the linked note on top (back returns to the guide), in its own KB."""
+        if self.open_kb(message.kb):
+            self.post_message(OpenNote(message.path))
 
     def action_back(self) -> None:
         """Back to the list of guides."""

@@ -24,9 +24,18 @@ if TYPE_CHECKING:
 class GuidesLoaded(Message):
     """The KB's guides and what the reader has read."""
 
-    def __init__(self, guides: list[Guide], read: set[str], reader: str, warning: str | None):
+    def __init__(
+        self,
+        guides: list[Guide],
+        read: set[str],
+        reader: str,
+        warning: str | None,
+        kbs: list[str] | None = None,
+    ):
         super().__init__()
         self.guides = guides
+        #: The short name of each guide's KB (empty names when the app works on one KB).
+        self.kbs = kbs or [""] * len(guides)
         self.read = read
         self.reader = reader
         self.warning = warning
@@ -60,6 +69,8 @@ class GuidesScreen(KBScreen):
     def __init__(self) -> None:
         super().__init__()
         self.guides: list[Guide] = []
+        #: Each guide's KB (its short name; "" when the app works on one KB).
+        self.kb_names: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Static("Guides", id="guides-title", markup=False)
@@ -83,16 +94,37 @@ class GuidesScreen(KBScreen):
         from kb.guides.guide import load_guides
         from kb.guides.progress import ReadingProgress
 
-        kb = self.shared.kb
-        guides, _problems = load_guides(kb)
-        progress = ReadingProgress(kb.root)
-        self.post_message(GuidesLoaded(guides, progress.read, progress.reader, progress.warning))
+        shelf = self.app.shelf
+        if shelf is None:
+            kb = self.shared.kb
+            guides, _problems = load_guides(kb)
+            progress = ReadingProgress(kb.root)
+            self.post_message(
+                GuidesLoaded(guides, progress.read, progress.reader, progress.warning)
+            )
+            return
+        # Every configured KB's guides, each KB's in turn; a guide's steps are its KB's notes
+        # and its progress is read there (the keys below tell one KB's paths from another's).
+        found: list[Guide] = []
+        names: list[str] = []
+        read: set[str] = set()
+        reader, warning = "", None
+        for name, shared in shelf.kbs.items():
+            guides, _problems = load_guides(shared.kb)
+            progress = ReadingProgress(shared.kb.root)
+            reader = reader or progress.reader
+            warning = warning or progress.warning
+            found += guides
+            names += [name] * len(guides)
+            read |= {f"{name}:{path}" for path in progress.read}
+        self.post_message(GuidesLoaded(found, read, reader, warning, names))
 
     def on_guides_loaded(self, message: GuidesLoaded) -> None:
         """Show each guide with the reader's progress."""
         if message.warning:
             self.notify(message.warning, severity="warning", markup=False)
         self.guides = message.guides
+        self.kb_names = message.kbs
         title = self.query_one("#guides-title", Static)
         options = self.query_one("#guides", OptionList)
         highlighted = options.highlighted
@@ -104,17 +136,37 @@ class GuidesScreen(KBScreen):
             return
         title.update(f"Guides · {message.reader}'s reading progress · enter reads")
         options.set_options(
-            Option(guide_prompt(guide, message.read), id=guide.path) for guide in message.guides
+            Option(self._prompt(index, message.read), id=self._key(index))
+            for index in range(len(message.guides))
         )
         options.highlighted = min(highlighted or 0, len(message.guides) - 1)
 
+    def _key(self, index: int) -> str:
+        name, path = self.kb_names[index], self.guides[index].path
+        return f"{name}:{path}" if name else path
+
+    def _prompt(self, index: int, read: set[str]) -> Text:
+        name = self.kb_names[index]
+        if not name:
+            return guide_prompt(self.guides[index], read)
+        from kb.tui.display import kb_badge
+
+        # Progress is kept per KB: this guide's steps count as read in its own KB only.
+        mine = {path.partition(":")[2] for path in read if path.startswith(f"{name}:")}
+        prompt = guide_prompt(self.guides[index], mine)
+        return kb_badge(name).append(" ").append_text(prompt)
+
     @on(OptionList.OptionSelected, "#guides")
     def _guide_chosen(self, event: OptionList.OptionSelected) -> None:
-        if event.option.id:
-            self.open_guide(event.option.id)
+        index = event.option_index
+        if 0 <= index < len(self.guides):
+            name = self.kb_names[index]
+            if name and not self.open_kb(name):
+                return
+            self.open_guide(self.guides[index].path)
 
     def open_guide(self, path: str) -> None:
-        """Read a guide."""
+        """Read a guide (in the KB chosen with :meth:`open_kb`, else this screen's)."""
         self.post_message(OpenGuide(path))
 
     def action_back(self) -> None:

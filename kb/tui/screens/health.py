@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 class HealthComputed(Message):
     """The KB's health figures."""
 
-    def __init__(self, health: Health) -> None:
+    def __init__(self, health: Health, every: list[tuple[str, Health]] | None = None) -> None:
         super().__init__()
         self.health = health
+        #: Each configured KB's figures by its short name (empty when the app works on one).
+        self.every = every or []
 
 
 class HealthScreen(KBScreen):
@@ -36,6 +38,8 @@ class HealthScreen(KBScreen):
     def __init__(self) -> None:
         super().__init__()
         self.health: Health | None = None
+        #: Each configured KB's figures, by short name, in the config's order.
+        self.every: list[tuple[str, Health]] = []
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="health-scroll"):
@@ -53,14 +57,35 @@ class HealthScreen(KBScreen):
         """Read every note, ticket record, link and the search log."""
         from kb.health.stats import compute
 
-        self.post_message(HealthComputed(compute(self.shared.kb)))
+        shelf = self.app.shelf
+        if shelf is None:
+            self.post_message(HealthComputed(compute(self.shared.kb)))
+            return
+        every = [(name, compute(shared.kb)) for name, shared in shelf.kbs.items()]
+        own = next((h for name, h in every if shelf.kbs[name] is self.shared), every[0][1])
+        self.post_message(HealthComputed(own, every))
 
     def on_health_computed(self, message: HealthComputed) -> None:
         """Show the report."""
         from kb.health.stats import report
 
         self.health = message.health
-        self.query_one("#health-report", Static).update(report(message.health))
+        self.every = message.every
+        if not message.every:
+            self.query_one("#health-report", Static).update(report(message.health))
+            return
+        from rich.text import Text
+
+        from kb.tui.display import kb_badge
+
+        text = Text()
+        for name, health in message.every:
+            if text:
+                text.append("\n\n")
+            text.append_text(kb_badge(name))
+            text.append(" ")
+            text.append(report(health))
+        self.query_one("#health-report", Static).update(text)
 
     def action_refresh_health(self) -> None:
         """Compute the figures again."""

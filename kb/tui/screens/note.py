@@ -176,11 +176,13 @@ class NoteScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="link")
     def resolve_link(self, link: Link) -> None:
         """Find the note a link leads to (as ``kb check`` resolves it)."""
-        self.post_message(LinkResolved(self.shared.kb.follow_link(self.path, link)))
+        where, path = self.shared.kb.follow_link_into(self.path, link)
+        self.post_message(LinkResolved(path, where))
 
     def on_link_resolved(self, message: LinkResolved) -> None:
-        """Open the linked note on top of this one (back returns here)."""
-        self.post_message(OpenNote(message.path))
+        """Open the linked note on top of this one (back returns here), in its own KB."""
+        if self.open_kb(message.kb):
+            self.post_message(OpenNote(message.path))
 
     def action_links(self) -> None:
         """Pick a link of this note from a list (following links without a mouse)."""

@@ -90,6 +90,8 @@ class TicketScreen(KBScreen):
         super().__init__()
         self.ticket = ticket
         self.view: TicketView | None = None
+        #: Each linked note's KB, by short name ("" each when the app works on one KB).
+        self.kb_names: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Static(Text(self.ticket, style="bold"), id="ticket-summary")
@@ -124,7 +126,26 @@ class TicketScreen(KBScreen):
             self.post_message(TicketLoaded(self.ticket, None, error_text(exc)))
             return
         remember_ticket(kb.root, view.id)
-        self.post_message(TicketLoaded(self.ticket, view))
+        shelf = self.app.shelf
+        if shelf is None:
+            self.post_message(TicketLoaded(self.ticket, view))
+            return
+        # The notes every configured KB ties to the ticket; the record from this KB, else
+        # the first KB that has one.
+        own = shelf.name_of(self.shared)
+        names = [own] * len(view.notes)
+        for name, shared in shelf.kbs.items():
+            if name == own:
+                continue
+            try:
+                other = ticket_view(shared.kb, view.id, refresh=False)
+            except KBError:
+                continue  # a KB that cannot answer leaves out only its own notes
+            view.notes += other.notes
+            names += [name] * len(other.notes)
+            if view.record is None and other.record is not None:
+                view.record, view.url = other.record, view.url or other.url
+        self.post_message(TicketLoaded(self.ticket, view, kbs=names))
 
     def on_ticket_loaded(self, message: TicketLoaded) -> None:
         """Show the ticket, or say why there is nothing to show."""
@@ -135,10 +156,13 @@ class TicketScreen(KBScreen):
             notes.clear_options()
             return
         self.view = view = message.view
+        self.kb_names = message.kbs or [""] * len(view.notes)
         self.query_one("#ticket-summary", Static).update(ticket_summary(view))
         body.update(_record_text(view))
         highlighted = notes.highlighted
-        notes.set_options(Option(tie_prompt(entry), id=entry.path) for entry in view.notes)
+        notes.set_options(
+            Option(self._prompt(index), id=self._key(index)) for index in range(len(view.notes))
+        )
         if view.notes:
             notes.highlighted = min(highlighted or 0, len(view.notes) - 1)
         title = self.query_one("#ticket-notes-title", Label)
@@ -147,6 +171,26 @@ class TicketScreen(KBScreen):
             if view.notes
             else "No note linked yet: press f to find fixes"
         )
+
+    def _key(self, index: int) -> str:
+        assert self.view is not None
+        name, path = self.kb_names[index], self.view.notes[index].path
+        return f"{name}:{path}" if name else path
+
+    def _prompt(self, index: int) -> Text:
+        assert self.view is not None
+        prompt = tie_prompt(self.view.notes[index])
+        if not self.kb_names[index]:
+            return prompt
+        from kb.tui.display import kb_badge
+
+        return kb_badge(self.kb_names[index]).append(" ").append_text(prompt)
+
+    def _open_in_its_kb(self) -> bool:
+        index = self.query_one("#ticket-notes", OptionList).highlighted
+        if index is None or not 0 <= index < len(self.kb_names) or not self.kb_names[index]:
+            return True
+        return self.open_kb(self.kb_names[index])
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -166,14 +210,14 @@ class TicketScreen(KBScreen):
     def action_open_given(self) -> None:
         """Open the highlighted note as it was when it was linked (the version given)."""
         entry = self.selected
-        if entry is None:
+        if entry is None or not self._open_in_its_kb():
             return
         self.post_message(OpenNote(entry.path, entry.rev or "", self.ticket))
 
     def action_open_current(self) -> None:
         """Open the highlighted note as it is now."""
         entry = self.selected
-        if entry is not None:
+        if entry is not None and self._open_in_its_kb():
             self.post_message(OpenNote(entry.path))
 
     def action_find_fixes(self) -> None:
