@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from kb.search.learned import Learned
     from kb.search.results import Results
     from kb.search.synonyms import Synonyms
+    from kb.sync.conflict_files import Waiting
     from kb.tickets.importers.save import ImportReport
     from kb.tickets.linking import LinkOutcome, TicketView
 
@@ -47,6 +48,7 @@ class KnowledgeBase:
         self.adoption: Adoption | None = None
         #: Commit text that looks like a secret anyway (the user said it is fine).
         self.allow_secrets = False
+        self._waiting: Waiting | None = None
 
     # -- opening and creating -----------------------------------------------------------------
 
@@ -191,9 +193,30 @@ class KnowledgeBase:
         """
         from kb.search.searching import search
 
-        return search(
+        results = search(
             self._engine(refresh), query, limit=limit, synonyms=self.synonyms, budget=budget
         )
+        return self.mark_conflicts(results)
+
+    def mark_conflicts(self, results: Results) -> Results:
+        """Mark the hits whose note has a conflict copy waiting beside it (a ``stat`` per
+        folder; a folder is listed again only when files came or went in it)."""
+        if self._waiting is None:
+            from kb.sync.conflict_files import Waiting
+
+            self._waiting = Waiting(self.root)
+        waiting = self._waiting.among([hit.path for hit in results if hit.kind == "note"])
+        for hit in results:
+            hit.conflict = hit.path in waiting
+        return results
+
+    def conflict_waiting(self, rel: str) -> bool:
+        """True when a sync kept another version of this note, waiting to be settled."""
+        if self._waiting is None:
+            from kb.sync.conflict_files import Waiting
+
+            self._waiting = Waiting(self.root)
+        return bool(self._waiting.among([rel]))
 
     def has_index(self) -> bool:
         """True when a usable search index exists (searches need not wait for a build)."""
@@ -209,7 +232,7 @@ class KnowledgeBase:
         """The most recently changed notes and tickets (what the app shows before typing)."""
         from kb.search.searching import recent
 
-        return recent(self._engine(refresh), limit)
+        return self.mark_conflicts(recent(self._engine(refresh), limit))
 
     def _engine(self, refresh: bool) -> Engine:
         from kb.search.engine import IndexUnavailable

@@ -39,6 +39,8 @@ class Hit:
     also: str = field(default="", repr=False)
     #: The short name of the KB the hit comes from, when several KBs are searched as one.
     kb: str = ""
+    #: True when a sync kept another version of the note beside it, waiting to be settled.
+    conflict: bool = False
 
     @property
     def ticket_count(self) -> int:
@@ -71,6 +73,7 @@ class Hit:
             "coverage": round(self.coverage, 2),
             "weak": self.weak,
             "flag": self.flag or None,
+            **({"conflict_waiting": True} if self.conflict else {}),
             **({"kb": self.kb} if self.kb else {}),
         }
 

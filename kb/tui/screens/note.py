@@ -76,14 +76,15 @@ class NoteScreen(KBScreen):
         """Read the note from disk."""
         worker = get_current_worker()
         note = self.shared.kb.note(self.path)
+        conflict = self.shared.kb.conflict_waiting(self.path)
         if not worker.is_cancelled:
-            self.post_message(NoteLoaded(self.path, note))
+            self.post_message(NoteLoaded(self.path, note, conflict))
 
     def on_note_loaded(self, message: NoteLoaded) -> None:
         """Render the note."""
         self.note = message.note
         self.sub_title = one_line(message.note.title)
-        self.query_one(NoteHeader).show_note(message.note)
+        self.query_one(NoteHeader).show_note(message.note, conflict=message.conflict)
         self.query_one(Markdown).update(to_markdown_links(message.note.body_text))
         self._warn_front_matter(message.note)
         self.load_tickets()
