@@ -232,3 +232,28 @@ def both_texts(mine: str, theirs: str, who: str) -> str:
         kept += ["Their fields differed from these:", "", f"{fence}yaml", block, fence, ""]
     kept += lines
     return mine.rstrip("\n") + "\n\n" + "\n".join(kept).rstrip("\n") + "\n"
+
+
+def resolve_with_text(kb: KB, conflict: Conflict, text: str) -> str:
+    """Settle a kept conflict with the text the user merged by hand, and commit."""
+    from kb.notes import frontmatter
+
+    original = paths.writable(kb.root, conflict.path)
+    theirs_path = paths.writable(kb.root, conflict.theirs)
+    before = frontmatter.parse(original.read_text(encoding="utf-8", errors="surrogateescape"))
+    after = frontmatter.parse(text)
+    if before.present and not before.error and (not after.present or after.error):
+        raise KBError(
+            "the merged text's front matter cannot be read "
+            f"({after.error or 'line 1 is not ---'}): fix it, then save again",
+            2,
+        )
+    atomic.write_bytes(original, text.encode("utf-8", "surrogateescape"), root=kb.root)
+    theirs_path.unlink()
+    done = f"merged both versions of {conflict.path}"
+    saved = kb.record_changes(
+        [conflict.path, conflict.theirs], f"Resolve conflict in {conflict.path}: merged by hand"
+    )
+    if saved.commit is not None and saved.commit.warning:
+        raise KBError(f"{done}, on disk; {saved.commit.warning}", 2)
+    return done
