@@ -115,7 +115,7 @@ class ConflictScreen(KBScreen):
         where = "1 difference" if count == 1 else f"{count} differences"
         self.query_one("#conflict-title", Label).update(
             f"{self.conflict.path}: changed on both sides, {where}. "
-            f"Yours in green, {self.who}'s in blue."
+            f"Yours green, {self.who}'s blue."
         )
         self._next = 0
         self.call_after_refresh(self.action_next_difference)
@@ -128,9 +128,18 @@ class ConflictScreen(KBScreen):
             return
         target = differences[self._next % len(differences)]
         self._next = (self._next + 1) % len(differences)
-        self.query_one("#merged-view", VerticalScroll).scroll_to_widget(
-            target, animate=False, top=True
-        )
+        # Two lines the versions share above it, to read the difference in its place.
+        top = max(0, target.virtual_region.y - 2)
+        self.query_one("#merged-view", VerticalScroll).scroll_to(y=top, animate=False)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the merge is edited its keys are ctrl+s and escape; before, the others."""
+        merging = self.has_class("-merging")
+        if action == "save":
+            return merging
+        if action in ("settle", "next_difference"):
+            return not merging
+        return True
 
     def action_settle(self, choice: str) -> None:
         """Keep one version, or both."""
@@ -159,8 +168,15 @@ class ConflictScreen(KBScreen):
         area = self.query_one("#merged", TextArea)
         if not editor.display:
             area.load_text(draft(self.blocks))
+            row = 0  # the cursor starts at the first difference
+            for block in self.blocks:
+                if not block.same:
+                    break
+                row += len(block.mine)
+            area.move_cursor((row, 0), center=True)
             editor.display = True
             self.add_class("-merging")
+            self.refresh_bindings()
         area.focus()
 
     def action_save(self) -> None:
@@ -196,6 +212,7 @@ class ConflictScreen(KBScreen):
         if editor.display:
             editor.display = False
             self.remove_class("-merging")
+            self.refresh_bindings()
             self.query_one("#merged-view").focus()
             return
         self.dismiss(False)
