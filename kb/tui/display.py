@@ -128,12 +128,15 @@ def kb_badge(name: str) -> Text:
 
 
 def hit_prompt(hit: Hit, now: float | None = None) -> Text:
-    """A search result as three lines: title, meta (status, kind, tickets, age), snippet."""
+    """A search result as two lines: the title, then the meta (status, kind, tickets, age)
+    followed by the snippet, which the list cuts at its width: more hits fit on a screen."""
     prompt = Text(one_line(hit.title) or one_line(hit.path), style="bold")
     prompt.append("\n")
     prompt.append_text(hit_meta(hit, now))
-    prompt.append("\n")
-    prompt.append_text(snippet_text(hit.snippet, hit.highlights))
+    snippet = snippet_text(hit.snippet, hit.highlights)
+    if snippet.plain:
+        prompt.append(" │ ", style="dim")
+        prompt.append_text(snippet)
     return prompt
 
 

@@ -12,11 +12,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Label, Static, TextArea
+from textual.widgets import Label, Static, TextArea
 
 from kb.tui.actions import bindings
 from kb.tui.display import one_line
 from kb.tui.screens.base import KBScreen, error_text
+from kb.tui.widgets.footer import KBFooter
 
 if TYPE_CHECKING:
     from kb.sync.conflict_files import Conflict
@@ -77,7 +78,7 @@ class ConflictScreen(KBScreen):
                 id="merge-hint",
             )
             yield TextArea(id="merged", soft_wrap=True, show_line_numbers=False)
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Read both versions."""
