@@ -21,6 +21,7 @@ from kb.notes.ticket_ids import TicketMatcher
 
 if TYPE_CHECKING:
     from kb.knowledgebase.adopting import Adoption
+    from kb.notes.conflict_copies import Waiting
     from kb.notes.markdown import Link
     from kb.notes.secrets import SecretRules
     from kb.search.engine import Engine
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from kb.search.learned import Learned
     from kb.search.results import Results
     from kb.search.synonyms import Synonyms
-    from kb.sync.conflict_files import Waiting
     from kb.tickets.importers.save import ImportReport
     from kb.tickets.linking import LinkOutcome, TicketView
 
@@ -202,7 +202,7 @@ class KnowledgeBase:
         """Mark the hits whose note has a conflict copy waiting beside it (a ``stat`` per
         folder; a folder is listed again only when files came or went in it)."""
         if self._waiting is None:
-            from kb.sync.conflict_files import Waiting
+            from kb.notes.conflict_copies import Waiting
 
             self._waiting = Waiting(self.root)
         waiting = self._waiting.among([hit.path for hit in results if hit.kind == "note"])
@@ -213,7 +213,7 @@ class KnowledgeBase:
     def conflict_waiting(self, rel: str) -> bool:
         """True when a sync kept another version of this note, waiting to be settled."""
         if self._waiting is None:
-            from kb.sync.conflict_files import Waiting
+            from kb.notes.conflict_copies import Waiting
 
             self._waiting = Waiting(self.root)
         return bool(self._waiting.among([rel]))

@@ -30,6 +30,7 @@ MAIN = frozenset(
         "link_ticket",
         "cancel",
         "submit",
+        "next_difference",
     }
 )
 #: Keys left out first, in this order (last first): app-wide screens one press of f1 lists.
