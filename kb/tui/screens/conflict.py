@@ -115,8 +115,7 @@ class ConflictScreen(KBScreen):
         await view.mount_all(widgets)
         where = "1 difference" if count == 1 else f"{count} differences"
         self.query_one("#conflict-title", Label).update(
-            f"{self.conflict.path}: changed on both sides, {where}. "
-            f"Yours green, {self.who}'s blue."
+            f"{self.conflict.path}: changed on both sides, {where}. Yours green, {self.who}'s blue."
         )
         self._next = 0
         self.call_after_refresh(self.action_next_difference)
