@@ -21,6 +21,7 @@ from kb.notes.ticket_ids import TicketMatcher
 
 if TYPE_CHECKING:
     from kb.knowledgebase.adopting import Adoption
+    from kb.notes.conflict_copies import Waiting
     from kb.notes.markdown import Link
     from kb.notes.secrets import SecretRules
     from kb.search.engine import Engine
@@ -48,6 +49,7 @@ class KnowledgeBase:
         self.adoption: Adoption | None = None
         #: Commit text that looks like a secret anyway (the user said it is fine).
         self.allow_secrets = False
+        self._waiting: Waiting | None = None
 
     # -- opening and creating -----------------------------------------------------------------
 
@@ -195,7 +197,7 @@ class KnowledgeBase:
         """
         from kb.search.searching import search
 
-        return search(
+        results = search(
             self._engine(refresh),
             query,
             limit=limit,
@@ -203,6 +205,27 @@ class KnowledgeBase:
             budget=budget,
             languages=self.languages,
         )
+        return self.mark_conflicts(results)
+
+    def mark_conflicts(self, results: Results) -> Results:
+        """Mark the hits whose note has a conflict copy waiting beside it (a ``stat`` per
+        folder; a folder is listed again only when files came or went in it)."""
+        if self._waiting is None:
+            from kb.notes.conflict_copies import Waiting
+
+            self._waiting = Waiting(self.root)
+        waiting = self._waiting.among([hit.path for hit in results if hit.kind == "note"])
+        for hit in results:
+            hit.conflict = hit.path in waiting
+        return results
+
+    def conflict_waiting(self, rel: str) -> bool:
+        """True when a sync kept another version of this note, waiting to be settled."""
+        if self._waiting is None:
+            from kb.notes.conflict_copies import Waiting
+
+            self._waiting = Waiting(self.root)
+        return bool(self._waiting.among([rel]))
 
     @property
     def languages(self) -> Languages:
@@ -225,7 +248,7 @@ class KnowledgeBase:
         """The most recently changed notes and tickets (what the app shows before typing)."""
         from kb.search.searching import recent
 
-        return recent(self._engine(refresh), limit)
+        return self.mark_conflicts(recent(self._engine(refresh), limit))
 
     def _engine(self, refresh: bool) -> Engine:
         from kb.search.engine import IndexUnavailable

@@ -4,7 +4,8 @@ A KB's notes are the Markdown files of ``notes/`` when that folder exists (kb's 
 otherwise of the folders ``kb.toml`` names (``[content] folders``), otherwise of the whole work
 tree: a team's docs repository or vault is a KB where its files already are. Never notes:
 hidden folders (``.git``, ``.obsidian``, ``.kb``, ...), what git ignores (and does not track),
-what ``[content] exclude`` names, kb's ``templates/`` and the ticket records of ``tickets/``.
+what ``[content] exclude`` names, kb's ``templates/``, the ticket records of ``tickets/`` and
+the conflict copies ``kb sync`` keeps beside a note (the note shows that one waits).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from kb.notes.conflict_copies import is_conflict_copy
 from kb.notes.settings import Settings, load_settings
 
 NOTES_FOLDER = "notes"
@@ -65,6 +67,8 @@ class Content:
             return None
         if parts[0] == TICKETS_FOLDER and len(parts) > 1:
             return "ticket"
+        if is_conflict_copy(parts[-1]):
+            return None  # the other side's version of a note, until the conflict is settled
         if self.left_out(rel):
             return None
         if self.whole_tree:

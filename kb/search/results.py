@@ -41,6 +41,8 @@ class Hit:
     kb: str = ""
     #: The language of the note's folder (``fr`` for ``pages.fr/``); None: the KB's main one.
     language: str | None = None
+    #: True when a sync kept another version of the note beside it, waiting to be settled.
+    conflict: bool = False
 
     @property
     def ticket_count(self) -> int:
@@ -73,6 +75,7 @@ class Hit:
             "coverage": round(self.coverage, 2),
             "weak": self.weak,
             "flag": self.flag or None,
+            **({"conflict_waiting": True} if self.conflict else {}),
             **({"kb": self.kb} if self.kb else {}),
             **({"lang": self.language} if self.language else {}),
         }

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from kb.notes import atomic, paths
+from kb.notes.conflict_copies import COPY_NAME, original_of
 from kb.notes.content import content_of
 from kb.notes.errors import KBError
 from kb.notes.files import slugify
@@ -31,9 +32,6 @@ class Conflict:
     path: str
     theirs: str
     who: str = ""
-
-
-_CONFLICT_FILE = re.compile(r"^(?P<stem>.+)\.conflict-[a-z0-9-]+(?P<suffix>\.[A-Za-z0-9]+)?$")
 
 
 def conflict_name(root: Path, path: str, who: str) -> str:
@@ -69,18 +67,17 @@ def conflicts(root: Path) -> list[Conflict]:
     candidates.extend(root.glob("*.conflict-*"))
     found = []
     for path in sorted(set(candidates)):
-        match = _CONFLICT_FILE.match(path.name)
+        match = COPY_NAME.match(path.name)
         if not match or not path.is_file() or path.is_symlink():
             continue
         rel = path.relative_to(root).as_posix()
-        original = str(
-            PurePosixPath(rel).with_name(match.group("stem") + (match.group("suffix") or ""))
-        )
-        slug = match.group(0).split(".conflict-", 1)[1]
-        slug = slug[: -len(match.group("suffix"))] if match.group("suffix") else slug
-        who = " ".join(re.sub(r"-\d{8}-\d{4}(-\d+)?$", "", slug).split("-")).title()
-        found.append(Conflict(original, rel, who))
+        found.append(Conflict(original_of(rel) or rel, rel, who_of(match.group("slug"))))
     return found
+
+
+def who_of(slug: str) -> str:
+    """The person named in a conflict copy's name ("ben-tech-20261202-1010" -> "Ben Tech")."""
+    return " ".join(re.sub(r"-\d{8}-\d{4}(-\d+)?$", "", slug).split("-")).title()
 
 
 RESOLUTIONS = ("mine", "theirs", "both")
@@ -90,7 +87,9 @@ def resolve(kb: KB, conflict: Conflict, choice: str) -> str:
     """Settle a kept conflict and commit; say what happened.
 
     ``mine`` keeps the version in place (yours, on the clone that met the conflict),
-    ``theirs`` the version kept beside it, ``both`` keeps both as two files.
+    ``theirs`` the version kept beside it, ``both`` keeps both texts in the one note (the
+    other side's under a heading naming its author; a file that is not a note is kept
+    beside it under the author's name).
     """
     if choice not in RESOLUTIONS:
         raise KBError(f"choose one of {', '.join(RESOLUTIONS)}", 2)
@@ -107,11 +106,21 @@ def resolve(kb: KB, conflict: Conflict, choice: str) -> str:
     elif choice == "mine":
         theirs_path.unlink()
         done = f"kept the version in place of {conflict.path}; {other} stays in the history"
+    elif conflict.path.lower().endswith(".md"):
+        # One note, both texts: theirs under a heading naming its author, never a second
+        # note with the same title to be found twice.
+        mine_text = original.read_bytes().decode("utf-8", "surrogateescape")
+        theirs_text = theirs_path.read_bytes().decode("utf-8", "surrogateescape")
+        joined = both_texts(mine_text, theirs_text, conflict.who)
+        atomic.write_bytes(original, joined.encode("utf-8", "surrogateescape"), root=kb.root)
+        theirs_path.unlink()
+        under = heading(conflict.who)
+        done = f"kept both in {conflict.path}: {other} is under the heading '{under}'"
     else:
+        # A picture or other file cannot hold two versions: the other is kept beside it.
         pure = PurePosixPath(conflict.path)
         target = free_name(kb.root, pure, conflict.who)
-        data = retitled(theirs_path.read_bytes(), conflict.who)
-        atomic.write_bytes(kb.root / target, data, root=kb.root)
+        atomic.write_bytes(kb.root / target, theirs_path.read_bytes(), root=kb.root)
         theirs_path.unlink()
         changed.append(target)
         done = f"kept both: {other} is now {target}"
@@ -157,3 +166,56 @@ def retitled(data: bytes, who: str) -> bytes:
         return data
     label = f"{who}'s version" if who else "other version"
     return frontmatter.set_field(text, "title", f"{title} ({label})").encode("utf-8")
+
+
+def heading(who: str) -> str:
+    """The heading the other side's text is kept under by "keep both"."""
+    return f"{who}'s version" if who else "The other version"
+
+
+def both_texts(mine: str, theirs: str, who: str) -> str:
+    """A note holding both sides: mine as it is, then theirs under a heading naming its
+    author. Their front matter is kept too (as a block) when it differs from mine."""
+    from kb.notes import frontmatter
+
+    ours = frontmatter.parse(mine)
+    other = frontmatter.parse(theirs)
+    body = other.body if other.present and not other.error else theirs
+    lines = body.splitlines()
+    first_heading = next((line for line in mine.splitlines() if line.startswith("# ")), None)
+    if lines and first_heading is not None and lines[0].strip() == first_heading.strip():
+        lines = lines[1:]  # the same title twice says nothing
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    kept = [f"## {heading(who)}", ""]
+    if other.present and not other.error and other.data != ours.data:
+        block = theirs[: len(theirs) - len(other.body)].strip("\n")
+        fence = "~~~~" if "~~~" in block else "~~~"
+        kept += ["Their fields differed from these:", "", f"{fence}yaml", block, fence, ""]
+    kept += lines
+    return mine.rstrip("\n") + "\n\n" + "\n".join(kept).rstrip("\n") + "\n"
+
+
+def resolve_with_text(kb: KB, conflict: Conflict, text: str) -> str:
+    """Settle a kept conflict with the text the user merged by hand, and commit."""
+    from kb.notes import frontmatter
+
+    original = paths.writable(kb.root, conflict.path)
+    theirs_path = paths.writable(kb.root, conflict.theirs)
+    before = frontmatter.parse(original.read_text(encoding="utf-8", errors="surrogateescape"))
+    after = frontmatter.parse(text)
+    if before.present and not before.error and (not after.present or after.error):
+        raise KBError(
+            "the merged text's front matter cannot be read "
+            f"({after.error or 'line 1 is not ---'}): fix it, then save again",
+            2,
+        )
+    atomic.write_bytes(original, text.encode("utf-8", "surrogateescape"), root=kb.root)
+    theirs_path.unlink()
+    done = f"merged both versions of {conflict.path}"
+    saved = kb.record_changes(
+        [conflict.path, conflict.theirs], f"Resolve conflict in {conflict.path}: merged by hand"
+    )
+    if saved.commit is not None and saved.commit.warning:
+        raise KBError(f"{done}, on disk; {saved.commit.warning}", 2)
+    return done

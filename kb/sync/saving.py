@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from kb import git
 from kb.git import locks, tempfiles
+from kb.notes.conflict_copies import is_conflict_copy
 from kb.notes.content import Content, content_of
 from kb.notes.errors import KBError
 from kb.notes.layout import KB_PATHS
@@ -36,7 +37,7 @@ def _kb_file(content: Content, rel: str) -> bool:
     parts = rel.split("/")
     if any(part.startswith(".") for part in parts[:-1]):
         return False
-    if parts[0] in KB_PATHS or content.kind(rel):
+    if parts[0] in KB_PATHS or content.kind(rel) or is_conflict_copy(rel):
         return True
     return any(folder and rel.startswith(folder + "/") for folder in content.folders)
 

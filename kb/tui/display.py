@@ -25,6 +25,9 @@ HIGHLIGHT_STYLE = "bold reverse"
 QUESTION_STYLE = "bold magenta"
 FLAG_MARK = "⚑"
 FLAG_STYLE = "bold red"
+#: A note a sync kept two versions of, until the user settles it.
+CONFLICT_MARK = "⇄"
+CONFLICT_STYLE = "bold yellow"
 
 
 def one_line(text: str) -> str:
@@ -94,6 +97,8 @@ def hit_meta(hit: Hit, now: float | None = None) -> Text:
         parts.append(Text(when))
     if hit.flag:
         parts.append(Text(f"{FLAG_MARK} flagged", style=FLAG_STYLE))
+    if hit.conflict:
+        parts.append(Text(f"{CONFLICT_MARK} conflict waiting", style=CONFLICT_STYLE))
     return Text(" · ", style="dim").join(parts)
 
 
@@ -125,12 +130,15 @@ def kb_badge(name: str) -> Text:
 
 
 def hit_prompt(hit: Hit, now: float | None = None) -> Text:
-    """A search result as three lines: title, meta (status, kind, tickets, age), snippet."""
+    """A search result as two lines: the title, then the meta (status, kind, tickets, age)
+    followed by the snippet, which the list cuts at its width: more hits fit on a screen."""
     prompt = Text(one_line(hit.title) or one_line(hit.path), style="bold")
     prompt.append("\n")
     prompt.append_text(hit_meta(hit, now))
-    prompt.append("\n")
-    prompt.append_text(snippet_text(hit.snippet, hit.highlights))
+    snippet = snippet_text(hit.snippet, hit.highlights)
+    if snippet.plain:
+        prompt.append(" │ ", style="dim")
+        prompt.append_text(snippet)
     return prompt
 
 
@@ -170,9 +178,17 @@ def _question_meta(note: Note) -> str:
     return one_line(", ".join(bit for bit in bits if bit))
 
 
-def note_header(note: Note) -> Text:
-    """Title line and meta line shown above a rendered note."""
+def note_header(note: Note, *, conflict: bool = False) -> Text:
+    """Title line and meta line shown above a rendered note (and a line when a sync kept
+    another version of it, waiting to be settled)."""
     header = Text(one_line(note.title) or one_line(note.path), style="bold")
     header.append("\n")
     header.append_text(note_meta(note))
+    if conflict:
+        header.append("\n")
+        header.append(
+            f"{CONFLICT_MARK} conflict waiting: a sync kept another version of this note "
+            "(command palette > Conflicts)",
+            style=CONFLICT_STYLE,
+        )
     return header

@@ -36,10 +36,12 @@ class SimilarNotesFound(Message):
 class NoteLoaded(Message):
     """A note read from disk, for the preview or the note view."""
 
-    def __init__(self, path: str, note: Note) -> None:
+    def __init__(self, path: str, note: Note, conflict: bool = False) -> None:
         super().__init__()
         self.path = path
         self.note = note
+        #: True when a sync kept another version of the note, waiting to be settled.
+        self.conflict = conflict
 
 
 class NoteTextLoaded(Message):

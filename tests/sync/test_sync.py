@@ -105,16 +105,22 @@ def test_same_line_edited_on_both_sides_keeps_both_texts_and_pushes_nothing(
     assert not markers_anywhere(ana.root, ben.root)
     assert git(ben.root, "status", "--porcelain").strip() == ""
     assert git(ben.root, "for-each-ref", "refs/kb/backup/").strip()
-    # Ben keeps both: two notes, then the sync shares them.
+    # Ben keeps both: one note holding both texts, Ana's under her name, then the sync
+    # shares it. No second note titled the same.
     result = ben("resolve", "notes/printer.md", "--both")
     assert result.exit_code == 0, result.output
     assert not conflicts(ben.root)
-    assert "lift the green lever" in ben.read("notes/printer-ana-tester.md")
-    assert "(Ana Tester's version)" in ben.read("notes/printer-ana-tester.md")
+    kept = ben.read("notes/printer.md")
+    assert "Pull tray 2 out" in kept
+    assert "## Ana Tester's version\n" in kept
+    assert kept.index("Pull tray 2 out") < kept.index("## Ana Tester's version")
+    assert kept.index("## Ana Tester's version") < kept.index("lift the green lever")
+    assert kept.count("---\n") == 2  # one front matter block, at the top
+    assert [p.name for p in (ben.root / "notes").glob("*.md")] == ["printer.md"]
     assert ben("sync").exit_code == 0
     assert ana("sync").exit_code == 0
     assert "Pull tray 2 out" in ana.read("notes/printer.md")
-    assert "lift the green lever" in ana.read("notes/printer-ana-tester.md")
+    assert "lift the green lever" in ana.read("notes/printer.md")
     assert not markers_anywhere(ana.root, ben.root)
 
 
@@ -611,3 +617,32 @@ def test_resolve_names_the_person_as_written(tmp_path: Path) -> None:
     subprocess.run(["git", "commit", "-qm", "y"], cwd=root, check=True)
     result = Cli(root)("resolve", "notes/b.md", "--theirs")
     assert result.output.startswith("Kept Ana Tester's version")
+
+
+def test_a_conflict_copy_is_never_a_search_hit_of_its_own(
+    team: tuple[Clone, Clone, Clone],
+) -> None:
+    ana, ben, _ = team
+    old = "1. Open tray 2 and remove the torn sheet."
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace(old, "1. Ana's way."))
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace(old, "1. Ben's way."))
+    assert ana("sync").exit_code == 0
+    assert ben("sync").exit_code == 1
+    [conflict] = conflicts(ben.root)
+    with KnowledgeBase.open(ben.root) as kb:
+        hits = kb.search("printer jam", refresh=True)
+        assert [hit.path for hit in hits] == ["notes/printer.md"]
+        assert hits[0].conflict and hits[0].to_json()["conflict_waiting"] is True
+        assert kb.conflict_waiting("notes/printer.md")
+        assert kb.search("Ana's way").weak or not any(
+            ".conflict-" in hit.path for hit in kb.search("Ana's way")
+        )
+        assert conflict.theirs not in [note.path for note in kb.notes()[0]]
+    result = ben("search", "printer jam")
+    assert result.exit_code == 0 and ".conflict-" not in result.output
+    assert "conflict waiting" in result.output
+    assert ben("resolve", "notes/printer.md", "--both").exit_code == 0
+    with KnowledgeBase.open(ben.root) as kb:
+        [hit] = kb.search("printer jam", refresh=True)
+        assert not hit.conflict and not kb.conflict_waiting("notes/printer.md")
+        assert [h.path for h in kb.search("Ana's way", refresh=True)] == ["notes/printer.md"]

@@ -596,7 +596,7 @@ def test_hit_prompt_shows_status_kind_tickets_age_and_highlights() -> None:
         modified=0.0,
     )
     prompt = hit_prompt(hit)
-    assert prompt.plain == f"Printer offline\nvalidated · fix · 2 tickets\n{snippet}"
+    assert prompt.plain == f"Printer offline\nvalidated · fix · 2 tickets │ {snippet}"
     highlighted = [
         prompt.plain[span.start : span.end] for span in prompt.spans if span.style == "bold reverse"
     ]

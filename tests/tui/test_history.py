@@ -81,7 +81,7 @@ async def test_history_lists_revisions_and_shows_diffs(tmp_path: Path) -> None:
         assert not isinstance(app.screen, HistoryScreen)
 
 
-async def test_sync_in_the_app_shows_conflicts_side_by_side_and_keeps_both(
+async def test_sync_in_the_app_shows_conflicts_in_one_view_and_keeps_both_in_one_note(
     tmp_path: Path,
 ) -> None:
     ana, ben = make_team(tmp_path)
@@ -101,14 +101,109 @@ async def test_sync_in_the_app_shows_conflicts_side_by_side_and_keeps_both(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, ConflictScreen)
-        assert "1. Ben's way" in rendered(app.screen.query_one("#mine", Static))
-        assert "1. Ana's way" in rendered(app.screen.query_one("#theirs", Static))
+        [difference] = app.screen.query(".difference")
+        assert "1. Ben's way" in rendered(difference.query_one(".mine", Static))
+        assert "1. Ana's way" in rendered(difference.query_one(".theirs", Static))
         await pilot.press("b")
         await settle(pilot)
         assert not isinstance(app.screen, ConflictScreen)
     assert not conflicts(ben.root)
-    assert "Ana's way" in ben.read("notes/printer-ana-tester.md")
+    kept = ben.read("notes/printer.md")
+    assert "Ben's way" in kept and "## Ana Tester's version" in kept and "Ana's way" in kept
+    assert not (ben.root / "notes/printer-ana-tester.md").exists()
     assert git_log(ben.root)[0].startswith("Resolve conflict in notes/printer.md")
+
+
+def _long_conflict(tmp_path: Path) -> Clone:
+    """Ben's clone with a conflict far down a long note."""
+    ana, ben = make_team(tmp_path)
+    filler = "".join(f"- step {n}: check cable {n}\n" for n in range(60))
+    ana.write("notes/printer.md", ana.read("notes/printer.md") + filler)
+    assert ana("sync").exit_code == 0
+    assert ben("sync").exit_code == 0
+    ana.write("notes/printer.md", ana.read("notes/printer.md").replace("step 50:", "step 50 ANA:"))
+    assert ana("sync").exit_code == 0
+    ben.write("notes/printer.md", ben.read("notes/printer.md").replace("step 50:", "step 50 BEN:"))
+    assert ben("sync").exit_code == 1
+    use_engine(ben.root, "whoosh")
+    return ben
+
+
+async def test_the_conflict_view_opens_at_the_difference_and_merges_by_hand(
+    tmp_path: Path,
+) -> None:
+    ben = _long_conflict(tmp_path)
+    app = KBApp(str(ben.root))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.action_conflicts()
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ConflictScreen)
+        view = screen.query_one("#merged-view")
+        [difference] = screen.query(".difference")
+        # Opened at the difference, far down the note, not at its top.
+        assert view.scroll_y > 0
+        assert view.region.contains_region(difference.region)
+        assert "step 50 BEN" in rendered(difference.query_one(".mine", Static))
+        assert "step 50 ANA" in rendered(difference.query_one(".theirs", Static))
+        # Editing the merge keeps both sides in sight above it.
+        await pilot.press("e")
+        await settle(pilot)
+        area = screen.query_one("#merged", TextArea)
+        assert area.has_focus and view.display and view.region.height >= 5
+        assert "step 50 BEN" in area.text and "step 50 ANA" in area.text
+        # Letters typed are the merge's, not commands.
+        area.load_text(area.text.replace("- step 50 BEN: check cable 50\n", ""))
+        await pilot.press("m", "backspace")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConflictScreen)
+    assert not conflicts(ben.root)
+    kept = ben.read("notes/printer.md")
+    assert "step 50 ANA" in kept and "step 50 BEN" not in kept
+    assert kept.startswith("---\ntitle: Printer jams on tray 2")
+    assert git_log(ben.root)[0] == "Resolve conflict in notes/printer.md: merged by hand"
+
+
+async def test_a_merge_that_breaks_the_front_matter_is_refused(tmp_path: Path) -> None:
+    ben = _long_conflict(tmp_path)
+    app = KBApp(str(ben.root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.action_conflicts()
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        area = app.screen.query_one("#merged", TextArea)
+        area.load_text("X" + area.text)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictScreen)
+        assert any("front matter" in text for text in notifications(app))
+    assert conflicts(ben.root)
+
+
+async def test_a_waiting_conflict_marks_the_hit_and_the_note_not_a_second_hit(
+    tmp_path: Path,
+) -> None:
+    ben = _long_conflict(tmp_path)
+    app = KBApp(str(ben.root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"printer jams")
+        await settle(pilot)
+        results = app.screen.query_one("#results")
+        assert [hit.path for hit in results.hits] == ["notes/printer.md"]
+        assert "conflict waiting" in str(results.get_option_at_index(0).prompt)
+        await pilot.press("enter")
+        await settle(pilot)
+        header = rendered(app.screen.query_one("#note-header", Static))
+        assert "conflict waiting" in header
 
 
 async def test_a_conflict_found_at_start_is_announced_and_listed(tmp_path: Path) -> None:

@@ -178,7 +178,12 @@ def sync(ctx: click.Context) -> None:
 @click.argument("note", nargs=-1)
 @click.option("--mine", "choice", flag_value="mine", help="Keep your version.")
 @click.option("--theirs", "choice", flag_value="theirs", help="Keep the other version.")
-@click.option("--both", "choice", flag_value="both", help="Keep both, as two notes.")
+@click.option(
+    "--both",
+    "choice",
+    flag_value="both",
+    help="Keep both texts in the one note (theirs under a heading naming its author).",
+)
 @click.pass_context
 @handle_errors
 def resolve(ctx: click.Context, note: tuple[str, ...], choice: str | None) -> None:

@@ -95,6 +95,9 @@ def _format_hit(rank: int, hit: Hit, color: bool) -> str:
     if hit.flag:
         flag = f"flagged: {visible(hit.flag)}"
         facts.append(click.style(flag, fg="red") if color else flag)
+    if hit.conflict:
+        waiting = "conflict waiting: kb resolve"
+        facts.append(click.style(waiting, fg="yellow") if color else waiting)
     title = click.style(visible(hit.title), bold=True) if color else visible(hit.title)
     snippet = _highlight(hit.snippet, hit.highlights, color)
     return f"{rank:>2}. {title}\n    {' · '.join(facts)}\n    {snippet}"

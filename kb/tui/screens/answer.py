@@ -10,11 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Footer, Label, TextArea
+from textual.widgets import Label, TextArea
 
 from kb.tui.actions import bindings
 from kb.tui.display import one_line
 from kb.tui.screens.base import KBModalScreen, report_saved
+from kb.tui.widgets.footer import KBFooter
 
 if TYPE_CHECKING:
     from kb.questions.asking import Answered, Question
@@ -57,7 +58,7 @@ class AnswerScreen(KBModalScreen):
             area = TextArea(id="answer", soft_wrap=True)
             area.border_title = "The answer: steps as you would read them to the caller"
             yield area
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Write at once."""

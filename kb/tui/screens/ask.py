@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.worker import get_current_worker
 
 from kb.notes.errors import KBError
@@ -19,6 +19,7 @@ from kb.tui.actions import bindings
 from kb.tui.messages import SimilarNotesFound
 from kb.tui.navigation import OpenNote
 from kb.tui.screens.base import KBModalScreen, report_saved
+from kb.tui.widgets.footer import KBFooter
 from kb.tui.widgets.results import ResultsList
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class AskScreen(KBModalScreen):
                 yield Static("", id="promised-when")
             yield Static("", id="similar-title")
             yield ResultsList(focusable=True, id="similar")
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Focus where the user types first: the question, or who is waiting when the question

@@ -8,12 +8,13 @@ from typing import ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import Footer, TextArea
+from textual.widgets import TextArea
 
 from kb.tui.actions import bindings
 from kb.tui.display import one_line
 from kb.tui.messages import NoteSaved, NoteTextLoaded
 from kb.tui.screens.base import KBScreen, report_saved
+from kb.tui.widgets.footer import KBFooter
 
 
 def markdown_language() -> str | None:
@@ -44,7 +45,7 @@ class EditorScreen(KBScreen):
         editor = TextArea(language=markdown_language(), id="editor", disabled=True)
         editor.border_title = self.path
         yield editor
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Read the file in a thread."""

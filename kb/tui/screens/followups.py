@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.message import Message
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kb.tui.actions import bindings
@@ -18,6 +18,7 @@ from kb.tui.display import one_line, plural
 from kb.tui.messages import NoteSaved
 from kb.tui.navigation import OpenNote
 from kb.tui.screens.base import KBScreen, report_saved
+from kb.tui.widgets.footer import KBFooter
 
 if TYPE_CHECKING:
     from kb.questions.asking import Answered, Question
@@ -99,7 +100,7 @@ class FollowupsScreen(KBScreen):
     def compose(self) -> ComposeResult:
         yield Static("Reading the open questions…", id="followups-summary")
         yield OptionList(id="followups")
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Read the questions in a thread."""

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Markdown, OptionList, Static
+from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -25,6 +25,7 @@ from kb.tui.links import resolve_href, to_markdown_links
 from kb.tui.messages import LinkResolved
 from kb.tui.navigation import OpenNote
 from kb.tui.screens.base import KBScreen
+from kb.tui.widgets.footer import KBFooter
 from kb.tui.widgets.note_header import NoteHeader
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ class GuideReaderScreen(KBScreen):
             with VerticalScroll(id="guide-document"):
                 yield NoteHeader(id="step-header")
                 yield Markdown(open_links=False, id="step-markdown")
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Read the guide and the reader's progress in a thread."""

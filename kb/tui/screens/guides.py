@@ -9,13 +9,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.message import Message
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kb.tui.actions import bindings
 from kb.tui.display import one_line, plural
 from kb.tui.navigation import OpenGuide
 from kb.tui.screens.base import KBScreen
+from kb.tui.widgets.footer import KBFooter
 
 if TYPE_CHECKING:
     from kb.guides.guide import Guide
@@ -75,7 +76,7 @@ class GuidesScreen(KBScreen):
     def compose(self) -> ComposeResult:
         yield Static("Guides", id="guides-title", markup=False)
         yield OptionList(id="guides")
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Read the guides in a thread."""

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kb.tui.actions import bindings
 from kb.tui.screens.base import KBScreen
+from kb.tui.widgets.footer import KBFooter
 
 if TYPE_CHECKING:
     from kb.health.stats import Health
@@ -44,7 +45,7 @@ class HealthScreen(KBScreen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="health-scroll"):
             yield Static("Working out the KB's health…", id="health-report", markup=False)
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Compute the figures in a thread."""

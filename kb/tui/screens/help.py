@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from kb.tui.actions import HELP_SECTIONS, actions_for, bindings, bound_keys
 from kb.tui.screens.dialog import DIALOG_SCREEN
+from kb.tui.widgets.footer import KBFooter
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -123,7 +124,7 @@ class HelpScreen(ModalScreen[None]):
         # machine (Textual's Markdown widget built ~150 widgets for it).
         with VerticalScroll(id="help-scroll"):
             yield Static(RichMarkdown(self.source, code_theme="ansi_dark"), id="help")
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Arrow keys scroll the help at once."""

@@ -11,11 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kb.tui.actions import bindings
 from kb.tui.screens.base import KBScreen
+from kb.tui.widgets.footer import KBFooter
 
 if TYPE_CHECKING:
     from kb.git.revisions import Revision
@@ -88,7 +89,7 @@ class HistoryScreen(KBScreen):
             with VerticalScroll(id="comparison"):
                 yield Label("", id="comparison-title")
                 yield Static("Reading the history…", id="diff")
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Read the history in a thread."""

@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.worker import get_current_worker
 
 from kb.tui.actions import bindings
@@ -17,6 +17,7 @@ from kb.tui.links import to_markdown_links
 from kb.tui.messages import SearchFinished
 from kb.tui.navigation import AskQuestion, EditNote, LinkNoteToTicket, OpenNote
 from kb.tui.screens.base import KBScreen
+from kb.tui.widgets.footer import KBFooter
 from kb.tui.widgets.index_status import IndexStatus
 from kb.tui.widgets.preview import NotePreview, PreviewDrawn, preview_text, render_body
 from kb.tui.widgets.results import ResultsList
@@ -79,7 +80,7 @@ class HomeScreen(KBScreen):
         with Container(id="body"):
             yield ResultsList(id="results")
             yield NotePreview(id="preview")
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Start with the recently changed notes."""

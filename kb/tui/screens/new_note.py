@@ -8,7 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, OptionList, Select, Static
+from textual.widgets import Input, OptionList, Select, Static
 from textual.worker import get_current_worker
 
 from kb.notes.note import NOTE_TYPES
@@ -16,6 +16,7 @@ from kb.tui.actions import bindings
 from kb.tui.messages import NoteSaved, SimilarNotesFound
 from kb.tui.navigation import OpenNote
 from kb.tui.screens.base import KBScreen, report_saved
+from kb.tui.widgets.footer import KBFooter
 from kb.tui.widgets.results import ResultsList
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ class NewNoteScreen(KBScreen):
             yield Static("", id="target-kb")
             yield Static("", id="similar-title")
             yield ResultsList(focusable=True, id="similar")
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Focus the title and check for duplicates of a title given in advance."""

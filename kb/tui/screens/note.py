@@ -9,7 +9,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Markdown
+from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownFence, MarkdownTableOfContents
 from textual.worker import get_current_worker
 
@@ -20,6 +20,7 @@ from kb.tui.messages import LinkResolved, NoteLoaded, NoteSaved
 from kb.tui.navigation import EditNote, LinkNoteToTicket, OpenNote, ShowHistory
 from kb.tui.screens.base import KBScreen, report_saved
 from kb.tui.ticket_messages import NoteTicketsLoaded
+from kb.tui.widgets.footer import KBFooter
 from kb.tui.widgets.note_header import NoteHeader
 from kb.tui.widgets.ticket_line import TicketLine
 
@@ -64,7 +65,7 @@ class NoteScreen(KBScreen):
             yield MarkdownTableOfContents(markdown, id="toc")
             with VerticalScroll(id="document"):
                 yield markdown
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Read the note in a thread; scroll keys work at once."""
@@ -76,14 +77,15 @@ class NoteScreen(KBScreen):
         """Read the note from disk."""
         worker = get_current_worker()
         note = self.shared.kb.note(self.path)
+        conflict = self.shared.kb.conflict_waiting(self.path)
         if not worker.is_cancelled:
-            self.post_message(NoteLoaded(self.path, note))
+            self.post_message(NoteLoaded(self.path, note, conflict))
 
     def on_note_loaded(self, message: NoteLoaded) -> None:
         """Render the note."""
         self.note = message.note
         self.sub_title = one_line(message.note.title)
-        self.query_one(NoteHeader).show_note(message.note)
+        self.query_one(NoteHeader).show_note(message.note, conflict=message.conflict)
         self.query_one(Markdown).update(to_markdown_links(message.note.body_text))
         self._warn_front_matter(message.note)
         self.load_tickets()

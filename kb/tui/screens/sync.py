@@ -8,14 +8,15 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kb.tui.actions import bindings
-from kb.tui.navigation import EditNote, ResultsStale
-from kb.tui.screens.base import KBModalScreen, KBScreen, error_text
+from kb.tui.navigation import ResultsStale
+from kb.tui.screens.base import KBModalScreen, error_text
+from kb.tui.screens.conflict import ConflictScreen
 
 if TYPE_CHECKING:
     from kb.notes.secrets import Finding
@@ -285,118 +286,3 @@ class SyncScreen(KBModalScreen):
         if self.running:
             self.app.notify("The sync goes on in the background")
         self.dismiss()
-
-
-class ConflictLoaded(Message):
-    """Both versions of a conflicting note."""
-
-    def __init__(self, mine: str, theirs: str) -> None:
-        super().__init__()
-        self.mine = mine
-        self.theirs = theirs
-
-
-class ConflictResolved(Message):
-    """A conflict was settled (or could not be)."""
-
-    def __init__(self, text: str, ok: bool) -> None:
-        super().__init__()
-        self.text = text
-        self.ok = ok
-
-
-def marked_lines(text: str, other: str, style: str) -> Text:
-    """``text`` with the lines the other version does not have highlighted."""
-    others = set(other.splitlines())
-    out = Text()
-    for line in text.splitlines():
-        out.append(line + "\n", style=style if line not in others else "")
-    return out
-
-
-class ConflictScreen(KBScreen):
-    """Your version and theirs side by side: keep mine, keep theirs, keep both, or edit."""
-
-    CSS_PATH = "sync.tcss"
-    SCOPE: ClassVar[str] = "conflict"
-    BINDINGS: ClassVar[list[BindingType]] = bindings(SCOPE)
-
-    def __init__(self, conflict: Conflict) -> None:
-        super().__init__()
-        self.conflict = conflict
-
-    def compose(self) -> ComposeResult:
-        from textual.widgets import Footer
-
-        yield Label(
-            f"{self.conflict.path}: changed on both sides. Lines only one side has are "
-            "highlighted.",
-            id="conflict-title",
-        )
-        with Horizontal(id="versions"):
-            with VerticalScroll(id="mine-pane"):
-                yield Label("Yours", classes="pane-title")
-                yield Static("", id="mine")
-            with VerticalScroll(id="theirs-pane"):
-                yield Label(f"{self.conflict.who or 'Theirs'}", classes="pane-title")
-                yield Static("", id="theirs")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        """Read both versions."""
-        self.load()
-
-    def on_screen_resume(self) -> None:
-        """Back from editing mine: show the new text."""
-        self.load()
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="conflict")
-    def load(self) -> None:
-        """Read both files."""
-        kb = self.shared.kb
-        self.post_message(
-            ConflictLoaded(kb.read_text(self.conflict.path), kb.read_text(self.conflict.theirs))
-        )
-
-    def on_conflict_loaded(self, message: ConflictLoaded) -> None:
-        """Show them."""
-        self.query_one("#mine", Static).update(
-            marked_lines(message.mine, message.theirs, "on dark_green")
-        )
-        self.query_one("#theirs", Static).update(
-            marked_lines(message.theirs, message.mine, "on dark_blue")
-        )
-
-    def action_settle(self, choice: str) -> None:
-        """Keep one version, or both."""
-        self.settle(choice)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="conflict")
-    def settle(self, choice: str) -> None:
-        """Resolve and commit in a thread."""
-        from kb.sync.conflict_files import resolve
-
-        try:
-            with self.shared.writing() as kb:
-                text = resolve(kb, self.conflict, choice)
-        except Exception as exc:
-            self.post_message(ConflictResolved(error_text(exc), False))
-            return
-        self.post_message(ConflictResolved(text, True))
-
-    def on_conflict_resolved(self, message: ConflictResolved) -> None:
-        """Say what happened; back to the list."""
-        if not message.ok:
-            self.notify(message.text, severity="error", markup=False)
-            return
-        self.notify(message.text[:1].upper() + message.text[1:], markup=False)
-        self.dismiss(True)
-
-    def action_edit(self) -> None:
-        """Edit your version (copy from theirs as you like); then keep mine."""
-        self.notify(f"Edit your version, save, then press {self.key('keep-mine')} to keep it")
-        self.post_message(EditNote(self.conflict.path))
-
-    def action_back(self) -> None:
-        """Leave it for later (both versions stay)."""
-        self.dismiss(False)

@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from kb.tui.actions import bindings
@@ -22,6 +22,7 @@ from kb.tui.display import one_line
 from kb.tui.navigation import OpenNote, SearchHome
 from kb.tui.screens.base import KBScreen, error_text
 from kb.tui.ticket_messages import TicketLoaded
+from kb.tui.widgets.footer import KBFooter
 
 if TYPE_CHECKING:
     from kb.tickets.linking import TicketNote, TicketView
@@ -99,7 +100,7 @@ class TicketScreen(KBScreen):
             yield Static("Loading …", id="ticket-body")
         yield Label("Linked notes", id="ticket-notes-title")
         yield OptionList(id="ticket-notes")
-        yield Footer()
+        yield KBFooter()
 
     def on_mount(self) -> None:
         """Read the ticket in a thread."""

@@ -23,6 +23,6 @@ class NoteHeader(Static):
     }
     """
 
-    def show_note(self, note: Note) -> None:
-        """Show this note's title and front matter line."""
-        self.update(note_header(note))
+    def show_note(self, note: Note, *, conflict: bool = False) -> None:
+        """Show this note's title and front matter line (and that a conflict waits)."""
+        self.update(note_header(note, conflict=conflict))

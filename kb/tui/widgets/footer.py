@@ -1,0 +1,82 @@
+"""The footer every screen shows: its keys in the order of importance when they do not all fit.
+
+Textual's footer cuts what does not fit at the right edge, mid-word. This one leaves out
+whole keys instead, the least important first (the app's own keys before the screen's main
+actions); what it leaves out stays in the command palette and on the help screen.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.events import Resize
+from textual.widget import Widget
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+#: Keys kept to the last: what a technician does most on a screen.
+MAIN = frozenset(
+    {
+        "open",
+        "back",
+        "close",
+        "save",
+        "new_note",
+        "sync",
+        "ask",
+        "edit",
+        "settle",
+        "copy_block",
+        "flag",
+        "link_ticket",
+        "cancel",
+        "submit",
+        "next_difference",
+    }
+)
+#: Keys left out first, in this order (last first): app-wide screens one press of f1 lists.
+MINOR = ("help", "ticket_lookup", "followups")
+#: The command palette key's cells at the right edge.
+_PALETTE = 13
+
+
+def _rank(action: str) -> int:
+    name = action.split(".")[-1].split("(")[0]
+    if name in MAIN:
+        return 0
+    if name in MINOR:
+        return 1 + MINOR.index(name)
+    return 0 if "(" in action else 1
+
+
+def _cells(key: FooterKey) -> int:
+    return len(key.key_display) + len(key.description) + 3
+
+
+class KBFooter(Footer):
+    """A footer that drops its least important keys, whole, to fit the screen's width."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._width = 0
+
+    def compose(self) -> ComposeResult:
+        widgets: list[Widget] = list(super().compose())
+        keys = [
+            w for w in widgets if isinstance(w, FooterKey) and not w.has_class("-command-palette")
+        ]
+        room = (self.size.width or self.app.size.width) - _PALETTE
+        used = sum(_cells(key) for key in keys)
+        order = sorted(range(len(keys)), key=lambda i: (-_rank(keys[i].action), -i))
+        dropped: set[int] = set()
+        for index in order:
+            if used <= room:
+                break
+            dropped.add(id(keys[index]))
+            used -= _cells(keys[index])
+        yield from (w for w in widgets if id(w) not in dropped)
+
+    def on_resize(self, event: Resize) -> None:
+        """Choose the keys again when the width changed."""
+        if event.size.width != self._width:
+            self._width = event.size.width
+            self.refresh(recompose=True)
