@@ -8,6 +8,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.knowledgebase.searching import Searching
 from kb.notes import atomic, files, layout, naming, paths
 from kb.notes.content import Content, content_of
 from kb.notes.errors import KBError
@@ -23,18 +24,14 @@ if TYPE_CHECKING:
     from kb.knowledgebase.adopting import Adoption
     from kb.notes.conflict_copies import Waiting
     from kb.notes.markdown import Link
-    from kb.notes.secrets import SecretRules
-    from kb.search.engine import Engine
-    from kb.search.index import IndexReport, Progress, SearchIndex
-    from kb.search.languages import Languages
+    from kb.search.index import SearchIndex
     from kb.search.learned import Learned
-    from kb.search.results import Results
     from kb.search.synonyms import Synonyms
     from kb.tickets.importers.save import ImportReport
     from kb.tickets.linking import LinkOutcome, TicketView
 
 
-class KnowledgeBase:
+class KnowledgeBase(Searching):
     """A KB on disk: notes, tickets, settings, its search index and its git history."""
 
     def __init__(self, root: Path) -> None:
@@ -124,142 +121,6 @@ class KnowledgeBase:
         if branch is None:
             return cls.init(root)
         return cls(root)
-
-    # -- search -------------------------------------------------------------------------------
-
-    @property
-    def index(self) -> SearchIndex:
-        """The KB's search index (opened lazily)."""
-        if self._index is None:
-            from kb.git.commit_times import last_commit_times
-            from kb.search.index import SearchIndex
-
-            root = self.root
-            self._index = SearchIndex(
-                root, self.settings, self.matcher, times=lambda: last_commit_times(root)
-            )
-        return self._index
-
-    @property
-    def secret_rules(self) -> SecretRules:
-        """How secrets are recognised in this KB (built-in rules plus ``[secrets]``)."""
-        from kb.notes.secrets import SecretRules
-
-        return SecretRules.from_settings(self.settings.secret_patterns, self.settings.secret_allow)
-
-    @property
-    def synonyms(self) -> Synonyms:
-        """Default and team synonyms."""
-        if self._synonyms is None:
-            from kb.search import synonyms
-
-            self._synonyms = synonyms.load(self.root)
-        return self._synonyms
-
-    def reindex(
-        self,
-        *,
-        rebuild: bool = False,
-        progress: Progress | None = None,
-        only: list[str] | None = None,
-    ) -> IndexReport:
-        """Bring the index in step with the files: incremental, or from scratch with ``rebuild``;
-        ``only`` limits an incremental update to those paths. When git says nothing changed
-        since the last full pass, that pass's report is given again without a walk."""
-        if only is not None:
-            return self.index.update(rebuild=rebuild, only=only, progress=progress)
-        from kb.knowledgebase.freshness import catch_up, full_update
-
-        if rebuild:
-            return full_update(self.index, rebuild=rebuild, progress=progress)
-        return catch_up(self.index, progress=progress)
-
-    def refresh(self, progress: Progress | None = None) -> IndexReport | None:
-        """Bring the index up to date with what changed on disk since it last caught up,
-        at the cost of what changed (git tells which files); None when nothing did.
-        ``progress`` follows a full update (no index yet, or no git to ask)."""
-        from kb.knowledgebase.freshness import refresh
-
-        return refresh(self.index, progress)
-
-    def search(
-        self,
-        query: str,
-        limit: int = 10,
-        *,
-        refresh: bool = True,
-        budget: float | None = None,
-    ) -> Results:
-        """Hits for ``query`` (kb's query language), best first. Never raises for any text.
-
-        With ``refresh`` the index first takes in every change made on disk since the last
-        search (:meth:`refresh`: the cost of what changed, not of the KB's size).
-        """
-        from kb.search.searching import search
-
-        results = search(
-            self._engine(refresh),
-            query,
-            limit=limit,
-            synonyms=self.synonyms,
-            budget=budget,
-            languages=self.languages,
-        )
-        return self.mark_conflicts(results)
-
-    def mark_conflicts(self, results: Results) -> Results:
-        """Mark the hits whose note has a conflict copy waiting beside it (a ``stat`` per
-        folder; a folder is listed again only when files came or went in it)."""
-        if self._waiting is None:
-            from kb.notes.conflict_copies import Waiting
-
-            self._waiting = Waiting(self.root)
-        waiting = self._waiting.among([hit.path for hit in results if hit.kind == "note"])
-        for hit in results:
-            hit.conflict = hit.path in waiting
-        return results
-
-    def conflict_waiting(self, rel: str) -> bool:
-        """True when a sync kept another version of this note, waiting to be settled."""
-        if self._waiting is None:
-            from kb.notes.conflict_copies import Waiting
-
-            self._waiting = Waiting(self.root)
-        return bool(self._waiting.among([rel]))
-
-    @property
-    def languages(self) -> Languages:
-        """The KB's main language and the user's, as searches rank and filter by them."""
-        from kb.search.languages import Languages
-
-        return Languages(self.settings.main_language, self.settings.language)
-
-    def has_index(self) -> bool:
-        """True when a usable search index exists (searches need not wait for a build)."""
-        from kb.search.engine import IndexUnavailable
-
-        try:
-            self.index.engine()
-        except IndexUnavailable:
-            return False
-        return True
-
-    def recent(self, limit: int = 20, *, refresh: bool = False) -> Results:
-        """The most recently changed notes and tickets (what the app shows before typing)."""
-        from kb.search.searching import recent
-
-        return self.mark_conflicts(recent(self._engine(refresh), limit))
-
-    def _engine(self, refresh: bool) -> Engine:
-        from kb.search.engine import IndexUnavailable
-
-        if refresh:
-            self.refresh()
-        try:
-            return self.index.engine()
-        except IndexUnavailable:
-            self.reindex()
-            return self.index.engine()
 
     def close(self) -> None:
         """Release the index."""
