@@ -48,7 +48,7 @@ class KBContext:
             self._shelf_read = True
             if self.kb_dir or os.environ.get("KB_DIR"):
                 return None
-            from kb.notes.settings import read_kbs
+            from kb.notes.user_config import read_kbs
             from kb.shelf import Shelf
 
             config = read_kbs()
@@ -67,7 +67,7 @@ class KBContext:
         """The folder ``--kb NAME`` names in the config's ``[kbs]`` (None: a folder was given,
         or the config cannot be read, which only matters when no folder is given)."""
         from kb.notes.errors import KBError
-        from kb.notes.settings import read_kbs
+        from kb.notes.user_config import read_kbs
 
         try:
             return read_kbs().folders.get(name)
@@ -101,7 +101,7 @@ class KBContext:
         """The KB to work on (``--kb``, ``$KB_DIR``, config, or the personal starter KB)."""
         if self._kb is None:
             from kb.knowledgebase import KnowledgeBase
-            from kb.notes.settings import locate
+            from kb.notes.user_config import locate
 
             named = self._named(self.kb_dir) if self.kb_dir else None
             if named is not None:

@@ -54,7 +54,7 @@ class KnowledgeBase(Searching):
     def open(cls, path: str | os.PathLike[str] | None = None) -> KnowledgeBase:
         """Open the KB at ``path`` (or the configured one, or the personal starter KB)."""
         if path is None:
-            from kb.notes.settings import locate
+            from kb.notes.user_config import locate
 
             location = locate()
             if location.source == "personal" and not location.path.exists():

@@ -119,7 +119,7 @@ class LinkTargets:
 
     def _configured(self) -> dict[str, Path]:
         if self._folders is None:
-            from kb.notes.settings import read_kbs
+            from kb.notes.user_config import read_kbs
 
             try:
                 self._folders = dict(read_kbs().folders)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from kb.knowledgebase import KnowledgeBase
 from kb.notes.errors import KBError
-from kb.notes.settings import ConfiguredKBs, read_kbs
+from kb.notes.user_config import ConfiguredKBs, read_kbs
 
 if TYPE_CHECKING:
     from kb.search.results import Results

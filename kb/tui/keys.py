@@ -22,7 +22,7 @@ from kb.tui.actions import aliases, binding_ids
 def load_keymap() -> tuple[dict[str, str], list[str]]:
     """The user's keymap (action id -> keys), and one-line warnings about what was not used."""
     from kb.notes.errors import KBError
-    from kb.notes.settings import load_user_config
+    from kb.notes.user_config import load_user_config
 
     try:
         config = load_user_config()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.widgets import OptionList
 
-from kb.notes.settings import read_kbs
+from kb.notes.user_config import read_kbs
 from kb.shelf import Shelf as KBShelf
 from kb.tui import create_app
 from kb.tui.screens.guide_reader import GuideReaderScreen

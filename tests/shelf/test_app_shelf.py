@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.widgets import TextArea
 
-from kb.notes.settings import read_kbs
+from kb.notes.user_config import read_kbs
 from kb.shelf import Shelf as KBShelf
 from kb.tui import create_app
 from kb.tui.display import hit_prompt, kb_style

@@ -157,7 +157,7 @@ def test_clone_joins_the_team_kb_whatever_its_branch_is_called(tmp_path: Path) -
 
 
 def test_after_clone_plain_kb_commands_work_on_the_team_kb(tmp_path: Path) -> None:
-    from kb.notes.settings import user_config_path
+    from kb.notes.user_config import user_config_path
 
     root = _team_repo(tmp_path / "docs")
     KnowledgeBase.init(root).close()

@@ -65,7 +65,7 @@ def clone(url: str, directory: str | None) -> None:
     _index(kb)
     click.echo(f"Joined: {kb.root}")
     from kb.notes.errors import KBError
-    from kb.notes.settings import remember_kb
+    from kb.notes.user_config import remember_kb
 
     try:
         remembered = remember_kb(kb.root)
