@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from kb.notes import atomic, paths
 from kb.notes.lock import shared_file
@@ -163,7 +164,9 @@ def now() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _event(line: str) -> LinkEvent | None:
+def json_record(line: str) -> dict[str, Any] | None:
+    """One line of an append-only JSON-lines log (the link log, the learned words) as a
+    dict; None for a blank line, a conflict marker line or anything that is not an object."""
     line = line.strip()
     if not line or line.startswith(("<<<<<<<", "=======", ">>>>>>>")):
         return None
@@ -171,7 +174,12 @@ def _event(line: str) -> LinkEvent | None:
         data = json.loads(line)
     except ValueError:
         return None
-    if not isinstance(data, dict):
+    return data if isinstance(data, dict) else None
+
+
+def _event(line: str) -> LinkEvent | None:
+    data = json_record(line)
+    if data is None:
         return None
     action, ticket, note = data.get("action"), data.get("ticket"), data.get("note")
     if action not in ("link", "unlink") or not isinstance(ticket, str) or not isinstance(note, str):

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from kb.notes import atomic, link_log, paths
 from kb.notes.layout import SEARCH_WORDS_FILE
+from kb.notes.link_log import json_record
 from kb.notes.lock import shared_file
 from kb.search.analysis import STOP_WORDS, fold, query_words, stem, terms
 
@@ -90,14 +91,8 @@ def _log_bytes(root: Path) -> bytes:
 
 
 def _event(line: str) -> WordsEvent | None:
-    line = line.strip()
-    if not line or line.startswith(("<<<<<<<", "=======", ">>>>>>>")):
-        return None
-    try:
-        data = json.loads(line)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
+    data = json_record(line)
+    if data is None:
         return None
     action, note, words = data.get("action"), data.get("note"), data.get("words") or []
     if action not in ("learn", "forget") or not isinstance(note, str) or not note:
