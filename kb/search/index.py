@@ -38,6 +38,7 @@ from kb.notes.lock import FileLock
 from kb.notes.problems import Problem
 from kb.notes.settings import Settings
 from kb.notes.ticket_ids import TicketMatcher
+from kb.search import manifest as manifest_file
 from kb.search.documents import load, note_links, problem_dict, problems_of
 from kb.search.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUnavailable
 from kb.search.engines import choose
@@ -46,8 +47,6 @@ from kb.search.engines import choose
 FORMAT_VERSION = 4
 #: How long an update waits for another kb process to finish its own.
 LOCK_TIMEOUT = 30.0
-#: Manifest entries added since the manifest was last written, one JSON object a line.
-JOURNAL = "manifest-journal.jsonl"
 #: What the files were like when the index last caught up with them (the caller's data: the
 #: git commit and the dirty files), so that the next search reads only what changed since.
 STAMP = "source-stamp.json"
@@ -282,7 +281,7 @@ class SearchIndex:
                             yield rel  # gone, or unreadable now: not searchable
 
                 engine.write(changes(), timeout=LOCK_TIMEOUT)
-                self._journal(generation, entries)
+                manifest_file.append(self.folder / generation, entries)
         except IndexUnavailable:
             return self.update()
         report.seconds = time.perf_counter() - started
@@ -324,7 +323,7 @@ class SearchIndex:
         with self._state:
             live = self._generation
         try:
-            info = os.stat(self.folder / str(live) / "manifest.json")
+            info = os.stat(self.folder / str(live) / manifest_file.MANIFEST)
         except OSError:
             return None
         return [info.st_size, info.st_mtime_ns] if live else None
@@ -360,55 +359,15 @@ class SearchIndex:
     def _read_manifest(self) -> dict[str, dict[str, Any]]:
         if self._generation is None:
             return {}
-        path = self.folder / self._generation / "manifest.json"
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise IndexUnavailable("the index manifest is missing or damaged") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("files"), dict):
-            raise IndexUnavailable("the index manifest is damaged")
-        manifest: dict[str, dict[str, Any]] = data["files"]
-        self._replay_journal(self._generation, manifest)
-        return manifest
+        return manifest_file.read(self.folder / self._generation)
 
     def _write_manifest(self, generation: str, manifest: dict[str, dict[str, Any]]) -> None:
-        payload = {"format": self.format_id, "files": manifest}
-        atomic.write_text(
-            self.folder / generation / "manifest.json", json.dumps(payload), root=self.root
-        )
-        # The manifest now holds what the journal said (it was read with it).
-        with contextlib.suppress(OSError):
-            (self.folder / generation / JOURNAL).unlink()
+        manifest_file.write(self.folder / generation, self.format_id, manifest, self.root)
 
     def _has_journal(self) -> bool:
-        return self._generation is not None and (self.folder / self._generation / JOURNAL).exists()
-
-    def _journal(self, generation: str, entries: dict[str, dict[str, Any] | None]) -> None:
-        """Append manifest entries (None: the file is gone) to the generation's journal."""
-        lines = "".join(
-            json.dumps({"path": rel, "entry": entry}) + "\n" for rel, entry in entries.items()
+        return self._generation is not None and manifest_file.has_journal(
+            self.folder / self._generation
         )
-        # Never appended through a link (the generation folder is kb's own, but checked).
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-        fd = os.open(self.folder / generation / JOURNAL, flags, 0o644)
-        with os.fdopen(fd, "a", encoding="utf-8") as handle:
-            handle.write(lines)
-
-    def _replay_journal(self, generation: str, manifest: dict[str, dict[str, Any]]) -> None:
-        path = self.folder / generation / JOURNAL
-        if not path.exists():
-            return
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for line in handle:
-                try:
-                    item = json.loads(line)
-                    rel, entry = item["path"], item["entry"]
-                except (ValueError, KeyError, TypeError):
-                    continue  # a line cut short by a crash: that file is simply read again
-                if entry is None:
-                    manifest.pop(rel, None)
-                elif isinstance(rel, str) and isinstance(entry, dict):
-                    manifest[rel] = entry
 
     def _switch_to(self, generation: str, engine: Engine) -> None:
         current = {"format": self.format_id, "generation": generation}
