@@ -287,7 +287,7 @@ async def test_edit_in_the_built_in_editor_and_save(tui_root: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, EditorScreen)
         editor = app.screen.query_one(TextArea)
-        assert editor.text.startswith("---\ntitle: VPN connected")
+        assert app.screen.text.startswith("---\ntitle: VPN connected")
         editor.text = editor.text + "\nAlso check the proxy settings.\n"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -370,7 +370,7 @@ async def test_new_note_shows_similar_notes_then_creates_and_opens_the_editor(
         assert "## Resolution" in text  # the fix template
         assert "INC0099999" in text and "spooler" in text
         assert git_log(tui_root)[0] == "New fix: printer offline spooler"
-        assert app.screen.query_one(TextArea).text == text
+        assert app.screen.text == text
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, NoteScreen)

@@ -221,7 +221,7 @@ async def test_flag_a_note_then_fix_it_in_the_editor(starter_root: Path) -> None
         assert any("Flag cleared" in text for text in notifications(app))
         saved = (starter_root / note).read_text()
         assert "flag" not in saved and "25H2" in saved
-        assert area.text == saved
+        assert app.screen.text == saved
         assert git_log(starter_root)[0].startswith("Edit: ")
         assert not app.screen.modified
 

@@ -36,7 +36,8 @@ async def test_editor_opens_in_the_body_so_typing_never_breaks_the_front_matter(
         await settle(pilot)
         assert isinstance(app.screen, EditorScreen)
         area = app.screen.query_one(TextArea)
-        assert area.cursor_location[0] == 8  # the first line after the closing '---'
+        assert area.text.startswith("## Issue")  # the front matter is folded away
+        assert area.cursor_location == (0, 0)  # the first line after the closing '---'
         await pilot.press("X", "ctrl+s")
         await settle(pilot)
     text = (tui_root / VPN).read_text()
@@ -52,6 +53,7 @@ async def test_editor_asks_before_saving_a_broken_front_matter(tui_root: Path) -
         await settle(pilot)
         app.edit_note(VPN)
         await settle(pilot)
+        await pilot.press("ctrl+f")  # the whole file: the guard still stands on save
         area = app.screen.query_one(TextArea)
         area.cursor_location = (0, 0)
         await pilot.press("X", "ctrl+s")

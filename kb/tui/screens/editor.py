@@ -1,19 +1,22 @@
-"""The built-in editor: a note's whole file (front matter included) in a text area."""
+"""The built-in editor: a note's body in a text area, its front matter folded into one line
+above it (a key shows the whole file); a note without readable front matter shows whole."""
 
 from __future__ import annotations
 
 import importlib.util
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import TextArea
+from textual.widgets import Static, TextArea
 
-from kb.tui.actions import bindings
+from kb.tui.actions import bindings, key_of
 from kb.tui.display import one_line
 from kb.tui.messages import NoteSaved, NoteTextLoaded
 from kb.tui.screens.base import KBScreen, report_saved
+from kb.tui.screens.editor_fold import Folded, fold
 from kb.tui.widgets.footer import KBFooter
 
 
@@ -25,7 +28,8 @@ def markdown_language() -> str | None:
 
 
 class EditorScreen(KBScreen):
-    """Edit a note; ctrl+s saves (commit and reindex), escape leaves (asking if unsaved)."""
+    """Edit a note; ctrl+s saves (commit and reindex), escape leaves (asking if unsaved),
+    ctrl+f shows or folds the front matter."""
 
     CSS_PATH = "editor.tcss"
     SCOPE: ClassVar[str] = "editor"
@@ -40,8 +44,14 @@ class EditorScreen(KBScreen):
         #: True once this editor saved at least once (the note view then reloads).
         self.saved_once = False
         self._submitted: str | None = None
+        #: The front matter kept aside while folded (the text area holds the body); None when
+        #: the text area holds the whole file.
+        self.folded: Folded | None = None
 
     def compose(self) -> ComposeResult:
+        line = Static(id="front-matter", markup=False)
+        line.display = False  # until the note is read
+        yield line
         editor = TextArea(language=markdown_language(), id="editor", disabled=True)
         editor.border_title = self.path
         yield editor
@@ -59,25 +69,79 @@ class EditorScreen(KBScreen):
         self.post_message(NoteTextLoaded(self.path, text))
 
     def on_note_text_loaded(self, message: NoteTextLoaded) -> None:
-        """Put the text in the editor and hand it the keyboard."""
+        """Put the body in the editor (the front matter folded) and hand it the keyboard.
+
+        The cursor starts in the body: a keystroke typed straight away goes into the note's
+        text, never above the front matter where it would turn the block into text. Broken
+        front matter is shown whole, so that it can be fixed.
+        """
         self.saved_text = message.text
         editor = self.query_one(TextArea)
-        editor.load_text(message.text)
+        self._show(message.text, folding=True, cursor=None)
         editor.disabled = False
         editor.focus()
-        # The cursor starts in the body: a keystroke typed straight away goes into the
-        # note's text, not above the front matter where it would turn the block into text.
-        from kb.notes import frontmatter
 
-        front = frontmatter.parse(message.text)
-        if front.present and not front.error:
-            editor.cursor_location = (front.body_line - 1, 0)
-            editor.scroll_cursor_visible(animate=False)
+    @property
+    def text(self) -> str:
+        """The whole file as a save would write it: the folded front matter as it was read,
+        then the body in the editor (or the editor's text when nothing is folded)."""
+        body = self.query_one(TextArea).text
+        return self.folded.whole(body) if self.folded is not None else body
 
     @property
     def modified(self) -> bool:
         """True when the text differs from what is on disk."""
-        return self.saved_text is not None and self.query_one(TextArea).text != self.saved_text
+        return self.saved_text is not None and self.text != self.saved_text
+
+    def action_toggle_front_matter(self) -> None:
+        """Show the whole file, or fold the front matter again when it still parses."""
+        if self.saved_text is None:
+            return
+        editor = self.query_one(TextArea)
+        row, column = editor.cursor_location
+        if self.folded is not None:
+            self._show(self.text, folding=False, cursor=(row + self.folded.rows, column))
+            return
+        folded = fold(editor.text)
+        if isinstance(folded, str):
+            why = one_line(folded)
+            self.notify(f"Front matter not folded: {why}", severity="warning", markup=False)
+            return
+        self._show(editor.text, folding=True, cursor=(row, column))
+
+    def _show(self, text: str, *, folding: bool, cursor: tuple[int, int] | None) -> None:
+        """Load ``text`` (a whole file) with its front matter folded when ``folding`` and it
+        parses, else whole; ``cursor`` is a place in the whole file (None: the body's start)."""
+        from kb.notes import frontmatter
+
+        editor = self.query_one(TextArea)
+        folded = fold(text) if folding else None
+        self.folded = folded if isinstance(folded, Folded) else None
+        front = frontmatter.parse(text) if self.folded is None else None
+        row, column = cursor or (0, 0)
+        if self.folded is not None:
+            editor.load_text(self.folded.body)
+            # A place inside the folded block becomes the body's start.
+            row, column = (row - self.folded.rows, column) if row >= self.folded.rows else (0, 0)
+        else:
+            editor.load_text(text)
+            if cursor is None and front is not None and front.present and not front.error:
+                row = front.body_line - 1
+        editor.cursor_location = (row, column)
+        editor.scroll_cursor_visible(animate=False)
+        # The line above the text: what the folded front matter holds, or that it is shown.
+        key = key_of(self.app, "toggle-front-matter", [self.SCOPE])
+        if self.folded is not None:
+            words = f"Front matter ({key} shows it): {self.folded.summary}"
+        elif front is not None and front.present and front.error:
+            words = f"Front matter shown in full: {one_line(front.error)}"
+        elif front is not None and front.present:
+            words = f"Front matter shown in full ({key} folds it)"
+        else:
+            words = ""
+        line = self.query_one("#front-matter", Static)
+        line.update(Text(words))
+        line.display = bool(words)
 
     def action_save(self) -> None:
         """Save: atomic write, commit and reindex, in a thread."""
@@ -86,7 +150,7 @@ class EditorScreen(KBScreen):
         if not self.modified:
             self.notify("No changes to save")
             return
-        text = self.query_one(TextArea).text
+        text = self.text
         from kb.notes.front_matter_guard import front_matter_damage
 
         damage = front_matter_damage(self.saved_text, text)
@@ -137,16 +201,17 @@ class EditorScreen(KBScreen):
     def on_note_saved(self, message: NoteSaved) -> None:
         """The text on disk is now the saved text."""
         if message.text is not None:
-            editor = self.query_one(TextArea)
-            if editor.text == self._submitted or self._submitted is None:
+            shown = self.text
+            if shown == self._submitted or self._submitted is None:
                 self.saved_text = message.text
-                shown = editor.text
                 if message.text != shown:
                     # The flag lines went, or another kb's changes came in: show the text as
-                    # it is on disk.
-                    row, column = editor.cursor_location
-                    editor.load_text(message.text)
-                    editor.cursor_location = (_row_after(shown, message.text, row), column)
+                    # it is on disk, folded as it was.
+                    row, column = self.query_one(TextArea).cursor_location
+                    row += self.folded.rows if self.folded is not None else 0
+                    row = _row_after(shown, message.text, row)
+                    folding = self.folded is not None
+                    self._show(message.text, folding=folding, cursor=(row, column))
             else:
                 # Typed on while saving: the next save merges from the text this one sent,
                 # so that what came in from disk stays.
