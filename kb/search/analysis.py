@@ -273,6 +273,41 @@ class QueryWord:
     surface: str
     exact: bool
     stop: bool
+    #: For a path: the folders it lies in, deepest first (``c:\\windows\\minidump`` for a
+    #: pasted dump file), which match it too: a note names the folder, seldom the file.
+    wider: tuple[str, ...] = ()
+    #: For a path: the index terms of its significant names (folders and file name, without
+    #: drive letter and numbers), which find notes that speak of them in other words.
+    parts: tuple[str, ...] = ()
+
+
+#: A path's folders and names, between its separators.
+_PATH_SEPARATORS = re.compile(r"[\\/]+")
+#: The most names of one path looked for on their own (a deep path must not crowd a query).
+MAX_PATH_PARTS = 8
+
+
+def _path_word(raw: str, whole: str) -> QueryWord:
+    """A path as a query word: itself, the folders it lies in, and its significant names."""
+    lead = len(whole) - len(whole.lstrip("\\/"))
+    # Where each folder of the path ends (a separator after the leading ones).
+    ends = [found.start() for found in _PATH_SEPARATORS.finditer(whole, lead)]
+    # A drive path keeps its drive and one folder at least ("c:\\windows"); a UNC path its
+    # server, a Unix path its first folder.
+    skip = 1 if re.match(r"[a-z]:[\\/]", whole) else 0
+    wider = tuple(
+        folder
+        for folder in (whole[:end] for end in reversed(ends[skip:]))
+        if (found := _RAW.fullmatch(folder)) is not None and found.lastgroup == "path"
+    )
+    parts: list[str] = []
+    for part in _PARTS.findall(whole):
+        if len(part) < 2 or part.isdigit() or part in STOP_WORDS:
+            continue
+        term = stem(part) if part.isalpha() else part
+        if term not in parts:
+            parts.append(term)
+    return QueryWord(raw, (whole,), whole, True, False, wider, tuple(parts[:MAX_PATH_PARTS]))
 
 
 def query_words(text: str) -> list[QueryWord]:
@@ -290,6 +325,9 @@ def query_words(text: str) -> list[QueryWord]:
             continue
         parts = _PARTS.findall(whole)
         compound = match.lastgroup in ("url", "path") or len(parts) > 1
+        if match.lastgroup == "path":
+            words.append(_path_word(raw, whole))
+            continue
         if compound:
             alternatives = [whole]
             if match.lastgroup == "word":

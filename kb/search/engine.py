@@ -106,6 +106,9 @@ class SearchPlan:
 
     should: list[Match] = field(default_factory=list)
     must_not: list[Match] = field(default_factory=list)
+    #: Matches that score and find documents like ``should``, but are no word the user typed
+    #: (the names inside a pasted path): a document need not hold them to hold every word.
+    hints: list[WordMatch] = field(default_factory=list)
     filters: list[FilterMatch] = field(default_factory=list)
     #: When there is nothing to match, list documents by most recently changed.
     recent: bool = False

@@ -3,6 +3,7 @@ word being typed completed, and typos corrected when the exact words find little
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from kb.notes import ticket_ids
@@ -18,7 +19,7 @@ from kb.search.engine import (
 )
 from kb.search.languages import Languages
 from kb.search.query import Query
-from kb.search.ranking import TEXT_FIELDS
+from kb.search.ranking import PATH_PART_WEIGHT, TEXT_FIELDS
 from kb.search.synonyms import Synonyms
 
 #: The word being typed is completed from this many letters on.
@@ -37,6 +38,11 @@ MAX_SHORT_COMPLETIONS = 8
 
 #: The most words a typed prefix or a typo stands for (the commonest are kept).
 MAX_COMPLETIONS = 10
+
+
+#: A quoted path (quoted for the spaces in it, "C:\\Program Files\\..."): its words are looked
+#: for as typed words, not as a phrase, so that its folders find the notes naming them.
+_PATH_START = re.compile(r"(?:[A-Za-z]:[\\/]|\\\\|~?/)\S")
 
 
 @dataclass
@@ -58,7 +64,7 @@ def build_plan(
     plan = SearchPlan()
     content: list[QueryWord] = []
     for clause in query.clauses:
-        if clause.phrase:
+        if clause.phrase and (clause.negated or not _PATH_START.match(clause.text)):
             phrase = tuple(terms(clause.text))
             target: Match | None
             if len(phrase) > 1:
@@ -87,7 +93,7 @@ def build_plan(
         ):
             built.typing = index
         phrases: tuple[tuple[str, ...], ...] = ()
-        alternatives = list(word.alternatives)
+        alternatives = [*word.alternatives, *word.wider]
         if synonyms is not None:
             for other in synonyms.alternatives(word.alternatives[:1]):
                 if len(other) == 1:
@@ -97,6 +103,8 @@ def build_plan(
         match = WordMatch(tuple(dict.fromkeys(alternatives)), phrases)
         built.matches.append(match)
         plan.should.append(match)
+        # A pasted path's names find the notes that speak of them, below those naming it.
+        plan.hints.extend(WordMatch((part,), boost=PATH_PART_WEIGHT) for part in word.parts)
     if synonyms is not None:
         plan.should.extend(_multiword_synonyms(meaningful, synonyms))
     for item in query.filters:

@@ -29,6 +29,12 @@ K1 = 1.2
 TIEBREAK = 0.1
 #: Documents holding every typed word earn this share of those words' scores again.
 COORDINATION = 0.5
+#: The names in a pasted path (its folders, its file name), each looked for on its own, count
+#: this much: a note naming the path or its folder comes first, one naming them in prose next.
+PATH_PART_WEIGHT = 0.5
+#: A text holding none of a pasted path's forms holds it this share for its names in it
+#: (all of them: this much, enough not to be weak; some: less).
+PATH_PART_COVERAGE = 0.5
 #: Phrase alternatives of a word (multi-word synonyms) count this much.
 PHRASE_WEIGHT = 0.9
 

@@ -61,7 +61,11 @@ def search(
     hits = [_hit(candidate.path, candidate.score, candidate.stored) for candidate in candidates]
     if not built.plan.recent:
         patterns = [needle_pattern(match_terms(match)) for match in built.matches]
-        _rank(hits, patterns, limit, languages)
+        names = [
+            tuple(found for found in map(needle_pattern, ((part,) for part in word.parts)) if found)
+            for word in built.words
+        ]
+        _rank(hits, patterns, names, limit, languages)
     hits = hits[:limit]
     pattern = highlight_pattern(built)
     for hit in hits:
@@ -75,7 +79,11 @@ COVERAGE_WINDOW = 3_000
 
 
 def _rank(
-    hits: list[Hit], patterns: list[Needles | None], limit: int, languages: Languages
+    hits: list[Hit],
+    patterns: list[Needles | None],
+    names: list[tuple[Needles, ...]],
+    limit: int,
+    languages: Languages,
 ) -> None:
     """Order hits by text score, KB signals and coverage (share of the query's words held).
 
@@ -89,14 +97,14 @@ def _rank(
         hit.score *= signal(hit)
         if not languages.prefers(hit.language):
             hit.score *= 1.0 - OTHER_LANGUAGE_DROP
-        hit.coverage = coverage(patterns, _matchable_text(hit, COVERAGE_WINDOW))
+        hit.coverage = coverage(patterns, _matchable_text(hit, COVERAGE_WINDOW), names)
         if hit.coverage < 1.0 and len(hit.snippet) > COVERAGE_WINDOW:
             unsure.append(hit)
     floor = sorted((hit.score * hit.coverage for hit in hits), reverse=True)
     bar = floor[limit - 1] if len(floor) >= limit else 0.0
     for hit in unsure:
         if hit.score > bar:  # with every word found it could rank among the first
-            hit.coverage = coverage(patterns, _matchable_text(hit))
+            hit.coverage = coverage(patterns, _matchable_text(hit), names)
     for hit in hits:
         hit.score *= coordination(hit.coverage)
     hits.sort(key=lambda hit: order_key(hit.score, hit.path))

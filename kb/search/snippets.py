@@ -11,6 +11,7 @@ from kb.search.engine import (
     WordMatch,
 )
 from kb.search.plan import Plan
+from kb.search.ranking import PATH_PART_COVERAGE
 
 SNIPPET_WIDTH = 200
 #: Characters of a hit's text searched first for its snippet: the passage shown comes from
@@ -49,6 +50,10 @@ class Needles:
             elif _HEX_CODE.fullmatch(term):
                 # "caa70004" is also inside "0xCAA70004", as the index holds both forms.
                 pieces.append(rf"(?:(?<=0x)|(?<!\w)){escaped}(?!\w)")
+            elif "\\" in term or "/" in term:
+                # A path is found whole, not as the start of a deeper one: "c:\windows" is
+                # not in "C:\Windows\System32" (a separator ending it is fine).
+                pieces.append(rf"{before}{escaped}(?![\w\\/]*\w)")
             else:
                 pieces.append(rf"{before}{escaped}(?!\w)")
         source = "|".join(pieces)
@@ -140,19 +145,35 @@ def match_terms(match: Match) -> list[str]:
 
 def highlight_pattern(built: Plan) -> Needles | None:
     wanted: list[str] = []
-    for match in built.plan.should:
+    for match in [*built.plan.should, *built.plan.hints]:
         wanted.extend(match_terms(match))
     if built.typing is not None:
         wanted.append(built.words[built.typing].surface)
     return needle_pattern(wanted)
 
 
-def coverage(patterns: list[Needles | None], text: str) -> float:
-    """Share of the query's words found in ``text`` (completions and corrections count)."""
+def coverage(
+    patterns: list[Needles | None],
+    text: str,
+    names: list[tuple[Needles, ...]] | None = None,
+) -> float:
+    """Share of the query's words found in ``text`` (completions and corrections count).
+
+    ``names`` holds, for each word, the names inside it (a pasted path's folders and file
+    name): a word not found itself counts :data:`PATH_PART_COVERAGE` of the share of them found.
+    """
     if not patterns:
         return 1.0
     folded = Folded(text)
-    found = sum(1 for pattern in patterns if pattern is not None and pattern.search_folded(folded))
+    found = 0.0
+    for index, pattern in enumerate(patterns):
+        if pattern is not None and pattern.search_folded(folded):
+            found += 1
+            continue
+        inside = names[index] if names else ()
+        if inside:
+            held = sum(1 for name in inside if name.search_folded(folded))
+            found += PATH_PART_COVERAGE * held / len(inside)
     return found / len(patterns)
 
 

@@ -58,6 +58,13 @@ def test_search_nothing_found_exits_1(cli: Cli) -> None:
     assert json.loads(cli("search", "zebra", "--json").stdout) == []
 
 
+def test_search_nothing_found_shows_the_query_as_typed(cli: Cli) -> None:
+    result = cli("search", "--", "Q:\\Nowhere\\zqxjkvw\x1b.dmp")
+    assert result.exit_code == 1
+    # Single backslashes, and the control character shown escaped, never sent raw.
+    assert result.stderr.splitlines()[-1] == "Nothing found for “Q:\\Nowhere\\zqxjkvw\\u001b.dmp”."
+
+
 @pytest.mark.parametrize("text", ODD_QUERIES)
 def test_search_odd_queries_exit_cleanly(cli: Cli, text: str) -> None:
     result = cli("search", "--", text)

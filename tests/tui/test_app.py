@@ -614,3 +614,17 @@ def test_keymap_table_is_validated() -> None:
     keymap, warnings = parse_keymap({"new-note": 3})
     assert keymap == {} and "new-note" in warnings[0]
     assert parse_keymap("nope")[1]
+
+
+async def test_nothing_found_shows_the_query_as_typed(tui_root: Path) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        typed = "Q:\\Nowhere\\[i]zqxjkvw\x1b.dmp"
+        app.screen.query_one("#search", Input).value = typed
+        await settle(pilot)
+        # Single backslashes, brackets kept (no markup), the control character shown escaped.
+        assert notice(app) == (
+            "Nothing found for “Q:\\Nowhere\\[i]zqxjkvw\\u001b.dmp”. "
+            "Press ctrl+a to capture it as a question."
+        )

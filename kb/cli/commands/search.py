@@ -72,8 +72,11 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         for rank, hit in enumerate(results, start=1):
             echo_styled(_format_hit(rank, hit, color), color)
     if not results:
+        from kb.notes.control_chars import visible
+
+        # As typed (a pasted path keeps single backslashes), control characters shown escaped.
         shown = text if len(text) <= 60 else text[:57] + "..."
-        err(f"Nothing found for {shown!r}.")
+        err(f"Nothing found for “{visible(shown, lines=False)}”.")
         sys.exit(1)
 
 

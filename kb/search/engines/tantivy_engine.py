@@ -164,7 +164,7 @@ class TantivyEngine:
                 order_by_field="modified",
             )
         else:
-            parts = [self._match(item) for item in plan.should]
+            parts = [self._match(item) for item in [*plan.should, *plan.hints]]
             scored = _any(parts)
             core = [self._core(item) for item in plan.should]
             if len(core) > 1:

@@ -280,7 +280,7 @@ class Scorer:
         left some expansions out."""
         partial = False
         total: Scores = {}
-        for item in plan.should:
+        for item in [*plan.should, *plan.hints]:
             scores, complete = self.match(item, deadline)
             partial = partial or not complete
             _add(total, scores.items())

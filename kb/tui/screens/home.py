@@ -9,9 +9,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container
+from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.worker import get_current_worker
 
+from kb.notes.control_chars import visible
 from kb.tui.actions import bindings
 from kb.tui.links import to_markdown_links
 from kb.tui.messages import SearchFinished
@@ -207,11 +209,14 @@ class HomeScreen(KBScreen):
 
     def _show_notice(self, query: str, results: Results) -> None:
         notice = self.query_one("#notice", Static)
+        text: str | Content
         if not query.strip():
             text = "Recently changed notes" if results else self._empty_kb_text()
         elif not results:
             ask = self.key("ask")
-            text = f"Nothing found for “{query.strip()}”. Press {ask} to capture it as a question."
+            # As typed: plain text, not markup ("\[" stays), control characters shown escaped.
+            typed = visible(query.strip(), lines=False)
+            text = Content(f"Nothing found for “{typed}”. Press {ask} to capture it as a question.")
         elif results.weak:
             text = "No strong match — closest notes:"
         elif results.corrected:
