@@ -58,8 +58,29 @@ class KBFooter(Footer):
     def __init__(self) -> None:
         super().__init__()
         self._width = 0
+        #: What the keys shown were chosen from (see _choice); None before the first compose.
+        self._composed: tuple[object, ...] | None = None
+
+    def _choice(self) -> tuple[object, ...]:
+        """Everything the keys shown depend on: the screen's keys, their state and the width."""
+        if not self._bindings_ready:
+            return (False,)
+        shown = tuple(
+            (binding.key, binding.action, binding.description, binding.show, enabled, tooltip)
+            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
+        )
+        return (True, shown, self.size.width or self.app.size.width, self.show_command_palette)
+
+    async def recompose(self) -> None:
+        """Build the keys again only when what they show changed: a screen's bindings are
+        announced several times as it opens (mount, focus), each one used to rebuild every
+        key, restyle and redraw it."""
+        if self.is_attached and self._composed == self._choice():
+            return
+        await super().recompose()
 
     def compose(self) -> ComposeResult:
+        self._composed = self._choice()
         widgets: list[Widget] = list(super().compose())
         keys = [
             w for w in widgets if isinstance(w, FooterKey) and not w.has_class("-command-palette")
