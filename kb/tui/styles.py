@@ -4,10 +4,14 @@ Changing the theme (light/dark) makes Textual parse every rule of the app again 
 new colours, in a new stylesheet whose parsed rules are then thrown away; and the next
 widget kind mounted after it parses every rule once more. Every screen's stylesheet is read
 at start, so that is all of them. Here each theme keeps its parsed rules: switching back and
-forth parses nothing, and a new widget kind parses only its own rules.
+forth parses nothing, and a new widget kind parses only its own rules. The parsed rules are
+kept for the process (read-only, they are shared by every app it runs): an app started again
+in the same process, as in the tests, parses nothing it parsed before.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 from textual.cache import LRUCache
 from textual.css.model import RuleSet
@@ -23,19 +27,22 @@ SOURCES_KEPT = 512
 class ThemeStylesheet(Stylesheet):
     """A Stylesheet with one cache of parsed sources per set of theme variables."""
 
+    #: Parsed sources by theme variables, the most recently used last.
+    _caches: ClassVar[dict[tuple[tuple[str, str], ...], LRUCache[tuple, list[RuleSet]]]] = {}
+
     def __init__(self, *, variables: dict[str, str] | None = None) -> None:
         super().__init__(variables=variables)
-        self._caches: dict[tuple[tuple[str, str], ...], LRUCache[tuple, list[RuleSet]]] = {}
         self._use_cache_of(self._variables)
 
     def _use_cache_of(self, variables: dict[str, str]) -> None:
+        caches = ThemeStylesheet._caches
         key = tuple(sorted(variables.items()))
-        cache = self._caches.pop(key, None)
+        cache = caches.pop(key, None)
         if cache is None:
             cache = LRUCache(SOURCES_KEPT)
-            if len(self._caches) >= THEMES_KEPT:
-                self._caches.pop(next(iter(self._caches)))
-        self._caches[key] = cache  # the most recent last
+            if len(caches) >= THEMES_KEPT:
+                caches.pop(next(iter(caches)))
+        caches[key] = cache
         self._parse_cache = cache
 
     def set_variables(self, variables: dict[str, str]) -> None:

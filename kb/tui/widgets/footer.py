@@ -66,7 +66,7 @@ class KBFooter(Footer):
         if not self._bindings_ready:
             return (False,)
         shown = tuple(
-            (binding.key, binding.action, binding.description, binding.show, enabled, tooltip)
+            (binding, enabled, tooltip)
             for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
         )
         return (True, shown, self.size.width or self.app.size.width, self.show_command_palette)
