@@ -65,9 +65,11 @@ class KBFooter(Footer):
         """Everything the keys shown depend on: the screen's keys, their state and the width."""
         if not self._bindings_ready:
             return (False,)
+        palette = self.app.COMMAND_PALETTE_BINDING
         shown = tuple(
-            (binding, enabled, tooltip)
-            for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
+            (key, binding, enabled, tooltip)
+            for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
+            if binding.show or key == palette
         )
         return (True, shown, self.size.width or self.app.size.width, self.show_command_palette)
 
@@ -75,11 +77,19 @@ class KBFooter(Footer):
         """Build the keys again only when what they show changed: a screen's bindings are
         announced several times as it opens (mount, focus), each one used to rebuild every
         key, restyle and redraw it."""
-        if self.is_attached and self._composed == self._choice():
+        if not self.is_attached or self._pruning:
+            return  # the screen is going: nothing to draw
+        choice = self._choice()
+        if self._composed == choice:
             return
+        self._composed = choice  # a second call while this one runs has nothing to do
         await super().recompose()
 
     def compose(self) -> ComposeResult:
+        # The keys from the first frame on: Textual's footer waits for the screen to
+        # announce its bindings, and draws an empty bar until the frame after.
+        if not self._bindings_ready and self.is_attached:
+            self.set_reactive(Footer._bindings_ready, True)
         self._composed = self._choice()
         widgets: list[Widget] = list(super().compose())
         keys = [
