@@ -24,6 +24,7 @@ from kb.tui.navigation import CommitAnyway
 from kb.tui.navigator import Navigator
 from kb.tui.screens.base import error_text
 from kb.tui.screens.home import HomeScreen
+from kb.tui.styles import ThemeStylesheet
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -78,6 +79,8 @@ class KBApp(Navigator):
         reads the user's ``[keys]`` itself. With a ``shelf``, home searches every KB of it
         and new notes go to its default KB unless the form picks another."""
         super().__init__()
+        # Switching themes parses the app's rules once per theme, not at every switch.
+        self.stylesheet = ThemeStylesheet(variables=self.get_css_variables())
         #: Every configured KB (None when the app works on one KB).
         self.shelf = SharedShelf(shelf) if shelf is not None and shelf.kbs else None
         if self.shelf is not None:

@@ -318,3 +318,33 @@ async def test_the_link_picker_lists_the_titles_of_the_notes_linked(tui_root: Pa
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
         assert any(p.startswith("Printer shows offline and jobs are stuck") for p in prompts)
         assert any(p.startswith("VPN connected but intranet sites do not open") for p in prompts)
+
+
+# -- point 7: every screen opens without a blank frame ---------------------------------------
+
+
+async def test_a_screen_has_its_footer_keys_from_its_first_frame(tui_root: Path) -> None:
+    from textual.screen import Screen
+    from textual.widgets._footer import FooterKey
+
+    from kb.tui.screens.help import HelpScreen
+
+    app = KBApp(str(tui_root))
+    frames: list[tuple[Screen[object], list[str]]] = []
+    display = app._display
+
+    def displayed(screen: Screen[object], update: object) -> None:
+        """Note the footer's keys of each frame put on the terminal."""
+        if update is not None:
+            frames.append((screen, [key.action for key in screen.query(FooterKey)]))
+        display(screen, update)  # type: ignore[arg-type]
+
+    app._display = displayed  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        help_frames = [keys for screen, keys in frames if isinstance(screen, HelpScreen)]
+        assert help_frames
+        assert "close" in " ".join(help_frames[0])  # no frame with an empty footer bar
+        assert all(keys == help_frames[0] for keys in help_frames)

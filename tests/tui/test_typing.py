@@ -109,9 +109,9 @@ async def test_the_preview_renders_only_the_hit_that_stays_highlighted(tui_root:
         shown: list[str] = []
         show_note = preview.show_note
 
-        def spy(note: object, body: object = None) -> None:
+        def spy(note: object, body: object = None, source: object = None) -> None:
             shown.append(note.path)  # type: ignore[attr-defined]
-            show_note(note, body)  # type: ignore[arg-type]
+            show_note(note, body, source)  # type: ignore[arg-type]
 
         preview.show_note = spy  # type: ignore[method-assign]
         await pilot.press(*"windows")

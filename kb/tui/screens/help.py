@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.measure import Measurement
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -16,6 +17,8 @@ from kb.tui.screens.dialog import DIALOG_SCREEN
 from kb.tui.widgets.footer import KBFooter
 
 if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+    from rich.segment import Segment
     from textual.app import App
 
     from kb.tui.actions import Action
@@ -102,6 +105,58 @@ def help_markdown(app: App[object], keymap: Mapping[str, str]) -> str:
     return "\n".join(parts)
 
 
+class RenderedOnce:
+    """A Rich renderable drawn once per width and options, then replayed from its lines.
+
+    Rendering the help's Markdown costs tens of milliseconds, and Textual renders a widget's
+    content several times as a screen opens (its height, then each layout pass).
+    """
+
+    def __init__(self, renderable: RenderableType, key: object = None) -> None:
+        self.renderable = renderable
+        #: What the renderable was made from (tells whether it can be used again).
+        self.key = key
+        self._lines: dict[tuple[object, ...], list[list[Segment]]] = {}
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        key = (
+            options.max_width,
+            options.min_width,
+            options.height,
+            options.justify,
+            options.overflow,
+            options.no_wrap,
+            options.highlight,
+            options.markup,
+            options.legacy_windows,
+            options.ascii_only,
+        )
+        lines = self._lines.get(key)
+        if lines is None:
+            lines = console.render_lines(self.renderable, options, pad=False, new_lines=True)
+            if len(self._lines) >= 8:
+                self._lines.clear()
+            self._lines[key] = lines
+        for line in lines:
+            yield from line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.renderable)
+
+
+#: The help last drawn, kept for the next time help opens (its text only changes with the keys).
+_LAST: list[RenderedOnce] = []
+
+
+def _drawn_help(source: str) -> RenderedOnce:
+    """The help's Markdown, drawn lines kept from the last time it was shown with this text."""
+    from rich.markdown import Markdown as RichMarkdown
+
+    if not _LAST or _LAST[0].key != source:
+        _LAST[:] = [RenderedOnce(RichMarkdown(source, code_theme="ansi_dark"), key=source)]
+    return _LAST[0]
+
+
 class HelpScreen(ModalScreen[None]):
     """Keys and query syntax; back (escape), q or the help key closes it."""
 
@@ -117,13 +172,12 @@ class HelpScreen(ModalScreen[None]):
         self.source = ""
 
     def compose(self) -> ComposeResult:
-        from rich.markdown import Markdown as RichMarkdown
-
         self.source = help_markdown(self.app, self.keymap)
         # One rendered block, not a widget per line: help opens at once even on a busy
-        # machine (Textual's Markdown widget built ~150 widgets for it).
+        # machine (Textual's Markdown widget built ~150 widgets for it). Rendered once per
+        # width: Textual renders it again to measure it and at each layout as it opens.
         with VerticalScroll(id="help-scroll"):
-            yield Static(RichMarkdown(self.source, code_theme="ansi_dark"), id="help")
+            yield Static(_drawn_help(self.source), id="help")
         yield KBFooter()
 
     def on_mount(self) -> None:

@@ -269,14 +269,15 @@ class HomeScreen(KBScreen):
         note = self.kb_of(hit).kb.note(hit.path)
         if worker.is_cancelled:
             return
-        body = render_body(preview_text(to_markdown_links(note.body_text)), width)
+        source = preview_text(to_markdown_links(note.body_text))
+        body = render_body(source, width)
         if not worker.is_cancelled:
-            self.post_message(PreviewDrawn(event_id(hit), note, body))
+            self.post_message(PreviewDrawn(event_id(hit), note, body, source))
 
     def on_preview_drawn(self, message: PreviewDrawn) -> None:
         """Show the note, if it is still the highlighted one."""
         if message.path == self._preview_wanted:
-            self.query_one(NotePreview).show_note(message.note, message.body)
+            self.query_one(NotePreview).show_note(message.note, message.body, message.source)
 
     # -- actions --------------------------------------------------------------------------------
 

@@ -58,8 +58,39 @@ class KBFooter(Footer):
     def __init__(self) -> None:
         super().__init__()
         self._width = 0
+        #: What the keys shown were chosen from (see _choice); None before the first compose.
+        self._composed: tuple[object, ...] | None = None
+
+    def _choice(self) -> tuple[object, ...]:
+        """Everything the keys shown depend on: the screen's keys, their state and the width."""
+        if not self._bindings_ready:
+            return (False,)
+        palette = self.app.COMMAND_PALETTE_BINDING
+        shown = tuple(
+            (key, binding, enabled, tooltip)
+            for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
+            if binding.show or key == palette
+        )
+        return (True, shown, self.size.width or self.app.size.width, self.show_command_palette)
+
+    async def recompose(self) -> None:
+        """Build the keys again only when what they show changed: a screen's bindings are
+        announced several times as it opens (mount, focus), each one used to rebuild every
+        key, restyle and redraw it."""
+        if not self.is_attached or self._pruning:
+            return  # the screen is going: nothing to draw
+        choice = self._choice()
+        if self._composed == choice:
+            return
+        self._composed = choice  # a second call while this one runs has nothing to do
+        await super().recompose()
 
     def compose(self) -> ComposeResult:
+        # The keys from the first frame on: Textual's footer waits for the screen to
+        # announce its bindings, and draws an empty bar until the frame after.
+        if not self._bindings_ready and self.is_attached:
+            self.set_reactive(Footer._bindings_ready, True)
+        self._composed = self._choice()
         widgets: list[Widget] = list(super().compose())
         keys = [
             w for w in widgets if isinstance(w, FooterKey) and not w.has_class("-command-palette")

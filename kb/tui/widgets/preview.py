@@ -89,11 +89,13 @@ class NotePreview(VerticalScroll, can_focus=False):
         """Columns the body is drawn in (the preview less its padding and scroll bar)."""
         return max(20, self.size.width - 4)
 
-    def show_note(self, note: Note, body: Text | None = None) -> None:
-        """Show this note: ``body`` as :func:`render_body` drew it (in a worker thread),
-        else drawn now."""
+    def show_note(self, note: Note, body: Text | None = None, source: str | None = None) -> None:
+        """Show this note: ``body`` as :func:`render_body` drew it from ``source`` (in a
+        worker thread), else drawn now."""
         self.path = note.path
-        self.source = preview_text(to_markdown_links(note.body_text))
+        if source is None or body is None:
+            source = preview_text(to_markdown_links(note.body_text))
+        self.source = source
         if body is None:
             body = render_body(self.source, self.text_width)
         self.query_one(NoteHeader).show_note(note)
@@ -111,8 +113,10 @@ class NotePreview(VerticalScroll, can_focus=False):
 class PreviewDrawn(Message):
     """A note read and its body drawn for the preview, in a worker thread."""
 
-    def __init__(self, path: str, note: Note, body: Text) -> None:
+    def __init__(self, path: str, note: Note, body: Text, source: str) -> None:
         super().__init__()
         self.path = path
         self.note = note
         self.body = body
+        #: The Markdown the body was drawn from.
+        self.source = source
