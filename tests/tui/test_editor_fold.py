@@ -3,17 +3,19 @@ saying what the block holds, a key to show the whole file; saves keep the block 
 
 from __future__ import annotations
 
-import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
 from kb.tui.app import KBApp
 from kb.tui.screens.confirm import ConfirmScreen
 from kb.tui.screens.editor import EditorScreen
 from kb.tui.screens.home import HomeScreen
-from tests.helpers import git_log, notifications, rendered, settle
+from tests.helpers import git, git_log, notifications, rendered, settle
 
 BADGE = "notes/badge-reader.md"
 #: Comments, quoting, spacing and a block list: what re-serialising the YAML would change.
@@ -41,9 +43,21 @@ BODY = (
 def _commit(root: Path, rel: str, text: str) -> None:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode("utf-8"))
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
-    subprocess.run(["git", "commit", "-qm", "Add note"], cwd=root, check=True, capture_output=True)
+    path.write_bytes(text.encode("utf-8"))  # as given: line ends included
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Add note")
+
+
+@asynccontextmanager
+async def editing(root: Path, rel: str = BADGE) -> AsyncIterator[tuple[KBApp, Pilot[None]]]:
+    """The app at 100x30 with the editor open on ``rel``."""
+    app = KBApp(str(root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.edit_note(rel)
+        await settle(pilot)
+        assert isinstance(app.screen, EditorScreen)
+        yield app, pilot
 
 
 def _line(app: KBApp) -> Static:
@@ -56,12 +70,7 @@ async def test_the_editor_shows_the_body_and_a_summary_and_keeps_the_block_byte_
 ) -> None:
     front, body = FRONT.replace("\n", newline), BODY.replace("\n", newline)
     _commit(tui_root, BADGE, front + body)
-    app = KBApp(str(tui_root))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        app.edit_note(BADGE)
-        await settle(pilot)
-        assert isinstance(app.screen, EditorScreen)
+    async with editing(tui_root) as (app, pilot):
         assert app.screen.query_one(TextArea).text == body
         line = rendered(_line(app))
         # The note's words are shown as typed, never read as markup.
@@ -80,11 +89,7 @@ async def test_the_editor_shows_the_body_and_a_summary_and_keeps_the_block_byte_
 
 async def test_unfolding_shows_the_whole_file_and_a_field_edit_saves(tui_root: Path) -> None:
     _commit(tui_root, BADGE, FRONT + BODY)
-    app = KBApp(str(tui_root))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        app.edit_note(BADGE)
-        await settle(pilot)
+    async with editing(tui_root) as (app, pilot):
         area = app.screen.query_one(TextArea)
         area.cursor_location = (4, 3)  # in "Re-encode the card."
         await pilot.press("ctrl+f")
@@ -104,11 +109,7 @@ async def test_unfolding_shows_the_whole_file_and_a_field_edit_saves(tui_root: P
 
 async def test_folding_back_a_broken_front_matter_is_refused_with_a_line(tui_root: Path) -> None:
     _commit(tui_root, BADGE, FRONT + BODY)
-    app = KBApp(str(tui_root))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        app.edit_note(BADGE)
-        await settle(pilot)
+    async with editing(tui_root) as (app, pilot):
         await pilot.press("ctrl+f")
         area = app.screen.query_one(TextArea)
         area.text = area.text.replace("type:   fix", "type: [fix")
@@ -131,11 +132,7 @@ async def test_unsaved_body_changes_ask_before_they_are_dropped_in_both_modes(
     tui_root: Path,
 ) -> None:
     _commit(tui_root, BADGE, FRONT + BODY)
-    app = KBApp(str(tui_root))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        app.edit_note(BADGE)
-        await settle(pilot)
+    async with editing(tui_root) as (app, pilot):
         await pilot.press("Y", "ctrl+f", "escape")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
@@ -151,11 +148,7 @@ async def test_unsaved_body_changes_ask_before_they_are_dropped_in_both_modes(
 
 async def test_a_note_without_front_matter_opens_whole(tui_root: Path) -> None:
     _commit(tui_root, "notes/plain.md", BODY)
-    app = KBApp(str(tui_root))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        app.edit_note("notes/plain.md")
-        await settle(pilot)
+    async with editing(tui_root, "notes/plain.md") as (app, pilot):
         area = app.screen.query_one(TextArea)
         assert area.text == BODY and area.cursor_location == (0, 0)
         assert not _line(app).display
@@ -169,11 +162,7 @@ async def test_a_note_without_front_matter_opens_whole(tui_root: Path) -> None:
 async def test_a_broken_front_matter_opens_whole_and_says_why(tui_root: Path) -> None:
     broken = FRONT.replace("type:   fix", "type: [fix")
     _commit(tui_root, BADGE, broken + BODY)
-    app = KBApp(str(tui_root))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        app.edit_note(BADGE)
-        await settle(pilot)
+    async with editing(tui_root) as (app, _pilot):
         assert app.screen.query_one(TextArea).text == broken + BODY
         line = rendered(_line(app))
         assert line.startswith("Front matter shown in full: front matter is not valid YAML")
@@ -183,11 +172,7 @@ async def test_an_update_from_elsewhere_keeps_the_fold_and_the_cursor_on_its_lin
     tui_root: Path,
 ) -> None:
     _commit(tui_root, BADGE, FRONT + BODY)
-    app = KBApp(str(tui_root))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        app.edit_note(BADGE)
-        await settle(pilot)
+    async with editing(tui_root) as (app, pilot):
         area = app.screen.query_one(TextArea)
         area.cursor_location = (4, 0)
         await pilot.press("Z")

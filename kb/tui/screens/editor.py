@@ -115,9 +115,9 @@ class EditorScreen(KBScreen):
         from kb.notes import frontmatter
 
         editor = self.query_one(TextArea)
-        folded = fold(text) if folding else None
+        front = frontmatter.parse(text)
+        folded = fold(text, front) if folding else None
         self.folded = folded if isinstance(folded, Folded) else None
-        front = frontmatter.parse(text) if self.folded is None else None
         row, column = cursor or (0, 0)
         if self.folded is not None:
             editor.load_text(self.folded.body)
@@ -125,7 +125,7 @@ class EditorScreen(KBScreen):
             row, column = (row - self.folded.rows, column) if row >= self.folded.rows else (0, 0)
         else:
             editor.load_text(text)
-            if cursor is None and front is not None and front.present and not front.error:
+            if cursor is None and front.present and not front.error:
                 row = front.body_line - 1
         editor.cursor_location = (row, column)
         editor.scroll_cursor_visible(animate=False)
@@ -133,9 +133,9 @@ class EditorScreen(KBScreen):
         key = key_of(self.app, "toggle-front-matter", [self.SCOPE])
         if self.folded is not None:
             words = f"Front matter ({key} shows it): {self.folded.summary}"
-        elif front is not None and front.present and front.error:
+        elif front.present and front.error:
             words = f"Front matter shown in full: {one_line(front.error)}"
-        elif front is not None and front.present:
+        elif front.present:
             words = f"Front matter shown in full ({key} folds it)"
         else:
             words = ""

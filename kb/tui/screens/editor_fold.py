@@ -37,9 +37,11 @@ class Folded:
         return self.front + body
 
 
-def fold(text: str) -> Folded | str:
-    """``text`` with its front matter folded away, or one line saying why it cannot be."""
-    parsed = frontmatter.parse(text)
+def fold(text: str, parsed: frontmatter.FrontMatter | None = None) -> Folded | str:
+    """``text`` with its front matter folded away, or one line saying why it cannot be
+    (``parsed``: what :func:`kb.notes.frontmatter.parse` gave for ``text``, if known)."""
+    if parsed is None:
+        parsed = frontmatter.parse(text)
     if not parsed.present:
         return "the note has no front matter"
     if parsed.error:
