@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
@@ -190,3 +191,24 @@ async def test_an_update_from_elsewhere_keeps_the_fold_and_the_cursor_on_its_lin
         await pilot.press("W", "ctrl+s")
         await settle(pilot)
     assert (tui_root / BADGE).read_text() == disk.replace("ZRe-encode", "ZWRe-encode")
+
+
+async def test_keys_typed_just_before_ctrl_s_or_ctrl_f_are_in_what_it_saves_or_shows(
+    tui_root: Path,
+) -> None:
+    """A burst (a paste, a fast typist over a slow link) reaches the app as one read: the
+    priority keys act on the text only once the text area has taken the keys before them."""
+    _commit(tui_root, BADGE, FRONT + BODY)
+    async with editing(tui_root) as (app, pilot):
+        driver = app._driver  # Textual's pilot waits after each key; a burst is sent as one
+        assert driver is not None
+        for key, char in [("A", "A"), ("B", "B"), ("ctrl+s", None)]:
+            driver.send_message(events.Key(key, char))
+        await settle(pilot)
+        await settle(pilot)
+        assert not app.screen.modified
+        for key, char in [("C", "C"), ("ctrl+f", None)]:
+            driver.send_message(events.Key(key, char))
+        await settle(pilot)
+        assert app.screen.query_one(TextArea).text == FRONT + "ABC" + BODY
+    assert (tui_root / BADGE).read_text() == FRONT + "AB" + BODY

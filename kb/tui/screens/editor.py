@@ -4,6 +4,7 @@ above it (a key shows the whole file); a note without readable front matter show
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from typing import ClassVar
 
 from rich.text import Text
@@ -93,8 +94,20 @@ class EditorScreen(KBScreen):
         """True when the text differs from what is on disk."""
         return self.saved_text is not None and self.text != self.saved_text
 
+    def after_typed_keys(self, action: Callable[[], object]) -> None:
+        """Run ``action`` once the text area has taken the keys sent before it.
+
+        ctrl+s and ctrl+f are priority keys: the app acts on them as they arrive, while keys
+        typed just before (a paste, a burst over a slow link) may still wait in the text
+        area's queue. Queued behind them, the action sees the text as typed.
+        """
+        self.query_one(TextArea).call_later(action)
+
     def action_toggle_front_matter(self) -> None:
         """Show the whole file, or fold the front matter again when it still parses."""
+        self.after_typed_keys(self._toggle_front_matter)
+
+    def _toggle_front_matter(self) -> None:
         if self.saved_text is None:
             return
         editor = self.query_one(TextArea)
@@ -145,6 +158,9 @@ class EditorScreen(KBScreen):
 
     def action_save(self) -> None:
         """Save: atomic write, commit and reindex, in a thread."""
+        self.after_typed_keys(self._save)
+
+    def _save(self) -> None:
         if self.saved_text is None:
             return
         if not self.modified:
