@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -377,9 +378,20 @@ async def settle(pilot: Pilot[None]) -> None:
     raise AssertionError("workers did not settle")
 
 
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    """Type ``text`` as a quick typist does: every key reaches the app before it has handled
+    the first (``pilot.press`` waits for the app to go idle after each key)."""
+    from textual import events
+
+    for char in text:
+        key = char if char.isalnum() else unicodedata.name(char).lower().replace(" ", "_")
+        pilot.app.post_message(events.Key(key.replace("-", "_"), char))
+    await pilot.pause()
+
+
 async def search(pilot: Pilot[None], text: str) -> ResultsList:
-    """Type a query in the search box and wait for its results."""
-    await pilot.press(*text)
+    """Type a query in the search box in one burst and wait for its results."""
+    await type_text(pilot, text)
     await settle(pilot)
     return pilot.app.screen.query_one(ResultsList)
 

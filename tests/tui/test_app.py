@@ -35,6 +35,7 @@ from tests.helpers import (
     open_note,
     search,
     settle,
+    type_text,
     use_engine,
     write,
 )
@@ -354,7 +355,7 @@ async def test_new_note_shows_similar_notes_then_creates_and_opens_the_editor(
         await pilot.press("ctrl+n")
         await settle(pilot)
         assert isinstance(app.screen, NewNoteScreen)
-        await pilot.press(*"printer offline spooler")
+        await type_text(pilot, "printer offline spooler")
         await settle(pilot)
         similar = app.screen.query_one("#similar", ResultsList)
         assert [hit.path for hit in similar.hits][:1] == ["notes/printer-offline.md"]
@@ -400,7 +401,7 @@ async def test_command_palette_lists_and_runs_actions(tui_root: Path) -> None:
         await settle(pilot)
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"new note")
+        await type_text(pilot, "new note")
         await pilot.pause(0.2)  # the palette gathers its hits in a task
         await pilot.press("enter")
         await settle(pilot)
@@ -426,7 +427,7 @@ async def test_command_palette_offers_the_note_screen_commands(tui_root: Path) -
             assert expected in names
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*"focus search")
+        await type_text(pilot, "focus search")
         await pilot.pause(0.2)
         await pilot.press("enter")
         await settle(pilot)

@@ -23,6 +23,7 @@ from tests.helpers import (
     open_note,
     rendered,
     settle,
+    type_text,
     use_engine,
 )
 
@@ -195,7 +196,7 @@ async def test_a_waiting_conflict_marks_the_hit_and_the_note_not_a_second_hit(
     app = KBApp(str(ben.root))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press(*"printer jams")
+        await type_text(pilot, "printer jams")
         await settle(pilot)
         results = app.screen.query_one("#results")
         assert [hit.path for hit in results.hits] == ["notes/printer.md"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from kb import KnowledgeBase
 from kb.tui.app import KBApp
 from kb.tui.screens.identity import IdentityScreen
-from tests.helpers import git, notifications, settle
+from tests.helpers import git, notifications, settle, type_text
 
 
 def _nameless_kb(tmp_path: Path, isolated_user: Path) -> Path:
@@ -33,9 +33,11 @@ async def test_the_app_asks_and_stores_the_identity_in_the_kb(
     app = KBApp(str(root))
     async with app.run_test(size=(100, 30)) as pilot:
         await _dialog(app, pilot)
-        await pilot.press(*"Bea Tech", "enter")
+        await type_text(pilot, "Bea Tech")
+        await pilot.press("enter")
         assert isinstance(app.screen, IdentityScreen)  # enter on the name goes to the e-mail
-        await pilot.press(*"bea@example.org", "enter")
+        await type_text(pilot, "bea@example.org")
+        await pilot.press("enter")
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -54,7 +56,10 @@ async def test_a_bad_email_is_told_in_the_dialog(tmp_path: Path, isolated_user: 
     app = KBApp(str(root))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _dialog(app, pilot)
-        await pilot.press(*"Bea", "tab", *"not an address", "enter")
+        await type_text(pilot, "Bea")
+        await pilot.press("tab")
+        await type_text(pilot, "not an address")
+        await pilot.press("enter")
         await pilot.pause()
         assert app.screen is screen
         assert "e-mail" in str(screen.query_one("#identity-problem").render())

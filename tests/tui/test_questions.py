@@ -19,14 +19,14 @@ from kb.tui.screens.home import HomeScreen
 from kb.tui.screens.note import NoteScreen
 from kb.tui.screens.prompt import PromptScreen
 from kb.tui.widgets.results import ResultsList
-from tests.helpers import Cli, git_log, notifications, rendered, search, settle
+from tests.helpers import Cli, git_log, notifications, rendered, search, settle, type_text
 
 
 async def fill(pilot: object, field: Input, text: str) -> None:
     """Replace what a field holds with ``text`` (as typed)."""
     field.focus()
     field.value = ""
-    await pilot.press(*text)  # type: ignore[attr-defined]
+    await type_text(pilot, text)  # type: ignore[arg-type]
 
 
 def open_questions(root: Path) -> list[dict[str, object]]:
@@ -54,7 +54,7 @@ async def test_the_journey_through_the_app(tui_root: Path) -> None:
         assert "→" in rendered(ask.query_one("#promised-when", Static))
         # The question came from the search: who is waiting is typed first.
         assert app.focused is ask.query_one("#asked-by", Input)
-        await pilot.press(*"Lea x2200")
+        await type_text(pilot, "Lea x2200")
         await pilot.press("tab", *"INC0041005")
         await fill(pilot, ask.query_one("#question", Input), "badge reader rejects cards at door 4")
         promised = ask.query_one("#promised", Input)
@@ -75,7 +75,7 @@ async def test_the_journey_through_the_app(tui_root: Path) -> None:
         await pilot.press("escape", "ctrl+a")
         await settle(pilot)
         assert isinstance(app.screen, AskScreen)
-        await pilot.press(*"Can the plotter print A0")
+        await type_text(pilot, "Can the plotter print A0")
         await fill(pilot, app.screen.query_one("#promised", Input), "+2h")
         await pilot.press("enter")
         await settle(pilot)
@@ -106,7 +106,8 @@ async def test_the_journey_through_the_app(tui_root: Path) -> None:
         await pilot.press("u")
         await settle(pilot)
         assert isinstance(app.screen, PromptScreen)
-        await pilot.press(*"told Lea the vendor is checking", "enter")
+        await type_text(pilot, "told Lea the vendor is checking")
+        await pilot.press("enter")
         await settle(pilot)
         assert app.screen is screen
         path = screen.questions[0].path
@@ -194,7 +195,7 @@ async def test_ask_shows_similar_notes_and_opens_one(tui_root: Path) -> None:
         await settle(pilot)
         await pilot.press("ctrl+a")
         await settle(pilot)
-        await pilot.press(*"printer offline jobs stuck")
+        await type_text(pilot, "printer offline jobs stuck")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, AskScreen)

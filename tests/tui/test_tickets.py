@@ -26,6 +26,7 @@ from tests.helpers import (
     notifications,
     search,
     settle,
+    type_text,
     use_engine,
     write,
 )
@@ -75,7 +76,8 @@ async def test_link_from_home_with_the_recent_ticket_offered(ticket_root: Path) 
         await pilot.press("ctrl+l")
         await settle(pilot)
         assert isinstance(app.screen, LinkTicketDialog)
-        await pilot.press(*"inc0077001", "enter")
+        await type_text(pilot, "inc0077001")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert any("Linked INC0077001" in text for text in notifications(app))
@@ -103,7 +105,8 @@ async def test_bad_ticket_id_stays_in_the_dialog(ticket_root: Path) -> None:
         await search(pilot, "spooler")
         await pilot.press("ctrl+l")
         await settle(pilot)
-        await pilot.press(*"hello", "enter")
+        await type_text(pilot, "hello")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, LinkTicketDialog)
         assert "does not look like a ticket id" in str(
@@ -125,7 +128,8 @@ async def test_ticket_lookup_version_given_and_find_fixes(ticket_root: Path) -> 
         await pilot.press("ctrl+g")
         await settle(pilot)
         assert isinstance(app.screen, TicketPrompt)
-        await pilot.press(*"INC0077001", "enter")
+        await type_text(pilot, "INC0077001")
+        await pilot.press("enter")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, TicketScreen)
@@ -180,7 +184,8 @@ async def test_note_screen_shows_its_tickets_and_links_with_a_key(ticket_root: P
         await pilot.press("ctrl+l")
         await settle(pilot)
         assert isinstance(app.screen, LinkTicketDialog)
-        await pilot.press(*"INC0077002", "enter")
+        await type_text(pilot, "INC0077002")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, NoteScreen)
         assert "INC0077002 (resolution" in str(app.screen.query_one(TicketLine).render())
@@ -192,7 +197,7 @@ async def test_palette_looks_up_a_ticket(ticket_root: Path) -> None:
         await settle(pilot)
         await pilot.press("ctrl+p")
         await settle(pilot)
-        await pilot.press(*"look up a ticket")
+        await type_text(pilot, "look up a ticket")
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)
