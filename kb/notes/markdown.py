@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -76,7 +78,8 @@ class CodeBlock:
 
 @dataclass
 class Body:
-    """What kb reads from a note's Markdown body."""
+    """What kb reads from a note's Markdown body (shared between reads of the same text:
+    never changed once read)."""
 
     headings: list[Heading] = field(default_factory=list)
     #: Text of the KCS sections by canonical name ("issue", "environment", "resolution", "cause").
@@ -105,8 +108,40 @@ def canonical_section(heading: str) -> str | None:
     return SECTION_NAMES.get(key)
 
 
+#: Bodies read lately, by their text: screens that read every note (health, follow-ups,
+#: guides) and the index read the same unchanged notes again and again, and parsing Markdown
+#: is most of a note's reading time. Bounded by the text it holds; shared, so never changed.
+_READ: OrderedDict[str, Body] = OrderedDict()
+_READ_LOCK = threading.Lock()
+_READ_CHARS = [0]
+#: Characters of note text the memo may hold, and the longest body it keeps.
+READ_MEMO_CHARS = 16_000_000
+READ_MEMO_LONGEST = 256_000
+
+
 def parse_body(body: str) -> Body:
-    """Read the structure of a Markdown body. Never raises on any text."""
+    """Read the structure of a Markdown body. Never raises on any text.
+
+    The result may be shared with another note of the same text: treat it as read-only.
+    """
+    with _READ_LOCK:
+        known = _READ.get(body)
+        if known is not None:
+            _READ.move_to_end(body)
+            return known
+    result = _parse_body(body)
+    if len(body) <= READ_MEMO_LONGEST:
+        with _READ_LOCK:
+            if body not in _READ:
+                _READ[body] = result
+                _READ_CHARS[0] += len(body)
+                while _READ_CHARS[0] > READ_MEMO_CHARS and _READ:
+                    dropped, _body = _READ.popitem(last=False)
+                    _READ_CHARS[0] -= len(dropped)
+    return result
+
+
+def _parse_body(body: str) -> Body:
     result = Body()
     try:
         tokens = _parser().parse(body)

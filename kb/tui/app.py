@@ -7,6 +7,7 @@ search index up to date in the background, and opens screens through kb.tui.navi
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePath
@@ -136,6 +137,10 @@ class KBApp(Navigator):
             self.notify(warning, severity="warning", markup=False)
         for problem in self.kb.settings.problems:
             self.notify(str(problem), severity="warning", markup=False, timeout=10)
+        # What start made (modules, styles, the first screen) lives as long as the app: out
+        # of the collector's reach, a full collection no longer walks it, and those pauses
+        # (up to 150 ms, at random moments: a screen opening, a key) become short.
+        self.call_after_refresh(gc.freeze)
         # After the first frame: the update's thread would otherwise compete with it.
         self.call_after_refresh(self.update_index)
         self.set_interval(FRESH_EVERY, self.keep_fresh)
@@ -203,6 +208,7 @@ class KBApp(Navigator):
     async def on_unmount(self) -> None:
         """Let go of the index files."""
         sys.setswitchinterval(self._switch_interval)
+        gc.unfreeze()  # another app in this process (a test) starts from a plain collector
         for shared in self.every_kb:
             shared.kb.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -109,3 +110,26 @@ def test_broken_front_matter_note_is_still_read() -> None:
 def test_parse_note_never_raises(text: str) -> None:
     note = parse_note("notes/any.md", text)
     assert note.title
+
+
+def test_a_body_read_again_is_the_same_reading_and_the_memo_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Screens that read every note (health, follow-ups, guides) read unchanged notes again
+    and again: the second reading of a text costs a lookup, and the memo holds a bounded
+    amount of text, dropping the least recently read first."""
+    from kb.notes import markdown
+
+    text = "## Issue\nPrinter offline.\n\n## Resolution\nRestart the [[spooler]].\n"
+    first = parse_body(text)
+    assert parse_body(text) is first
+    assert parse_body(text + "\nMore.") is not first
+    assert parse_body(text + "\nMore.").text.endswith("More.")
+    monkeypatch.setattr(markdown, "READ_MEMO_CHARS", len(text) * 3)
+    others = [parse_body(f"{text}\n{number}") for number in range(4)]
+    assert others[-1] is parse_body(f"{text}\n3")  # the latest are kept
+    assert parse_body(text) is not first  # the oldest was dropped, and is read anew
+    assert parse_body(text).sections == first.sections
+    assert sum(len(kept) for kept in markdown._READ) <= len(text) * 3 + 10
+    huge = "word " * (markdown.READ_MEMO_LONGEST // 5 + 10)
+    assert parse_body(huge) is not parse_body(huge)  # too long to keep

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from kb import KnowledgeBase
@@ -187,6 +188,37 @@ async def test_no_notice_without_overdue_questions_and_an_empty_list(
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_follow_ups_read_the_questions_once_as_they_open_and_again_on_return(
+    tui_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening the screen used to read every question twice (its mount and its first resume):
+    twice the work before the list could show."""
+    from kb import questions
+
+    reads: list[str] = []
+    followups = questions.followups
+
+    def counted(kb: object, **options: object) -> object:
+        reads.append("read")
+        return followups(kb, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(questions, "followups", counted)
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        reads.clear()
+        await pilot.press("f2")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowupsScreen)
+        assert reads == ["read"]
+        await pilot.press("f1")  # help above it, then back: the questions are read again
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, FollowupsScreen)
+        assert reads == ["read", "read"]
 
 
 async def test_ask_shows_similar_notes_and_opens_one(tui_root: Path) -> None:

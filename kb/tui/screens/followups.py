@@ -96,6 +96,8 @@ class FollowupsScreen(KBScreen):
         #: Each question's KB, by short name ("" when the app works on one KB).
         self.kb_names: list[str] = []
         self.now = now_minute()
+        #: Whether the screen has been shown once (each later resume reads the questions).
+        self.resumed = False
 
     def compose(self) -> ComposeResult:
         yield Static("Reading the open questions…", id="followups-summary")
@@ -109,8 +111,11 @@ class FollowupsScreen(KBScreen):
         self.load()
 
     def on_screen_resume(self) -> None:
-        """Back from a note or a dialog: questions may have changed."""
-        self.load()
+        """Back from a note or a dialog: questions may have changed. (Opening the screen
+        resumes it too: on_mount has read them then.)"""
+        if self.resumed:
+            self.load()
+        self.resumed = True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="followups")
     def load(self) -> None:

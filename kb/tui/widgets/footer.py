@@ -92,6 +92,14 @@ class KBFooter(Footer):
             self.set_reactive(Footer._bindings_ready, True)
         self._composed = self._choice()
         widgets: list[Widget] = list(super().compose())
+        for widget in widgets:
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                # Each key would style itself twice as it mounts (compact on, then the
+                # footer's value through its binding): restyled one by one, the keys cost
+                # a screen tens of milliseconds to open. They start with the footer's value
+                # (the palette's key is not bound to it: it keeps its own look).
+                widget.set_reactive(FooterKey.compact, self.compact)
+                widget.set_class(self.compact, "-compact", update=False)
         keys = [
             w for w in widgets if isinstance(w, FooterKey) and not w.has_class("-command-palette")
         ]
