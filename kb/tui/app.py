@@ -42,6 +42,25 @@ DUE_CHECK_SECONDS = 30
 #: Seconds between two looks for files changed on disk while the app runs (git answers from
 #: its stat cache: a few milliseconds of git, nothing read when nothing changed).
 FRESH_EVERY = 5.0
+#: Seconds after start when the screens one key opens are imported in the background.
+PRELOAD_AFTER = 1.0
+#: Those screens, and what they read with.
+PRELOADED = (
+    "kb.tui.screens.help",
+    "kb.tui.screens.ask",
+    "kb.tui.screens.followups",
+    "kb.tui.screens.guides",
+    "kb.tui.screens.guide_reader",
+    "kb.tui.screens.health",
+    "kb.tui.screens.ticket_dialogs",
+    "kb.tui.screens.note",
+    "kb.tui.screens.editor",
+    "kb.tui.screens.new_note",
+    "kb.tui.screens.sync",
+    "kb.health.stats",
+    "kb.questions",
+    "kb.guides",
+)
 #: Seconds a thread may hold the interpreter while the loop waits for it (see on_mount).
 SWITCH_INTERVAL = 0.001
 
@@ -147,6 +166,16 @@ class KBApp(Navigator):
         self.call_after_refresh(self.look_for_conflicts)
         self.call_after_refresh(self.announce_overdue)
         self.call_after_refresh(self.check_identity)
+        self.set_timer(PRELOAD_AFTER, self.preload)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="preload")
+    def preload(self) -> None:
+        """Import the screens one key opens, off the loop, once start is over: their first
+        opening then costs what every later one does (an import took half a second)."""
+        import importlib
+
+        for name in PRELOADED:
+            importlib.import_module(name)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="identity")
     def check_identity(self) -> None:

@@ -629,3 +629,27 @@ async def test_nothing_found_shows_the_query_as_typed(tui_root: Path) -> None:
             "Nothing found for “Q:\\Nowhere\\[i]zqxjkvw\\u001b.dmp”. "
             "Press ctrl+a to capture it as a question."
         )
+
+
+async def test_the_screens_one_key_opens_are_imported_in_the_background_after_start(
+    tui_root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Their first opening then costs what every later one does."""
+    import importlib
+    import sys
+
+    from kb.tui import app as app_module
+
+    for name in app_module.PRELOADED:
+        importlib.import_module(name)  # each name is a module
+    (tmp_path / "kb_preload_probe.py").write_text("LOADED = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "kb_preload_probe", raising=False)
+    monkeypatch.setattr(app_module, "PRELOADED", (*app_module.PRELOADED, "kb_preload_probe"))
+    monkeypatch.setattr(app_module, "PRELOAD_AFTER", 0.05)
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert "kb_preload_probe" in sys.modules
