@@ -27,7 +27,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
-TLDR = Path("/work/shared/corpus/tldr/pages")
+#: The shared corpus beside the project (``../shared``), or where KB_CORPUS points.
+TLDR = Path(os.environ.get("KB_CORPUS") or PROJECT.parent / "shared" / "corpus") / "tldr" / "pages"
 #: name -> (notes, engine, with the tldr pages)
 KBS: dict[str, tuple[int, str, bool]] = {
     "5k": (5_000, "whoosh", False),
@@ -44,7 +45,11 @@ GIT = ["git", "-c", "user.name=Bench", "-c", "user.email=bench@example.org"]
 
 def env() -> dict[str, str]:
     """The environment of every kb process the benchmark starts: this checkout's code."""
-    return {**os.environ, "PYTHONPATH": str(PROJECT), "KB_DIR": ""}
+    # Compiled modules are cached as on a user's machine (pip compiles them at install): a
+    # PYTHONDONTWRITEBYTECODE of this shell would add every module's compiling to each run.
+    environment = {**os.environ, "PYTHONPATH": str(PROJECT), "KB_DIR": ""}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    return environment
 
 
 def percentile(values: Sequence[float], pct: float) -> float:

@@ -5,8 +5,8 @@ Run from the project root::
     python bench/eval_relevance.py [--engine whoosh|tantivy|all] [--tldr N]
                                    [--queries FILE] [--kind K] [--show-misses]
 
-The corpus is 232 real Microsoft support articles (``/work/shared/corpus/ms-support/<area>/``)
-mixed with the tldr pages (``/work/shared/corpus/tldr/pages/<platform>/``) as distractors. For
+The corpus (``../shared/corpus`` beside the project) is 232 real Microsoft support articles
+(``ms-support/<area>/``) mixed with the tldr pages (``tldr/pages/<platform>/``) as distractors. For
 each engine, the script copies them into a fresh temporary KB (``notes/ms/<area>/<file>.md`` and
 ``notes/tldr/<platform>/<file>.md``), writes ``kb.toml`` with ``[search] engine = "<engine>"``,
 times ``kb.reindex()`` and runs every query of the development set through ``kb.search``
@@ -21,7 +21,7 @@ over the queries that have relevant articles; for the "none" queries, how often 
 correctly abstained (no hits, or for kb ``Results.weak``); for answerable queries, how often kb
 flagged its results weak (false abstain). Build times and mean query latency are printed too.
 
-When ``/work/shared/corpus`` is absent the script says so and exits with status 0.
+When ``../shared/corpus`` is absent the script says so and exits with status 0.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CORPUS = Path("/work/shared/corpus")
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 DEFAULT_QUERIES = HERE / "relevance" / "queries.jsonl"
 #: Written before any run, never tuned on: the check that a change is general.
 HELDOUT_QUERIES = HERE / "relevance" / "heldout.jsonl"
