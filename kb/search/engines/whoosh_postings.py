@@ -58,12 +58,14 @@ def exact_lengths(reader: Any, name: str) -> list[int] | None:
     return exact if len(exact) == reader.doc_count_all() else None
 
 
-def lengths(reader: Any, name: str) -> list[int]:
+def lengths(reader: Any, name: str, exact: list[int] | None = None) -> list[int]:
     """The length of field ``name`` in each document of a segment (1 when empty), as the
     index keeps it (:func:`kb.search.ranking.stored_length` of the exact length, the way
-    Tantivy keeps it too)."""
+    Tantivy keeps it too). ``exact``: the segment's :func:`exact_lengths`, when the caller
+    has read them already (reading a column costs a Python call per document)."""
     count = reader.doc_count_all()
-    exact = exact_lengths(reader, name)
+    if exact is None:
+        exact = exact_lengths(reader, name)
     if exact is not None:
         return [stored_length(value) or 1 for value in exact]
     try:

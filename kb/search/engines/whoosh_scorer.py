@@ -120,8 +120,8 @@ class Scorer:
                 average = self._searcher.avg_field_length(name) or 1.0
             base, slope = K1 * (1 - B), K1 * B / average
             norms = array("d")
-            for reader in readers:
-                norms.extend(base + slope * length for length in lengths(reader, name))
+            for reader, found in zip(readers, exact, strict=True):
+                norms.extend(base + slope * length for length in lengths(reader, name, found))
             self._norms[name] = norms
         return norms
 
