@@ -473,3 +473,18 @@ def built_once(
         _TEMPLATES[name] = template
     shutil.copytree(template, to, symlinks=True)
     return to
+
+
+def built_team_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object], to: Path
+) -> Path:
+    """:func:`built_once` for a folder of repositories (clones and their bare "server"): each
+    copied clone's ``origin`` is pointed at the copied server, never at the template's."""
+    copied = built_once(tmp_path_factory, name, build, to)
+    template = _TEMPLATES[name]
+    for config in sorted(copied.glob("*/.git/config")):
+        clone = config.parent.parent
+        url = git(clone, "remote", "get-url", "origin", check=False).strip()
+        if url.startswith(str(template)):
+            git(clone, "remote", "set-url", "origin", str(copied) + url[len(str(template)) :])
+    return copied

@@ -17,7 +17,7 @@ from kb.notes.link_log import LinkEvent, append
 from kb.notes.note import parse_note
 from kb.notes.ticket_ids import TicketMatcher
 from kb.search import log as searchlog
-from tests.helpers import Cli, git_log, no_traceback, use_engine, write
+from tests.helpers import Cli, built_once, git_log, no_traceback, use_engine, write
 
 TODAY = _dt.date(2026, 3, 1)
 
@@ -43,9 +43,12 @@ def link(root: Path, ticket_id: str, name: str, kind: str = "resolution") -> Non
 
 
 @pytest.fixture
-def health_root(tmp_path: Path) -> Path:
+def health_root(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Known notes, ticket records, links and ages (see each test for the figures)."""
-    root = tmp_path / "kb"
+    return built_once(tmp_path_factory, "health", _health_kb, tmp_path / "kb")
+
+
+def _health_kb(root: Path) -> None:
     KnowledgeBase.init(root)
     use_engine(root, "whoosh")
     note(root, "printer", "Printer offline", type="fix", status="validated", tickets="[INC0000001]")
@@ -79,7 +82,6 @@ def health_root(tmp_path: Path) -> Path:
         link(root, f"INC00000{number}", "printer")
     subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
     subprocess.run(["git", "commit", "-qm", "KB"], cwd=root, check=True, capture_output=True)
-    return root
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from kb.notes.control_chars import storable, visible
 from kb.notes.files import portable_name
 from kb.notes.ticket_ids import DEFAULT_PATTERNS, TicketMatcher
 from kb.notes.user_patterns import TIME_LIMIT, refusal, timed_out
-from tests.helpers import PROJECT, Cli, git_log, no_traceback, use_engine, write
+from tests.helpers import PROJECT, Cli, built_once, git_log, no_traceback, use_engine, write
 
 #: What a hostile export or commit puts in a field: a clipboard write (OSC 52), a link
 #: (OSC 8), a screen clear (CSI 2J) and the 8-bit CSI.
@@ -48,15 +48,17 @@ def _kb_process(root: Path, *args: str, timeout: float = 60) -> subprocess.Compl
     )
 
 
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    """An empty KB (git repository) on the default engine."""
-    path = tmp_path / "kb"
+def _empty_kb(path: Path) -> None:
     KnowledgeBase.init(path)
     use_engine(path, "whoosh")
     subprocess.run(["git", "add", "-A"], cwd=path, check=True, capture_output=True)
     subprocess.run(["git", "commit", "-qm", "Engine"], cwd=path, check=True, capture_output=True)
-    return path
+
+
+@pytest.fixture
+def root(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty KB (git repository) on the default engine."""
+    return built_once(tmp_path_factory, "empty-whoosh", _empty_kb, tmp_path / "kb")
 
 
 def _commit(root: Path, message: str = "Add") -> None:

@@ -16,7 +16,16 @@ import pytest
 
 from kb import KnowledgeBase
 from kb.notes.secrets import Finding, readings, scan_bytes, scan_line, too_broad
-from tests.helpers import CORPUS, ORDINARY, SECRETS, Cli, git, git_log, no_traceback
+from tests.helpers import (
+    CORPUS,
+    ORDINARY,
+    SECRETS,
+    Cli,
+    built_team_once,
+    git,
+    git_log,
+    no_traceback,
+)
 
 SECRET = "Winter2026!"
 SECRET_LINE = f"Local admin password: {SECRET}"
@@ -39,16 +48,20 @@ def tells_nothing(output: str, secret: str = SECRET) -> None:
     assert f"{secret[:2]}…" not in output and f"{secret[:3]}…" not in output
 
 
-@pytest.fixture
-def team(tmp_path: Path) -> tuple[Path, Path]:
-    """A KB that has synced once with a bare repository (the team's server)."""
-    root = tmp_path / "kb"
+def _synced_once(folder: Path) -> None:
+    root = folder / "kb"
     KnowledgeBase.init(root).close()
-    server = tmp_path / "server.git"
+    server = folder / "server.git"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(server)], check=True)
     git(root, "remote", "add", "origin", str(server))
     assert Cli(root)("sync").exit_code == 0
-    return root, server
+
+
+@pytest.fixture
+def team(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A KB that has synced once with a bare repository (the team's server)."""
+    folder = built_team_once(tmp_path_factory, "synced-once", _synced_once, tmp_path / "team")
+    return folder / "kb", folder / "server.git"
 
 
 def commit_by_hand(root: Path, message: str = "by hand") -> None:

@@ -16,33 +16,51 @@ from kb import KnowledgeBase
 from kb.notes.link_log import LinkEvent, append, read_links
 from kb.sync.conflict_files import conflicts
 from tests.helpers import TEAM_NOTE as NOTE
-from tests.helpers import Cli, Clone, git, git_log, markers_anywhere, no_traceback, write
+from tests.helpers import (
+    Cli,
+    Clone,
+    built_team_once,
+    git,
+    git_log,
+    markers_anywhere,
+    no_traceback,
+    write,
+)
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Path:
-    """The team's shared repository (a bare repo, as on a file share)."""
-    bare = tmp_path / "server.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    return bare
-
-
-@pytest.fixture
-def team(tmp_path: Path, server: Path) -> Iterator[tuple[Clone, Clone, Clone]]:
-    """Three technicians with clones of one KB that holds the printer note."""
-    first = tmp_path / "ana"
+def _three_clones(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    server = folder / "server.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(server)], check=True)
+    first = folder / "ana"
     KnowledgeBase.init(first).close()
     ana = Clone(first, "Ana Tester")
     ana.write("notes/printer.md", NOTE)
     git(first, "remote", "add", "origin", str(server))
     result = ana("sync")
     assert result.exit_code == 0, result.output
-    clones = [ana]
-    for name in ("Ben Lee", "Cy Park"):
-        root = tmp_path / name.split()[0].lower()
-        git(tmp_path, "clone", "-q", str(server), str(root))
-        clones.append(Clone(root, name))
-    yield clones[0], clones[1], clones[2]
+    for name in ("ben", "cy"):
+        git(folder, "clone", "-q", str(server), str(folder / name))
+
+
+@pytest.fixture
+def team(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Clone, Clone, Clone]]:
+    """Three technicians with clones of one KB that holds the printer note (``server.git``
+    beside them is the team's server)."""
+    folder = built_team_once(tmp_path_factory, "three-clones", _three_clones, tmp_path / "team")
+    yield (
+        Clone(folder / "ana", "Ana Tester"),
+        Clone(folder / "ben", "Ben Lee"),
+        Clone(folder / "cy", "Cy Park"),
+    )
+
+
+@pytest.fixture
+def server(team: tuple[Clone, Clone, Clone]) -> Path:
+    """The team's shared repository (a bare repo, as on a file share)."""
+    return team[0].root.parent / "server.git"
 
 
 def test_changes_to_different_notes_merge_without_asking(team: tuple[Clone, Clone, Clone]) -> None:

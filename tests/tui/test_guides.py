@@ -24,15 +24,12 @@ from kb.tui.screens.guides import GuidesScreen
 from kb.tui.screens.health import HealthScreen
 from kb.tui.screens.note import NoteScreen
 from kb.tui.widgets.results import ResultsList
-from tests.helpers import git_log, notifications, settle, use_engine
+from tests.helpers import built_once, git_log, notifications, settle, use_engine
 
 GUIDE = "notes/guide-using-kb.md"
 
 
-@pytest.fixture
-def starter_root(tmp_path: Path) -> Path:
-    """The starter KB as a new hire gets it: a git repository, indexed."""
-    root = tmp_path / "kb"
+def _starter_kb(root: Path) -> None:
     source = starter_notes()
     assert source is not None
     root.mkdir()
@@ -42,7 +39,12 @@ def starter_root(tmp_path: Path) -> Path:
     subprocess.run(["git", "commit", "-qam", "Whoosh"], cwd=root, check=True, capture_output=True)
     with KnowledgeBase.open(root) as kb:
         kb.reindex()
-    return root
+
+
+@pytest.fixture
+def starter_root(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The starter KB as a new hire gets it: a git repository, indexed."""
+    return built_once(tmp_path_factory, "starter-whoosh", _starter_kb, tmp_path / "kb")
 
 
 def reader(app: KBApp) -> GuideReaderScreen:
