@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import random
 import re
 import shutil
@@ -45,7 +46,7 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+DEFAULT_CORPUS = Path(os.environ.get("KB_CORPUS") or HERE.parent.parent / "shared" / "corpus")
 DEFAULT_QUERIES = HERE / "relevance" / "queries.jsonl"
 #: Written before any run, never tuned on: the check that a change is general.
 HELDOUT_QUERIES = HERE / "relevance" / "heldout.jsonl"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -378,14 +379,23 @@ async def settle(pilot: Pilot[None]) -> None:
     raise AssertionError("workers did not settle")
 
 
-async def type_text(pilot: Pilot[None], text: str) -> None:
-    """Type ``text`` as a quick typist does: every key reaches the app before it has handled
-    the first (``pilot.press`` waits for the app to go idle after each key)."""
+def send_keys(app: App[object], *keys: str) -> None:
+    """Queue keys as a terminal delivers a burst (a paste, a fast typist): all of them reach
+    the app before it has handled the first (``pilot.press`` waits for the app to go idle
+    after each key). Each is a character or a key name ("ctrl+a", "enter")."""
     from textual import events
 
-    for char in text:
-        key = char if char.isalnum() else unicodedata.name(char).lower().replace(" ", "_")
-        pilot.app.post_message(events.Key(key.replace("-", "_"), char))
+    for key in keys:
+        if len(key) == 1:
+            name = key if key.isalnum() else unicodedata.name(key).lower().replace(" ", "_")
+            app.post_message(events.Key(name.replace("-", "_"), key))
+        else:
+            app.post_message(events.Key(key, "\r" if key == "enter" else None))
+
+
+async def type_text(pilot: Pilot[None], text: str) -> None:
+    """Type ``text`` in one burst (:func:`send_keys`), then let the app take it."""
+    send_keys(pilot.app, *text)
     await pilot.pause()
 
 

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Static, TextArea
 
@@ -16,7 +15,7 @@ from kb.tui.app import KBApp
 from kb.tui.screens.confirm import ConfirmScreen
 from kb.tui.screens.editor import EditorScreen
 from kb.tui.screens.home import HomeScreen
-from tests.helpers import git, git_log, notifications, rendered, settle
+from tests.helpers import git, git_log, notifications, rendered, send_keys, settle
 
 BADGE = "notes/badge-reader.md"
 #: Comments, quoting, spacing and a block list: what re-serialising the YAML would change.
@@ -200,15 +199,11 @@ async def test_keys_typed_just_before_ctrl_s_or_ctrl_f_are_in_what_it_saves_or_s
     priority keys act on the text only once the text area has taken the keys before them."""
     _commit(tui_root, BADGE, FRONT + BODY)
     async with editing(tui_root) as (app, pilot):
-        driver = app._driver  # Textual's pilot waits after each key; a burst is sent as one
-        assert driver is not None
-        for key, char in [("A", "A"), ("B", "B"), ("ctrl+s", None)]:
-            driver.send_message(events.Key(key, char))
+        send_keys(app, "A", "B", "ctrl+s")
         await settle(pilot)
         await settle(pilot)
         assert not app.screen.modified
-        for key, char in [("C", "C"), ("ctrl+f", None)]:
-            driver.send_message(events.Key(key, char))
+        send_keys(app, "C", "ctrl+f")
         await settle(pilot)
         assert app.screen.query_one(TextArea).text == FRONT + "ABC" + BODY
     assert (tui_root / BADGE).read_text() == FRONT + "AB" + BODY

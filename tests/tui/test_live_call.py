@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual import events
 from textual.widgets import Input, TextArea
 
 from kb.tui.app import KBApp
@@ -18,7 +17,7 @@ from kb.tui.screens.editor import EditorScreen
 from kb.tui.screens.guide_reader import GuideReaderScreen
 from kb.tui.screens.home import HomeScreen
 from kb.tui.screens.note import NoteScreen
-from tests.helpers import git_log, notifications, open_note, settle
+from tests.helpers import git_log, notifications, open_note, send_keys, settle
 
 VPN = "notes/vpn-no-intranet.md"
 
@@ -112,9 +111,7 @@ async def test_ask_from_a_search_takes_keys_typed_while_it_opens_in_who_is_waiti
         await settle(pilot)
         app.action_ask("vpn 809")
         # Typed before the dialog has drawn: nothing lost, nothing in the question.
-        for char in "John x1234":
-            key = "space" if char == " " else char
-            app.post_message(events.Key(key, char))
+        send_keys(app, *"John x1234")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, AskScreen)
@@ -131,9 +128,7 @@ async def test_keys_typed_straight_after_the_ask_key_reach_the_dialog(tui_root: 
         await pilot.press(*"vpn")
         await settle(pilot)
         # All queued before the app handles any: the Ask key, then who is waiting.
-        app.post_message(events.Key("ctrl+a", None))
-        for char in "Jo":
-            app.post_message(events.Key(char, char))
+        send_keys(app, "ctrl+a", *"Jo")
         await settle(pilot)
         assert isinstance(app.screen, AskScreen)
         assert app.screen.query_one("#asked-by", Input).value == "Jo"
@@ -145,8 +140,7 @@ async def test_ask_from_an_empty_search_takes_the_question_first(tui_root: Path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         app.action_ask("")
-        for char in "vpn":
-            app.post_message(events.Key(char, char))
+        send_keys(app, *"vpn")
         await settle(pilot)
         assert app.screen.query_one("#question", Input).value == "vpn"
 

@@ -7,15 +7,13 @@ import subprocess
 from itertools import pairwise
 from pathlib import Path
 
-from textual import events
-
 from kb import KnowledgeBase
 from kb.tui.app import KBApp
 from kb.tui.screens.home import HomeScreen
 from kb.tui.screens.note import NoteScreen
 from kb.tui.widgets.preview import PREVIEW_CHARS, NotePreview
 from kb.tui.widgets.results import ResultsList
-from tests.helpers import notice, settle, write
+from tests.helpers import notice, send_keys, settle, write
 
 #: Queries of the test KB and the one note each finds first.
 TOP_HIT = {
@@ -62,9 +60,7 @@ async def test_enter_in_the_same_burst_as_the_keys_opens_the_top_hit_of_them_all
         await settle(pilot)
         query, top = _query_not_on_top(app)
         # As a terminal delivers a fast typist's keys: all queued at once, Enter last.
-        for character in query:
-            app.post_message(events.Key(character, character))
-        app.post_message(events.Key("enter", "\r"))
+        send_keys(app, *query, "enter")
         await settle(pilot)
         await settle(pilot)
         assert isinstance(app.screen, NoteScreen)
