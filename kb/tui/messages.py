@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from textual.widgets.option_list import Option
+
     from kb.notes.note import Note
     from kb.notes.protocol import Saved
     from kb.search.index import IndexReport
@@ -16,12 +18,16 @@ if TYPE_CHECKING:
 class SearchFinished(Message):
     """Hits for a query (the recent notes when the query is empty)."""
 
-    def __init__(self, query: str, results: Results, full: bool = True) -> None:
+    def __init__(
+        self, query: str, results: Results, full: bool = True, options: list[Option] | None = None
+    ) -> None:
         super().__init__()
         self.query = query
         self.results = results
         #: False for a keystroke's search within a time budget (it may be refined on a pause).
         self.full = full
+        #: The result list's options for the hits, built with them in the search thread.
+        self.options = options
 
 
 class SimilarNotesFound(Message):

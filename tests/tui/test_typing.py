@@ -4,15 +4,23 @@ that stays highlighted (Textual's pilot against a real KB)."""
 from __future__ import annotations
 
 import subprocess
+import threading
+from collections.abc import Iterable
+from contextvars import Context
 from itertools import pairwise
 from pathlib import Path
 
+import pytest
+from textual.content import Content
+from textual.widgets.option_list import Option
+
 from kb import KnowledgeBase
+from kb.search.results import Hit
 from kb.tui.app import KBApp
 from kb.tui.screens.home import HomeScreen
 from kb.tui.screens.note import NoteScreen
 from kb.tui.widgets.preview import PREVIEW_CHARS, NotePreview
-from kb.tui.widgets.results import ResultsList
+from kb.tui.widgets.results import ResultsList, hit_options
 from tests.helpers import notice, send_keys, settle, write
 
 #: Queries of the test KB and the one note each finds first.
@@ -44,7 +52,7 @@ async def test_enter_with_the_last_key_opens_the_top_hit_of_the_text_typed(
             await pilot.pause(0.2)
             assert isinstance(app.screen, HomeScreen)  # nothing opened from the old list
             assert screen.pending
-            assert screen.query_one(ResultsList).has_class("-pending")
+            assert screen.query_one(ResultsList).dimmed
             assert notice(app) == "Searching…"
         await settle(pilot)
         await settle(pilot)
@@ -90,7 +98,7 @@ async def test_enter_on_current_results_opens_at_once(tui_root: Path) -> None:
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, HomeScreen) and not screen.pending
-        assert not screen.query_one(ResultsList).has_class("-pending")
+        assert not screen.query_one(ResultsList).dimmed
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, NoteScreen)
@@ -164,3 +172,36 @@ async def test_the_app_takes_in_notes_changed_on_disk_while_it_runs(tui_root: Pa
         await settle(pilot)
         results = app.screen.query_one(ResultsList)
         assert [hit.path for hit in results.hits] == ["notes/scanner-blank.md"]
+
+
+async def test_the_hits_lines_are_built_in_the_search_thread_not_on_the_loop(
+    tui_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kb.tui.screens.home as home
+
+    built: list[tuple[bool, int, list[Option]]] = []
+
+    def spy(hits: Iterable[Hit], width: int = 0, context: Context | None = None) -> list[Option]:
+        options = hit_options(hits, width, context)
+        built.append((threading.current_thread() is threading.main_thread(), width, options))
+        return options
+
+    monkeypatch.setattr(home, "hit_options", spy)
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        built.clear()
+        await pilot.press(*"windows")
+        await settle(pilot)
+        results = app.screen.query_one(ResultsList)
+        on_loop, width, options = built[-1]
+        assert not on_loop
+        assert width == results.prompt_width > 0
+        # The list shows the options the thread built: styled and measured there, as the list
+        # itself lays them out (two lines a hit, cut at the width).
+        shown = [results.get_option_at_index(i) for i in range(results.option_count)]
+        assert shown == options and len(options) == len(results.hits) >= 1
+        for option in options:
+            assert isinstance(option.prompt, Content)
+            assert option.prompt.get_height(results.styles, width) == 2
+        assert str(options[0].prompt).startswith(results.hits[0].title)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
 from typing import TYPE_CHECKING, ClassVar
 
@@ -22,7 +23,7 @@ from kb.tui.screens.base import KBScreen
 from kb.tui.widgets.footer import KBFooter
 from kb.tui.widgets.index_status import IndexStatus
 from kb.tui.widgets.preview import NotePreview, PreviewDrawn, preview_text, render_body
-from kb.tui.widgets.results import ResultsList
+from kb.tui.widgets.results import ResultsList, hit_options
 
 if TYPE_CHECKING:
     from kb.search.results import Hit, Results
@@ -135,9 +136,9 @@ class HomeScreen(KBScreen):
 
     def _mark_pending(self, pending: bool) -> None:
         results = self.query_one(ResultsList)
-        if pending == results.has_class("-pending"):
+        if pending == results.dimmed:
             return
-        results.set_class(pending, "-pending")
+        results.dimmed = pending
         if pending:
             self.set_timer(PENDING_NOTICE_AFTER, self._say_pending)
 
@@ -145,14 +146,22 @@ class HomeScreen(KBScreen):
         if self.pending and self.query_text.strip():
             self.query_one("#notice", Static).update("Searching…", layout=False)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def run_search(self, query: str, full: bool = False) -> None:
         """Search in a thread; a newer keystroke cancels this one."""
+        width = self.query_one(ResultsList).prompt_width
+        self._search(query, full, width, contextvars.copy_context())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def _search(self, query: str, full: bool, width: int, context: contextvars.Context) -> None:
+        # The hits' lines are styled and measured here too: the loop only puts them on screen.
         worker = get_current_worker()
         budget = None if full else KEYSTROKE_BUDGET
         results = self.app.searched.search(query, RESULT_LIMIT, lambda: worker.is_cancelled, budget)
-        if results is not None and not worker.is_cancelled:
-            self.post_message(SearchFinished(query, results, full=full))
+        if results is None or worker.is_cancelled:
+            return
+        options = hit_options(results, width, context)
+        if not worker.is_cancelled:
+            self.post_message(SearchFinished(query, results, full=full, options=options))
 
     def _refine(self, query: str) -> None:
         # Typing paused on a query answered from part of the index: search it fully.
@@ -172,7 +181,7 @@ class HomeScreen(KBScreen):
         self.shown_query = message.query
         if not message.results.partial:
             self.settled.shown(message.query, message.results)
-        results.show_hits(message.results)
+        results.show_hits(message.results, message.options)
         self._size_results()
         if previous is not None:
             results.select_path(previous.path, previous.kb)

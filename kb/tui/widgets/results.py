@@ -3,15 +3,48 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
+from contextvars import Context
 from typing import TYPE_CHECKING
 
+from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from kb.tui.display import hit_prompt
 
 if TYPE_CHECKING:
+    from rich.text import Text
+
     from kb.search.results import Hit
+
+#: The text opacity of a list older than the text typed.
+DIMMED = 0.6
+#: How the list lays out a hit (its CSS below): a search thread measures a hit the same way.
+ROW_RULES = {"text_wrap": "nowrap", "text_overflow": "ellipsis"}
+
+
+def hit_options(
+    hits: Iterable[Hit], width: int = 0, context: Context | None = None
+) -> list[Option]:
+    """The list's options for ``hits``: styled and, given the list's ``width`` for prompts,
+    measured, wherever this runs (a search thread), so that showing them costs the loop
+    almost nothing. ``context`` is the app's (its theme colours the prompts as the loop
+    would); without it the options are built as plain Rich text, measured when shown."""
+
+    def build() -> list[Option]:
+        now = time.time()
+        options = []
+        for hit in hits:
+            prompt: Text | Content = hit_prompt(hit, now)
+            if context is not None:
+                prompt = Content.from_rich_text(prompt)
+                if width > 0:
+                    prompt.get_height(ROW_RULES, width)  # remembered by the prompt
+            options.append(Option(prompt, id=f"{hit.kb}:{hit.path}" if hit.kb else hit.path))
+        return options
+
+    return context.run(build) if context is not None else build()
 
 
 class ResultsList(OptionList, can_focus=False):
@@ -31,14 +64,28 @@ class ResultsList(OptionList, can_focus=False):
         self.can_focus = focusable
         self.hits: list[Hit] = []
 
-    def show_hits(self, hits: list[Hit]) -> None:
-        """Replace the list with these hits and highlight the first one."""
-        now = time.time()
+    @property
+    def dimmed(self) -> bool:
+        """True while the list shows an earlier text's hits (the typed text's are coming)."""
+        return self.styles.text_opacity < 1
+
+    @dimmed.setter
+    def dimmed(self, dimmed: bool) -> None:
+        # A style set on the widget, not a class: a class change restyles the list from the
+        # stylesheet (4 ms on the loop, twice per burst of typing); this costs a repaint.
+        self.styles.text_opacity = DIMMED if dimmed else 1.0
+
+    @property
+    def prompt_width(self) -> int:
+        """The width a hit's prompt is laid out in (0 before the list has a size)."""
+        padding = self.get_component_styles("option-list--option").padding
+        return max(0, self.scrollable_content_region.width - padding.width)
+
+    def show_hits(self, hits: list[Hit], options: list[Option] | None = None) -> None:
+        """Replace the list with these hits and highlight the first one. ``options`` are the
+        hits' own, built beforehand by :func:`hit_options` (off the loop)."""
         self.hits = list(hits)
-        self.set_options(
-            Option(hit_prompt(hit, now), id=f"{hit.kb}:{hit.path}" if hit.kb else hit.path)
-            for hit in self.hits
-        )
+        self.set_options(hit_options(self.hits) if options is None else options)
         self.highlighted = 0 if self.hits else None
 
     @property
