@@ -123,7 +123,10 @@ class KnowledgeBase(Searching):
         return cls(root)
 
     def close(self) -> None:
-        """Release the index."""
+        """Release the index and stop watching the files."""
+        if self._watch is not None:
+            self._watch.close()
+            self._watch = None
         if self._index is not None:
             self._index.close()
 

@@ -46,6 +46,16 @@ def current_state(root: Path, content: Content | None = None) -> WorktreeState |
     return worktree.state(root, folders)
 
 
+def git_tells(root: Path, content: Content | None = None) -> bool:
+    """True when git can say what changed under the KB's content (see :func:`current_state`):
+    the root is the top of a git work tree and no content folder is a symlink."""
+    content = content if content is not None else content_of(root)
+    if not (Path(root) / ".git").exists():
+        return False
+    folders = [folder for folder in watched(content) if folder != "."]
+    return not any(os.path.islink(Path(root, folder)) for folder in folders)
+
+
 def full_update(
     index: SearchIndex, *, rebuild: bool = False, progress: Progress | None = None
 ) -> IndexReport:

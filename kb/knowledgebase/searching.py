@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from kb.knowledgebase.watching import ChangeWatch
     from kb.notes.conflict_copies import Waiting
     from kb.notes.secrets import SecretRules
     from kb.notes.settings import Settings
@@ -27,6 +28,10 @@ class Searching:
     _index: SearchIndex | None
     _synonyms: Synonyms | None
     _waiting: Waiting | None
+    #: The watch that spares git a look when nothing changed (from the second refresh on).
+    _watch: ChangeWatch | None = None
+    #: True once a refresh asked git (the next one starts the watch).
+    _refreshed: bool = False
 
     @property
     def index(self) -> SearchIndex:
@@ -78,10 +83,25 @@ class Searching:
     def refresh(self, progress: Progress | None = None) -> IndexReport | None:
         """Bring the index up to date with what changed on disk since it last caught up,
         at the cost of what changed (git tells which files); None when nothing did.
-        ``progress`` follows a full update (no index yet, or no git to ask)."""
-        from kb.knowledgebase.freshness import refresh
+        ``progress`` follows a full update (no index yet, or no git to ask).
 
-        return refresh(self.index, progress)
+        From the second call on, a watch on the files answers "nothing changed" in a
+        millisecond or two, and git is asked only when something did (or the watch cannot
+        tell): a script or the app looking again and again pays for changes, not for files.
+        """
+        from kb.knowledgebase import freshness
+
+        if self._watch is not None:
+            changed = self._watch.look()
+            if changed is not None and not changed:
+                return None
+        elif self._refreshed and freshness.git_tells(self.root):
+            from kb.knowledgebase.watching import ChangeWatch
+
+            # Started before git is asked: whatever changes from now on is reported.
+            self._watch = ChangeWatch.start(self.root)
+        self._refreshed = True
+        return freshness.refresh(self.index, progress)
 
     def search(
         self,

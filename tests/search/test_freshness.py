@@ -5,6 +5,7 @@ indexes, both engines)."""
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,90 @@ def test_another_kb_process_sees_the_same_changes(kb_root: Path) -> None:
         assert second.refresh() is None
         (kb_root / "notes/scanner-blank.md").unlink()
         assert paths(second, "zebrafish") == []
+
+
+@pytest.fixture
+def git_looks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the times git is asked what changed (``git status``)."""
+    from kb.git import worktree
+
+    count: list[int] = []
+    state = worktree.state
+
+    def counted(root: Path, folders: Sequence[str]) -> object:
+        count.append(1)
+        return state(root, folders)
+
+    monkeypatch.setattr(worktree, "state", counted)
+    return count
+
+
+def test_once_the_files_are_watched_nothing_changed_costs_no_git(
+    kb: KnowledgeBase, git_looks: list[int]
+) -> None:
+    kb.reindex()
+    paths(kb, "printer")
+    paths(kb, "printer")  # the second fresh search starts the watch
+    git_looks.clear()
+    for _ in range(10):
+        assert "notes/printer-offline.md" in paths(kb, "printer")
+    assert git_looks == []
+    printer = kb.root / "notes/printer-offline.md"
+    printer.write_text(printer.read_text() + "\nAlso check the marmoset tray.\n")
+    assert paths(kb, "marmoset") == ["notes/printer-offline.md"]
+    assert git_looks == [1]  # a change: git says which file
+
+
+def test_a_watched_kb_sees_every_change_by_the_very_next_search(kb: KnowledgeBase) -> None:
+    kb.reindex()
+    paths(kb, "printer")
+    paths(kb, "printer")
+    printer = kb.root / "notes/printer-offline.md"
+    for round_ in range(12):
+        word = f"zebrafish{round_}x"
+        # Written and searched at once, each way a file changes: new, edited in place,
+        # renamed, in a new folder, deleted.
+        write(kb.root, f"notes/new-{round_}.md", NEW_NOTE.replace("zebrafish", word))
+        assert paths(kb, word) == [f"notes/new-{round_}.md"]
+        with printer.open("a", encoding="utf-8") as end:
+            end.write(f"\nAlso try {word}tray.\n")
+        assert paths(kb, f"{word}tray") == ["notes/printer-offline.md"]
+        (kb.root / f"notes/new-{round_}.md").rename(kb.root / f"notes/moved-{round_}.md")
+        assert paths(kb, word) == [f"notes/moved-{round_}.md"]
+        write(
+            kb.root, f"notes/deep-{round_}/inner/note.md", NEW_NOTE.replace("zebrafish", "q" + word)
+        )
+        assert paths(kb, "q" + word) == [f"notes/deep-{round_}/inner/note.md"]
+        (kb.root / f"notes/moved-{round_}.md").unlink()
+        assert paths(kb, word) == []
+
+
+def test_a_watch_that_cannot_tell_leaves_it_to_git(kb: KnowledgeBase, git_looks: list[int]) -> None:
+    from kb.knowledgebase.watching import PROBE
+
+    kb.reindex()
+    paths(kb, "printer")
+    paths(kb, "printer")
+    # The probe cannot be written (a folder in its place): the watch cannot tell, git is asked.
+    (kb.root / PROBE).unlink(missing_ok=True)
+    (kb.root / PROBE).mkdir()
+    git_looks.clear()
+    write(kb.root, "notes/scanner-blank.md", NEW_NOTE)
+    assert paths(kb, "zebrafish") == ["notes/scanner-blank.md"]
+    assert paths(kb, "zebrafish") == ["notes/scanner-blank.md"]
+    assert len(git_looks) == 2
+
+
+def test_closing_the_kb_stops_the_watch_and_removes_its_probe(kb_root: Path) -> None:
+    from kb.knowledgebase.watching import PROBE
+
+    with KnowledgeBase.open(kb_root) as kb:
+        kb.reindex()
+        paths(kb, "printer")
+        paths(kb, "printer")
+        paths(kb, "printer")
+        assert (kb_root / PROBE).exists()
+    assert not (kb_root / PROBE).exists()
+    assert "watch-probe" not in subprocess.run(
+        ["git", "status", "--porcelain", "--ignored"], cwd=kb_root, capture_output=True, text=True
+    ).stdout.replace(".kb/", "")

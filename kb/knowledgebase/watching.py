@@ -1,0 +1,118 @@
+"""A watch on a KB's files that says, for a millisecond or two, that nothing changed since the
+last look: a search that must see every change then asks git (a ``git status`` that reads
+every file's times, 20-90 ms on big KBs) only when something did.
+
+The operating system tells of every change (inotify, FSEvents, ReadDirectoryChangesW, through
+``watchfiles``). To be sure that a change made *before* a look has reached the watch, a look
+writes a probe file in kb's own ``.kb/`` folder and waits for the watch to report it: the
+system reports one watch's changes in the order they were made, so every earlier change has
+been reported by then. When the probe's report does not come (a file system that tells
+nothing, such as some network shares), the look answers "unknown" and git is asked, as
+without a watch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kb.notes.paths import LOCAL_FOLDER
+
+if TYPE_CHECKING:
+    from watchfiles._rust_notify import RustNotify
+
+#: The probe a look writes (in kb's local folder, which git ignores).
+PROBE = f"{LOCAL_FOLDER}/watch-probe"
+#: Milliseconds a look waits for the probe's report before it says "unknown".
+PROBE_WAIT_MS = 200
+#: Milliseconds without a new report after which a look takes what it has.
+SETTLE_MS = 0
+#: Folders whose changes never matter to the notes: git's own and kb's local state.
+_SKIPPED = (".git", LOCAL_FOLDER)
+
+
+class ChangeWatch:
+    """Changes under a KB's root since the last :meth:`look`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self._probe = self.root / PROBE
+        self._notify: RustNotify | None = None
+        #: Changes reported but not yet handed out by a look (root-relative paths).
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def start(cls, root: Path) -> ChangeWatch | None:
+        """A watch running from now on; None when this system or folder cannot be watched."""
+        watch = cls(root)
+        try:
+            from watchfiles._rust_notify import RustNotify
+
+            watch._probe.parent.mkdir(exist_ok=True)
+            watch._notify = RustNotify([str(watch.root)], False, False, 50, True, True)
+        except Exception:  # no watchfiles, no inotify left, a folder gone: git answers
+            return None
+        return watch
+
+    def look(self) -> set[str] | None:
+        """What changed (paths relative to the root) since the previous look or the start;
+        None when the watch cannot tell (the probe's report did not come)."""
+        with self._lock:
+            return self._look()
+
+    def _look(self) -> set[str] | None:
+        notify = self._notify
+        if notify is None:
+            return None
+        try:
+            self._probe.write_text(str(time.monotonic_ns()), encoding="utf-8")
+        except OSError:
+            return None
+        deadline = time.monotonic() + PROBE_WAIT_MS / 1000
+        while True:
+            left_ms = int((deadline - time.monotonic()) * 1000)
+            if left_ms <= 0:
+                return None
+            try:
+                reported = notify.watch(PROBE_WAIT_MS, SETTLE_MS, left_ms, None)
+            except Exception:
+                self.close()
+                return None
+            if not isinstance(reported, set):
+                return None  # timed out (or a signal): whether the probe came is unknown
+            probed = False
+            for _change, path in reported:
+                rel = self._relative(path)
+                if rel == PROBE:
+                    probed = True
+                elif rel is not None:
+                    self._pending.add(rel)
+            if probed:
+                changed, self._pending = self._pending, set()
+                return changed
+
+    def _relative(self, path: str) -> str | None:
+        """``path`` relative to the root with ``/``; None for git's and kb's own folders
+        (except the probe) and for what lies outside the root."""
+        try:
+            rel = Path(path).relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+        if rel == PROBE:
+            return rel
+        first = rel.split("/", 1)[0]
+        return None if first in _SKIPPED else rel
+
+    def close(self) -> None:
+        """Stop watching (the watch's thread ends)."""
+        notify, self._notify = self._notify, None
+        if notify is not None:
+            with contextlib.suppress(Exception):
+                notify.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self._probe)
