@@ -156,3 +156,23 @@ def test_kept_scores_stay_within_their_budget(
     assert scorer._cached == sum(scorer._sizes.values()) <= 40
     assert set(scorer._sizes) == set(scorer._cache)
     assert [hit.path for hit in whoosh_kb.search("print spooler queue", refresh=False)] == first
+
+
+def test_field_lengths_read_in_one_go_are_each_documents_own(whoosh_kb: KnowledgeBase) -> None:
+    from kb.search.engines.whoosh_postings import _fixed_ints, exact_lengths, length_column
+
+    engine = whoosh_kb.index.engine()
+    assert isinstance(engine, WhooshEngine)
+    searcher = engine._current()
+    for leaf, _offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        for name in ("title", "body"):
+            read = exact_lengths(reader, name)
+            assert read is not None and len(read) == reader.doc_count_all()
+            # Read as one array of bytes, not a call per document (and not by the slow road).
+            assert _fixed_ints(reader.column_reader(length_column(name))) == read
+            for docnum in range(reader.doc_count_all()):
+                if reader.is_deleted(docnum):
+                    continue
+                path = whoosh_kb.root / reader.stored_fields(docnum)["path"]
+                assert read[docnum] == len(terms(getattr(document_of(whoosh_kb, path), name)))

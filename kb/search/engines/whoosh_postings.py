@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import array
 import bisect
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -54,8 +56,34 @@ def exact_lengths(reader: Any, name: str) -> list[int] | None:
     column = length_column(name)
     if not reader.has_column(column):
         return None
-    exact = list(reader.column_reader(column))
+    values = reader.column_reader(column)
+    exact = _fixed_ints(values)
+    if exact is None:
+        exact = list(values)  # a Python call per document
     return exact if len(exact) == reader.doc_count_all() else None
+
+
+def _fixed_ints(values: Any) -> list[int] | None:
+    """A numeric column's values read in one go: its bytes as one array, instead of an
+    unpack per document (5,000 documents: 0.3 ms instead of 13). None when the column is not
+    Whoosh's plain fixed-size one, or when a value read one by one disagrees."""
+    try:
+        raw = values.raw_column()
+        count, size, total = raw._count, raw._fixedlen, raw._doccount
+        numbers = array.array(raw._typecode)
+        if numbers.itemsize != size or count > total:
+            return None
+        numbers.frombytes(raw._dbfile.get(raw._basepos, count * size))
+        if sys.byteorder == "little":
+            numbers.byteswap()  # Whoosh writes them big-endian
+        read = numbers.tolist() + [raw._default] * (total - count)
+        # The column's own reading (which may translate the stored values) at a few places.
+        checked = {0, total // 2, total - 1} if total else set()
+        if any(values[docnum] != read[docnum] for docnum in checked):
+            return None
+    except (AttributeError, TypeError, ValueError, OSError):
+        return None
+    return read
 
 
 def lengths(reader: Any, name: str, exact: list[int] | None = None) -> list[int]:
