@@ -252,7 +252,7 @@ class HomeScreen(KBScreen):
         if wanted == self._preview_wanted:
             return
         self._preview_wanted = wanted
-        self.load_preview(hit, self.query_one(NotePreview).text_width)
+        self.load_preview(hit, self.query_one(NotePreview).text_width, contextvars.copy_context())
 
     def kb_of(self, hit: Hit) -> SharedKB:
         """The KB a hit comes from (the app's KB when one is searched)."""
@@ -265,7 +265,7 @@ class HomeScreen(KBScreen):
             self.app.opening = self.kb_of(hit)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
-    def load_preview(self, hit: Hit, width: int) -> None:
+    def load_preview(self, hit: Hit, width: int, context: contextvars.Context) -> None:
         """Read and draw the highlighted note in a thread, once it stayed highlighted a
         moment: the loop only puts the drawn lines on screen."""
         worker = get_current_worker()
@@ -279,7 +279,9 @@ class HomeScreen(KBScreen):
         if worker.is_cancelled:
             return
         source = preview_text(to_markdown_links(note.body_text))
-        body = render_body(source, width)
+        # Drawn and turned into the screen's own text here (in the app's context, for its
+        # theme's colours): putting a long note on screen costs the loop nothing more.
+        body = context.run(Content.from_rich_text, render_body(source, width))
         if not worker.is_cancelled:
             self.post_message(PreviewDrawn(event_id(hit), note, body, source))
 

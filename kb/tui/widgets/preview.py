@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
 
@@ -89,7 +90,9 @@ class NotePreview(VerticalScroll, can_focus=False):
         """Columns the body is drawn in (the preview less its padding and scroll bar)."""
         return max(20, self.size.width - 4)
 
-    def show_note(self, note: Note, body: Text | None = None, source: str | None = None) -> None:
+    def show_note(
+        self, note: Note, body: Text | Content | None = None, source: str | None = None
+    ) -> None:
         """Show this note: ``body`` as :func:`render_body` drew it from ``source`` (in a
         worker thread), else drawn now."""
         self.path = note.path
@@ -113,7 +116,7 @@ class NotePreview(VerticalScroll, can_focus=False):
 class PreviewDrawn(Message):
     """A note read and its body drawn for the preview, in a worker thread."""
 
-    def __init__(self, path: str, note: Note, body: Text, source: str) -> None:
+    def __init__(self, path: str, note: Note, body: Text | Content, source: str) -> None:
         super().__init__()
         self.path = path
         self.note = note
