@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 PROBE = f"{LOCAL_FOLDER}/watch-probe"
 #: Milliseconds a look waits for the probe's report before it says "unknown".
 PROBE_WAIT_MS = 200
-#: Milliseconds without a new report after which a look takes what it has.
-SETTLE_MS = 0
+#: Milliseconds without a new report after which a look takes what it has (the watch sleeps
+#: this long between checks, without holding the interpreter: 0 would spin and take turns
+#: from the app's loop).
+SETTLE_MS = 1
 #: Folders whose changes never matter to the notes: git's own and kb's local state.
 _SKIPPED = (".git", LOCAL_FOLDER)
 
