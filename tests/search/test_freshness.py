@@ -200,6 +200,11 @@ def test_a_watched_kb_sees_every_change_by_the_very_next_search(kb: KnowledgeBas
         assert paths(kb, "q" + word) == [f"notes/deep-{round_}/inner/note.md"]
         (kb.root / f"notes/moved-{round_}.md").unlink()
         assert paths(kb, word) == []
+        # A folder made, searched, and only then written in: the new folder is watched too.
+        (kb.root / f"notes/later-{round_}").mkdir()
+        assert paths(kb, word) == []
+        write(kb.root, f"notes/later-{round_}/note.md", NEW_NOTE.replace("zebrafish", "z" + word))
+        assert paths(kb, "z" + word) == [f"notes/later-{round_}/note.md"]
 
 
 def test_a_watch_that_cannot_tell_leaves_it_to_git(kb: KnowledgeBase, git_looks: list[int]) -> None:
