@@ -20,13 +20,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.notes.paths import LOCAL_FOLDER
+from kb.notes.paths import LOCAL_FOLDER, local_file
 
 if TYPE_CHECKING:
     from watchfiles._rust_notify import RustNotify
 
 #: The probe a look writes (in kb's local folder, which git ignores).
-PROBE = f"{LOCAL_FOLDER}/watch-probe"
+PROBE_NAME = "watch-probe"
+PROBE = f"{LOCAL_FOLDER}/{PROBE_NAME}"
 #: Milliseconds a look waits for the probe's report before it says "unknown".
 PROBE_WAIT_MS = 200
 #: Milliseconds without a new report after which a look takes what it has (the watch sleeps
@@ -60,7 +61,8 @@ class ChangeWatch:
         try:
             from watchfiles._rust_notify import RustNotify
 
-            self._probe.parent.mkdir(exist_ok=True)
+            # A real local folder, a symlink in the probe's place removed: never written through.
+            self._probe = local_file(self.root, PROBE_NAME)
             self._notify = RustNotify(self._folders(), False, False, 50, False, True)
         except Exception:  # no watchfiles, no inotify left, a folder gone: git answers
             self._notify = None
@@ -90,9 +92,14 @@ class ChangeWatch:
         if notify is None:
             return None
         try:
-            self._probe.write_text(str(time.monotonic_ns()), encoding="utf-8")
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(self._probe, flags, 0o644)
+            try:
+                os.write(fd, str(time.monotonic_ns()).encode("ascii"))
+            finally:
+                os.close(fd)
         except OSError:
-            return None
+            return None  # not writable (or a link put in its place): git answers
         deadline = time.monotonic() + PROBE_WAIT_MS / 1000
         while True:
             left_ms = int((deadline - time.monotonic()) * 1000)

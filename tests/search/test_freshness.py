@@ -236,3 +236,24 @@ def test_closing_the_kb_stops_the_watch_and_removes_its_probe(kb_root: Path) -> 
     assert "watch-probe" not in subprocess.run(
         ["git", "status", "--porcelain", "--ignored"], cwd=kb_root, capture_output=True, text=True
     ).stdout.replace(".kb/", "")
+
+
+def test_the_watch_never_writes_through_a_link_in_its_probes_place(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    from kb.knowledgebase.watching import PROBE
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    kb.reindex()
+    paths(kb, "printer")
+    (kb.root / PROBE).unlink(missing_ok=True)
+    (kb.root / PROBE).symlink_to(outside)
+    paths(kb, "printer")  # starts the watch: the link in the probe's place is removed
+    write(kb.root, "notes/scanner-blank.md", NEW_NOTE)
+    assert paths(kb, "zebrafish") == ["notes/scanner-blank.md"]
+    (kb.root / PROBE).unlink(missing_ok=True)
+    (kb.root / PROBE).symlink_to(outside)  # put back while it watches: not followed
+    (kb.root / "notes/scanner-blank.md").unlink()
+    assert paths(kb, "zebrafish") == []
+    assert outside.read_text() == "keep me"
