@@ -3,6 +3,7 @@ at the cost of what changed, and the searches the CLI, the app and scripts run."
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
     from kb.search.synonyms import Synonyms
 
 
+#: Seconds after which a refresh asks git even when the watch saw nothing: a change the
+#: system does not report (another computer writing to a network share) is seen that late.
+GIT_AT_LEAST_EVERY = 10.0
+
+
 class Searching:
     """Searching a KB: mixed into ``KnowledgeBase``, which sets the attributes below."""
 
@@ -32,6 +38,8 @@ class Searching:
     _watch: ChangeWatch | None = None
     #: True once a refresh asked git (the next one starts the watch).
     _refreshed: bool = False
+    #: When a refresh last asked git (``time.monotonic()``).
+    _asked_git: float = 0.0
 
     @property
     def index(self) -> SearchIndex:
@@ -93,7 +101,8 @@ class Searching:
 
         if self._watch is not None:
             changed = self._watch.look()
-            if changed is not None and not changed:
+            recent = time.monotonic() - self._asked_git < GIT_AT_LEAST_EVERY
+            if changed is not None and not changed and recent:
                 return None
         elif self._refreshed and freshness.git_tells(self.root):
             from kb.knowledgebase.watching import ChangeWatch
@@ -101,6 +110,7 @@ class Searching:
             # Started before git is asked: whatever changes from now on is reported.
             self._watch = ChangeWatch.start(self.root)
         self._refreshed = True
+        self._asked_git = time.monotonic()
         return freshness.refresh(self.index, progress)
 
     def search(

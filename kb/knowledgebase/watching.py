@@ -7,8 +7,9 @@ The operating system tells of every change (inotify, FSEvents, ReadDirectoryChan
 writes a probe file in kb's own ``.kb/`` folder and waits for the watch to report it: the
 system reports one watch's changes in the order they were made, so every earlier change has
 been reported by then. When the probe's report does not come (a file system that tells
-nothing, such as some network shares), the look answers "unknown" and git is asked, as
-without a watch.
+nothing), the look answers "unknown" and git is asked, as without a watch. Changes that the
+system never reports at all (another computer writing to a network share) are not missed for
+long: git is asked at least every few seconds anyway (``searching.GIT_AT_LEAST_EVERY``).
 """
 
 from __future__ import annotations

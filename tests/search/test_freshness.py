@@ -257,3 +257,22 @@ def test_the_watch_never_writes_through_a_link_in_its_probes_place(
     (kb.root / "notes/scanner-blank.md").unlink()
     assert paths(kb, "zebrafish") == []
     assert outside.read_text() == "keep me"
+
+
+def test_git_is_still_asked_now_and_then_for_changes_no_watch_reports(
+    kb: KnowledgeBase, git_looks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kb.knowledgebase import searching
+
+    kb.reindex()
+    paths(kb, "printer")
+    paths(kb, "printer")
+    git_looks.clear()
+    paths(kb, "printer")
+    assert git_looks == []
+    # Past the interval, git is asked although the watch saw nothing (a network share's
+    # other writers are not reported by the system).
+    monkeypatch.setattr(searching, "GIT_AT_LEAST_EVERY", 0.0)
+    paths(kb, "printer")
+    paths(kb, "printer")
+    assert git_looks == [1, 1]
