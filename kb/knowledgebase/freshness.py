@@ -40,15 +40,14 @@ def current_state(root: Path, content: Content | None = None) -> WorktreeState |
     from kb.git import worktree
 
     content = content if content is not None else content_of(root)
-    folders = watched(content)
-    if any(os.path.islink(Path(root, folder)) for folder in folders if folder != "."):
+    if not git_tells(root, content):
         return None
-    return worktree.state(root, folders)
+    return worktree.state(root, watched(content))
 
 
 def git_tells(root: Path, content: Content | None = None) -> bool:
-    """True when git can say what changed under the KB's content (see :func:`current_state`):
-    the root is the top of a git work tree and no content folder is a symlink."""
+    """True when git can say what changed under the KB's content: the root is the top of a
+    git work tree and no content folder is a symlink (git does not see a link's files)."""
     content = content if content is not None else content_of(root)
     if not (Path(root) / ".git").exists():
         return False

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kb.notes.paths import LOCAL_FOLDER, local_file
+from kb.notes.paths import LOCAL_FOLDER, NOT_CONTENT, local_file
 
 if TYPE_CHECKING:
     from watchfiles._rust_notify import RustNotify
@@ -35,8 +35,6 @@ PROBE_WAIT_MS = 200
 #: this long between checks, without holding the interpreter: 0 would spin and take turns
 #: from the app's loop).
 SETTLE_MS = 1
-#: Folders whose changes never matter to the notes: git's own and kb's local state.
-_SKIPPED = (".git", LOCAL_FOLDER)
 
 
 class ChangeWatch:
@@ -145,7 +143,7 @@ class ChangeWatch:
         if rel == PROBE:
             return rel
         first = rel.split("/", 1)[0]
-        return None if first in _SKIPPED else rel
+        return None if first in NOT_CONTENT else rel
 
     def close(self) -> None:
         """Stop watching (the watch's thread ends)."""

@@ -27,7 +27,7 @@ from kb.notes.errors import KBError
 #: The KB's local state folder (git-ignored, never shared).
 LOCAL_FOLDER = ".kb"
 #: Top-level folders of a KB's root that hold no KB content: never read or written as such.
-_NOT_CONTENT = (".git", LOCAL_FOLDER)
+NOT_CONTENT = (".git", LOCAL_FOLDER)
 
 
 class UnsafePath(KBError):
@@ -53,7 +53,7 @@ def inside(root: str | os.PathLike[str], real_path: str | os.PathLike[str]) -> b
     if not path.startswith(prefix):
         return False
     first = path[len(prefix) :].split(os.sep, 1)[0]
-    return first not in _NOT_CONTENT
+    return first not in NOT_CONTENT
 
 
 def writable(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:
@@ -121,7 +121,7 @@ def readable(
         parts = _parts(root, base, path)
     except UnsafePath:
         return None
-    if parts[0] in _NOT_CONTENT:
+    if parts[0] in NOT_CONTENT:
         return None
     target = base.joinpath(*parts)
     if not links and _link_on_the_way(base, parts):

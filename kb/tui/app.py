@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 DUE_CHECK_SECONDS = 30
 
 
-#: Seconds between two looks for files changed on disk while the app runs (git answers from
-#: its stat cache: a few milliseconds of git, nothing read when nothing changed).
+#: Seconds between two looks for files changed on disk while the app runs (a watch on the
+#: files answers in a millisecond or two; git is asked only when something changed).
 FRESH_EVERY = 5.0
 #: Seconds after start when the screens one key opens are imported in the background.
 PRELOAD_AFTER = 1.0

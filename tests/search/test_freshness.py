@@ -5,7 +5,6 @@ indexes, both engines)."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -33,18 +32,23 @@ def paths(kb: KnowledgeBase, query: str) -> list[str]:
     return [hit.path for hit in kb.search(query)]
 
 
+def counted_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[int]:
+    """A list that grows by one at each call of ``owner.name`` (which still runs)."""
+    count: list[int] = []
+    real = getattr(owner, name)
+
+    def counted(*args: object) -> object:
+        count.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, counted)
+    return count
+
+
 @pytest.fixture
 def walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts walks of the whole KB (a fresh search should need none)."""
-    count: list[int] = []
-    scan = files.scan
-
-    def counted(root: Path) -> object:
-        count.append(1)
-        return scan(root)
-
-    monkeypatch.setattr(files, "scan", counted)
-    return count
+    return counted_calls(monkeypatch, files, "scan")
 
 
 def test_new_edited_and_deleted_files_are_seen_without_walking_the_kb(
@@ -151,15 +155,7 @@ def git_looks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the times git is asked what changed (``git status``)."""
     from kb.git import worktree
 
-    count: list[int] = []
-    state = worktree.state
-
-    def counted(root: Path, folders: Sequence[str]) -> object:
-        count.append(1)
-        return state(root, folders)
-
-    monkeypatch.setattr(worktree, "state", counted)
-    return count
+    return counted_calls(monkeypatch, worktree, "state")
 
 
 def test_once_the_files_are_watched_nothing_changed_costs_no_git(
