@@ -43,7 +43,11 @@ class Needles:
                 continue
             escaped = re.escape(term)
             before = r"\b" if term[0].isalnum() or term[0] == "_" else r"(?<!\w)"
-            if term.isalpha():
+            if term.isalpha() and term.endswith("i") and len(term) > 2:
+                # The stemmer writes a final "y" as "i" ("recovery", "policy" and
+                # "policies" all stem to "recoveri", "polici"): the word has either letter.
+                pieces.append(rf"{before}{re.escape(term[:-1])}[iy]\w*")
+            elif term.isalpha():
                 pieces.append(rf"{before}{escaped}\w*")
             elif term.isdigit():
                 pieces.append(rf"(?<![0-9]){escaped}(?![0-9])")
@@ -59,7 +63,7 @@ class Needles:
         source = "|".join(pieces)
         # Every match holds one of these as it is: a plain substring test rules most texts
         # out many times faster than the pattern, which must try every position.
-        self._literals = tuple(term.lower() for term in _shortest_prefixes(terms) if term)
+        self._literals = tuple(_literal(term.lower()) for term in _shortest_prefixes(terms) if term)
         self._plain = re.compile(source) if pieces else None
         self._folding = re.compile(source, re.IGNORECASE) if pieces else None
 
@@ -92,6 +96,13 @@ class Needles:
         else:
             pattern = self._folding
         return pattern is not None and pattern.search(folded.target) is not None
+
+
+def _literal(term: str) -> str:
+    """The part of a term that every text matching it holds as it is."""
+    if term.isalpha() and term.endswith("i") and len(term) > 2:
+        return term[:-1]
+    return term
 
 
 class Folded:

@@ -122,3 +122,30 @@ def test_aliases_and_the_file_name_find_the_note(kb: KnowledgeBase) -> None:
         assert not results.weak, query
     # The title shown is still the note's title.
     assert kb.search("oof", refresh=False)[0].title == "Back up the registry before editing it"
+
+
+def test_words_the_stemmer_ends_in_i_count_as_held(tmp_path: Path, engine: str) -> None:
+    """ "recovery", "policy", "registry" stem to "recoveri", "polici", "registri": a note
+    holding the word holds every query word, is not weak, and shows it highlighted."""
+    root = tmp_path / "kb"
+    use_engine(root, engine)
+    write(
+        root,
+        "notes/recovery.md",
+        "---\ntitle: BitLocker recovery screen after a policy change\n---\n"
+        "Suspend BitLocker before the registry edit.\n",
+    )
+    write(
+        root,
+        "notes/other.md",
+        "---\ntitle: BitLocker screen after a change\n---\nSuspend BitLocker before the edit.\n",
+    )
+    kb = KnowledgeBase(root)
+    kb.reindex()
+    for query in ("bitlocker recovery", "policies change", "registry screen"):
+        results = kb.search(query, refresh=False)
+        assert results[0].path == "notes/recovery.md", query
+        assert results[0].coverage == 1.0, query
+        assert not results.weak, query
+    hit = kb.search("registry", refresh=False)[0]
+    assert [hit.snippet[a:b] for a, b in hit.highlights] == ["registry"]
