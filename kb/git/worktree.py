@@ -6,6 +6,13 @@ give the files that may have changed between them: those the commits differ by, 
 dirty in either state whose size or time is not the same. Git answers from its own stat
 cache, so the cost follows what changed, not how many notes there are.
 
+A quick look (:class:`QuickLook`) answers "nothing changed" without git's walk of every
+folder for new files, which is most of a ``git status`` on a big KB: the folders' times
+(a file created, removed or renamed changes its folder's time), git's own index file (a
+``git add``, a commit, a pull), the commit, and the files ``git diff-files`` finds changed
+from git's stat cache. Any difference, or a time too close to the look to be trusted (a
+file-system clock ticks coarsely), sends the caller to the full ``git status``.
+
 Git runs with the file-system monitor off (a repository's config must not start a program)
 and without optional locks (a search never takes ``index.lock`` from a commit running at the
 same time).
@@ -13,8 +20,11 @@ same time).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
+import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,17 +35,84 @@ _GIT = ("git", "-c", "core.fsmonitor=false", "--no-optional-locks")
 TIMEOUT = 20.0
 
 
+#: A time this close to a quick look (ns) may hide a second change in the same tick of the
+#: file system's clock: a look holding one is not trusted to say "nothing changed".
+RACY_NS = 2_000_000_000
+#: A KB with more folders than this (or more files git finds changed) is looked at in full.
+MAX_FOLDERS = 20_000
+MAX_MODIFIED = 2_000
+
+Signature = list[int] | None
+
+
+@dataclass(frozen=True)
+class QuickLook:
+    """What a quick look compares (see the module's docstring), and when it was taken."""
+
+    head: str | None
+    #: git's index file: [size, mtime_ns]
+    index: Signature
+    #: Folder relative to the root ("." for the root) -> mtime_ns.
+    folders: dict[str, int]
+    #: Files ``git diff-files`` found changed -> their signatures.
+    modified: dict[str, Signature]
+    taken: int
+
+    def to_json(self) -> dict[str, Any]:
+        """The look as JSON-ready data."""
+        return {
+            "head": self.head,
+            "index": self.index,
+            "folders": self.folders,
+            "modified": self.modified,
+            "taken": self.taken,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> QuickLook | None:
+        """A look read back from :meth:`to_json` data; None when it is not one."""
+        if not isinstance(data, dict):
+            return None
+        head, index, taken = data.get("head"), data.get("index"), data.get("taken")
+        folders, modified = data.get("folders"), data.get("modified")
+        if not (head is None or isinstance(head, str)) or not _is_signature(index):
+            return None
+        if not isinstance(taken, int) or not isinstance(folders, dict):
+            return None
+        if not all(isinstance(value, int) for value in folders.values()):
+            return None
+        signatures = _signatures(modified)
+        if signatures is None:
+            return None
+        return cls(head, index, {str(k): v for k, v in folders.items()}, signatures, taken)
+
+    def trusted(self) -> bool:
+        """False when a folder's time or git's index file's is too close to the look to
+        rule out a later change in the same clock tick (a file's own time is checked file
+        by file: see :func:`changes`)."""
+        limit = self.taken - RACY_NS
+        times = [*self.folders.values()]
+        if self.index is not None:
+            times.append(self.index[1])
+        return all(value < limit for value in times)
+
+
 @dataclass(frozen=True)
 class WorktreeState:
     """The commit checked out (None before the first) and the dirty files' signatures."""
 
     head: str | None
     #: Path relative to the root -> [size, mtime_ns], or None for a file that is gone.
-    dirty: dict[str, list[int] | None] = field(default_factory=dict)
+    dirty: dict[str, Signature] = field(default_factory=dict)
+    #: A quick look taken just before (see :func:`unchanged`).
+    quick: QuickLook | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The state as JSON-ready data."""
-        return {"head": self.head, "dirty": self.dirty}
+        data: dict[str, Any] = {"head": self.head, "dirty": self.dirty}
+        if self.quick is not None:
+            data["quick"] = self.quick.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: object) -> WorktreeState | None:
@@ -43,16 +120,30 @@ class WorktreeState:
         if not isinstance(data, dict):
             return None
         head, dirty = data.get("head"), data.get("dirty")
-        if not (head is None or isinstance(head, str)) or not isinstance(dirty, dict):
+        if not (head is None or isinstance(head, str)):
             return None
-        clean: dict[str, list[int] | None] = {}
-        for rel, signature in dirty.items():
-            if signature is not None and not (
-                isinstance(signature, list) and all(isinstance(n, int) for n in signature)
-            ):
-                return None
-            clean[str(rel)] = signature
-        return cls(head, clean)
+        clean = _signatures(dirty)
+        if clean is None:
+            return None
+        return cls(head, clean, QuickLook.from_json(data.get("quick")))
+
+
+def _is_signature(value: object) -> bool:
+    return value is None or (
+        isinstance(value, list)
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
+    )
+
+
+def _signatures(data: object) -> dict[str, Signature] | None:
+    if not isinstance(data, dict):
+        return None
+    clean: dict[str, Signature] = {}
+    for rel, signature in data.items():
+        if not _is_signature(signature):
+            return None
+        clean[str(rel)] = signature
+    return clean
 
 
 def _git(root: Path, *args: str) -> bytes | None:
@@ -70,24 +161,60 @@ def _git(root: Path, *args: str) -> bytes | None:
     return done.stdout if done.returncode == 0 else None
 
 
-def _signature(root: Path, rel: str) -> list[int] | None:
+#: A file this big whose time is too recent to trust is taken as changed, not read.
+MAX_CHECKED_BYTES = 8 * 1024 * 1024
+
+
+def _signature(root: Path, rel: str, racy_from: int | None = None) -> Signature:
+    """[size, mtime_ns] of a file, None when it is gone. A file whose time is ``racy_from``
+    or later may change again in the same clock tick without its time moving: its content's
+    checksum is kept too, for :func:`_same` to compare (as git compares a racily clean
+    file's content)."""
     try:
         info = os.stat(root / rel)
     except (OSError, ValueError):
         return None
-    return [info.st_size, info.st_mtime_ns]
+    signature = [info.st_size, info.st_mtime_ns]
+    if racy_from is not None and info.st_mtime_ns >= racy_from:
+        checksum = _checksum(root / rel, info.st_size)
+        signature.append(-1 if checksum is None else checksum)
+    return signature
+
+
+def _checksum(path: Path, size: int) -> int | None:
+    if size > MAX_CHECKED_BYTES:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return zlib.crc32(handle.read(MAX_CHECKED_BYTES + 1))
+    except OSError:
+        return None
+
+
+def _same(root: Path, rel: str, old: Signature, new: Signature) -> bool:
+    """True when a file with signature ``new`` now is the file that had ``old``."""
+    if old is None or new is None:
+        return old is new
+    if old[:2] != new[:2]:
+        return False
+    if len(old) > 2:  # its time was too recent to trust: its content tells
+        return old[2] != -1 and _checksum(root / rel, new[0]) == old[2]
+    return True
 
 
 def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def state(root: Path, folders: Sequence[str]) -> WorktreeState | None:
+def state(root: Path, folders: Sequence[str], *, quick: bool = False) -> WorktreeState | None:
     """The work tree's state under ``folders`` of ``root``; None when git cannot tell (not
-    the top of a git work tree, git missing or failing)."""
+    the top of a git work tree, git missing or failing). With ``quick``, a quick look is
+    taken first and kept in the state, for :func:`unchanged` to compare with later."""
     root = Path(root)
     if not (root / ".git").exists():
         return None  # paths from git are relative to the top: only the top is understood
+    look = quick_look(root, folders) if quick else None
+    racy_from = None if look is None else look.taken - RACY_NS
     output = _git(
         root,
         "status",
@@ -110,15 +237,145 @@ def state(root: Path, folders: Sequence[str]) -> WorktreeState | None:
             head = None if oid == "(initial)" else oid
         elif record[:2] in (b"? ", b"! "):
             rel = _decode(record[2:])
-            dirty[rel] = _signature(root, rel)
+            dirty[rel] = _signature(root, rel, racy_from)
         elif record[:2] in (b"1 ", b"u "):
             # "1 XY sub mH mI mW hH hI path" (8 fields before the path; "u" has 10).
             fields = 8 if record[:1] == b"1" else 10
             parts = record.split(b" ", fields)
             if len(parts) == fields + 1:
                 rel = _decode(parts[fields])
-                dirty[rel] = _signature(root, rel)
-    return WorktreeState(head, dirty)
+                dirty[rel] = _signature(root, rel, racy_from)
+    return WorktreeState(head, dirty, look)
+
+
+def quick_look(root: Path, folders: Sequence[str]) -> QuickLook | None:
+    """A quick look at the work tree under ``folders``; None when it cannot be taken (the
+    ``.git`` of the root is not a folder, git fails, too many folders or changed files)."""
+    root = Path(root)
+    if not (root / ".git").is_dir() or os.path.islink(root / ".git"):
+        return None  # a linked work tree or a submodule: its index is elsewhere
+    taken = time.time_ns()
+    index = _signature(root, ".git/index")
+    times = folder_times(root, folders)
+    if times is None:
+        return None
+    answered, head = _head(root)
+    modified = _modified(root, folders, taken - RACY_NS)
+    if not answered or modified is None:
+        return None
+    return QuickLook(head, index, times, modified, taken)
+
+
+def changes(
+    root: Path, before: WorktreeState, folders: Sequence[str]
+) -> tuple[list[str], WorktreeState] | None:
+    """The files under ``folders`` that may have changed since ``before``, and the state
+    now, from a quick look alone; None when only ``git status`` can tell (no trusted look
+    before, or a folder's time, git's index or the commit changed since)."""
+    look = before.quick
+    if look is None or not look.trusted():
+        return None
+    root = Path(root)
+    # The cheap comparisons first: git's index, the folders' times, then git itself.
+    if _signature(root, ".git/index") != look.index:
+        return None
+    now = quick_look(root, folders)
+    if now is None or (now.index, now.folders, now.head) != (look.index, look.folders, look.head):
+        return None
+    changed: set[str] = set()
+    for rel in {*look.modified, *now.modified}:
+        if not _same(root, rel, look.modified.get(rel), now.modified.get(rel)):
+            changed.add(rel)
+    dirty: dict[str, Signature] = {}
+    for rel, old in before.dirty.items():
+        dirty[rel] = _signature(root, rel, now.taken - RACY_NS)
+        if not _same(root, rel, old, dirty[rel]):
+            changed.add(rel)
+    dirty.update(now.modified)
+    return sorted(changed), WorktreeState(now.head, dirty, now)
+
+
+def folder_times(root: Path, folders: Sequence[str]) -> dict[str, int] | None:
+    """mtime_ns of every folder under ``folders`` (hidden ones left out, links not
+    followed) and of the folders holding them; None past :data:`MAX_FOLDERS`."""
+    times: dict[str, int] = {}
+
+    def note(rel: str) -> None:
+        try:
+            times[rel] = os.stat(root / rel, follow_symlinks=False).st_mtime_ns
+        except (OSError, ValueError):
+            times[rel] = -1
+
+    for folder in folders:
+        rel = folder.strip("/") or "."
+        parent = os.path.dirname(rel) or "."
+        if parent not in times:
+            note(parent)
+        top = root / rel
+        if rel == "." or (top.is_dir() and not top.is_symlink()):
+            for current, subfolders, _files in os.walk(top):
+                subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+                note(os.path.relpath(current, root).replace(os.sep, "/"))
+                if len(times) > MAX_FOLDERS:
+                    return None
+    return times
+
+
+def _head(root: Path) -> tuple[bool, str | None]:
+    """(True, the commit checked out, None before the first); (False, None) when git failed."""
+    try:
+        done = subprocess.run(
+            [*_GIT, "rev-parse", "-q", "--verify", "HEAD^{commit}"],
+            cwd=root,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False, None
+    if done.returncode != 0:
+        return not done.stderr.strip(), None  # quiet: no commit yet
+    head = _decode(done.stdout).strip()
+    return bool(head), head or None
+
+
+def _modified(root: Path, folders: Sequence[str], racy_from: int) -> dict[str, Signature] | None:
+    """The files that differ from git's index (``git diff-files``), with signatures. A file
+    git's stat cache flags whose content is still the index's (touched, or written back as
+    it was) is not one: git status would not list it either."""
+    output = _git(root, "diff-files", "-z", "--no-renames", "--", *folders)
+    if output is None:
+        return None
+    fields = output.split(b"\0")
+    found: dict[str, Signature] = {}
+    for head, raw in zip(fields[0::2], fields[1::2], strict=False):
+        parts = head.split(b" ")
+        if not raw or len(parts) < 5:
+            continue
+        rel = _decode(raw)
+        if parts[4] == b"M" and _blob_id(root / rel, len(parts[2])) == parts[2]:
+            continue
+        if len(found) == MAX_MODIFIED:
+            return None
+        found[rel] = _signature(root, rel, racy_from)
+    return dict(sorted(found.items()))
+
+
+def _blob_id(path: Path, length: int) -> bytes | None:
+    """git's object id of a file's content as it is (hex, SHA-1 or SHA-256 by ``length``);
+    None when it cannot be read. A file git filters (line endings, clean filters) hashes
+    differently and counts as changed, which only reads it again."""
+    try:
+        if os.path.islink(path) or os.path.getsize(path) > MAX_CHECKED_BYTES:
+            return None
+        data = path.read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256() if length == 64 else hashlib.sha1(usedforsecurity=False)
+    digest.update(b"blob %d\0" % len(data))
+    digest.update(data)
+    return digest.hexdigest().encode()
 
 
 def changed_since(
@@ -137,7 +394,7 @@ def changed_since(
             return None
         changed.update(_decode(raw) for raw in output.split(b"\0") if raw)
     for rel, signature in now.dirty.items():
-        if rel not in before.dirty or before.dirty[rel] != signature:
+        if rel not in before.dirty or not _same(root, rel, before.dirty[rel], signature):
             changed.add(rel)
     # Dirty then, clean now: committed as it was, or put back as the commit has it.
     changed.update(rel for rel in before.dirty if rel not in now.dirty)

@@ -34,15 +34,30 @@ def watched(content: Content) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*content.folders, TICKETS_FOLDER, *LOGS]))
 
 
-def current_state(root: Path, content: Content | None = None) -> WorktreeState | None:
+def current_state(
+    root: Path, content: Content | None = None, *, quick: bool = True
+) -> WorktreeState | None:
     """The work tree's state now, or None when git cannot tell (or content folders are
-    symlinks, whose files git does not see)."""
+    symlinks, whose files git does not see). With ``quick``, it holds a quick look for the
+    next :func:`unchanged_quickly` to compare with."""
     from kb.git import worktree
 
     content = content if content is not None else content_of(root)
     if not git_tells(root, content):
         return None
-    return worktree.state(root, watched(content))
+    return worktree.state(root, watched(content), quick=quick)
+
+
+def quick_changes(
+    root: Path, before: WorktreeState, content: Content
+) -> tuple[list[str], WorktreeState] | None:
+    """What changed since ``before`` and the state now, from a quick look (the folders'
+    times, git's index and stat cache); None when only ``git status`` can tell."""
+    from kb.git import worktree
+
+    if not git_tells(root, content):
+        return None
+    return worktree.changes(root, before, watched(content))
 
 
 def git_tells(root: Path, content: Content | None = None) -> bool:
@@ -121,12 +136,16 @@ def _unchanged_summary(index: SearchIndex) -> dict[str, Any] | None:
     except OSError:
         return None
     content = content_of(index.root)
+    quick = quick_changes(index.root, before, content)
+    if quick is not None and not any(_may_matter(rel) for rel in quick[0]):
+        return summary
     now = current_state(index.root, content)
     changed = (
         None if now is None else worktree.changed_since(index.root, before, now, watched(content))
     )
-    if changed is None or any(_may_matter(rel) for rel in changed):
+    if now is None or changed is None or any(_may_matter(rel) for rel in changed):
         return None
+    _keep_look(index, recorded, before, now)
     return summary
 
 
@@ -146,16 +165,27 @@ def refresh(index: SearchIndex, progress: Progress | None = None) -> IndexReport
     from kb.git.worktree import WorktreeState
 
     content = content_of(index.root)
-    now = current_state(index.root, content)
     recorded = index.stamp()
     before = WorktreeState.from_json(recorded[1]) if recorded is not None else None
-    if now is None or recorded is None or before is None:
+    if recorded is None or before is None:
         return full_update(index, progress=progress)
-    changed = worktree.changed_since(index.root, before, now, watched(content))
-    if changed is None:
-        return full_update(index, progress=progress)
-    if not changed:
-        return None
+    quick = quick_changes(index.root, before, content)
+    if quick is not None:
+        changed, now = quick
+        if not changed:
+            return None
+    else:
+        state = current_state(index.root, content)
+        if state is None:
+            return full_update(index, progress=progress)
+        now = state
+        found = worktree.changed_since(index.root, before, now, watched(content))
+        if found is None:
+            return full_update(index, progress=progress)
+        if not found:
+            _keep_look(index, recorded, before, now)
+            return None
+        changed = found
     notes = [rel for rel in changed if content.kind(rel)]
     if SEARCH_WORDS_FILE in changed:
         # Learned words change the documents of the notes they name: a full incremental
@@ -174,3 +204,15 @@ def refresh(index: SearchIndex, progress: Progress | None = None) -> IndexReport
         report = None
     index.record_stamp(now.to_json(), generation=recorded[0])
     return report
+
+
+def _keep_look(
+    index: SearchIndex, recorded: tuple[str, Any], before: WorktreeState, now: WorktreeState
+) -> None:
+    """Nothing changed, but the quick look could not say so (none yet, a time too recent to
+    trust, a file touched but not changed): keep the new one, so that the next look can.
+    The rest of the stamp stays valid, as nothing changed."""
+    if now.quick is None or now.quick == before.quick:
+        return
+    stamp = {**recorded[1], **now.to_json()}
+    index.record_stamp(stamp, generation=recorded[0])

@@ -37,9 +37,9 @@ def counted_calls(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> 
     count: list[int] = []
     real = getattr(owner, name)
 
-    def counted(*args: object) -> object:
+    def counted(*args: object, **options: object) -> object:
         count.append(1)
-        return real(*args)
+        return real(*args, **options)
 
     monkeypatch.setattr(owner, name, counted)
     return count
@@ -152,7 +152,15 @@ def test_another_kb_process_sees_the_same_changes(kb_root: Path) -> None:
 
 @pytest.fixture
 def git_looks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the times git is asked what changed (``git status``)."""
+    """Counts the times git is asked what changed (a quick look or ``git status``)."""
+    from kb.knowledgebase import freshness
+
+    return counted_calls(monkeypatch, freshness, "refresh")
+
+
+@pytest.fixture
+def statuses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the times git is asked with a full ``git status``."""
     from kb.git import worktree
 
     return counted_calls(monkeypatch, worktree, "state")
@@ -272,3 +280,134 @@ def test_git_is_still_asked_now_and_then_for_changes_no_watch_reports(
     paths(kb, "printer")
     paths(kb, "printer")
     assert git_looks == [1, 1]
+
+
+# -- the quick look: a process's first search without a full git status --------------------------
+
+
+def age_folders(root: Path, seconds: int = 30) -> None:
+    """Move every folder's time (and git's index file's) back, as time passing would: a
+    quick look whose times are this old is trusted. Files keep theirs (git's stat cache)."""
+    import os
+
+    for folder, subfolders, _files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name != "objects"]
+        info = os.stat(folder)
+        os.utime(folder, ns=(info.st_atime_ns, info.st_mtime_ns - seconds * 10**9))
+    index = root / ".git/index"
+    info = index.stat()
+    os.utime(index, ns=(info.st_atime_ns, info.st_mtime_ns - seconds * 10**9))
+
+
+def fresh_paths(root: Path, query: str) -> list[str]:
+    """What a new process's first fresh search finds (no watch started yet)."""
+    with KnowledgeBase.open(root) as kb:
+        return paths(kb, query)
+
+
+@pytest.fixture
+def quiet_kb(kb_root: Path) -> Path:
+    """The fixture KB indexed, its times aged and a trusted quick look recorded."""
+    with KnowledgeBase.open(kb_root) as kb:
+        kb.reindex()
+    age_folders(kb_root)
+    assert "notes/printer-offline.md" in fresh_paths(kb_root, "printer")
+    return kb_root
+
+
+def test_a_quick_look_answers_nothing_changed_without_git_status(
+    quiet_kb: Path, statuses: list[int]
+) -> None:
+    for _ in range(3):
+        assert "notes/printer-offline.md" in fresh_paths(quiet_kb, "printer")
+    assert statuses == []
+    with KnowledgeBase.open(quiet_kb) as kb:
+        assert kb.refresh() is None
+        assert kb.reindex().unchanged == 3  # kb index too: nothing changed, nothing walked
+    assert statuses == []
+
+
+def test_a_quick_look_sees_every_kind_of_change(quiet_kb: Path, statuses: list[int]) -> None:
+    root = quiet_kb
+
+    def settled() -> None:
+        """Time passes and a search records a trusted look again."""
+        age_folders(root)
+        fresh_paths(root, "printer")
+        statuses.clear()
+
+    printer = root / "notes/printer-offline.md"
+    # Edited in place: the folder's time stays, git's stat cache sees the file.
+    printer.write_text(printer.read_text() + "\nAlso check the marmoset tray.\n")
+    assert fresh_paths(root, "marmoset") == ["notes/printer-offline.md"]
+    assert statuses == []
+    # Edited again in the same tick of the clock (same size, same time): the time is too
+    # recent to trust, so the content is compared.
+    import os
+
+    seen = printer.stat()
+    printer.write_text(printer.read_text().replace("marmoset", "capybara"))
+    os.utime(printer, ns=(seen.st_atime_ns, seen.st_mtime_ns))
+    assert fresh_paths(root, "capybara") == ["notes/printer-offline.md"]
+    assert statuses == []
+    # New in a folder that exists: its time changes, git status says what is new.
+    settled()
+    write(root, "notes/updates/scanner-blank.md", NEW_NOTE)
+    assert fresh_paths(root, "zebrafish") == ["notes/updates/scanner-blank.md"]
+    assert statuses == [1]
+    # Edited and added to git's index between two searches: git's index file changes.
+    settled()
+    vpn = root / "notes/vpn-no-intranet.md"
+    vpn.write_text(vpn.read_text() + "\nThe okapi proxy drops the route.\n")
+    git(root, "add", "notes/vpn-no-intranet.md")
+    assert fresh_paths(root, "okapi") == ["notes/vpn-no-intranet.md"]
+    assert statuses == [1]
+    # A file git does not track, edited in place.
+    settled()
+    scanner = root / "notes/updates/scanner-blank.md"
+    scanner.write_text(scanner.read_text().replace("zebrafish", "wombat"))
+    assert fresh_paths(root, "wombat") == ["notes/updates/scanner-blank.md"]
+    assert statuses == []
+    # A commit checked out: the commit and the files change.
+    settled()
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "Scanner note")
+    git(root, "reset", "-q", "--hard", "HEAD~1")
+    assert fresh_paths(root, "wombat") == []
+    assert fresh_paths(root, "okapi") == []
+    assert fresh_paths(root, "marmoset") == []
+    # Nothing changed since: nothing is read again.
+    with KnowledgeBase.open(root) as kb:
+        assert kb.refresh() is None
+
+
+def test_a_look_with_times_too_recent_is_not_trusted(kb_root: Path, statuses: list[int]) -> None:
+    """A file-system clock ticks coarsely: a file made in the same tick as the look leaves
+    its folder's time as the look saw it. A look that recent asks git status."""
+    import os
+
+    with KnowledgeBase.open(kb_root) as kb:
+        kb.reindex()
+    folder = kb_root / "notes/updates"
+    (folder / "draft.tmp").write_text("x")
+    (folder / "draft.tmp").unlink()
+    fresh_paths(kb_root, "printer")  # the look recorded now holds the folder's time of now
+    seen = folder.stat()
+    write(kb_root, "notes/updates/scanner-blank.md", NEW_NOTE)
+    os.utime(folder, ns=(seen.st_atime_ns, seen.st_mtime_ns))  # the same tick
+    statuses.clear()
+    assert fresh_paths(kb_root, "zebrafish") == ["notes/updates/scanner-blank.md"]
+    assert statuses == [1]
+
+
+def test_a_damaged_quick_look_is_ignored(quiet_kb: Path) -> None:
+    import json
+
+    stamps = list((quiet_kb / ".kb").rglob("source-stamp.json"))
+    assert stamps
+    for stamp in stamps:
+        data = json.loads(stamp.read_text())
+        data["quick"] = {"head": 3, "folders": "x"}
+        stamp.write_text(json.dumps(data))
+    write(quiet_kb, "notes/updates/scanner-blank.md", NEW_NOTE)
+    assert fresh_paths(quiet_kb, "zebrafish") == ["notes/updates/scanner-blank.md"]
