@@ -3,6 +3,7 @@ word being typed completed, and typos corrected when the exact words find little
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -54,6 +55,23 @@ class Plan:
     #: Index (in ``words``) of the word still being typed, matched as a prefix too.
     typing: int | None = None
     completions: list[str] = field(default_factory=list)
+    #: Other terms that hold a word (by its index in ``words``) when a text has them: the
+    #: two words written as one.
+    held_by: dict[int, list[str]] = field(default_factory=dict)
+
+    def word_terms(self, index: int) -> list[str]:
+        """Every term whose presence in a text holds the word at ``index``."""
+        return [*match_terms(self.matches[index]), *self.held_by.get(index, ())]
+
+
+def match_terms(match: Match) -> list[str]:
+    """Every term a match looks for: its terms, completions or corrections, phrase words."""
+    found = list(match.terms)
+    if isinstance(match, WordMatch):
+        found.extend(match.expansions)
+        for phrase in match.phrases:
+            found.extend(phrase)
+    return found
 
 
 def build_plan(
@@ -213,3 +231,46 @@ def correct(engine: Engine, built: Plan) -> bool:
             )
             changed = True
     return changed
+
+
+#: Words this long or longer may be two words written as one ("screensaver").
+MIN_COMPOUND = 7
+#: Two typed words written as one ("screen saver" for "screensaver") count this much.
+JOINED_WEIGHT = 0.8
+#: Each half of a split word has at least this many letters.
+MIN_COMPOUND_PART = 3
+#: A split is used when its rarer half is in this many times more notes than the word.
+COMPOUND_RATIO = 4
+
+
+def compounds(engine: Engine, built: Plan) -> None:
+    """Words written as one or as two: "screensaver" also finds "screen saver" (when the KB
+    writes it as two words far more often), and "screen saver" also finds "screensaver"."""
+    words = built.words
+    for index, word in enumerate(words):
+        if word.exact or not word.surface.isalpha() or len(word.surface) < MIN_COMPOUND:
+            continue
+        match = built.matches[index]
+        whole = max((engine.document_frequency(term) for term in match.terms), default=0)
+        best: tuple[int, tuple[str, str]] | None = None
+        surface = word.surface
+        for cut in range(MIN_COMPOUND_PART, len(surface) - MIN_COMPOUND_PART + 1):
+            halves = (stem(surface[:cut]), stem(surface[cut:]))
+            found = min(engine.document_frequency(half) for half in halves)
+            if found and (best is None or found > best[0]):
+                best = (found, halves)
+        if best is not None and best[0] > COMPOUND_RATIO * whole:
+            phrases = (*match.phrases, best[1])
+            fields = match.expansion_fields
+            changed = WordMatch(match.terms, phrases, match.expansions, fields, match.boost)
+            _replace_match(built, index, changed)
+    for index, (first, second) in enumerate(itertools.pairwise(words)):
+        if first.exact or second.exact or not (first.surface + second.surface).isalpha():
+            continue
+        joined = stem(first.surface + second.surface)
+        if not engine.document_frequency(joined):
+            continue
+        built.plan.should.append(WordMatch((joined,), boost=JOINED_WEIGHT))
+        # A note writing them as one holds each of the two words.
+        for position in (index, index + 1):
+            built.held_by.setdefault(position, []).append(joined)

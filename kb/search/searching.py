@@ -13,7 +13,7 @@ from kb.search.engine import (
     SearchPlan,
 )
 from kb.search.languages import MAIN, Languages
-from kb.search.plan import build_plan, complete, correct
+from kb.search.plan import build_plan, complete, compounds, correct
 from kb.search.query import parse as parse_query
 from kb.search.ranking import OTHER_LANGUAGE_DROP, coordination, order_key, signal
 from kb.search.results import Hit, Results
@@ -22,7 +22,6 @@ from kb.search.snippets import (
     coverage,
     highlight_pattern,
     make_snippet,
-    match_terms,
     needle_pattern,
 )
 from kb.search.synonyms import Synonyms
@@ -56,11 +55,12 @@ def search(
         return results
     complete(engine, built)
     results.corrected = correct(engine, built)
+    compounds(engine, built)
     candidates = engine.search(built.plan, _candidate_count(limit), budget)
     results.partial = candidates.partial
     hits = [_hit(candidate.path, candidate.score, candidate.stored) for candidate in candidates]
     if not built.plan.recent:
-        patterns = [needle_pattern(match_terms(match)) for match in built.matches]
+        patterns = [needle_pattern(built.word_terms(index)) for index in range(len(built.matches))]
         names = [
             tuple(found for found in map(needle_pattern, ((part,) for part in word.parts)) if found)
             for word in built.words

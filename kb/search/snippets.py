@@ -6,11 +6,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 
-from kb.search.engine import (
-    Match,
-    WordMatch,
-)
-from kb.search.plan import Plan
+from kb.search.plan import Plan, match_terms
 from kb.search.ranking import PATH_PART_COVERAGE
 
 SNIPPET_WIDTH = 200
@@ -143,15 +139,6 @@ def _needles(terms: tuple[str, ...]) -> Needles | None:
     # pattern costs more than using it.
     needles = Needles(terms)
     return needles if needles._plain is not None else None
-
-
-def match_terms(match: Match) -> list[str]:
-    found = list(match.terms)
-    if isinstance(match, WordMatch):
-        found.extend(match.expansions)
-        for phrase in match.phrases:
-            found.extend(phrase)
-    return found
 
 
 def highlight_pattern(built: Plan) -> Needles | None:

@@ -149,3 +149,37 @@ def test_words_the_stemmer_ends_in_i_count_as_held(tmp_path: Path, engine: str) 
         assert not results.weak, query
     hit = kb.search("registry", refresh=False)[0]
     assert [hit.snippet[a:b] for a, b in hit.highlights] == ["registry"]
+
+
+def test_words_written_as_one_or_as_two(tmp_path: Path, engine: str) -> None:
+    """"screensaver" finds the note writing "screen saver", and "full screen" finds the one
+    writing "fullscreen", above notes holding the other words only."""
+    root = tmp_path / "kb"
+    use_engine(root, engine)
+    write(
+        root,
+        "notes/saver.md",
+        "---\ntitle: Disable the prompt after the screen saver\n---\n"
+        "Turn off the password prompt when the screen saver ends.\n",
+    )
+    write(
+        root,
+        "notes/rdp.md",
+        "---\ntitle: Session window size\n---\nThe remote session opens fullscreen.\n",
+    )
+    for other in range(6):
+        write(
+            root,
+            f"notes/password-{other}.md",
+            f"---\ntitle: Reset a password {other}\n---\nThe password expired.\n",
+        )
+        write(
+            root,
+            f"notes/gateway-{other}.md",
+            f"---\ntitle: Gateway {other}\n---\nA full disk; the screen of the remote "
+            "gateway stays black.\n",
+        )
+    kb = KnowledgeBase(root)
+    kb.reindex()
+    assert kb.search("screensaver password", refresh=False)[0].path == "notes/saver.md"
+    assert kb.search("remote full screen", refresh=False)[0].path == "notes/rdp.md"
