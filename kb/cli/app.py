@@ -60,10 +60,10 @@ class KBGroup(click.Group):
                 try:
                     return self._main(*args, standalone_mode=standalone_mode, **extra)
                 finally:
-                    from kb.notes.user_patterns import timed_out
-
+                    # Only a command that used the team's patterns can have dropped one.
+                    patterns = sys.modules.get("kb.notes.user_patterns")
                     with contextlib.suppress(OSError, ValueError):  # stderr may be closed
-                        for line in timed_out():
+                        for line in patterns.timed_out() if patterns is not None else ():
                             err(f"kb: warning: {line}")
                     # Written out now, while a reader that went away can still be told apart.
                     sys.stdout.flush()

@@ -9,17 +9,30 @@ quoting and the body of the user's file stay byte-identical except for the field
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
-try:  # The C loader is several times faster; fall back quietly where it is not built.
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+
+@functools.cache
+def _yaml() -> Any:
+    """PyYAML, imported the first time a front matter is read or written: a command that
+    only searches the index (``kb search``) never pays for it."""
+    import yaml
+
+    return yaml
+
+
+@functools.cache
+def _loader() -> type:
+    # The C loader is several times faster; fall back quietly where it is not built.
+    return getattr(_yaml(), "CSafeLoader", None) or _yaml().SafeLoader
+
 
 #: Front matter larger than this is not parsed (it is almost certainly not front matter).
 MAX_FRONT_MATTER_CHARS = 64_000
@@ -90,8 +103,8 @@ def parse(text: str) -> FrontMatter:
         result.error = f"front matter is too large (over {MAX_FRONT_MATTER_CHARS:,} characters)"
         return result
     try:
-        loaded = yaml.load(raw, Loader=_Loader)
-    except yaml.YAMLError as exc:
+        loaded = _yaml().load(raw, Loader=_loader())
+    except _yaml().YAMLError as exc:
         result.error = _yaml_error_line(exc)
         return result
     except (ValueError, TypeError, OverflowError, RecursionError) as exc:
@@ -126,6 +139,7 @@ def dump_value(value: Any) -> str:
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, _dt.date):
         return value.isoformat()
+    yaml = _yaml()
     if isinstance(value, str) and not _plain(value):
         # Line breaks, control and odd characters: a double-quoted scalar with escapes.
         dumped = yaml.safe_dump(value, default_style='"', width=1_000_000, allow_unicode=False)

@@ -61,14 +61,22 @@ class Needles:
         # out many times faster than the pattern, which must try every position.
         self._literals = tuple(_literal(term.lower()) for term in _shortest_prefixes(terms) if term)
         self._plain = re.compile(source) if pieces else None
-        self._folding = re.compile(source, re.IGNORECASE) if pieces else None
+        self._source = source
+        self._folded: re.Pattern[str] | None = None
+
+    def _folding(self) -> re.Pattern[str] | None:
+        """The case-insensitive pattern, compiled the first time a text needs it (rarely:
+        only a text whose lower-casing changes its length)."""
+        if self._folded is None and self._plain is not None:
+            self._folded = re.compile(self._source, re.IGNORECASE)
+        return self._folded
 
     def _target(self, text: str) -> tuple[re.Pattern[str] | None, str]:
         lowered = text.lower()
         if len(lowered) == len(text):
             return self._plain, lowered
         # Rare letters change length when lower-cased; offsets must stay those of the text.
-        return self._folding, text
+        return self._folding(), text
 
     def finditer(self, text: str) -> Iterator[tuple[int, int, str]]:
         """(start, end, matched text lower-cased) for each match, in order."""
@@ -90,7 +98,7 @@ class Needles:
                 return False
             pattern = self._plain
         else:
-            pattern = self._folding
+            pattern = self._folding()
         return pattern is not None and pattern.search(folded.target) is not None
 
 
