@@ -15,17 +15,24 @@ Figures:
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
+import hashlib
+import os
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kb.health.gaps import ContentGap, content_gaps, record_id
 from kb.notes.flags import flag_of
+from kb.notes.layout import SEARCH_WORDS_FILE
+from kb.notes.link_log import LINKS_FILE
 from kb.notes.note import NOTE_TYPES, STATUSES, TICKET_KIND, Note
-from kb.search.log import MissedSearch, missed
+from kb.search.log import LOG_FILE, MissedSearch, missed
+from kb.search.synonyms import SYNONYMS_FILE
 
 if TYPE_CHECKING:
+    from kb.notes.files import SourceFile
     from kb.notes.problems import Problem
     from kb.notes.protocol import KB
 
@@ -153,6 +160,11 @@ def compute(kb: KB, today: _dt.date | None = None, stale_days: int | None = None
 
     sources, problems = kb.sources()
     times = last_commit_times(kb.root)
+    inputs = _inputs(kb, sources, times, health)
+    last = _LAST.get(str(kb.root))
+    if last is not None and last[0] == inputs:
+        # Nothing it was worked out from changed: no note is read again.
+        return copy.deepcopy(last[1])
     health.problems = problems
     notes: list[Note] = []
     records: list[Note] = []
@@ -199,7 +211,39 @@ def compute(kb: KB, today: _dt.date | None = None, stale_days: int | None = None
     health.flagged.sort(key=lambda item: (item.at, item.path))
     health.gaps = content_gaps(unlinked, kb.matcher)
     health.missed_searches = _still_missed(kb, missed(kb.root, limit=3 * MISSED_LIMIT))
+    _LAST[str(kb.root)] = (inputs, copy.deepcopy(health))
     return health
+
+
+#: The last health worked out for each KB root in this process, with a digest of what it was
+#: worked out from: the Health screen opened again (or ``kb stats`` from a script that keeps
+#: the KB open) costs a walk of the folders, not a read of every note.
+_LAST: dict[str, tuple[bytes, Health]] = {}
+#: Files besides the notes whose content changes the figures: links, the search log, the
+#: words learned from use (they change what a logged search finds), the team's settings.
+_ALSO_READ = (LINKS_FILE, LOG_FILE, SEARCH_WORDS_FILE, SYNONYMS_FILE, "kb.toml")
+
+
+def _inputs(kb: KB, sources: list[SourceFile], times: dict[str, float], health: Health) -> bytes:
+    """A digest of everything :func:`compute` reads: each file's size and time, the commit
+    times, the other files it reads, the day and the stale limit."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{health.today}|{health.stale_days}\n".encode())
+    for source in sources:
+        digest.update(
+            f"{source.rel}\0{source.kind}\0{source.size}\0{source.mtime_ns}\n".encode(
+                "utf-8", "surrogateescape"
+            )
+        )
+    for rel in sorted(times):
+        digest.update(f"{rel}\0{times[rel]}\n".encode("utf-8", "surrogateescape"))
+    for rel in _ALSO_READ:
+        try:
+            info = os.stat(kb.root / rel)
+            digest.update(f"{rel}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+        except OSError:
+            digest.update(f"{rel}\0-\n".encode())
+    return digest.digest()
 
 
 #: How many failed searches the report lists.

@@ -354,3 +354,46 @@ def test_a_question_about_a_ticket_is_not_a_fix_for_it(tmp_path: Path) -> None:
     assert health.resolved_tickets == 1
     assert health.linked_tickets == 0
     assert health.most_reused == []
+
+
+def test_health_again_reads_only_when_something_changed(
+    health_root: Path, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Health opened again costs a walk of the folders; any change to what it reads (a
+    note, a link, a logged search) works it out again."""
+    loads: list[str] = []
+    real = KnowledgeBase.load
+
+    def counted(self: KnowledgeBase, source: object) -> object:
+        loads.append(str(source))
+        return real(self, source)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(KnowledgeBase, "load", counted)
+    with KnowledgeBase.open(health_root) as kb:
+        first = compute(kb, today=TODAY)
+        assert loads
+        loads.clear()
+        again = compute(kb, today=TODAY)
+        assert loads == [] and again == first
+        again.flagged.clear()  # what a caller does with its copy changes nothing kept
+        assert compute(kb, today=TODAY).flagged == first.flagged
+        assert loads == []
+        # A note edited: read again, and the figures follow.
+        note(health_root, "vpn", "VPN drops", type="fix", status="wip")
+        assert compute(kb, today=TODAY).by_status["wip"] == first.by_status["wip"] + 1
+        assert loads
+        loads.clear()
+        # Another day: ages change.
+        compute(kb, today=TODAY + _dt.timedelta(days=1))
+        assert loads
+        loads.clear()
+        # A ticket linked: the link log changed.
+        before = compute(kb, today=TODAY)
+        loads.clear()
+        link(health_root, "INC0000009", "outlook")
+        assert compute(kb, today=TODAY).linked_tickets == before.linked_tickets + 1
+        # A search that found nothing, logged.
+        assert cli("search", "quokka", "firmware").exit_code == 1
+        assert "quokka firmware" in [
+            item.query for item in compute(kb, today=TODAY).missed_searches
+        ]

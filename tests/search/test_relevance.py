@@ -152,7 +152,7 @@ def test_words_the_stemmer_ends_in_i_count_as_held(tmp_path: Path, engine: str) 
 
 
 def test_words_written_as_one_or_as_two(tmp_path: Path, engine: str) -> None:
-    """"screensaver" finds the note writing "screen saver", and "full screen" finds the one
+    """ "screensaver" finds the note writing "screen saver", and "full screen" finds the one
     writing "fullscreen", above notes holding the other words only."""
     root = tmp_path / "kb"
     use_engine(root, engine)
