@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.notes import paths
+
 _GIT = ("git", "-c", "core.fsmonitor=false", "--no-optional-locks")
 #: Seconds a git status may take before kb falls back to comparing every file itself.
 TIMEOUT = 20.0
@@ -104,7 +106,7 @@ class WorktreeState:
     head: str | None
     #: Path relative to the root -> [size, mtime_ns], or None for a file that is gone.
     dirty: dict[str, Signature] = field(default_factory=dict)
-    #: A quick look taken just before (see :func:`unchanged`).
+    #: A quick look taken just before (see :func:`changes`).
     quick: QuickLook | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -166,19 +168,31 @@ MAX_CHECKED_BYTES = 8 * 1024 * 1024
 
 
 def _signature(root: Path, rel: str, racy_from: int | None = None) -> Signature:
-    """[size, mtime_ns] of a file, None when it is gone. A file whose time is ``racy_from``
-    or later may change again in the same clock tick without its time moving: its content's
-    checksum is kept too, for :func:`_same` to compare (as git compares a racily clean
-    file's content)."""
+    """[size, mtime_ns] of a file, None when it is gone (or leads outside the KB: a link
+    is never followed out of it). A file whose time is ``racy_from`` or later may change
+    again in the same clock tick without its time moving: its content's checksum is kept
+    too, for :func:`_same` to compare (as git compares a racily clean file's content)."""
+    path = paths.readable(root, rel)
+    if path is None:
+        return None
     try:
-        info = os.stat(root / rel)
+        info = os.stat(path)
     except (OSError, ValueError):
         return None
     signature = [info.st_size, info.st_mtime_ns]
     if racy_from is not None and info.st_mtime_ns >= racy_from:
-        checksum = _checksum(root / rel, info.st_size)
+        checksum = _checksum(path, info.st_size)
         signature.append(-1 if checksum is None else checksum)
     return signature
+
+
+def _index_signature(root: Path) -> Signature:
+    """[size, mtime_ns] of git's index file."""
+    try:
+        info = os.stat(root / ".git" / "index")
+    except (OSError, ValueError):
+        return None
+    return [info.st_size, info.st_mtime_ns]
 
 
 def _checksum(path: Path, size: int) -> int | None:
@@ -198,7 +212,8 @@ def _same(root: Path, rel: str, old: Signature, new: Signature) -> bool:
     if old[:2] != new[:2]:
         return False
     if len(old) > 2:  # its time was too recent to trust: its content tells
-        return old[2] != -1 and _checksum(root / rel, new[0]) == old[2]
+        path = paths.readable(root, rel)
+        return old[2] != -1 and path is not None and _checksum(path, new[0]) == old[2]
     return True
 
 
@@ -209,7 +224,7 @@ def _decode(raw: bytes) -> str:
 def state(root: Path, folders: Sequence[str], *, quick: bool = False) -> WorktreeState | None:
     """The work tree's state under ``folders`` of ``root``; None when git cannot tell (not
     the top of a git work tree, git missing or failing). With ``quick``, a quick look is
-    taken first and kept in the state, for :func:`unchanged` to compare with later."""
+    taken first and kept in the state, for :func:`changes` to compare with later."""
     root = Path(root)
     if not (root / ".git").exists():
         return None  # paths from git are relative to the top: only the top is understood
@@ -255,7 +270,7 @@ def quick_look(root: Path, folders: Sequence[str]) -> QuickLook | None:
     if not (root / ".git").is_dir() or os.path.islink(root / ".git"):
         return None  # a linked work tree or a submodule: its index is elsewhere
     taken = time.time_ns()
-    index = _signature(root, ".git/index")
+    index = _index_signature(root)
     times = folder_times(root, folders)
     if times is None:
         return None
@@ -277,7 +292,7 @@ def changes(
         return None
     root = Path(root)
     # The cheap comparisons first: git's index, the folders' times, then git itself.
-    if _signature(root, ".git/index") != look.index:
+    if _index_signature(root) != look.index:
         return None
     now = quick_look(root, folders)
     if now is None or (now.index, now.folders, now.head) != (look.index, look.folders, look.head):
@@ -311,8 +326,9 @@ def folder_times(root: Path, folders: Sequence[str]) -> dict[str, int] | None:
         parent = os.path.dirname(rel) or "."
         if parent not in times:
             note(parent)
-        top = root / rel
-        if rel == "." or (top.is_dir() and not top.is_symlink()):
+        # A folder reached through a link is not walked: it may lead out of the KB.
+        top = root if rel == "." else paths.readable(root, rel, links=False)
+        if top is not None and top.is_dir():
             for current, subfolders, _files in os.walk(top):
                 subfolders[:] = [name for name in subfolders if not name.startswith(".")]
                 note(os.path.relpath(current, root).replace(os.sep, "/"))
@@ -354,7 +370,8 @@ def _modified(root: Path, folders: Sequence[str], racy_from: int) -> dict[str, S
         if not raw or len(parts) < 5:
             continue
         rel = _decode(raw)
-        if parts[4] == b"M" and _blob_id(root / rel, len(parts[2])) == parts[2]:
+        path = paths.readable(root, rel)
+        if parts[4] == b"M" and path is not None and _blob_id(path, len(parts[2])) == parts[2]:
             continue
         if len(found) == MAX_MODIFIED:
             return None
