@@ -39,7 +39,7 @@ def current_state(
 ) -> WorktreeState | None:
     """The work tree's state now, or None when git cannot tell (or content folders are
     symlinks, whose files git does not see). With ``quick``, it holds a quick look for the
-    next :func:`unchanged_quickly` to compare with."""
+    next :func:`quick_changes` to compare with."""
     from kb.git import worktree
 
     content = content if content is not None else content_of(root)
