@@ -148,9 +148,10 @@ def _signatures(data: object) -> dict[str, Signature] | None:
     return clean
 
 
-def _git(root: Path, *args: str) -> bytes | None:
+def _run(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
+    """git run in ``root`` as kb runs it here; None when it could not run."""
     try:
-        done = subprocess.run(
+        return subprocess.run(
             [*_GIT, *args],
             cwd=root,
             capture_output=True,
@@ -160,7 +161,11 @@ def _git(root: Path, *args: str) -> bytes | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return done.stdout if done.returncode == 0 else None
+
+
+def _git(root: Path, *args: str) -> bytes | None:
+    done = _run(root, *args)
+    return done.stdout if done is not None and done.returncode == 0 else None
 
 
 #: A file this big whose time is too recent to trust is taken as changed, not read.
@@ -339,16 +344,8 @@ def folder_times(root: Path, folders: Sequence[str]) -> dict[str, int] | None:
 
 def _head(root: Path) -> tuple[bool, str | None]:
     """(True, the commit checked out, None before the first); (False, None) when git failed."""
-    try:
-        done = subprocess.run(
-            [*_GIT, "rev-parse", "-q", "--verify", "HEAD^{commit}"],
-            cwd=root,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+    done = _run(root, "rev-parse", "-q", "--verify", "HEAD^{commit}")
+    if done is None:
         return False, None
     if done.returncode != 0:
         return not done.stderr.strip(), None  # quiet: no commit yet
