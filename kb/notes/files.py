@@ -66,9 +66,10 @@ def scan(root: Path, content: Content | None = None) -> tuple[list[SourceFile], 
     problems: list[Problem] = []
     for folder, kind in content.walk_roots():
         top = root / folder if folder else root
-        if folder and os.path.islink(top):
-            # A content folder committed as a symlink: never written through, read only
-            # when it stays inside the KB, and reported either way (kb check fails on it).
+        linked = folder and os.path.realpath(top) != os.path.join(real_root, *folder.split("/"))
+        if linked:
+            # A content folder that is a symlink, or lies in one: never written through, read
+            # only when it stays inside the KB, and reported either way (kb check fails on it).
             if not _inside(real_root, os.path.realpath(top)):
                 problems.append(
                     Problem(

@@ -326,3 +326,19 @@ def test_usage_errors_are_one_line_with_exit_2(tmp_path: Path) -> None:
         no_traceback(result)
         assert result.exit_code == 2
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("kb: ")
+
+
+def test_a_content_folder_inside_a_link_leading_out_is_reported(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / "kb").mkdir(parents=True)
+    (outside / "kb" / "secret.md").write_text("# Secret outside\n")
+    root = tmp_path / "kb"
+    write(root, "notes/a.md", "# A note\n")
+    write(root, "kb.toml", '[content]\nfolders = ["notes", "docs/kb"]\n')
+    (root / "docs").symlink_to(outside)
+    cli = Cli(root)
+    result = cli("check")
+    no_traceback(result)
+    assert "docs/kb: symlinked folder leads outside the KB; not read" in result.output
+    assert result.exit_code == 1
+    assert cli("search", "secret", "outside").exit_code == 1
