@@ -38,6 +38,8 @@ class KBContext:
         self._kb: KnowledgeBase | None = None
         self._shelf: Shelf | None = None
         self._shelf_read = False
+        #: A command that only reads (kb search) lets git start on what changed at once.
+        self.look_early = False
 
     @property
     def shelf(self) -> Shelf | None:
@@ -100,19 +102,27 @@ class KBContext:
     def kb(self) -> KnowledgeBase:
         """The KB to work on (``--kb``, ``$KB_DIR``, config, or the personal starter KB)."""
         if self._kb is None:
-            from kb.knowledgebase import KnowledgeBase
             from kb.notes.user_config import locate
 
             named = self._named(self.kb_dir) if self.kb_dir else None
+            shelf = None if named is not None else self.shelf
+            location = None if named is not None or shelf is not None else locate(self.kb_dir)
+            folder = named if location is None else location.path
+            if self.look_early and folder is not None:
+                from kb.git.worktree import look_early
+
+                # git reads every note's time while the modules load and the index opens.
+                look_early(folder)
+            from kb.knowledgebase import KnowledgeBase
+
             if named is not None:
                 self._kb = KnowledgeBase.open(named)
                 self._kb.allow_secrets = self.allow_secrets
                 return self._kb
-            shelf = self.shelf
             if shelf is not None:
                 self._kb = shelf.default
                 return self._kb
-            location = locate(self.kb_dir)
+            assert location is not None
             if location.source == "personal" and not location.path.exists():
                 KnowledgeBase.create_personal(location.path).close()
                 err(f"Created your personal KB at {location.path} from the starter notes.")

@@ -20,6 +20,7 @@ same time).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -268,15 +269,21 @@ def state(root: Path, folders: Sequence[str], *, quick: bool = False) -> Worktre
     return WorktreeState(head, dirty, look)
 
 
-def quick_look(root: Path, folders: Sequence[str]) -> QuickLook | None:
+def quick_look(
+    root: Path, folders: Sequence[str], *, known: dict[str, int] | None = None
+) -> QuickLook | None:
     """A quick look at the work tree under ``folders``; None when it cannot be taken (the
-    ``.git`` of the root is not a folder, git fails, too many folders or changed files)."""
+    ``.git`` of the root is not a folder, git fails, too many folders or changed files).
+
+    With ``known`` (the folders of an earlier look), only those folders' times are read
+    again instead of walking every entry: a folder created, removed or renamed changes the
+    time of the folder holding it, which is one of them, so the look still sees it."""
     root = Path(root)
     if not (root / ".git").is_dir() or os.path.islink(root / ".git"):
         return None  # a linked work tree or a submodule: its index is elsewhere
     taken = time.time_ns()
     index = _index_signature(root)
-    times = folder_times(root, folders)
+    times = folder_times(root, folders) if known is None else _times_again(root, known)
     if times is None:
         return None
     answered, head = _head(root)
@@ -299,7 +306,7 @@ def changes(
     # The cheap comparisons first: git's index, the folders' times, then git itself.
     if _index_signature(root) != look.index:
         return None
-    now = quick_look(root, folders)
+    now = quick_look(root, folders, known=look.folders)
     if now is None or (now.index, now.folders, now.head) != (look.index, look.folders, look.head):
         return None
     changed: set[str] = set()
@@ -342,8 +349,22 @@ def folder_times(root: Path, folders: Sequence[str]) -> dict[str, int] | None:
     return times
 
 
+def _times_again(root: Path, known: dict[str, int]) -> dict[str, int]:
+    """mtime_ns of the folders of ``known`` as they are now (-1 for one gone or unreadable)."""
+    times: dict[str, int] = {}
+    for rel in known:
+        try:
+            times[rel] = os.stat(root / rel, follow_symlinks=False).st_mtime_ns
+        except (OSError, ValueError):
+            times[rel] = -1
+    return times
+
+
 def _head(root: Path) -> tuple[bool, str | None]:
     """(True, the commit checked out, None before the first); (False, None) when git failed."""
+    head = _head_from_files(root)
+    if head is not None:
+        return True, head
     done = _run(root, "rev-parse", "-q", "--verify", "HEAD^{commit}")
     if done is None:
         return False, None
@@ -353,11 +374,101 @@ def _head(root: Path) -> tuple[bool, str | None]:
     return bool(head), head or None
 
 
+def _head_from_files(root: Path) -> str | None:
+    """The commit checked out, read from ``.git/HEAD`` and the branch's ref as git keeps them
+    in files (loose, then packed), which spares starting git; None whenever that is not
+    certain (a ref store of another kind, an odd or missing ref): git is asked then."""
+    git_dir = root / ".git"
+    try:
+        if (git_dir / "reftable").exists() or os.path.islink(git_dir / "HEAD"):
+            return None
+        text = (git_dir / "HEAD").read_text("ascii").strip()
+    except (OSError, ValueError):
+        return None
+    if _is_object_id(text):
+        return text  # detached
+    if not text.startswith("ref: refs/heads/"):
+        return None
+    ref = text[len("ref: ") :]
+    if ".." in ref.split("/") or "\\" in ref or ref.endswith("/"):
+        return None
+    loose = git_dir / ref
+    try:
+        if not os.path.islink(loose) and loose.is_file():
+            value = loose.read_text("ascii").strip()
+            return value if _is_object_id(value) else None
+        with open(git_dir / "packed-refs", encoding="utf-8", errors="replace") as packed:
+            for line in packed:
+                oid, _, name = line.rstrip("\n").partition(" ")
+                if name == ref and _is_object_id(oid):
+                    return oid
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _is_object_id(text: str) -> bool:
+    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+
+
+#: ``git diff-files`` runs started early (:func:`look_early`), by the real path of their root.
+_EARLY: dict[str, subprocess.Popen[bytes]] = {}
+
+
+def look_early(root: Path) -> None:
+    """Start the slowest part of the next quick look of ``root`` now: ``git diff-files``,
+    which reads the time of every tracked file, then runs while this process goes on with
+    other work (loading its modules, opening the index) on another core. The next quick
+    look of ``root`` in this process takes its answer, which is the work tree as it was a
+    moment earlier: a file changed in between is seen by the following look.
+
+    For a process that only reads (``kb search``); nothing happens when ``root`` is not
+    the top of a work tree with its own ``.git`` folder."""
+    key = os.path.realpath(root)
+    git_dir = os.path.join(key, ".git")
+    if key in _EARLY or not os.path.isdir(git_dir) or os.path.islink(git_dir):
+        return
+    with contextlib.suppress(OSError, subprocess.SubprocessError):  # the look asks git later
+        _EARLY[key] = subprocess.Popen(
+            [*_GIT, "diff-files", "-z", "--no-renames"],
+            cwd=key,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+
+
+def _early_output(root: Path) -> bytes | None:
+    """The output of the ``git diff-files`` started early for ``root``; None without one."""
+    process = _EARLY.pop(os.path.realpath(root), None)
+    if process is None:
+        return None
+    try:
+        output, _ = process.communicate(timeout=TIMEOUT)
+    except subprocess.SubprocessError:
+        process.kill()
+        process.wait()
+        return None
+    return output if process.returncode == 0 else None
+
+
+def _under(rel: str, folders: Sequence[str]) -> bool:
+    """True when ``rel`` lies in one of ``folders`` (as git's pathspecs of folders match)."""
+    for folder in folders:
+        top = folder.strip("/") or "."
+        if top == "." or rel == top or rel.startswith(top + "/"):
+            return True
+    return False
+
+
 def _modified(root: Path, folders: Sequence[str], racy_from: int) -> dict[str, Signature] | None:
     """The files that differ from git's index (``git diff-files``), with signatures. A file
     git's stat cache flags whose content is still the index's (touched, or written back as
     it was) is not one: git status would not list it either."""
-    output = _git(root, "diff-files", "-z", "--no-renames", "--", *folders)
+    output = _early_output(root)
+    everywhere = output is not None  # the early run covers the whole work tree
+    if output is None:
+        output = _git(root, "diff-files", "-z", "--no-renames", "--", *folders)
     if output is None:
         return None
     fields = output.split(b"\0")
@@ -367,6 +478,8 @@ def _modified(root: Path, folders: Sequence[str], racy_from: int) -> dict[str, S
         if not raw or len(parts) < 5:
             continue
         rel = _decode(raw)
+        if everywhere and not _under(rel, folders):
+            continue
         path = paths.readable(root, rel)
         if parts[4] == b"M" and path is not None and _blob_id(path, len(parts[2])) == parts[2]:
             continue

@@ -11,7 +11,7 @@ import pytest
 
 from kb import KnowledgeBase
 from kb.notes import files
-from tests.helpers import write
+from tests.helpers import Cli, write
 
 NEW_NOTE = """
 ---
@@ -355,6 +355,19 @@ def test_a_quick_look_sees_every_kind_of_change(quiet_kb: Path, statuses: list[i
     write(root, "notes/updates/scanner-blank.md", NEW_NOTE)
     assert fresh_paths(root, "zebrafish") == ["notes/updates/scanner-blank.md"]
     assert statuses == [1]
+    # New in a new folder two levels down: the look reads the known folders' times again
+    # (no walk), and the folder holding the new one is among them.
+    settled()
+    write(root, "notes/updates/scanners/duplex/jam.md", NEW_NOTE.replace("zebrafish", "quokka"))
+    assert fresh_paths(root, "quokka") == ["notes/updates/scanners/duplex/jam.md"]
+    assert statuses == [1]
+    # ... and that folder removed again.
+    settled()
+    import shutil
+
+    shutil.rmtree(root / "notes/updates/scanners")
+    assert fresh_paths(root, "quokka") == []
+    assert statuses == [1]
     # Edited and added to git's index between two searches: git's index file changes.
     settled()
     vpn = root / "notes/vpn-no-intranet.md"
@@ -376,6 +389,17 @@ def test_a_quick_look_sees_every_kind_of_change(quiet_kb: Path, statuses: list[i
     assert fresh_paths(root, "wombat") == []
     assert fresh_paths(root, "okapi") == []
     assert fresh_paths(root, "marmoset") == []
+    # The branch moved with git's refs packed (only the commit changes, not git's index).
+    settled()
+    printer.write_text(printer.read_text() + "\nThe axolotl driver is the fix.\n")
+    git(root, "commit", "-qam", "Axolotl")
+    git(root, "pack-refs", "--all")
+    assert fresh_paths(root, "axolotl") == ["notes/printer-offline.md"]
+    settled()
+    git(root, "reset", "-q", "--soft", "HEAD~1")
+    git(root, "stash", "-q")
+    git(root, "pack-refs", "--all")
+    assert fresh_paths(root, "axolotl") == []
     # Nothing changed since: nothing is read again.
     with KnowledgeBase.open(root) as kb:
         assert kb.refresh() is None
@@ -411,3 +435,28 @@ def test_a_damaged_quick_look_is_ignored(quiet_kb: Path) -> None:
         stamp.write_text(json.dumps(data))
     write(quiet_kb, "notes/updates/scanner-blank.md", NEW_NOTE)
     assert fresh_paths(quiet_kb, "zebrafish") == ["notes/updates/scanner-blank.md"]
+
+
+def test_kb_search_starts_git_early_and_sees_an_edit_in_place(
+    quiet_kb: Path, statuses: list[int]
+) -> None:
+    """``kb search`` starts git's part of the quick look before its modules load; the look
+    still sees a note edited in place, and only in the KB's content folders."""
+    from kb.git import worktree
+
+    started: list[str] = []
+    look_early = worktree.look_early
+
+    def counted(root: Path) -> None:
+        started.append(str(root))
+        look_early(root)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(worktree, "look_early", counted)
+        printer = quiet_kb / "notes/printer-offline.md"
+        printer.write_text(printer.read_text() + "\nThe pangolin tray is the fix.\n")
+        result = Cli(quiet_kb)("search", "pangolin")
+    assert result.exit_code == 0, result.output
+    assert "notes/printer-offline.md" in result.output
+    assert started and statuses == []
+    assert worktree._EARLY == {}  # taken by the look, not left running

@@ -16,6 +16,7 @@ from kb.cli.helpers import (
     err,
     handle_errors,
     interactive,
+    kb_context,
     progress_printer,
     warn_problems,
 )
@@ -49,6 +50,7 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         results = shelf.search(text, limit=limit)
         kb = shelf.default
     else:
+        kb_context(ctx).look_early = True
         kb = current_kb(ctx)
         # Only what changed since the last search is read again (git tells which files).
         report = kb.refresh(progress=progress_printer() if interactive() else None)
