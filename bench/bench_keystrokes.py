@@ -214,6 +214,18 @@ def type_phrase(term: Terminal, phrase: str, interval: float) -> tuple[list[floa
                 shown[index] = seen_at
         if now - (sent[-1] if sent else now) > 3:
             break  # a character never showed: counted as missing
+    changes = getattr(term, "box_changes", None)
+    if changes is not None:
+        # Read as the app wrote it: the first moment the box held each prefix.
+        from pty_terminal import box_text
+
+        for index in list(shown):
+            wanted = phrase[: index + 1].rstrip()
+            shown[index] = next(
+                (when for when, row in changes
+                 if when >= sent[index] and box_text(row).startswith(wanted)),
+                shown[index],
+            )  # fmt: skip
     echoes = [(shown[index] - sent[index]) * 1000 for index in shown if phrase[index] != " "]
     # The results: the list region once it stops changing, and when it first looked so.
     last = sent[-1]
@@ -232,9 +244,20 @@ def type_phrase(term: Terminal, phrase: str, interval: float) -> tuple[list[floa
     return echoes, results
 
 
-def typing_figures(root: Path, interval: float, phrases: list[str]) -> dict[str, object]:
+def open_terminal(root: Path, name: str, kind: str) -> Terminal:
+    """The app in a tmux pane, or on a pty read as it writes (``kind`` "pty")."""
+    if kind == "pty":
+        from pty_terminal import PtyTerminal
+
+        return PtyTerminal(root, name, PROJECT)  # type: ignore[return-value]
+    return Terminal(root, name)
+
+
+def typing_figures(
+    root: Path, interval: float, phrases: list[str], kind: str = "tmux"
+) -> dict[str, object]:
     """Echo delays and results delays over ``phrases`` typed at ``interval``."""
-    term = Terminal(root, f"typing{int(interval * 1000)}")
+    term = open_terminal(root, f"typing{int(interval * 1000)}", kind)
     echoes: list[float] = []
     results: list[float] = []
     try:
@@ -410,10 +433,10 @@ def measure(work: Path, name: str, args: argparse.Namespace) -> None:
     line("app recent notes on screen", (recent or float("nan")) * 1000, goals.get("recent"))
     if not args.no_typing:
         for interval in (0.15, 0.06):
-            typing = typing_figures(root, interval, PHRASES[: args.phrases])
+            typing = typing_figures(root, interval, PHRASES[: args.phrases], args.terminal)
             echoes, results = typing["echoes"], typing["results"]
             assert isinstance(echoes, list) and isinstance(results, list)
-            label = f"typing a key every {interval * 1000:.0f} ms"
+            label = f"typing a key every {interval * 1000:.0f} ms ({args.terminal})"
             line(f"{label}: character on screen, median", percentile(echoes, 50), 16)
             line(f"{label}: character on screen, p99", percentile(echoes, 99), 50)
             line(f"{label}: full text's results on screen, median",
@@ -463,6 +486,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--phrases", type=int, default=4, help="phrases typed per speed")
     parser.add_argument("--enter", type=int, default=20, help="tries of Enter with the last key")
     parser.add_argument("--runs", type=int, default=7, help="kb search processes per figure")
+    parser.add_argument(
+        "--terminal", choices=("pty", "tmux"), default="pty",
+        help="how typing is watched: a pty read as the app writes (pyte), or tmux copies",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if shutil.which("tmux") is None:
         print("tmux is needed to drive the app in a real terminal", file=sys.stderr)

@@ -205,3 +205,71 @@ async def test_the_hits_lines_are_built_in_the_search_thread_not_on_the_loop(
             assert isinstance(option.prompt, Content)
             assert option.prompt.get_height(results.styles, width) == 2
         assert str(options[0].prompt).startswith(results.hits[0].title)
+
+
+async def test_a_key_is_painted_before_its_search_starts_and_the_list_dims(
+    tui_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The frame that shows a typed character holds it alone: redrawing the dimmed list, or
+    starting a search, waits until that frame is on the terminal."""
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"spooler")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, HomeScreen)
+        events: list[str] = []
+        display = app._display
+        run_search = screen.run_search
+
+        def displayed(*args: object, **kwargs: object) -> None:
+            events.append("display")
+            display(*args, **kwargs)  # type: ignore[arg-type]
+
+        def searched(query: str, full: bool = False) -> None:
+            dimmed = screen.query_one(ResultsList).dimmed
+            events.append(f"search {query} dimmed={dimmed}")
+            run_search(query, full)
+
+        monkeypatch.setattr(app, "_display", displayed)
+        monkeypatch.setattr(screen, "run_search", searched)
+        await pilot.press("s")
+        await settle(pilot)
+        first_search = next(i for i, e in enumerate(events) if e.startswith("search"))
+        assert "display" in events[:first_search]
+        assert events[first_search] == "search spoolers dimmed=True"
+
+
+async def test_typing_lays_nothing_out_and_a_long_text_scrolls_in_the_box(
+    tui_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key repaints the search box alone: no layout of the screen (the box's size never
+    depends on its text); a text longer than the box scrolls to show where it is typed."""
+    from textual.screen import Screen
+
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        layouts: list[str] = []
+        refresh_layout = Screen._refresh_layout
+
+        def counted(screen: Screen, *args: object, **kwargs: object) -> None:
+            layouts.append(type(screen).__name__)
+            refresh_layout(screen, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Screen, "_refresh_layout", counted)
+        # Searches are held back: only the keys themselves reach the screen.
+        with app.shared._searching:
+            await pilot.press(*"printer")
+            await pilot.pause(0.2)
+            assert layouts == []
+            long_text = "spooler " * 14 + "marmoset"
+            await pilot.press(*long_text)
+            await pilot.pause(0.2)
+            assert layouts == []
+            box = app.screen.query_one("#search")
+            assert box.scroll_x > 0  # scrolled to where the text is typed
+        await settle(pilot)
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "spooler marmoset" in shown and "printerspooler" not in shown

@@ -24,6 +24,7 @@ from kb.tui.widgets.footer import KBFooter
 from kb.tui.widgets.index_status import IndexStatus
 from kb.tui.widgets.preview import NotePreview, PreviewDrawn, preview_text, render_body
 from kb.tui.widgets.results import ResultsList, hit_options
+from kb.tui.widgets.search_box import SearchBox
 
 if TYPE_CHECKING:
     from kb.search.results import Hit, Results
@@ -73,7 +74,7 @@ class HomeScreen(KBScreen):
         self.settled = SettledSearches(self)
 
     def compose(self) -> ComposeResult:
-        search = Input(placeholder=PLACEHOLDER, id="search")
+        search = SearchBox(placeholder=PLACEHOLDER, id="search")
         shelf = self.app.shelf
         names = " + ".join(shelf.kbs) if shelf is not None else self.shared.kb.root.name
         search.border_title = f"kb · {names}"
@@ -118,9 +119,13 @@ class HomeScreen(KBScreen):
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
-        # Only what the keystroke must do on the loop: start the search, mark the list old.
+        # The key's own frame holds the character alone: the search starts, and the list is
+        # marked old, once that frame is painted (a list redrawn in it would delay it).
+        self.call_after_refresh(self._search_typed, event.value)
+
+    def _search_typed(self, value: str) -> None:
         typed = self.query_text
-        if event.value != typed:
+        if value != typed:
             return  # a burst of keys: only the text the box holds now is searched
         if self._deferred is not None:
             if self._deferred[0] == typed:
