@@ -207,11 +207,11 @@ async def test_the_hits_lines_are_built_in_the_search_thread_not_on_the_loop(
         assert str(options[0].prompt).startswith(results.hits[0].title)
 
 
-async def test_a_key_is_painted_before_its_search_starts_and_the_list_dims(
+async def test_a_key_is_painted_before_its_search_starts_and_the_list_dims_if_it_waits(
     tui_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The frame that shows a typed character holds it alone: redrawing the dimmed list, or
-    starting a search, waits until that frame is on the terminal."""
+    """The frame that shows a typed character holds it alone: starting the search waits
+    until that frame is on the terminal, and the list is dimmed only if its hits are late."""
     app = KBApp(str(tui_root))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -234,11 +234,23 @@ async def test_a_key_is_painted_before_its_search_starts_and_the_list_dims(
 
         monkeypatch.setattr(app, "_display", displayed)
         monkeypatch.setattr(screen, "run_search", searched)
+        results = screen.query_one(ResultsList)
         await pilot.press("s")
         await settle(pilot)
         first_search = next(i for i, e in enumerate(events) if e.startswith("search"))
         assert "display" in events[:first_search]
-        assert events[first_search] == "search spoolers dimmed=True"
+        # A search that answers at once: the list goes straight to its new hits, never
+        # dimmed in between (one redraw, not three).
+        assert events[first_search] == "search spoolers dimmed=False"
+        assert not results.dimmed
+        # A search that takes longer: the list is dimmed as older than the text a moment
+        # after the key, then the notice says results are coming.
+        with app.shared._searching:
+            await pilot.press("x")
+            await pilot.pause(0.2)
+            assert results.dimmed and notice(app) == "Searching…"
+        await settle(pilot)
+        assert not results.dimmed
 
 
 async def test_typing_lays_nothing_out_and_a_long_text_scrolls_in_the_box(

@@ -39,7 +39,9 @@ REFINE_AFTER = 0.25
 #: Seconds a hit must stay highlighted before its note is read and rendered: while the
 #: technician types or runs down the list, no intermediate note is rendered.
 PREVIEW_AFTER = 0.3
-#: Seconds the list may lag behind the text before the notice says results are coming.
+#: Seconds the list may lag behind the text before it is dimmed as older than the text.
+DIM_AFTER = 0.04
+#: Seconds the list may be dimmed before the notice also says results are coming.
 PENDING_NOTICE_AFTER = 0.1
 PLACEHOLDER = "Search: the caller's words, an error code, tag:vpn …"
 
@@ -131,7 +133,12 @@ class HomeScreen(KBScreen):
             if self._deferred[0] == typed:
                 return  # Enter came first and already searches this text in full
             self._deferred = None  # typing on after Enter: the text Enter was for is gone
-        self._mark_pending(typed != self.shown_query)
+        if typed == self.shown_query:
+            self._mark_pending(False)
+        elif not self.query_one(ResultsList).dimmed:
+            # Most searches answer within DIM_AFTER: the list is then redrawn once, with the
+            # new hits, not also dimmed and undimmed around them.
+            self.set_timer(DIM_AFTER, self._dim_if_pending)
         self.run_search(typed)
 
     @property
@@ -146,6 +153,10 @@ class HomeScreen(KBScreen):
         results.dimmed = pending
         if pending:
             self.set_timer(PENDING_NOTICE_AFTER, self._say_pending)
+
+    def _dim_if_pending(self) -> None:
+        if self.pending:
+            self._mark_pending(True)
 
     def _say_pending(self) -> None:
         if self.pending and self.query_text.strip():
