@@ -285,3 +285,37 @@ async def test_typing_lays_nothing_out_and_a_long_text_scrolls_in_the_box(
         await settle(pilot)
         shown = app.export_screenshot().replace("&#160;", " ")
         assert "spooler marmoset" in shown and "printerspooler" not in shown
+
+
+async def test_the_hits_rows_drawn_in_the_search_thread_are_the_lists_own(tui_root: Path) -> None:
+    """The search thread draws each hit's rows as the list would: shown from there, and
+    exactly what the list draws itself (for the highlighted hit, it draws them itself)."""
+    from textual.widgets import OptionList
+
+    from kb.tui.widgets.results import HitOption
+
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"windows")
+        await settle(pilot)
+        results = app.screen.query_one(ResultsList)
+        look = results.row_look()
+        assert look is not None and results.option_count >= 1
+        for index in range(results.option_count):
+            option = results.get_option_at_index(index)
+            assert isinstance(option, HitOption) and option.drawn is not None
+            assert option.drawn[0] == look
+            results._option_render_cache.clear()
+            own = OptionList._get_option_render(results, option, look.style)
+            assert [strip._segments for strip in option.drawn[1]] == [
+                strip._segments for strip in own
+            ]
+            assert results._get_option_render(option, look.style) is option.drawn[1]
+        # Another look (the highlighted hit's style, another width): the list draws it.
+        highlighted = results.get_visual_style(
+            "option-list--option", "option-list--option-highlighted"
+        )
+        first = results.get_option_at_index(0)
+        assert isinstance(first, HitOption) and first.drawn is not None
+        assert results._get_option_render(first, highlighted) is not first.drawn[1]

@@ -23,7 +23,7 @@ from kb.tui.screens.base import KBScreen
 from kb.tui.widgets.footer import KBFooter
 from kb.tui.widgets.index_status import IndexStatus
 from kb.tui.widgets.preview import NotePreview, PreviewDrawn, preview_text, render_body
-from kb.tui.widgets.results import ResultsList, hit_options
+from kb.tui.widgets.results import ResultsList, RowLook, hit_options
 from kb.tui.widgets.search_box import SearchBox
 
 if TYPE_CHECKING:
@@ -164,18 +164,28 @@ class HomeScreen(KBScreen):
 
     def run_search(self, query: str, full: bool = False) -> None:
         """Search in a thread; a newer keystroke cancels this one."""
-        width = self.query_one(ResultsList).prompt_width
-        self._search(query, full, width, contextvars.copy_context())
+        hits = self.query_one(ResultsList)
+        self._search(query, full, hits.prompt_width, hits.row_look(), contextvars.copy_context())
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
-    def _search(self, query: str, full: bool, width: int, context: contextvars.Context) -> None:
-        # The hits' lines are styled and measured here too: the loop only puts them on screen.
+    def _search(
+        self,
+        query: str,
+        full: bool,
+        width: int,
+        look: RowLook | None,
+        context: contextvars.Context,
+    ) -> None:
+        # The hits' lines are styled, measured and drawn here too: the loop only puts them on
+        # screen.
         worker = get_current_worker()
         budget = None if full else KEYSTROKE_BUDGET
         results = self.app.searched.search(query, RESULT_LIMIT, lambda: worker.is_cancelled, budget)
         if results is None or worker.is_cancelled:
             return
         options = hit_options(results, width, context)
+        if look is not None and not worker.is_cancelled:
+            self.query_one(ResultsList).draw_rows(options, look, context)
         if not worker.is_cancelled:
             self.post_message(SearchFinished(query, results, full=full, options=options))
 

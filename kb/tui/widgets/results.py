@@ -5,9 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from contextvars import Context
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.content import Content
+from textual.geometry import Spacing
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Padding, Visual
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -41,10 +46,26 @@ def hit_options(
                 prompt = Content.from_rich_text(prompt)
                 if width > 0:
                     prompt.get_height(ROW_RULES, width)  # remembered by the prompt
-            options.append(Option(prompt, id=f"{hit.kb}:{hit.path}" if hit.kb else hit.path))
+            options.append(HitOption(prompt, id=f"{hit.kb}:{hit.path}" if hit.kb else hit.path))
         return options
 
     return context.run(build) if context is not None else build()
+
+
+@dataclass(frozen=True)
+class RowLook:
+    """How the list draws a hit that is not highlighted: its style, padding and width, read
+    on the loop, so that a search thread can draw the hits' rows before they are shown."""
+
+    style: Style
+    padding: Spacing
+    width: int
+
+
+class HitOption(Option):
+    """A hit's option, with its rows as the list would draw them for one :class:`RowLook`."""
+
+    drawn: tuple[RowLook, list[Strip]] | None = None
 
 
 class ResultsList(OptionList, can_focus=False):
@@ -80,6 +101,46 @@ class ResultsList(OptionList, can_focus=False):
         """The width a hit's prompt is laid out in (0 before the list has a size)."""
         padding = self.get_component_styles("option-list--option").padding
         return max(0, self.scrollable_content_region.width - padding.width)
+
+    def row_look(self) -> RowLook | None:
+        """How a hit's rows are drawn now; None before the list has a size."""
+        if not self.scrollable_content_region:
+            return None
+        return RowLook(
+            self.get_visual_style("option-list--option"),
+            self.get_component_styles("option-list--option").padding,
+            self.scrollable_content_region.width - self._get_left_gutter_width(),
+        )
+
+    def draw_rows(self, options: list[Option], look: RowLook, context: Context) -> None:
+        """Draw each option's rows for ``look``, as :meth:`_get_option_render` would, where
+        this runs (a search thread, in the app's ``context``): on the loop, showing a new list
+        then costs no drawing but the highlighted hit's. Only reads the list's styles."""
+
+        def draw() -> None:
+            for index, option in enumerate(options):
+                if not isinstance(option, HitOption):
+                    continue
+                visual: Visual = self._get_visual(option)
+                if look.padding:
+                    visual = Padding(visual, look.padding)
+                strips = visual.to_strips(self, visual, look.width, None, look.style)
+                meta = {"option": index}  # its index once the list holds these options
+                rows = [
+                    strip.extend_cell_length(look.width, look.style.rich_style).apply_meta(meta)
+                    for strip in strips
+                ]
+                option.drawn = (look, rows)
+
+        context.run(draw)
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        drawn = option.drawn if isinstance(option, HitOption) else None
+        if drawn is not None:
+            look = self.row_look()
+            if look is not None and drawn[0] == look and style == look.style:
+                return drawn[1]
+        return super()._get_option_render(option, style)
 
     def show_hits(self, hits: list[Hit], options: list[Option] | None = None) -> None:
         """Replace the list with these hits and highlight the first one. ``options`` are the
