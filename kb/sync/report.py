@@ -56,6 +56,8 @@ class SyncReport:
     ignored: list[str] = field(default_factory=list)
     #: Lines that look like secrets: their files were held back, the rest was shared.
     held_back: list[Finding] = field(default_factory=list)
+    #: Neither this clone nor the remote has a commit yet: nothing to send or get.
+    empty: bool = False
 
 
 @dataclass
@@ -117,7 +119,14 @@ def report_lines(report: SyncReport) -> list[ReportLine]:
         )
     lines += [ReportLine(f"Note: {notice}") for notice in report.notices]
     quiet = not (report.committed or report.incoming or report.pushed or report.conflicts)
-    if quiet and not report.waiting and not report.held_back:
+    if report.empty:
+        lines.append(
+            ReportLine(
+                f"Nothing to sync yet: neither this KB nor {report.remote} has a note. "
+                "Write one and sync again."
+            )
+        )
+    elif quiet and not report.waiting and not report.held_back:
         lines.append(ReportLine(f"Already in sync with {report.remote}/{report.branch}."))
     if report.index_warning:
         lines.append(ReportLine(report.index_warning, warning=True))

@@ -83,13 +83,17 @@ def _sync_locked(kb: KB, report: SyncReport, say: Step) -> None:
         say("Saving your changes")
         report.committed = commit_pending(kb, repo, report.held_back)
         report.ignored = unshared(repo, root)
-        saved = waiting_message(repo, report)
+        unborn = not repo.head.is_valid()  # no commit yet: a clone of an empty repository
+        saved = "" if unborn else waiting_message(repo, report)
         if report.remote not in [remote.name for remote in repo.remotes]:
             raise KBError(
                 f"no remote {report.remote!r} to sync with{saved}; add the team's repository "
                 f"with: git -C {root} remote add {report.remote} URL",
                 2,
             )
+        if unborn:
+            _sync_first(repo, report, say)
+            return
         start = repo.head.commit.hexsha
         for attempt in range(PUSH_ATTEMPTS):
             say(f"Fetching from {report.remote}")
@@ -144,6 +148,29 @@ def _sync_locked(kb: KB, report: SyncReport, say: Step) -> None:
                     2,
                 )
         report.changed = _changed(repo, start)
+
+
+def _sync_first(repo: Repo, report: SyncReport, say: Step) -> None:
+    """Sync a clone that has no commit and nothing to commit: take the team's notes when
+    the remote has some by now (a fast-forward: no file here is overwritten, git refuses
+    first), else there is nothing to send or get yet."""
+    say(f"Fetching from {report.remote}")
+    remote_command(repo, ["fetch", "--prune", report.remote], report.remote, "")
+    upstream = find_upstream(repo, report)
+    if upstream is None:
+        report.empty = True
+        return
+    report.incoming = count(repo, upstream)
+    say(f"Getting {report.incoming} change{'s' if report.incoming != 1 else ''}")
+    from git import GitCommandError
+
+    try:
+        repo.git.merge("--ff-only", upstream)
+    except GitCommandError as exc:
+        said = str(exc.stderr or "").strip().splitlines()
+        why = next((line for line in said if line.strip()), "git refused")
+        raise KBError(f"could not take the notes of {upstream}: {why.strip()}", 2) from exc
+    report.changed = git_names(repo, "ls-tree", "-r", "--name-only", "HEAD")
 
 
 def _refuse_outgoing_markers(repo: Repo, root: Path, upstream: str | None) -> None:

@@ -291,3 +291,47 @@ def test_init_of_a_vault_without_git_commits_its_notes_where_they_are(tmp_path: 
     assert "Daily/printer fix.md" in tracked and ".obsidian/app.json" not in tracked
     with KnowledgeBase.open(vault) as kb:
         assert [hit.path for hit in kb.search("okapi")] == ["Daily/printer fix.md"]
+
+
+def test_a_plain_git_clone_of_an_empty_server_syncs_without_an_error(
+    tmp_path: Path, bare: Path
+) -> None:
+    """``git clone`` of an empty team repository (not ``kb clone``): a first sync with
+    nothing written says so, and once a teammate pushes, takes their notes."""
+    git(tmp_path, "clone", "-q", str(bare), "mine")
+    git(tmp_path, "clone", "-q", str(bare), "theirs")
+    mine, theirs = Clone(tmp_path / "mine", "Ana Tester"), Clone(tmp_path / "theirs", "Ben Tech")
+    result = mine.cli("sync")
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert "Nothing to sync yet" in result.output and "HEAD" not in result.output
+    theirs.write("notes/printer.md", "# Printer offline\nRestart the okapi spooler.\n")
+    assert theirs.cli("sync").exit_code == 0
+    (mine.root / "scratch.txt").write_text("not a note\n")  # left where it is
+    result = mine.cli("sync")
+    assert result.exit_code == 0, result.output
+    assert "Got 1 change" in result.output
+    assert mine.read("notes/printer.md") == theirs.read("notes/printer.md")
+    assert (mine.root / "scratch.txt").read_text() == "not a note\n"
+    found = mine.cli("search", "okapi")
+    assert found.exit_code == 0 and "notes/printer.md" in found.output
+
+
+def test_a_file_in_the_way_of_the_first_notes_is_named_not_overwritten(
+    tmp_path: Path, bare: Path
+) -> None:
+    git(tmp_path, "clone", "-q", str(bare), "mine")
+    git(tmp_path, "clone", "-q", str(bare), "theirs")
+    mine, theirs = Clone(tmp_path / "mine", "Ana Tester"), Clone(tmp_path / "theirs", "Ben Tech")
+    theirs.write("setup.txt", "the team's\n")
+    theirs.write("notes/printer.md", "# Printer offline\n")
+    git(theirs.root, "add", "-A")
+    git(theirs.root, "commit", "-qm", "Setup")
+    git(theirs.root, "push", "-q", "origin", "HEAD")
+    (mine.root / "setup.txt").write_text("mine, not a note, never committed by kb\n")
+    result = mine.cli("sync")
+    no_traceback(result)
+    assert result.exit_code == 2
+    assert "could not take the notes of origin/main" in result.output
+    assert "setup.txt" in result.output
+    assert (mine.root / "setup.txt").read_text() == "mine, not a note, never committed by kb\n"
