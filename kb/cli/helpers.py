@@ -301,7 +301,27 @@ def interactive() -> bool:
 _progress_state = {"last": 0.0, "shown": False}
 
 
+#: Without a terminal (a log, a pipe), a long indexing says how far it is this often (s).
+PROGRESS_LINE_EVERY = 10.0
+
+
 def progress_printer() -> Callable[[int, int, str], None]:
+    """How indexing reports its progress on stderr: a line redrawn in place on a terminal,
+    else (a log, a pipe) one line every :data:`PROGRESS_LINE_EVERY` seconds of a long run."""
+    if not interactive():
+        started = time.monotonic()
+        said = {"last": started}
+
+        def log(done: int, total: int, path: str) -> None:
+            now = time.monotonic()
+            if done == total or now - said["last"] < PROGRESS_LINE_EVERY:
+                return
+            said["last"] = now
+            sys.stderr.write(f"kb: indexing {done}/{total} notes ({now - started:.0f} s so far)\n")
+            sys.stderr.flush()
+
+        return log
+
     def show(done: int, total: int, path: str) -> None:
         now = time.monotonic()
         if done != total and now - _progress_state["last"] < 0.1:

@@ -199,6 +199,21 @@ def test_index_reports_counts_and_warnings(cli: Cli, kb_root: Path) -> None:
     assert "rebuilt (asked for)" in rebuilt.stdout
 
 
+def test_a_long_indexing_without_a_terminal_says_how_far_it_is(
+    cli: Cli, kb_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first search of a clone builds the index: in a log or a pipe (no terminal), a line
+    every few seconds says how far it is, instead of nothing for minutes."""
+    from kb.cli import helpers
+
+    monkeypatch.setattr(helpers, "PROGRESS_LINE_EVERY", 0.0)
+    result = cli("search", "printer")
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("kb: indexing ")]
+    assert lines and all("/3 notes (" in line for line in lines)
+    assert "\r" not in result.stderr  # no line redrawn in place: it is not a terminal
+
+
 def test_check_passes_then_names_a_broken_link(cli: Cli, kb_root: Path) -> None:
     # The fixture KB links [[printer-offline]] from the update note: that link works.
     result = cli("check")

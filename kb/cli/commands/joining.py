@@ -13,7 +13,6 @@ from kb.cli.helpers import (
     clear_progress,
     err,
     handle_errors,
-    interactive,
     progress_printer,
     warn_problems,
 )
@@ -105,7 +104,7 @@ def ensure_identity(root: Path) -> bool:
 def _index(kb: KnowledgeBase) -> None:
     from kb.notes.local_state import new_warnings
 
-    report = kb.reindex(progress=progress_printer() if interactive() else None)
+    report = kb.reindex(progress=progress_printer())
     clear_progress()
     # What kb could not take in (a name it cannot use, an unreadable file) is told here, once:
     # the next kb index says it no more, and kb check lists it all.

@@ -15,7 +15,6 @@ from kb.cli.helpers import (
     echo_styled,
     err,
     handle_errors,
-    interactive,
     kb_context,
     progress_printer,
     warn_problems,
@@ -53,7 +52,7 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         kb_context(ctx).look_early = True
         kb = current_kb(ctx)
         # Only what changed since the last search is read again (git tells which files).
-        report = kb.refresh(progress=progress_printer() if interactive() else None)
+        report = kb.refresh(progress=progress_printer())
         clear_progress()
         if report is not None and report.rebuilt:
             # Never silently: a rebuild is why this search took long.
@@ -132,7 +131,7 @@ def _highlight(text: str, spans: list[tuple[int, int]], color: bool) -> str:
 def index(ctx: click.Context, rebuild: bool) -> None:
     """Bring the search index up to date (only changed files, unless --rebuild)."""
     kb = current_kb(ctx)
-    report = kb.reindex(rebuild=rebuild, progress=progress_printer() if interactive() else None)
+    report = kb.reindex(rebuild=rebuild, progress=progress_printer())
     clear_progress()
     from kb.notes.local_state import new_warnings
 
