@@ -319,3 +319,36 @@ async def test_the_hits_rows_drawn_in_the_search_thread_are_the_lists_own(tui_ro
         first = results.get_option_at_index(0)
         assert isinstance(first, HitOption) and first.drawn is not None
         assert results._get_option_render(first, highlighted) is not first.drawn[1]
+
+
+async def test_no_note_is_previewed_while_keys_keep_coming(
+    tui_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Showing a note lays the screen out: while the technician types, even slowly enough
+    for each key's hits to arrive, the preview waits for a pause."""
+    import kb.tui.screens.home as home
+
+    monkeypatch.setattr(home, "PREVIEW_AFTER", 0.3)  # as the app has it (tests shorten it)
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        preview = app.screen.query_one(NotePreview)
+        shown: list[str] = []
+        show_note = preview.show_note
+
+        def spy(note: object, body: object = None, source: object = None) -> None:
+            shown.append(note.path)  # type: ignore[attr-defined]
+            show_note(note, body, source)  # type: ignore[arg-type]
+
+        preview.show_note = spy  # type: ignore[method-assign]
+        await pilot.pause(0.5)  # the recent notes' top note previewed
+        shown.clear()
+        for key in "spooler stopped":
+            # A key every 0.15-0.2 s (a press takes a moment): each key's hits arrive.
+            await pilot.press(key if key != " " else "space")
+            await pilot.pause(0.05)
+        assert shown == []
+        await settle(pilot)
+        await pilot.pause(0.5)
+        results = app.screen.query_one(ResultsList)
+        assert shown == [results.hits[0].path] == [preview.path]

@@ -36,8 +36,8 @@ RESULT_LIMIT = 30
 #: and the full search follows when typing pauses for REFINE_AFTER seconds.
 KEYSTROKE_BUDGET = 0.06
 REFINE_AFTER = 0.25
-#: Seconds a hit must stay highlighted before its note is read and rendered: while the
-#: technician types or runs down the list, no intermediate note is rendered.
+#: Seconds a hit must stay highlighted, and typing pause, before its note is read and
+#: rendered: while the technician types or runs down the list, no note is rendered.
 PREVIEW_AFTER = 0.3
 #: Seconds the list may lag behind the text before it is dimmed as older than the text.
 DIM_AFTER = 0.04
@@ -67,6 +67,8 @@ class HomeScreen(KBScreen):
         #: The query whose results are shown (None before the first search returns).
         self.shown_query: str | None = None
         self._preview_wanted: str | None = None
+        #: When the last key changed the search box (time.monotonic()).
+        self._typed_at = 0.0
         #: An action on the selected hit asked for while the list was older than the text:
         #: (the text it was asked for, the action), run when that text's hits arrive.
         self._deferred: tuple[str, str] | None = None
@@ -123,6 +125,7 @@ class HomeScreen(KBScreen):
     def _search_changed(self, event: Input.Changed) -> None:
         # The key's own frame holds the character alone: the search starts, and the list is
         # marked old, once that frame is painted (a list redrawn in it would delay it).
+        self._typed_at = time.monotonic()
         self.call_after_refresh(self._search_typed, event.value)
 
     def _search_typed(self, value: str) -> None:
@@ -292,12 +295,13 @@ class HomeScreen(KBScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preview")
     def load_preview(self, hit: Hit, width: int, context: contextvars.Context) -> None:
-        """Read and draw the highlighted note in a thread, once it stayed highlighted a
-        moment: the loop only puts the drawn lines on screen."""
+        """Read and draw the highlighted note in a thread, once it stayed highlighted and
+        typing paused a moment: the loop only puts the drawn lines on screen, and never
+        while keys come (showing a note lays the screen out, up to tens of ms)."""
         worker = get_current_worker()
         # A newer highlight cancels this worker while it waits: nothing read, nothing drawn.
-        deadline = time.monotonic() + PREVIEW_AFTER
-        while (left := deadline - time.monotonic()) > 0:
+        highlighted = time.monotonic()
+        while (left := max(highlighted, self._typed_at) + PREVIEW_AFTER - time.monotonic()) > 0:
             time.sleep(min(left, 0.02))
             if worker.is_cancelled:
                 return
@@ -312,9 +316,15 @@ class HomeScreen(KBScreen):
             self.post_message(PreviewDrawn(event_id(hit), note, body, source))
 
     def on_preview_drawn(self, message: PreviewDrawn) -> None:
-        """Show the note, if it is still the highlighted one."""
-        if message.path == self._preview_wanted:
-            self.query_one(NotePreview).show_note(message.note, message.body, message.source)
+        """Show the note, if it is still the highlighted one (once typing pauses: a note
+        drawn while keys came waits for it)."""
+        if message.path != self._preview_wanted:
+            return
+        wait = self._typed_at + PREVIEW_AFTER - time.monotonic()
+        if wait > 0:
+            self.set_timer(wait, lambda: self.on_preview_drawn(message))
+            return
+        self.query_one(NotePreview).show_note(message.note, message.body, message.source)
 
     # -- actions --------------------------------------------------------------------------------
 
