@@ -302,7 +302,8 @@ async def test_the_hits_rows_drawn_in_the_search_thread_are_the_lists_own(tui_ro
         results = app.screen.query_one(ResultsList)
         look = results.row_look()
         assert look is not None and results.option_count >= 1
-        for index in range(results.option_count):
+        assert look.ahead == 30 // 3 + 1
+        for index in range(min(results.option_count, look.ahead)):
             option = results.get_option_at_index(index)
             assert isinstance(option, HitOption) and option.drawn is not None
             assert option.drawn[0] == look

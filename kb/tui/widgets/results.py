@@ -60,6 +60,9 @@ class RowLook:
     style: Style
     padding: Spacing
     width: int
+    #: How many hits, from the top, are drawn beforehand: as many as the screen can show
+    #: (the rest is drawn on the loop if scrolled to, as the list does by itself).
+    ahead: int = 10
 
 
 class HitOption(Option):
@@ -110,6 +113,7 @@ class ResultsList(OptionList, can_focus=False):
             self.get_visual_style("option-list--option"),
             self.get_component_styles("option-list--option").padding,
             self.scrollable_content_region.width - self._get_left_gutter_width(),
+            ahead=max(1, self.screen.size.height // 3 + 1),
         )
 
     def draw_rows(self, options: list[Option], look: RowLook, context: Context) -> None:
@@ -118,7 +122,7 @@ class ResultsList(OptionList, can_focus=False):
         then costs no drawing but the highlighted hit's. Only reads the list's styles."""
 
         def draw() -> None:
-            for index, option in enumerate(options):
+            for index, option in enumerate(options[: look.ahead]):
                 if not isinstance(option, HitOption):
                     continue
                 visual: Visual = self._get_visual(option)
