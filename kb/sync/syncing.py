@@ -167,9 +167,14 @@ def _sync_first(repo: Repo, report: SyncReport, say: Step) -> None:
     try:
         repo.git.merge("--ff-only", upstream)
     except GitCommandError as exc:
-        said = str(exc.stderr or "").strip().splitlines()
-        why = next((line for line in said if line.strip()), "git refused")
-        raise KBError(f"could not take the notes of {upstream}: {why.strip()}", 2) from exc
+        said = str(exc.stderr or "").strip().removeprefix("stderr:").strip().strip("'")
+        why = next((line.strip() for line in said.splitlines() if line.strip()), "git refused")
+        why = why.removeprefix("error: ")
+        raise KBError(
+            f"could not take the notes of {upstream}: {why} (move that file away, then run "
+            "kb sync again; nothing was changed)",
+            2,
+        ) from exc
     report.changed = git_names(repo, "ls-tree", "-r", "--name-only", "HEAD")
 
 

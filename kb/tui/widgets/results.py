@@ -140,9 +140,11 @@ class ResultsList(OptionList, can_focus=False):
 
     def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
         drawn = option.drawn if isinstance(option, HitOption) else None
-        if drawn is not None:
-            look = self.row_look()
-            if look is not None and drawn[0] == look and style == look.style:
+        if drawn is not None and drawn[0].style == style:  # the highlighted hit's is its own
+            look = drawn[0]
+            padding = self.get_component_styles("option-list--option").padding
+            width = self.scrollable_content_region.width - self._get_left_gutter_width()
+            if (look.padding, look.width) == (padding, width):
                 return drawn[1]
         return super()._get_option_render(option, style)
 
