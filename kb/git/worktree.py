@@ -438,6 +438,16 @@ def look_early(root: Path) -> None:
         )
 
 
+def forget_early() -> None:
+    """Stop and reap the early runs no quick look took (the index was rebuilt instead, or the
+    KB is not what git looked at): nothing is left running, nothing is taken by a later look."""
+    while _EARLY:
+        _root, process = _EARLY.popitem()
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            process.kill()
+            process.communicate(timeout=TIMEOUT)
+
+
 def _early_output(root: Path) -> bytes | None:
     """The output of the ``git diff-files`` started early for ``root``; None without one."""
     process = _EARLY.pop(os.path.realpath(root), None)

@@ -460,3 +460,20 @@ def test_kb_search_starts_git_early_and_sees_an_edit_in_place(
     assert "notes/printer-offline.md" in result.output
     assert started and statuses == []
     assert worktree._EARLY == {}  # taken by the look, not left running
+
+
+def test_git_started_early_and_not_needed_is_stopped(kb_root: Path) -> None:
+    """A search that takes no quick look (here the notes folder is a link, which the look
+    never follows) stops the git started early for it: nothing is left running."""
+    import os
+
+    from kb.git import worktree
+
+    (kb_root / "notes").rename(kb_root / "docs")
+    os.symlink("docs", kb_root / "notes")
+    git(kb_root, "add", "-A")
+    git(kb_root, "commit", "-qm", "Notes in docs")
+    for _ in range(2):
+        result = Cli(kb_root)("search", "printer")
+        assert result.exit_code == 0, result.output
+        assert worktree._EARLY == {}

@@ -49,10 +49,15 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         results = shelf.search(text, limit=limit)
         kb = shelf.default
     else:
+        from kb.git.worktree import forget_early
+
         kb_context(ctx).look_early = True
-        kb = current_kb(ctx)
-        # Only what changed since the last search is read again (git tells which files).
-        report = kb.refresh(progress=progress_printer())
+        try:
+            kb = current_kb(ctx)
+            # Only what changed since the last search is read again (git tells which files).
+            report = kb.refresh(progress=progress_printer())
+        finally:
+            forget_early()  # git started early and not needed (a rebuild) is stopped
         clear_progress()
         if report is not None and report.rebuilt:
             # Never silently: a rebuild is why this search took long.
