@@ -57,15 +57,22 @@ def kind_badge(kind: str, note_type: str) -> Text:
     return Text(label, style=QUESTION_STYLE if label == "question" else "italic")
 
 
-def snippet_text(snippet: str, highlights: list[tuple[int, int]], lead: int = 24) -> Text:
+def snippet_text(
+    snippet: str, highlights: list[tuple[int, int]], lead: int = 24, limit: int | None = None
+) -> Text:
     """A snippet with the matched words highlighted, starting shortly before the first match
-    (the list cuts long lines, and the match is what the technician needs to see)."""
+    (the list cuts long lines, and the match is what the technician needs to see). With
+    ``limit``, at most that many characters are kept from there: a line the list cuts at
+    its width need not be measured in full."""
     flat = snippet.replace("\n", " ")
     spans = sorted((start, end) for start, end in highlights if 0 <= start < end <= len(flat))
     offset = 0
     if spans and spans[0][0] > lead + 8:
         cut = flat.rfind(" ", 0, spans[0][0] - lead)
         offset = cut + 1 if cut > 0 else spans[0][0] - lead
+    if limit is not None and len(flat) > offset + limit:
+        flat = flat[: offset + limit]
+        spans = [(start, min(end, len(flat))) for start, end in spans if start < len(flat)]
     # Piece by piece, so that escaping a control character does not move the highlights.
     text = Text("…" if offset else "", style="dim")
     position = offset
@@ -129,13 +136,16 @@ def kb_badge(name: str) -> Text:
     return Text(f"[{one_line(name)}]", style=kb_style(name))
 
 
-def hit_prompt(hit: Hit, now: float | None = None) -> Text:
+def hit_prompt(hit: Hit, now: float | None = None, width: int = 0) -> Text:
     """A search result as two lines: the title, then the meta (status, kind, tickets, age)
-    followed by the snippet, which the list cuts at its width: more hits fit on a screen."""
+    followed by the snippet, which the list cuts at its ``width`` (when given, the snippet
+    keeps only as many characters as that line has cells, and a few more): more hits fit on
+    a screen."""
     prompt = Text(one_line(hit.title) or one_line(hit.path), style="bold")
     prompt.append("\n")
     prompt.append_text(hit_meta(hit, now))
-    snippet = snippet_text(hit.snippet, hit.highlights)
+    limit = width + 16 if width > 0 else None
+    snippet = snippet_text(hit.snippet, hit.highlights, limit=limit)
     if snippet.plain:
         prompt.append(" │ ", style="dim")
         prompt.append_text(snippet)

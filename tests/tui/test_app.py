@@ -605,6 +605,20 @@ def test_hit_prompt_shows_status_kind_tickets_age_and_highlights() -> None:
     long = "word " * 30 + "spooler at the end"
     text = snippet_text(long, [(150, 157)])
     assert text.plain.startswith("…") and "spooler" in text.plain[:40]
+    # Kept only as long as a line of the list can show: the match and its highlight stay.
+    cut = snippet_text(long + " and more words" * 20, [(150, 157), (170, 175)], limit=30)
+    assert len(cut.plain) <= 31 and "spooler" in cut.plain
+    assert [cut.plain[span.start : span.end] for span in cut.spans] == ["spooler", "the e"]
+
+
+def test_a_hit_s_snippet_is_cut_to_the_list_s_width_and_still_overflows_it() -> None:
+    from kb.search.results import Hit
+
+    hit = Hit(path="notes/a.md", title="Spooler", score=1.0, snippet="restart the spooler " * 10)
+    whole = hit_prompt(hit).plain.split("\n")[1]
+    cut = hit_prompt(hit, width=60).plain.split("\n")[1]
+    # Shorter, yet longer than the line: the list still cuts it and ends it with "…".
+    assert 60 < len(cut) < len(whole) and whole.startswith(cut)
 
 
 def test_keymap_table_is_validated() -> None:

@@ -41,7 +41,7 @@ def hit_options(
         now = time.time()
         options = []
         for hit in hits:
-            prompt: Text | Content = hit_prompt(hit, now)
+            prompt: Text | Content = hit_prompt(hit, now, width)
             if context is not None:
                 prompt = Content.from_rich_text(prompt)
                 if width > 0:
