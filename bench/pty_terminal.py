@@ -43,8 +43,12 @@ class PtyTerminal:
         self.started = time.perf_counter()
         pid, fd = pty.fork()
         if pid == 0:  # the child: the app, on the pty's other end
-            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-            os.execve(sys.executable, [sys.executable, "-m", "kb", "--kb", str(root)], environment)
+            try:
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
+                argv = [sys.executable, "-m", "kb", "--kb", str(root)]
+                os.execve(sys.executable, argv, environment)
+            finally:
+                os._exit(127)  # never run the benchmark's own code in the child
         self.pid, self.fd = pid, fd
         self._open = True
         self._reader = threading.Thread(target=self._read, daemon=True)
