@@ -109,7 +109,7 @@ class KBContext:
             location = None if named is not None or shelf is not None else locate(self.kb_dir)
             folder = named if location is None else location.path
             if self.look_early and folder is not None:
-                from kb.git.worktree import look_early
+                from kb.git.early_look import look_early
 
                 # git reads every note's time while the modules load and the index opens.
                 look_early(folder)

@@ -13,17 +13,14 @@ folder for new files, which is most of a ``git status`` on a big KB: the folders
 from git's stat cache. Any difference, or a time too close to the look to be trusted (a
 file-system clock ticks coarsely), sends the caller to the full ``git status``.
 
-Git runs with the file-system monitor off (a repository's config must not start a program)
-and without optional locks (a search never takes ``index.lock`` from a commit running at the
-same time).
+Git runs as :mod:`kb.git.git_command` runs it; ``git diff-files`` may have been started
+early (:mod:`kb.git.early_look`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import subprocess
 import time
 import zlib
 from collections.abc import Sequence
@@ -31,12 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kb.git import early_look
+from kb.git.git_command import output as _git
+from kb.git.git_command import run as _run
+from kb.git.head_files import head_from_files
 from kb.notes import paths
-
-_GIT = ("git", "-c", "core.fsmonitor=false", "--no-optional-locks")
-#: Seconds a git status may take before kb falls back to comparing every file itself.
-TIMEOUT = 20.0
-
 
 #: A time this close to a quick look (ns) may hide a second change in the same tick of the
 #: file system's clock: a look holding one is not trusted to say "nothing changed".
@@ -147,26 +143,6 @@ def _signatures(data: object) -> dict[str, Signature] | None:
             return None
         clean[str(rel)] = signature
     return clean
-
-
-def _run(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
-    """git run in ``root`` as kb runs it here; None when it could not run."""
-    try:
-        return subprocess.run(
-            [*_GIT, *args],
-            cwd=root,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            timeout=TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-def _git(root: Path, *args: str) -> bytes | None:
-    done = _run(root, *args)
-    return done.stdout if done is not None and done.returncode == 0 else None
 
 
 #: A file this big whose time is too recent to trust is taken as changed, not read.
@@ -362,7 +338,7 @@ def _times_again(root: Path, known: dict[str, int]) -> dict[str, int]:
 
 def _head(root: Path) -> tuple[bool, str | None]:
     """(True, the commit checked out, None before the first); (False, None) when git failed."""
-    head = _head_from_files(root)
+    head = head_from_files(root)
     if head is not None:
         return True, head
     done = _run(root, "rev-parse", "-q", "--verify", "HEAD^{commit}")
@@ -374,108 +350,11 @@ def _head(root: Path) -> tuple[bool, str | None]:
     return bool(head), head or None
 
 
-def _head_from_files(root: Path) -> str | None:
-    """The commit checked out, read from ``.git/HEAD`` and the branch's ref as git keeps them
-    in files (loose, then packed), which spares starting git; None whenever that is not
-    certain (a ref store of another kind, an odd or missing ref): git is asked then."""
-    git_dir = root / ".git"
-    try:
-        if (git_dir / "reftable").exists() or os.path.islink(git_dir / "HEAD"):
-            return None
-        text = (git_dir / "HEAD").read_text("ascii").strip()
-    except (OSError, ValueError):
-        return None
-    if _is_object_id(text):
-        return text  # detached
-    if not text.startswith("ref: refs/heads/"):
-        return None
-    ref = text[len("ref: ") :]
-    if ".." in ref.split("/") or "\\" in ref or ref.endswith("/"):
-        return None
-    loose = git_dir / ref
-    try:
-        if not os.path.islink(loose) and loose.is_file():
-            value = loose.read_text("ascii").strip()
-            return value if _is_object_id(value) else None
-        with open(git_dir / "packed-refs", encoding="utf-8", errors="replace") as packed:
-            for line in packed:
-                oid, _, name = line.rstrip("\n").partition(" ")
-                if name == ref and _is_object_id(oid):
-                    return oid
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-def _is_object_id(text: str) -> bool:
-    return len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
-
-
-#: ``git diff-files`` runs started early (:func:`look_early`), by the real path of their root.
-_EARLY: dict[str, subprocess.Popen[bytes]] = {}
-
-
-def look_early(root: Path) -> None:
-    """Start the slowest part of the next quick look of ``root`` now: ``git diff-files``,
-    which reads the time of every tracked file, then runs while this process goes on with
-    other work (loading its modules, opening the index) on another core. The next quick
-    look of ``root`` in this process takes its answer, which is the work tree as it was a
-    moment earlier: a file changed in between is seen by the following look.
-
-    For a process that only reads (``kb search``); nothing happens when ``root`` is not
-    the top of a work tree with its own ``.git`` folder."""
-    key = os.path.realpath(root)
-    git_dir = os.path.join(key, ".git")
-    if key in _EARLY or not os.path.isdir(git_dir) or os.path.islink(git_dir):
-        return
-    with contextlib.suppress(OSError, subprocess.SubprocessError):  # the look asks git later
-        _EARLY[key] = subprocess.Popen(
-            [*_GIT, "diff-files", "-z", "--no-renames"],
-            cwd=key,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-
-
-def forget_early() -> None:
-    """Stop and reap the early runs no quick look took (the index was rebuilt instead, or the
-    KB is not what git looked at): nothing is left running, nothing is taken by a later look."""
-    while _EARLY:
-        _root, process = _EARLY.popitem()
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            process.kill()
-            process.communicate(timeout=TIMEOUT)
-
-
-def _early_output(root: Path) -> bytes | None:
-    """The output of the ``git diff-files`` started early for ``root``; None without one."""
-    process = _EARLY.pop(os.path.realpath(root), None)
-    if process is None:
-        return None
-    try:
-        output, _ = process.communicate(timeout=TIMEOUT)
-    except subprocess.SubprocessError:
-        process.kill()
-        process.wait()
-        return None
-    return output if process.returncode == 0 else None
-
-
-def _under(rel: str, folders: Sequence[str]) -> bool:
-    """True when ``rel`` lies in one of ``folders`` (as git's pathspecs of folders match)."""
-    for folder in folders:
-        top = folder.strip("/") or "."
-        if top == "." or rel == top or rel.startswith(top + "/"):
-            return True
-    return False
-
-
 def _modified(root: Path, folders: Sequence[str], racy_from: int) -> dict[str, Signature] | None:
     """The files that differ from git's index (``git diff-files``), with signatures. A file
     git's stat cache flags whose content is still the index's (touched, or written back as
     it was) is not one: git status would not list it either."""
-    output = _early_output(root)
+    output = early_look.take(root)
     everywhere = output is not None  # the early run covers the whole work tree
     if output is None:
         output = _git(root, "diff-files", "-z", "--no-renames", "--", *folders)
@@ -488,7 +367,7 @@ def _modified(root: Path, folders: Sequence[str], racy_from: int) -> dict[str, S
         if not raw or len(parts) < 5:
             continue
         rel = _decode(raw)
-        if everywhere and not _under(rel, folders):
+        if everywhere and not early_look.under(rel, folders):
             continue
         path = paths.readable(root, rel)
         if parts[4] == b"M" and path is not None and _blob_id(path, len(parts[2])) == parts[2]:

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from kb.git import worktree
+from kb.git import early_look, head_files, worktree
 
 
 def test_the_quick_look_never_follows_a_link_out_of_the_kb(tmp_path: Path) -> None:
@@ -45,25 +45,25 @@ def test_the_commit_read_from_git_files_is_the_one_git_names(tmp_path: Path) -> 
         )
         return done.stdout.strip() or None
 
-    assert worktree._head_from_files(root) is None  # no commit yet: git is asked
+    assert head_files.head_from_files(root) is None  # no commit yet: git is asked
     assert worktree._head(root) == (True, None)
     (root / "a.md").write_text("# A\n")
     subprocess.run(["git", "add", "a.md"], cwd=root, check=True)
     subprocess.run(["git", "commit", "-qm", "A"], cwd=root, check=True)
     first = named_by_git()
-    assert first is not None and worktree._head_from_files(root) == first  # loose
+    assert first is not None and head_files.head_from_files(root) == first  # loose
     subprocess.run(["git", "pack-refs", "--all"], cwd=root, check=True)
     assert not (root / ".git/refs/heads/main").exists()
-    assert worktree._head_from_files(root) == first  # packed
+    assert head_files.head_from_files(root) == first  # packed
     (root / "a.md").write_text("# A again\n")
     subprocess.run(["git", "commit", "-qam", "A again"], cwd=root, check=True)
     second = named_by_git()
-    assert second != first and worktree._head_from_files(root) == second  # loose over packed
+    assert second != first and head_files.head_from_files(root) == second  # loose over packed
     subprocess.run(["git", "checkout", "-q", "--detach", first], cwd=root, check=True)
-    assert worktree._head_from_files(root) == first  # detached
+    assert head_files.head_from_files(root) == first  # detached
     # Something odd in HEAD: git answers, not the files.
     (root / ".git/HEAD").write_text("ref: refs/heads/../../../outside\n")
-    assert worktree._head_from_files(root) is None
+    assert head_files.head_from_files(root) is None
 
 
 def test_an_early_look_answers_for_the_content_folders_only(tmp_path: Path) -> None:
@@ -76,9 +76,9 @@ def test_an_early_look_answers_for_the_content_folders_only(tmp_path: Path) -> N
     subprocess.run(["git", "commit", "-qm", "All"], cwd=root, check=True)
     for rel in ("notes/a.md", "notes/deep/b.md", "other/c.md", "notesx/d.md"):
         (root / rel).write_text(f"# {rel} edited\n")
-    worktree.look_early(root)
+    early_look.look_early(root)
     early = worktree.quick_look(root, ["notes"])
-    assert worktree._EARLY == {}
+    assert early_look._EARLY == {}
     late = worktree.quick_look(root, ["notes"])
     assert early is not None and late is not None
     assert sorted(early.modified) == sorted(late.modified) == ["notes/a.md", "notes/deep/b.md"]

@@ -49,7 +49,7 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         results = shelf.search(text, limit=limit)
         kb = shelf.default
     else:
-        from kb.git.worktree import forget_early
+        from kb.git.early_look import forget_early
 
         kb_context(ctx).look_early = True
         try:
