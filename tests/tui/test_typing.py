@@ -31,6 +31,19 @@ TOP_HIT = {
 }
 
 
+def previews_shown(preview: NotePreview) -> list[str]:
+    """The paths of the notes the preview shows from now on, in order."""
+    shown: list[str] = []
+    show_note = preview.show_note
+
+    def spy(note: object, body: object = None, source: object = None) -> None:
+        shown.append(note.path)  # type: ignore[attr-defined]
+        show_note(note, body, source)  # type: ignore[arg-type]
+
+    preview.show_note = spy  # type: ignore[method-assign]
+    return shown
+
+
 def _query_not_on_top(app: KBApp) -> tuple[str, str]:
     """A query whose top hit is not the first of the list shown now."""
     shown = app.screen.query_one(ResultsList).hits[0].path
@@ -110,14 +123,7 @@ async def test_the_preview_renders_only_the_hit_that_stays_highlighted(tui_root:
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         preview = app.screen.query_one(NotePreview)
-        shown: list[str] = []
-        show_note = preview.show_note
-
-        def spy(note: object, body: object = None, source: object = None) -> None:
-            shown.append(note.path)  # type: ignore[attr-defined]
-            show_note(note, body, source)  # type: ignore[arg-type]
-
-        preview.show_note = spy  # type: ignore[method-assign]
+        shown = previews_shown(preview)
         await pilot.press(*"windows")
         await settle(pilot)
         results = app.screen.query_one(ResultsList)
@@ -334,14 +340,7 @@ async def test_no_note_is_previewed_while_keys_keep_coming(
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         preview = app.screen.query_one(NotePreview)
-        shown: list[str] = []
-        show_note = preview.show_note
-
-        def spy(note: object, body: object = None, source: object = None) -> None:
-            shown.append(note.path)  # type: ignore[attr-defined]
-            show_note(note, body, source)  # type: ignore[arg-type]
-
-        preview.show_note = spy  # type: ignore[method-assign]
+        shown = previews_shown(preview)
         await pilot.pause(0.5)  # the recent notes' top note previewed
         shown.clear()
         for key in "spooler stopped":

@@ -19,7 +19,7 @@ from kb.tui.actions import bindings
 from kb.tui.links import to_markdown_links
 from kb.tui.messages import SearchFinished
 from kb.tui.navigation import AskQuestion, EditNote, LinkNoteToTicket, OpenNote
-from kb.tui.screens.base import KBScreen
+from kb.tui.screens.hit_screen import HitScreen
 from kb.tui.widgets.footer import KBFooter
 from kb.tui.widgets.index_status import IndexStatus
 from kb.tui.widgets.preview import NotePreview, PreviewDrawn, preview_text, render_body
@@ -28,7 +28,6 @@ from kb.tui.widgets.search_box import SearchBox
 
 if TYPE_CHECKING:
     from kb.search.results import Hit, Results
-    from kb.tui.access import SharedKB
 
 #: Hits shown for a query (and recent notes for an empty one).
 RESULT_LIMIT = 30
@@ -51,7 +50,7 @@ def event_id(hit: Hit) -> str:
     return f"{hit.kb}:{hit.path}" if hit.kb else hit.path
 
 
-class HomeScreen(KBScreen):
+class HomeScreen(HitScreen):
     """Search as you type; up/down move through the hits while the search box keeps focus."""
 
     CSS_PATH = "home.tcss"
@@ -283,11 +282,6 @@ class HomeScreen(KBScreen):
         self._preview_wanted = wanted
         self.load_preview(hit, self.query_one(NotePreview).text_width, contextvars.copy_context())
 
-    def kb_of(self, hit: Hit) -> SharedKB:
-        """The KB a hit comes from (the app's KB when one is searched)."""
-        shelf = self.app.shelf
-        return shelf.kbs[hit.kb] if shelf is not None and hit.kb in shelf.kbs else self.shared
-
     def _opening(self, hit: Hit) -> None:
         # The note, its editor and dialogs work on the hit's own KB.
         if hit.kb:
@@ -374,65 +368,6 @@ class HomeScreen(KBScreen):
     def action_open(self) -> None:
         """Open the highlighted hit of the text typed (waiting for its hits if need be)."""
         self._act_on_selected("open")
-
-    # -- words learned from use -----------------------------------------------------------------
-
-    def _learn(self, hit: Hit) -> None:
-        # The search ended at this note: its words the note lacks will find it next time.
-        query = (self.shown_query or "").strip()
-        if query and not hit.path.startswith("tickets/"):
-            self.learn_words(query, hit)
-
-    @work(thread=True, exit_on_error=False, group="learn")
-    def learn_words(self, query: str, hit: Hit) -> None:
-        """Teach a note the words of the search that ended at it (in a thread), in its own KB."""
-        from kb.notes.errors import KBError
-
-        try:
-            learned = self.kb_of(hit).kb.learn(query, hit.path)
-        except (KBError, OSError):
-            return  # learning is a bonus: never an error for the technician
-        if learned.words:
-            words = ", ".join(learned.words)
-            self.app.call_from_thread(self.notify, f"Learned search words: {words}", timeout=3)
-
-    def action_search_words(self) -> None:
-        """Show the words searches taught the highlighted note."""
-        hit = self.query_one(ResultsList).selected_hit
-        if hit is None:
-            self.notify("Highlight a note first", severity="warning")
-        else:
-            self.show_search_words(hit, forget=False)
-
-    def action_forget_search_words(self) -> None:
-        """Forget every word searches taught the highlighted note."""
-        hit = self.query_one(ResultsList).selected_hit
-        if hit is None:
-            self.notify("Highlight a note first", severity="warning")
-        else:
-            self.show_search_words(hit, forget=True)
-
-    @work(thread=True, exit_on_error=False, group="learn")
-    def show_search_words(self, hit: Hit, forget: bool) -> None:
-        """Read (or forget) a note's learned words in a thread, and say what they are."""
-        from kb.notes.control_chars import visible
-        from kb.notes.errors import KBError
-
-        kb, path = self.kb_of(hit).kb, hit.path
-        try:
-            if forget:
-                gone = kb.forget_words(path).words
-                text = f"Forgot: {', '.join(gone)}" if gone else "No learned search words"
-            else:
-                words = kb.learned_words().get(path, [])
-                text = (
-                    f"Learned search words: {', '.join(words)}"
-                    if words
-                    else "No learned search words for this note"
-                )
-        except (KBError, OSError) as exc:
-            text = f"Search words: {exc}"
-        self.app.call_from_thread(self.notify, visible(text, lines=False))
 
     def action_edit_selected(self) -> None:
         """Open the highlighted note in the built-in editor."""
