@@ -16,6 +16,7 @@ import pytest
 
 from kb import KnowledgeBase
 from kb.knowledgebase.starter import starter_notes
+from kb.search import meaning
 from kb.search.engines import tantivy_installed
 from kb.tui.screens import home
 from tests.helpers import (
@@ -69,6 +70,13 @@ def quick_preview(monkeypatch: pytest.MonkeyPatch) -> None:
     comes back home, hundreds of times in the suite. A newer highlight still cancels the wait.
     """
     monkeypatch.setattr(home, "PREVIEW_AFTER", 0.05)
+
+
+@pytest.fixture(autouse=True)
+def no_installed_meaning_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Searches rank by the text alone unless a test gives a model: a meaning model installed
+    on the machine (kb's meaning extra) would otherwise change the order some tests expect."""
+    monkeypatch.setattr(meaning, "PACKAGES", ())
 
 
 @pytest.fixture(params=ENGINES)

@@ -498,3 +498,77 @@ def built_team_once(
         if url.startswith(str(template)):
             git(clone, "remote", "set-url", "origin", str(copied) + url[len(str(template)) :])
     return copied
+
+
+# -- a meaning model built by the test -------------------------------------------------------
+
+#: Words of the tiny model, by what they are about: locking the screen, and printing (where,
+#: in this model, a page "asking" for something is a printer's).
+SCREEN_WORDS = ("screen", "saver", "lock", "locks", "disable", "prompt")
+PRINT_WORDS = ("printer", "toner", "tray", "paper", "page", "admin", "web", "asks", "asking")
+SCREEN_LOCK = "notes/screen-lock.md"
+PRINTER_PASSWORD = "notes/printer-password.md"
+
+
+def tiny_meaning_model(folder: Path) -> Path:
+    """A model in model2vec's layout (``tokenizer.json`` and one ``.safetensors`` matrix):
+    a word-level tokenizer over :data:`SCREEN_WORDS` and :data:`PRINT_WORDS`, each word's
+    vector pointing along its topic's axis; any other word is unknown (a zero vector)."""
+    import json
+    import struct
+
+    import numpy
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+
+    words = ["[UNK]", "password", *SCREEN_WORDS, *PRINT_WORDS]
+    tokenizer = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.Lowercase()
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.save(str(folder / "tokenizer.json"))
+    vectors = numpy.zeros((len(words), 4), dtype=numpy.float16)
+    for row, word in enumerate(words):
+        if word in SCREEN_WORDS:
+            vectors[row] = (1.0, 0.1 * (row % 3), 0.0, 0.0)
+        elif word in PRINT_WORDS:
+            vectors[row] = (0.0, 0.0, 1.0, 0.1 * (row % 3))
+    data = vectors.tobytes()
+    header = {
+        "embeddings": {"dtype": "F16", "shape": list(vectors.shape), "data_offsets": [0, len(data)]}
+    }
+    encoded = json.dumps(header).encode()
+    (folder / "model.safetensors").write_bytes(struct.pack("<Q", len(encoded)) + encoded + data)
+    return folder
+
+
+def meaning_kb(root: Path, engine: str) -> Path:
+    """A committed KB where "stop asking" finds a screen-lock note first by its words ("stop"
+    twice in it, "asks" once in the printer note) and, with :func:`tiny_meaning_model`, the
+    printer note first by meaning."""
+    from kb import KnowledgeBase
+
+    KnowledgeBase.init(root)
+    use_engine(root, engine)
+    write(
+        root,
+        PRINTER_PASSWORD,
+        """---
+        title: Printer web page asks for the admin password
+        ---
+        The printer web page wants it before the toner page opens.
+        Reset it from the tray menu: admin, then web, then toner and paper.
+        The tray menu is behind the front panel; the toner page lists paper sizes too.
+        """,
+    )
+    write(
+        root,
+        SCREEN_LOCK,
+        """---
+        title: Stop the screen saver password prompt
+        ---
+        Stop the screen saver lock with a policy, so that no prompt shows.
+        """,
+    )
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, capture_output=True)
+    subprocess.run(["git", "commit", "-qm", "notes"], cwd=root, check=True, capture_output=True)
+    return root

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from kb.search.engine import Engine
     from kb.search.index import IndexReport, Progress, SearchIndex
     from kb.search.languages import Languages
+    from kb.search.meaning import MeaningModel
     from kb.search.results import Results
     from kb.search.synonyms import Synonyms
 
@@ -69,6 +70,21 @@ class Searching:
 
             self._synonyms = synonyms.load(self.root)
         return self._synonyms
+
+    @property
+    def meaning(self) -> MeaningModel | None:
+        """The model ranking hits by meaning (``[search] meaning``), loaded once per process;
+        None when there is none (:attr:`meaning_problem` says why when one failed)."""
+        from kb.search import meaning
+
+        return meaning.model(self.settings.meaning)
+
+    @property
+    def meaning_problem(self) -> str | None:
+        """Why the model ``[search] meaning`` names could not be used, if it could not."""
+        from kb.search import meaning
+
+        return meaning.problem(self.settings.meaning)
 
     def reindex(
         self,
@@ -135,6 +151,7 @@ class Searching:
             synonyms=self.synonyms,
             budget=budget,
             languages=self.languages,
+            meaning=self.meaning,
         )
         return self.mark_conflicts(results)
 

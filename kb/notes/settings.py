@@ -76,6 +76,9 @@ class Settings:
     #: The user's language (``[search] language`` of the user config or ``.kb/local.toml``):
     #: searches rank notes in it above translations. None: the KB's main language.
     language: str | None = None
+    #: ``[search] meaning``: "auto" (the meaning extra's model when installed), "off", or a
+    #: model folder (named only by the user config or ``.kb/local.toml``).
+    meaning: str = "auto"
     problems: list[Problem] = field(default_factory=list)
 
     def ticket_link(self, ticket_id: str) -> str | None:
@@ -161,6 +164,17 @@ def load_settings(root: Path) -> Settings:
         settings.problems.append(
             Problem("kb.toml", f"unknown search engine {engine!r}; use one of {', '.join(ENGINES)}")
         )
+    meaning = search.get("meaning", settings.meaning)
+    if meaning in ("auto", "off"):
+        settings.meaning = meaning
+    else:
+        settings.problems.append(
+            Problem(
+                "kb.toml",
+                f"[search] meaning {_shown(meaning)}: kb.toml takes auto or off; a model folder "
+                "is named in your own config",
+            )
+        )
     settings.max_file_bytes = _number(
         search, "search", "max_file_bytes", MAX_FILE_BYTES_RANGE, DEFAULT_MAX_FILE_BYTES, settings
     )
@@ -192,8 +206,9 @@ def load_settings(root: Path) -> Settings:
 
 
 def _local_choices(root: Path, settings: Settings) -> None:
-    """A machine's own choices, never committed: ``[search] engine`` of the user config, then
-    of ``.kb/local.toml`` (this KB on this machine), over the team's kb.toml."""
+    """A machine's own choices, never committed: ``[search] engine``, ``language`` and
+    ``meaning`` of the user config, then of ``.kb/local.toml`` (this KB on this machine), over
+    the team's kb.toml."""
     from kb.notes import paths
 
     tables: list[dict[str, Any]] = []
@@ -214,6 +229,9 @@ def _local_choices(root: Path, settings: Settings) -> None:
         language = search.get("language") if isinstance(search, dict) else None
         if isinstance(language, str) and _LANGUAGE.fullmatch(language.strip()):
             settings.language = language.strip()
+        meaning = search.get("meaning") if isinstance(search, dict) else None
+        if isinstance(meaning, str) and meaning.strip():
+            settings.meaning = meaning.strip()
 
 
 #: A language's name as settings give it: ``en``, ``fr``, ``pt_BR``, ``de-AT``, or ``main``.

@@ -102,8 +102,13 @@ class SearchIndex:
 
     @property
     def format_id(self) -> str:
-        """Identifies engine, engine schema and kb's own document format."""
-        return f"{self.factory.name}-{self.factory.schema_version}-{FORMAT_VERSION}"
+        """Identifies engine, engine schema and kb's own document format (with the meaning
+        model whose vectors the documents hold, if any)."""
+        from kb.search.meaning import identity
+
+        model = identity(self.settings.meaning)
+        made = f"{self.factory.name}-{self.factory.schema_version}-{FORMAT_VERSION}"
+        return f"{made}-{model}" if model else made
 
     def _read_current(self) -> dict[str, Any] | None:
         path = paths.local_readable(self.root, "index", "current.json")
@@ -217,7 +222,11 @@ class SearchIndex:
                 manifest = {}
 
             changes = itertools.chain(
-                deletes, self._documents(to_read, manifest, report, progress, links)
+                deletes,
+                _with_meaning(
+                    self.settings.meaning,
+                    self._documents(to_read, manifest, report, progress, links),
+                ),
             )
             try:
                 engine.write(changes, timeout=LOCK_TIMEOUT)
@@ -280,7 +289,7 @@ class SearchIndex:
                             report.deleted.append(rel)
                             yield rel  # gone, or unreadable now: not searchable
 
-                engine.write(changes(), timeout=LOCK_TIMEOUT)
+                engine.write(_with_meaning(self.settings.meaning, changes()), timeout=LOCK_TIMEOUT)
                 manifest_file.append(self.folder / generation, entries)
         except IndexUnavailable:
             return self.update()
@@ -411,6 +420,30 @@ class SearchIndex:
         ):
             return
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _with_meaning(choice: str, changes: Iterator[IndexDoc | str]) -> Iterator[IndexDoc | str]:
+    """The documents with their meaning vectors (:mod:`kb.search.meaning`), given a batch at
+    a time; unchanged when no model is set."""
+    from kb.search import meaning
+
+    model = meaning.model(choice) if meaning.identity(choice) else None
+    if model is None:
+        yield from changes
+        return
+    batch: list[IndexDoc] = []
+    for change in changes:
+        if isinstance(change, str):
+            yield change
+            continue
+        batch.append(change)
+        if len(batch) >= meaning.BATCH:
+            model.stamp(batch)
+            yield from batch
+            batch = []
+    if batch:
+        model.stamp(batch)
+        yield from batch
 
 
 def _generation_name(name: str) -> bool:

@@ -38,6 +38,10 @@ PATH_PART_COVERAGE = 0.5
 #: Phrase alternatives of a word (multi-word synonyms) count this much.
 PHRASE_WEIGHT = 0.9
 
+#: With a meaning model (:mod:`kb.search.meaning`), a hit's score is multiplied by
+#: 1 + MEANING_WEIGHT x (the cosine of its meaning with the query's, when above zero).
+MEANING_WEIGHT = 1.5
+
 #: Signals from the KB: a validated note rises a little, a draft and an archived note drop.
 VALIDATED_LIFT = 0.06
 WIP_DROP = 0.04

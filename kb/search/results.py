@@ -43,6 +43,8 @@ class Hit:
     language: str | None = None
     #: True when a sync kept another version of the note beside it, waiting to be settled.
     conflict: bool = False
+    #: The note's meaning vector as the index stored it ("" when none; see kb.search.meaning).
+    meaning: str = field(default="", repr=False)
 
     @property
     def ticket_count(self) -> int:

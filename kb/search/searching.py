@@ -6,7 +6,7 @@ tolerance, ranking signals from the KB and snippets behave the same on every eng
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.search.engine import (
     Engine,
@@ -15,7 +15,13 @@ from kb.search.engine import (
 from kb.search.languages import MAIN, Languages
 from kb.search.plan import build_plan, complete, compounds, correct
 from kb.search.query import parse as parse_query
-from kb.search.ranking import OTHER_LANGUAGE_DROP, coordination, order_key, signal
+from kb.search.ranking import (
+    MEANING_WEIGHT,
+    OTHER_LANGUAGE_DROP,
+    coordination,
+    order_key,
+    signal,
+)
 from kb.search.results import Hit, Results
 from kb.search.snippets import (
     Needles,
@@ -26,6 +32,9 @@ from kb.search.snippets import (
 )
 from kb.search.synonyms import Synonyms
 
+if TYPE_CHECKING:
+    from kb.search.meaning import MeaningModel
+
 
 def search(
     engine: Engine,
@@ -35,11 +44,13 @@ def search(
     synonyms: Synonyms | None = None,
     budget: float | None = None,
     languages: Languages | None = None,
+    meaning: MeaningModel | None = None,
 ) -> Results:
     """Run a typed query against an engine. Never raises for any query text.
 
     ``languages`` names the KB's main language and the user's: without a ``lang:`` filter,
-    notes in the user's language rank above translations of the same page.
+    notes in the user's language rank above translations of the same page. With a
+    ``meaning`` model, hits whose text means what the typed words mean rise.
 
     With a ``budget`` (seconds) a slow engine may leave part of the query out
     (``Results.partial``): the app uses it per keystroke and searches fully on a pause.
@@ -66,6 +77,8 @@ def search(
             for word in built.words
         ]
         _rank(hits, patterns, names, limit, languages)
+        if meaning is not None and built.words:
+            _rank_by_meaning(hits, meaning, " ".join(word.surface for word in built.words))
     hits = hits[:limit]
     pattern = highlight_pattern(built)
     for hit in hits:
@@ -110,6 +123,16 @@ def _rank(
     hits.sort(key=lambda hit: order_key(hit.score, hit.path))
 
 
+def _rank_by_meaning(hits: list[Hit], meaning: MeaningModel, said: str) -> None:
+    """Lift the best hits (by text score) by how near their meaning is to ``said``."""
+    from kb.search.meaning import DEPTH
+
+    best = hits[:DEPTH]
+    for hit, near in zip(best, meaning.similarities(said, best), strict=True):
+        hit.score *= 1.0 + MEANING_WEIGHT * max(0.0, near)
+    hits.sort(key=lambda hit: order_key(hit.score, hit.path))
+
+
 def _matchable_text(hit: Hit, window: int | None = None) -> str:
     """Everything a query word can match in a hit: title, labels (tags, systems, tickets)
     and the text (its first ``window`` characters, if given)."""
@@ -148,6 +171,7 @@ def _hit(path: str, score: float, stored: dict[str, Any]) -> Hit:
         flag=str(stored.get("flag") or ""),
         also=str(stored.get("also") or ""),
         language=_language(stored.get("lang")),
+        meaning=str(stored.get("meaning") or ""),
     )
 
 

@@ -171,11 +171,16 @@ class KBApp(Navigator):
     @work(thread=True, exclusive=True, exit_on_error=False, group="preload")
     def preload(self) -> None:
         """Import the screens one key opens, off the loop, once start is over: their first
-        opening then costs what every later one does (health's modules alone take 170 ms)."""
+        opening then costs what every later one does (health's modules alone take 170 ms);
+        load the meaning model, and say if it cannot be read."""
         import importlib
 
         for name in PRELOADED:
             importlib.import_module(name)
+        # The meaning model, if any, loads here rather than with the first search typed.
+        if self.kb.meaning is None and self.kb.meaning_problem:
+            message = f"{self.kb.meaning_problem}; ranked by words alone"
+            self.call_from_thread(self.notify, message, severity="warning", markup=False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="identity")
     def check_identity(self) -> None:

@@ -64,6 +64,10 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
             err(f"kb: search index rebuilt ({report.rebuilt}) in {report.seconds:.1f} s")
             warn_problems(report.problems, quiet=True)
         results = kb.search(text, limit=limit, refresh=False)
+    if kb.meaning_problem:
+        from kb.notes.control_chars import visible
+
+        err(f"warning: {visible(kb.meaning_problem)}; ranked by words alone")
     from kb.search import log
 
     log.record(kb.root, text, len(results), results.weak, "cli")

@@ -1,0 +1,327 @@
+"""Ranking by meaning: a small static embedding model lifts the hits whose text means what the
+query means when the words differ ("stop asking for a password when the screensaver ends" and
+"Disable screen saver passwords by using policies").
+
+Optional. A model is a table of token vectors and the tokenizer that splits text into those
+tokens; a text's vector is the mean of its tokens' vectors, compared by cosine. kb finds one:
+
+- ``auto`` (the default): the model the ``meaning`` extra installs (the WordLlama package
+  carries its files); none when that is not installed;
+- a folder, named by ``[search] meaning`` in the user config or ``.kb/local.toml``, in the
+  layout model2vec uses: ``tokenizer.json`` and one ``.safetensors`` file holding a single
+  matrix of token vectors;
+- ``off``.
+
+Nothing is fetched from the network. Only the machine's own settings choose a model (a
+teammate's ``kb.toml`` cannot make kb read a file elsewhere on the disk).
+
+A note's vector is worked out when it is indexed, from the text the index stores with it,
+and stored beside that text (the index's format names the model, so that another model
+rebuilds it once); a search only works out the query's. A hit stored without one (an index
+being rebuilt) has it worked out from the same text and kept in memory. Both engines rank
+alike, and an index updated note by note ranks as a rebuilt one does.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import json
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from kb.search.engine import IndexDoc
+    from kb.search.results import Hit
+
+#: The choices ``[search] meaning`` takes besides a folder.
+AUTO = "auto"
+OFF = "off"
+#: Packages whose files hold a model, tried in order by ``auto``: (package, vectors, tokenizer).
+PACKAGES: tuple[tuple[str, str, str], ...] = (
+    (
+        "wordllama",
+        "weights/l2_supercat_256.safetensors",
+        "tokenizers/l2_supercat_tokenizer_config.json",
+    ),
+)
+#: The key of a note's vector among the values the index stores with it.
+STORED_KEY = "meaning"
+#: Notes given their vectors together when indexing (the tokenizer splits a batch on every core).
+BATCH = 64
+#: Characters of a hit's text (after its title and other names) that make its vector.
+TEXT_CHARS = 1_000
+#: The most hits of a search given a vector (the best by text score; the rest keep theirs).
+DEPTH = 200
+#: Vectors kept in memory (about 1 KB each); the oldest half is dropped past this.
+CACHE_SIZE = 20_000
+#: A model file larger than this is refused (a token table is tens of megabytes).
+MAX_MODEL_BYTES = 1_000_000_000
+_DTYPES = {"F16": "float16", "F32": "float32", "F64": "float64"}
+
+
+class MeaningError(Exception):
+    """A model that cannot be read, with a line saying why."""
+
+
+class MeaningModel:
+    """Token vectors and their tokenizer: texts in, unit vectors out."""
+
+    def __init__(self, vectors: np.ndarray, tokenizer: Any, name: str) -> None:
+        import numpy
+
+        self._np = numpy
+        self.vectors = vectors
+        self.tokenizer = tokenizer
+        self.name = name
+        self._cache: dict[tuple[str, float, str], np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit vector per text (zeros for a text with no known token)."""
+        numpy = self._np
+        out = numpy.zeros((len(texts), self.vectors.shape[1]), dtype=numpy.float32)
+        if not texts:
+            return out
+        last = self.vectors.shape[0] - 1
+        for row, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
+            ids = numpy.asarray(encoding.ids, dtype=numpy.int64)
+            if ids.size == 0:
+                continue
+            numpy.clip(ids, 0, last, out=ids)
+            mean = self.vectors[ids].mean(axis=0)
+            norm = float(numpy.linalg.norm(mean))
+            if norm > 0:
+                out[row] = mean / norm
+        return out
+
+    def similarities(self, query: str, hits: Sequence[Hit]) -> list[float]:
+        """Cosine of the query's meaning with each hit's (title, other names, start of text)."""
+        numpy = self._np
+        wanted = self.embed([query])[0]
+        keys = [(hit.path, hit.modified, hit.title) for hit in hits]
+        width = self.vectors.shape[1]
+        with self._lock:
+            found = [
+                stored
+                if (stored := decode(hit.meaning, width)) is not None
+                else self._cache.get(key)
+                for hit, key in zip(hits, keys, strict=True)
+            ]
+        missing = [i for i, vector in enumerate(found) if vector is None]
+        if missing:
+            fresh = self.embed([hit_text(hits[i]) for i in missing])
+            for row, i in enumerate(missing):
+                found[i] = fresh[row]
+            with self._lock:
+                if len(self._cache) + len(missing) > CACHE_SIZE:
+                    for key in list(self._cache)[: len(self._cache) // 2]:
+                        del self._cache[key]
+                for row, i in enumerate(missing):
+                    self._cache[keys[i]] = fresh[row]
+        if not found:
+            return []
+        matrix = numpy.stack(found)
+        return [float(value) for value in matrix @ wanted]
+
+    def stamp(self, docs: Sequence[IndexDoc]) -> None:
+        """Store each document's vector with it (:data:`STORED_KEY`)."""
+        vectors = self.embed([stored_text(doc.stored) for doc in docs])
+        for doc, vector in zip(docs, vectors, strict=True):
+            doc.stored[STORED_KEY] = encode(vector)
+
+
+def stored_text(stored: dict[str, Any]) -> str:
+    """The text a note's vector is made of: title, other names, the start of its text."""
+    title, also, text = (str(stored.get(key) or "") for key in ("title", "also", "text"))
+    return f"{title}\n{also}\n{text[:TEXT_CHARS]}"
+
+
+def hit_text(hit: Hit) -> str:
+    """:func:`stored_text` of a hit, from what the index stored (before its snippet is cut)."""
+    return f"{hit.title}\n{hit.also}\n{hit.snippet[:TEXT_CHARS]}"
+
+
+def encode(vector: np.ndarray) -> str:
+    """A vector as stored: 16-bit floats, base64."""
+    import numpy
+
+    return base64.b64encode(vector.astype(numpy.float16).tobytes()).decode("ascii")
+
+
+def decode(text: str, width: int) -> np.ndarray | None:
+    """A stored vector of ``width`` numbers (None when there is none, or it is not one)."""
+    import numpy
+
+    if not text:
+        return None
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        return None
+    if len(raw) != 2 * width:
+        return None
+    return numpy.frombuffer(raw, dtype=numpy.float16).astype(numpy.float32)
+
+
+_identities: dict[tuple[str, tuple[tuple[str, str, str], ...]], str | None] = {}
+
+
+def identity(choice: str) -> str | None:
+    """A short name of the model a setting names, without loading it (None: no model); the
+    index's format carries it, so that an index made with another model (or none) is rebuilt.
+    Worked out once per process (every search asks)."""
+    key = (choice, PACKAGES)
+    if key not in _identities:
+        _identities[key] = _identity(choice)
+    return _identities[key]
+
+
+def _identity(choice: str) -> str | None:
+    if choice == OFF:
+        return None
+    if choice == AUTO:
+        if packaged() is None or not all(_installed(name) for name in ("numpy", "tokenizers")):
+            return None
+        named = "|".join(str(path) for path in packaged() or ())
+    else:
+        named = str(Path(choice).expanduser())
+    return "m" + hashlib.sha1(named.encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _installed(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+_loaded: dict[str, MeaningModel | None] = {}
+_problems: dict[str, str] = {}
+_load_lock = threading.Lock()
+
+
+def model(choice: str) -> MeaningModel | None:
+    """The model a setting names, loaded once per process; None when off, when ``auto``
+    finds none, or when it cannot be read (:func:`problem` then says why)."""
+    with _load_lock:
+        if choice not in _loaded:
+            try:
+                _loaded[choice] = _load(choice)
+            except MeaningError as exc:
+                _loaded[choice] = None
+                _problems[choice] = str(exc)
+        return _loaded[choice]
+
+
+def problem(choice: str) -> str | None:
+    """Why the model a setting names could not be used (after :func:`model` tried)."""
+    return _problems.get(choice)
+
+
+def _load(choice: str) -> MeaningModel | None:
+    if choice == OFF:
+        return None
+    if choice == AUTO:
+        found = packaged()
+        if found is None:
+            return None
+        vectors, tokenizer, name = found
+    else:
+        folder = Path(choice).expanduser()
+        vectors, tokenizer = model_files(folder)
+        name = str(folder)
+    try:
+        import numpy  # noqa: F401
+        from tokenizers import Tokenizer
+    except ImportError as exc:
+        if choice == AUTO:
+            return None
+        raise MeaningError(f"meaning model {choice}: install kb's meaning extra ({exc})") from exc
+    try:
+        reader = Tokenizer.from_file(str(tokenizer))
+    except Exception as exc:  # the tokenizers package raises its own error types
+        raise MeaningError(f"meaning model {name}: tokenizer not read ({exc})") from exc
+    reader.no_padding()
+    reader.no_truncation()
+    return MeaningModel(read_matrix(vectors), reader, name)
+
+
+def packaged() -> tuple[Path, Path, str] | None:
+    """(vectors, tokenizer, name) of the first installed package holding a model."""
+    for package, vectors, tokenizer in PACKAGES:
+        try:
+            spec = importlib.util.find_spec(package)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        for location in spec.submodule_search_locations:
+            base = Path(location)
+            if (base / vectors).is_file() and (base / tokenizer).is_file():
+                return base / vectors, base / tokenizer, package
+    return None
+
+
+def model_files(folder: Path) -> tuple[Path, Path]:
+    """The vectors and tokenizer files of a model folder (model2vec's layout)."""
+    if not folder.is_dir():
+        raise MeaningError(f"meaning model {folder}: no such folder")
+    tokenizer = folder / "tokenizer.json"
+    tables = sorted(folder.glob("*.safetensors"))
+    if not tokenizer.is_file() or len(tables) != 1:
+        raise MeaningError(
+            f"meaning model {folder}: expected tokenizer.json and one .safetensors file"
+        )
+    return tables[0], tokenizer
+
+
+def read_matrix(path: Path) -> np.ndarray:
+    """The one 2-D matrix of a ``.safetensors`` file, as 32-bit floats.
+
+    The format is an 8-byte little-endian header length, a JSON header naming each tensor's
+    type, shape and byte range, then the bytes.
+    """
+    import numpy
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_MODEL_BYTES:
+            raise MeaningError(f"meaning model {path}: larger than {MAX_MODEL_BYTES} bytes")
+        data = path.read_bytes()
+        length = int.from_bytes(data[:8], "little")
+        header = json.loads(data[8 : 8 + length])
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise MeaningError(f"meaning model {path}: not read ({exc})") from exc
+    tensors = {
+        key: value
+        for key, value in header.items()
+        if key != "__metadata__" and isinstance(value, dict) and len(value.get("shape", ())) == 2
+    }
+    if len(tensors) != 1:
+        raise MeaningError(f"meaning model {path}: expected one matrix, found {len(tensors)}")
+    (info,) = tensors.values()
+    dtype = _DTYPES.get(str(info.get("dtype")))
+    try:
+        rows, columns = (int(n) for n in info["shape"])
+        start, end = (int(n) for n in info["data_offsets"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MeaningError(f"meaning model {path}: odd header ({exc})") from exc
+    if dtype is None:
+        raise MeaningError(f"meaning model {path}: numbers of type {info.get('dtype')} not read")
+    width = numpy.dtype(dtype).itemsize
+    begin = 8 + length + start
+    if (
+        rows <= 0
+        or columns <= 0
+        or end - start != rows * columns * width
+        or begin + end - start > len(data)
+    ):
+        raise MeaningError(f"meaning model {path}: the matrix's size does not match its bytes")
+    matrix = numpy.frombuffer(data, dtype=dtype, count=rows * columns, offset=begin)
+    return matrix.reshape(rows, columns).astype(numpy.float32)
