@@ -62,6 +62,8 @@ DEPTH = 200
 CACHE_SIZE = 20_000
 #: A model file larger than this is refused (a token table is tens of megabytes).
 MAX_MODEL_BYTES = 1_000_000_000
+#: ... and a header longer than this (a header names a few tensors).
+MAX_HEADER_BYTES = 10_000_000
 _DTYPES = {"F16": "float16", "F32": "float32", "F64": "float64"}
 
 
@@ -94,7 +96,7 @@ class MeaningModel:
             if ids.size == 0:
                 continue
             numpy.clip(ids, 0, last, out=ids)
-            mean = self.vectors[ids].mean(axis=0)
+            mean = self.vectors[ids].mean(axis=0, dtype=numpy.float32)
             norm = float(numpy.linalg.norm(mean))
             if norm > 0:
                 out[row] = mean / norm
@@ -282,7 +284,8 @@ def model_files(folder: Path) -> tuple[Path, Path]:
 
 
 def read_matrix(path: Path) -> np.ndarray:
-    """The one 2-D matrix of a ``.safetensors`` file, as 32-bit floats.
+    """The one 2-D matrix of a ``.safetensors`` file, mapped from the file (read-only; rows
+    are read from disk as tokens need them, so that loading costs the header only).
 
     The format is an 8-byte little-endian header length, a JSON header naming each tensor's
     type, shape and byte range, then the bytes.
@@ -293,11 +296,15 @@ def read_matrix(path: Path) -> np.ndarray:
         size = path.stat().st_size
         if size > MAX_MODEL_BYTES:
             raise MeaningError(f"meaning model {path}: larger than {MAX_MODEL_BYTES} bytes")
-        data = path.read_bytes()
-        length = int.from_bytes(data[:8], "little")
-        header = json.loads(data[8 : 8 + length])
+        with open(path, "rb") as handle:
+            length = int.from_bytes(handle.read(8), "little")
+            if length > min(size, MAX_HEADER_BYTES):
+                raise MeaningError(f"meaning model {path}: not a .safetensors file")
+            header = json.loads(handle.read(length))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise MeaningError(f"meaning model {path}: not read ({exc})") from exc
+    if not isinstance(header, dict):
+        raise MeaningError(f"meaning model {path}: not a .safetensors file")
     tensors = {
         key: value
         for key, value in header.items()
@@ -319,9 +326,12 @@ def read_matrix(path: Path) -> np.ndarray:
     if (
         rows <= 0
         or columns <= 0
+        or start < 0
         or end - start != rows * columns * width
-        or begin + end - start > len(data)
+        or begin + end - start > size
     ):
         raise MeaningError(f"meaning model {path}: the matrix's size does not match its bytes")
-    matrix = numpy.frombuffer(data, dtype=dtype, count=rows * columns, offset=begin)
-    return matrix.reshape(rows, columns).astype(numpy.float32)
+    try:
+        return numpy.memmap(path, dtype=dtype, mode="r", offset=begin, shape=(rows, columns))
+    except (OSError, ValueError) as exc:
+        raise MeaningError(f"meaning model {path}: not read ({exc})") from exc
