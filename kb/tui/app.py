@@ -128,6 +128,9 @@ class KBApp(Navigator):
         self._due_checked: _dt.datetime | None = None
         self._announced_due: set[str] = set()
         self._switch_interval = sys.getswitchinterval()
+        #: What a screen last read (by the screen's name), shown at once the next time it
+        #: opens while it is read again in a thread (see FollowupsScreen).
+        self.last_read: dict[str, object] = {}
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -177,6 +180,10 @@ class KBApp(Navigator):
 
         for name in PRELOADED:
             importlib.import_module(name)
+        # The open questions, so that the first F2 shows them with its first frame.
+        from kb.tui.screens.followups import read_followups
+
+        self.last_read["followups"] = read_followups(self.shared, self.shelf)
         # The meaning model, if any, loads here rather than with the first search typed.
         if self.kb.meaning is None and self.kb.meaning_problem:
             message = f"{self.kb.meaning_problem}; ranked by words alone"

@@ -67,3 +67,20 @@ async def test_footers_keep_the_main_actions_whole_at_80x24(many: Path) -> None:
         await settle(pilot)
         await search(pilot, "printer")
         assert {"Follow-ups", "Ticket", "Help"} <= set(_footer(app))
+
+
+async def test_a_screen_opening_keeps_its_footer_keys_where_they_first_showed(many: Path) -> None:
+    """Focus moving into a screen's list as it opens reorders the screen's bindings, and
+    its content arriving enables keys: neither rebuilds the footer's keys (a frame later,
+    in another order) nor moves them."""
+    app = KBApp(str(many))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f2")
+        await pilot.pause()
+        first = list(app.screen.query(FooterKey))
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert list(app.screen.query(FooterKey)) == first
+        assert [key.description for key in first][:2] == ["Back", "Open"]

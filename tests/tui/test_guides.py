@@ -175,6 +175,53 @@ async def test_guides_and_health_from_the_palette(starter_root: Path) -> None:
         assert not isinstance(app.screen, HealthScreen)
 
 
+async def test_guides_and_health_opened_again_show_what_they_last_read_at_once(
+    starter_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened again, each screen shows with its first frame what it last read, while it
+    reads again in a thread (slow here): never the "working out" line."""
+    import threading
+
+    from kb.guides import guide
+    from kb.health import stats
+
+    app = KBApp(str(starter_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        for key in ("f3", "f4"):
+            await pilot.press(key)
+            await settle(pilot)
+            await app.workers.wait_for_complete()
+            await pilot.press("escape")
+            await settle(pilot)
+        held = threading.Event()
+        compute, load = stats.compute, guide.load_guides
+
+        def slow_compute(*args: object, **options: object) -> object:
+            held.wait(5)
+            return compute(*args, **options)  # type: ignore[arg-type]
+
+        def slow_load(*args: object, **options: object) -> object:
+            held.wait(5)
+            return load(*args, **options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(stats, "compute", slow_compute)
+        monkeypatch.setattr(guide, "load_guides", slow_load)
+        await pilot.press("f3")
+        await pilot.pause()
+        assert isinstance(app.screen, HealthScreen)
+        assert "Notes: 32" in str(app.screen.query_one("#health-report", Static).render())
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, GuidesScreen)
+        assert app.screen.query_one("#guides", OptionList).option_count >= 1
+        held.set()
+        await settle(pilot)
+        assert app.screen.query_one("#guides", OptionList).option_count >= 1
+
+
 async def test_flag_a_note_then_fix_it_in_the_editor(starter_root: Path) -> None:
     note = "notes/printer-offline-spooler.md"
     before = (starter_root / note).read_text()

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from kb import KnowledgeBase
-from kb.tui.app import KBApp
+from kb.tui.app import PRELOAD_AFTER, KBApp
 from kb.tui.display import hit_meta
 from kb.tui.screens.answer import AnswerScreen
 from kb.tui.screens.ask import AskScreen
@@ -208,6 +208,9 @@ async def test_follow_ups_read_the_questions_once_as_they_open_and_again_on_retu
     app = KBApp(str(tui_root))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
+        await pilot.pause(PRELOAD_AFTER)  # the app reads them once after start, ahead of F2
+        await app.workers.wait_for_complete()
+        assert reads == ["read"]
         reads.clear()
         await pilot.press("f2")
         await settle(pilot)
@@ -259,3 +262,40 @@ async def test_the_keys_are_in_help_and_the_palette(tui_root: Path) -> None:
         assert "Follow-ups · id `followups`" in text
         assert "Log update · id `log-update`" in text
         assert "Ask · id `ask`" in text
+
+
+async def test_follow_ups_show_the_questions_last_read_with_their_first_frame(
+    tui_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list is filled from what the app read last (ahead of F2, after start) while the
+    questions are read again: a slow read never leaves the screen without them."""
+    import threading
+
+    from kb import questions
+
+    result = Cli(tui_root)(
+        "ask", "badge reader rejects cards", "--asked-by", "Lea x2200", "--promised", "+1d"
+    )
+    assert result.exit_code == 0, result.output
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause(PRELOAD_AFTER)
+        await app.workers.wait_for_complete()
+        held = threading.Event()
+        followups = questions.followups
+
+        def slow(kb: object, **options: object) -> object:
+            held.wait(5)
+            return followups(kb, **options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(questions, "followups", slow)
+        await pilot.press("f2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FollowupsScreen)
+        assert [q.title for q in screen.questions] == ["badge reader rejects cards"]
+        assert screen.query_one(OptionList).option_count == 1
+        held.set()
+        await settle(pilot)
+        assert [q.title for q in screen.questions] == ["badge reader rejects cards"]

@@ -79,6 +79,8 @@ class KBHost(Protocol):
     """What screens use of the app they run in (the app itself stays out of their imports)."""
 
     shared: SharedKB
+    #: What a screen last read, by screen (shown at once the next time it opens).
+    last_read: dict[str, object]
 
 
 class _KBPart:

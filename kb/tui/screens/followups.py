@@ -22,7 +22,7 @@ from kb.tui.widgets.footer import KBFooter
 
 if TYPE_CHECKING:
     from kb.questions.asking import Answered, Question
-    from kb.tui.access import SharedKB
+    from kb.tui.access import SharedKB, SharedShelf
 
 
 def now_minute() -> _dt.datetime:
@@ -83,6 +83,23 @@ def question_prompt(question: Question, now: _dt.datetime) -> Text:
     return prompt
 
 
+def read_followups(shared: SharedKB, shelf: SharedShelf | None) -> FollowupsLoaded:
+    """The open questions of every KB the app works on (``shelf``, or the one ``shared``),
+    soonest promise first (in a thread)."""
+    from kb import questions
+
+    now = now_minute()
+    if shelf is None:
+        return FollowupsLoaded(questions.followups(shared.kb, now=now), now)
+    found = [
+        (name, question)
+        for name, shared in shelf.kbs.items()
+        for question in questions.followups(shared.kb, now=now)
+    ]
+    found.sort(key=lambda pair: _promise_order(pair[1]))
+    return FollowupsLoaded([q for _, q in found], now, [n for n, _ in found])
+
+
 class FollowupsScreen(KBScreen):
     """Open questions; enter opens one, u logs an update, a answers it."""
 
@@ -98,6 +115,8 @@ class FollowupsScreen(KBScreen):
         self.now = now_minute()
         #: Whether the screen has been shown once (each later resume reads the questions).
         self.resumed = False
+        #: (questions, minute, KB names) as the list shows them.
+        self.listed: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Reading the open questions…", id="followups-summary")
@@ -105,9 +124,13 @@ class FollowupsScreen(KBScreen):
         yield KBFooter()
 
     def on_mount(self) -> None:
-        """Read the questions in a thread."""
+        """Show the questions last read (with its first frame) and read them again in a
+        thread: the list changes only if they did."""
         self.sub_title = "Follow-ups"
         self.query_one(OptionList).focus()
+        seen = self.app.last_read.get("followups")
+        if isinstance(seen, FollowupsLoaded):
+            self.on_followups_loaded(FollowupsLoaded(seen.questions, now_minute(), seen.kbs))
         self.load()
 
     def on_screen_resume(self) -> None:
@@ -120,24 +143,17 @@ class FollowupsScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="followups")
     def load(self) -> None:
         """Read the open questions."""
-        from kb import questions
-
-        now = now_minute()
-        shelf = self.app.shelf
-        if shelf is None:
-            self.post_message(FollowupsLoaded(questions.followups(self.shared.kb, now=now), now))
-            return
-        # Every configured KB's questions in one list, soonest promise first.
-        found = [
-            (name, question)
-            for name, shared in shelf.kbs.items()
-            for question in questions.followups(shared.kb, now=now)
-        ]
-        found.sort(key=lambda pair: _promise_order(pair[1]))
-        self.post_message(FollowupsLoaded([q for _, q in found], now, [n for n, _ in found]))
+        read = read_followups(self.shared, self.app.shelf)
+        self.app.last_read["followups"] = read
+        self.post_message(read)
 
     def on_followups_loaded(self, message: FollowupsLoaded) -> None:
-        """Show the questions, keeping the highlighted one when it is still open."""
+        """Show the questions, keeping the highlighted one when it is still open (nothing
+        is drawn again when they are the ones shown, at the same minute)."""
+        shown = (message.questions, message.now, message.kbs)
+        if self.listed == shown:
+            return
+        self.listed = shown
         listing = self.query_one(OptionList)
         previous = self.selected
         was = self._key(self.query_one(OptionList).highlighted or 0) if previous else ""

@@ -72,6 +72,8 @@ class GuidesScreen(KBScreen):
         self.guides: list[Guide] = []
         #: Each guide's KB (its short name; "" when the app works on one KB).
         self.kb_names: list[str] = []
+        #: (guides, read, reader, KB names) as the list shows them.
+        self.listed: tuple[object, ...] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("Guides", id="guides-title", markup=False)
@@ -79,9 +81,13 @@ class GuidesScreen(KBScreen):
         yield KBFooter()
 
     def on_mount(self) -> None:
-        """Read the guides in a thread."""
+        """Show the guides last read (with the first frame) and read them again in a thread:
+        the list changes only if they did."""
         self.sub_title = "Guides"
         self.query_one("#guides", OptionList).focus()
+        seen = self.app.last_read.get("guides")
+        if isinstance(seen, GuidesLoaded):
+            self.on_guides_loaded(GuidesLoaded(seen.guides, seen.read, seen.reader, None, seen.kbs))
         self.load_guides()
 
     def on_screen_resume(self) -> None:
@@ -100,9 +106,9 @@ class GuidesScreen(KBScreen):
             kb = self.shared.kb
             guides, _problems = load_guides(kb)
             progress = ReadingProgress(kb.root)
-            self.post_message(
-                GuidesLoaded(guides, progress.read, progress.reader, progress.warning)
-            )
+            loaded = GuidesLoaded(guides, progress.read, progress.reader, progress.warning)
+            self.app.last_read["guides"] = loaded
+            self.post_message(loaded)
             return
         # Every configured KB's guides, each KB's in turn; a guide's steps are its KB's notes
         # and its progress is read there (the keys below tell one KB's paths from another's).
@@ -118,12 +124,19 @@ class GuidesScreen(KBScreen):
             found += guides
             names += [name] * len(guides)
             read |= {f"{name}:{path}" for path in progress.read}
-        self.post_message(GuidesLoaded(found, read, reader, warning, names))
+        loaded = GuidesLoaded(found, read, reader, warning, names)
+        self.app.last_read["guides"] = loaded
+        self.post_message(loaded)
 
     def on_guides_loaded(self, message: GuidesLoaded) -> None:
-        """Show each guide with the reader's progress."""
+        """Show each guide with the reader's progress (nothing is drawn again when they are
+        the ones shown)."""
         if message.warning:
             self.notify(message.warning, severity="warning", markup=False)
+        shown = (message.guides, message.read, message.reader, message.kbs)
+        if self.listed == shown:
+            return
+        self.listed = shown
         self.guides = message.guides
         self.kb_names = message.kbs
         title = self.query_one("#guides-title", Static)

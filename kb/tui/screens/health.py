@@ -48,9 +48,13 @@ class HealthScreen(KBScreen):
         yield KBFooter()
 
     def on_mount(self) -> None:
-        """Compute the figures in a thread."""
+        """Show the figures last worked out (with the first frame) and work them out again
+        in a thread: the report changes only if they did."""
         self.sub_title = "Health"
         self.query_one("#health-scroll").focus()
+        seen = self.app.last_read.get("health")
+        if isinstance(seen, HealthComputed):
+            self.on_health_computed(HealthComputed(seen.health, seen.every))
         self.compute()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="health")
@@ -60,16 +64,20 @@ class HealthScreen(KBScreen):
 
         shelf = self.app.shelf
         if shelf is None:
-            self.post_message(HealthComputed(compute(self.shared.kb)))
-            return
-        every = [(name, compute(shared.kb)) for name, shared in shelf.kbs.items()]
-        own = next((h for name, h in every if shelf.kbs[name] is self.shared), every[0][1])
-        self.post_message(HealthComputed(own, every))
+            computed = HealthComputed(compute(self.shared.kb))
+        else:
+            every = [(name, compute(shared.kb)) for name, shared in shelf.kbs.items()]
+            own = next((h for name, h in every if shelf.kbs[name] is self.shared), every[0][1])
+            computed = HealthComputed(own, every)
+        self.app.last_read["health"] = computed
+        self.post_message(computed)
 
     def on_health_computed(self, message: HealthComputed) -> None:
-        """Show the report."""
+        """Show the report (nothing is drawn again when the figures are the ones shown)."""
         from kb.health.stats import report
 
+        if self.health is not None and (self.health, self.every) == (message.health, message.every):
+            return
         self.health = message.health
         self.every = message.every
         if not message.every:

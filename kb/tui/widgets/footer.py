@@ -48,6 +48,14 @@ def _rank(action: str) -> int:
     return 0 if "(" in action else 1
 
 
+def _same_keys(before: tuple[object, ...], after: tuple[object, ...]) -> bool:
+    """True when two choices show the same keys at the same width (enabled or not)."""
+    if len(before) != 4 or len(after) != 4 or before[2:] != after[2:]:
+        return False
+    keys = [(key, binding) for key, binding, _enabled, _tooltip in before[1]]  # type: ignore[attr-defined]
+    return keys == [(key, binding) for key, binding, _enabled, _tooltip in after[1]]  # type: ignore[attr-defined]
+
+
 def _cells(key: FooterKey) -> int:
     return len(key.key_display) + len(key.description) + 3
 
@@ -66,10 +74,15 @@ class KBFooter(Footer):
         if not self._bindings_ready:
             return (False,)
         palette = self.app.COMMAND_PALETTE_BINDING
+        # By key: the order of a screen's bindings follows the focus (the focused widget's
+        # first), and a focus moving as the screen opens must not rebuild the keys, or swap
+        # them on the screen.
         shown = tuple(
-            (key, binding, enabled, tooltip)
-            for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
-            if binding.show or key == palette
+            sorted(
+                (key, binding, enabled, tooltip)
+                for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
+                if binding.show or key == palette
+            )
         )
         return (True, shown, self.size.width or self.app.size.width, self.show_command_palette)
 
@@ -82,7 +95,21 @@ class KBFooter(Footer):
         choice = self._choice()
         if self._composed == choice:
             return
-        self._composed = choice  # a second call while this one runs has nothing to do
+        before, self._composed = self._composed, choice  # a second call has nothing to do
+        if before is not None and _same_keys(before, choice):
+            # Only which keys are enabled changed (a screen's content loaded, a row chosen):
+            # the keys shown are restyled where they are, not rebuilt (a rebuild costs a
+            # screen tens of milliseconds and a frame as it opens).
+            states = {key: (enabled, tooltip) for key, _binding, enabled, tooltip in choice[1]}
+            for widget in self.query(FooterKey):
+                state = states.get(widget.key)
+                if state is not None:
+                    enabled, tooltip = state
+                    widget._disabled = not enabled
+                    widget.set_class(not enabled, "-disabled")
+                    if tooltip:
+                        widget.tooltip = tooltip
+            return
         await super().recompose()
 
     def compose(self) -> ComposeResult:
@@ -115,7 +142,9 @@ class KBFooter(Footer):
         yield from (w for w in widgets if id(w) not in dropped)
 
     def on_resize(self, event: Resize) -> None:
-        """Choose the keys again when the width changed."""
+        """Choose the keys again when the width changed what fits (the first size a footer
+        gets is the one it was composed for: redrawing it would cost the screen a frame)."""
         if event.size.width != self._width:
             self._width = event.size.width
-            self.refresh(recompose=True)
+            if self._composed != self._choice():
+                self.refresh(recompose=True)
