@@ -129,7 +129,10 @@ class SearchIndex:
         current = self._read_current()
         if current is None:
             raise IndexUnavailable("there is no index yet")
-        if current.get("format") != self.format_id:
+        made = str(current.get("format"))
+        if made != self.format_id:
+            if _without_model(made) == _without_model(self.format_id):
+                raise IndexUnavailable("the meaning model changed (or was turned on or off)")
             raise IndexUnavailable("the index was made by another version of kb")
         generation = str(current.get("generation", ""))
         if self._engine is not None and generation == self._generation:
@@ -420,6 +423,12 @@ class SearchIndex:
         ):
             return
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _without_model(format_id: str) -> str:
+    """A format id without the meaning model's part (``-m`` and its hash, when there is one)."""
+    head, _, last = format_id.rpartition("-")
+    return head if head and last.startswith("m") else format_id
 
 
 def _with_meaning(choice: str, changes: Iterator[IndexDoc | str]) -> Iterator[IndexDoc | str]:
