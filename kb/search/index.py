@@ -132,7 +132,7 @@ class SearchIndex:
         made = str(current.get("format"))
         if made != self.format_id:
             if _without_model(made) == _without_model(self.format_id):
-                raise IndexUnavailable("the meaning model changed (or was turned on or off)")
+                raise IndexUnavailable("the meaning model was turned on, off or changed")
             raise IndexUnavailable("the index was made by another version of kb")
         generation = str(current.get("generation", ""))
         if self._engine is not None and generation == self._generation:
