@@ -81,7 +81,9 @@ def test_turning_the_model_off_rebuilds_the_index_once_without_vectors(
     _choose(root, "off")
     with KnowledgeBase.open(root) as kb:
         report = kb.refresh()
-        assert report is not None and "meaning model was turned on, off or changed" in (report.rebuilt or "")
+        assert report is not None and "meaning model was turned on, off or changed" in (
+            report.rebuilt or ""
+        )
         hits = kb.search(QUERY)
         assert [hit.path for hit in hits][:2] == [SCREEN_LOCK, PRINTER_PASSWORD]
         assert not any(hit.meaning for hit in hits)
