@@ -28,6 +28,10 @@ import base64
 import hashlib
 import importlib.util
 import json
+import math
+import mmap
+import operator
+import struct
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,42 +76,63 @@ class MeaningError(Exception):
 
 
 class MeaningModel:
-    """Token vectors and their tokenizer: texts in, unit vectors out."""
+    """Token vectors and their tokenizer: texts in, unit vectors out.
 
-    def __init__(self, vectors: np.ndarray, tokenizer: Any, name: str) -> None:
-        import numpy
+    A search needs the query's vector only (the notes' are stored in the index): it reads
+    the query's few rows of the table from the mapped file and works in plain Python, so that
+    ``kb search`` does not pay for importing NumPy. Indexing, and a note whose vector is not
+    stored, use NumPy over the whole table.
+    """
 
-        self._np = numpy
-        self.vectors = vectors
+    def __init__(self, table: Table, tokenizer: Any, name: str) -> None:
+        self.table = table
         self.tokenizer = tokenizer
         self.name = name
-        self._cache: dict[tuple[str, float, str], np.ndarray] = {}
+        self._cache: dict[tuple[str, float, str], tuple[float, ...]] = {}
         self._lock = threading.Lock()
 
+    @property
+    def width(self) -> int:
+        """How many numbers a vector holds."""
+        return self.table.columns
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """One unit vector per text (zeros for a text with no known token)."""
-        numpy = self._np
-        out = numpy.zeros((len(texts), self.vectors.shape[1]), dtype=numpy.float32)
+        """One unit vector per text (zeros for a text with no known token), with NumPy."""
+        import numpy
+
+        vectors = self.table.matrix()
+        out = numpy.zeros((len(texts), self.width), dtype=numpy.float32)
         if not texts:
             return out
-        last = self.vectors.shape[0] - 1
+        last = self.table.rows - 1
         for row, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
             ids = numpy.asarray(encoding.ids, dtype=numpy.int64)
             if ids.size == 0:
                 continue
             numpy.clip(ids, 0, last, out=ids)
-            mean = self.vectors[ids].mean(axis=0, dtype=numpy.float32)
+            mean = vectors[ids].mean(axis=0, dtype=numpy.float32)
             norm = float(numpy.linalg.norm(mean))
             if norm > 0:
                 out[row] = mean / norm
         return out
 
+    def query_vector(self, text: str) -> tuple[float, ...]:
+        """The unit vector of a short text (a query), in plain Python."""
+        ids = self.tokenizer.encode(text).ids
+        total = [0.0] * self.width
+        for token in ids:
+            for column, value in enumerate(self.table.row(token)):
+                total[column] += value
+        if not ids:
+            return tuple(total)
+        norm = math.sqrt(sum(value * value for value in total))
+        return tuple(value / norm for value in total) if norm > 0 else tuple(total)
+
     def similarities(self, query: str, hits: Sequence[Hit]) -> list[float]:
         """Cosine of the query's meaning with each hit's (title, other names, start of text)."""
-        numpy = self._np
-        wanted = self.embed([query])[0]
+        wanted = self.query_vector(query)
         keys = [(hit.path, hit.modified, hit.title) for hit in hits]
-        width = self.vectors.shape[1]
+        width = self.width
         with self._lock:
             found = [
                 stored
@@ -117,7 +142,9 @@ class MeaningModel:
             ]
         missing = [i for i, vector in enumerate(found) if vector is None]
         if missing:
-            fresh = self.embed([hit_text(hits[i]) for i in missing])
+            fresh = [
+                tuple(row) for row in self.embed([hit_text(hits[i]) for i in missing]).tolist()
+            ]
             for row, i in enumerate(missing):
                 found[i] = fresh[row]
             with self._lock:
@@ -126,10 +153,7 @@ class MeaningModel:
                         del self._cache[key]
                 for row, i in enumerate(missing):
                     self._cache[keys[i]] = fresh[row]
-        if not found:
-            return []
-        matrix = numpy.stack(found)
-        return [float(value) for value in matrix @ wanted]
+        return [sum(map(operator.mul, vector or (), wanted)) for vector in found]
 
     def stamp(self, docs: Sequence[IndexDoc]) -> None:
         """Store each document's vector with it (:data:`STORED_KEY`)."""
@@ -156,10 +180,8 @@ def encode(vector: np.ndarray) -> str:
     return base64.b64encode(vector.astype(numpy.float16).tobytes()).decode("ascii")
 
 
-def decode(text: str, width: int) -> np.ndarray | None:
+def decode(text: str, width: int) -> tuple[float, ...] | None:
     """A stored vector of ``width`` numbers (None when there is none, or it is not one)."""
-    import numpy
-
     if not text:
         return None
     try:
@@ -168,7 +190,7 @@ def decode(text: str, width: int) -> np.ndarray | None:
         return None
     if len(raw) != 2 * width:
         return None
-    return numpy.frombuffer(raw, dtype=numpy.float16).astype(numpy.float32)
+    return struct.unpack(f"<{width}e", raw)
 
 
 _identities: dict[tuple[str, tuple[tuple[str, str, str], ...]], str | None] = {}
@@ -239,7 +261,6 @@ def _load(choice: str) -> MeaningModel | None:
         vectors, tokenizer = model_files(folder)
         name = str(folder)
     try:
-        import numpy  # noqa: F401
         from tokenizers import Tokenizer
     except ImportError as exc:
         if choice == AUTO:
@@ -251,7 +272,7 @@ def _load(choice: str) -> MeaningModel | None:
         raise MeaningError(f"meaning model {name}: tokenizer not read ({exc})") from exc
     reader.no_padding()
     reader.no_truncation()
-    return MeaningModel(read_matrix(vectors), reader, name)
+    return MeaningModel(Table.read(vectors), reader, name)
 
 
 def packaged() -> tuple[Path, Path, str] | None:
@@ -283,55 +304,92 @@ def model_files(folder: Path) -> tuple[Path, Path]:
     return tables[0], tokenizer
 
 
-def read_matrix(path: Path) -> np.ndarray:
-    """The one 2-D matrix of a ``.safetensors`` file, mapped from the file (read-only; rows
+_STRUCT = {"float16": "e", "float32": "f", "float64": "d"}
+
+
+class Table:
+    """The one 2-D matrix of a ``.safetensors`` file, mapped from the file (read-only: rows
     are read from disk as tokens need them, so that loading costs the header only).
 
     The format is an 8-byte little-endian header length, a JSON header naming each tensor's
     type, shape and byte range, then the bytes.
     """
-    import numpy
 
-    try:
-        size = path.stat().st_size
-        if size > MAX_MODEL_BYTES:
-            raise MeaningError(f"meaning model {path}: larger than {MAX_MODEL_BYTES} bytes")
+    def __init__(self, path: Path, dtype: str, rows: int, columns: int, offset: int) -> None:
+        self.path, self.dtype, self.rows, self.columns, self.offset = (
+            path,
+            dtype,
+            rows,
+            columns,
+            offset,
+        )
+        self._row = struct.Struct(f"<{columns}{_STRUCT[dtype]}")
         with open(path, "rb") as handle:
-            length = int.from_bytes(handle.read(8), "little")
-            if length > min(size, MAX_HEADER_BYTES):
-                raise MeaningError(f"meaning model {path}: not a .safetensors file")
-            header = json.loads(handle.read(length))
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise MeaningError(f"meaning model {path}: not read ({exc})") from exc
-    if not isinstance(header, dict):
-        raise MeaningError(f"meaning model {path}: not a .safetensors file")
-    tensors = {
-        key: value
-        for key, value in header.items()
-        if key != "__metadata__" and isinstance(value, dict) and len(value.get("shape", ())) == 2
-    }
-    if len(tensors) != 1:
-        raise MeaningError(f"meaning model {path}: expected one matrix, found {len(tensors)}")
-    (info,) = tensors.values()
-    dtype = _DTYPES.get(str(info.get("dtype")))
-    try:
-        rows, columns = (int(n) for n in info["shape"])
-        start, end = (int(n) for n in info["data_offsets"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MeaningError(f"meaning model {path}: odd header ({exc})") from exc
-    if dtype is None:
-        raise MeaningError(f"meaning model {path}: numbers of type {info.get('dtype')} not read")
-    width = numpy.dtype(dtype).itemsize
-    begin = 8 + length + start
-    if (
-        rows <= 0
-        or columns <= 0
-        or start < 0
-        or end - start != rows * columns * width
-        or begin + end - start > size
-    ):
-        raise MeaningError(f"meaning model {path}: the matrix's size does not match its bytes")
-    try:
-        return numpy.memmap(path, dtype=dtype, mode="r", offset=begin, shape=(rows, columns))
-    except (OSError, ValueError) as exc:
-        raise MeaningError(f"meaning model {path}: not read ({exc})") from exc
+            self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        self._matrix: np.ndarray | None = None
+
+    def row(self, token: int) -> tuple[float, ...]:
+        """One token's vector (the last row for an id past the end)."""
+        token = min(max(token, 0), self.rows - 1)
+        return self._row.unpack_from(self._map, self.offset + token * self._row.size)
+
+    def matrix(self) -> np.ndarray:
+        """The whole table as a NumPy array (mapped, not read)."""
+        if self._matrix is None:
+            import numpy
+
+            self._matrix = numpy.frombuffer(
+                self._map, dtype=self.dtype, count=self.rows * self.columns, offset=self.offset
+            ).reshape(self.rows, self.columns)
+        return self._matrix
+
+    @classmethod
+    def read(cls, path: Path) -> Table:
+        """The table of a ``.safetensors`` file; :class:`MeaningError` when it is not one."""
+        try:
+            size = path.stat().st_size
+            if size > MAX_MODEL_BYTES:
+                raise MeaningError(f"meaning model {path}: larger than {MAX_MODEL_BYTES} bytes")
+            with open(path, "rb") as handle:
+                length = int.from_bytes(handle.read(8), "little")
+                if length > min(size, MAX_HEADER_BYTES):
+                    raise MeaningError(f"meaning model {path}: not a .safetensors file")
+                header = json.loads(handle.read(length))
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            raise MeaningError(f"meaning model {path}: not read ({exc})") from exc
+        if not isinstance(header, dict):
+            raise MeaningError(f"meaning model {path}: not a .safetensors file")
+        tensors = {
+            key: value
+            for key, value in header.items()
+            if key != "__metadata__"
+            and isinstance(value, dict)
+            and len(value.get("shape", ())) == 2
+        }
+        if len(tensors) != 1:
+            raise MeaningError(f"meaning model {path}: expected one matrix, found {len(tensors)}")
+        (info,) = tensors.values()
+        dtype = _DTYPES.get(str(info.get("dtype")))
+        try:
+            rows, columns = (int(n) for n in info["shape"])
+            start, end = (int(n) for n in info["data_offsets"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise MeaningError(f"meaning model {path}: odd header ({exc})") from exc
+        if dtype is None:
+            raise MeaningError(
+                f"meaning model {path}: numbers of type {info.get('dtype')} not read"
+            )
+        width = struct.calcsize(_STRUCT[dtype])
+        begin = 8 + length + start
+        if (
+            rows <= 0
+            or columns <= 0
+            or start < 0
+            or end - start != rows * columns * width
+            or begin + end - start > size
+        ):
+            raise MeaningError(f"meaning model {path}: the matrix's size does not match its bytes")
+        try:
+            return cls(path, dtype, rows, columns, begin)
+        except (OSError, ValueError) as exc:
+            raise MeaningError(f"meaning model {path}: not read ({exc})") from exc

@@ -111,7 +111,7 @@ def test_a_matrix_whose_size_does_not_match_its_bytes_is_refused(tmp_path: Path)
     path = tmp_path / "model.safetensors"
     path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * 8)
     with pytest.raises(meaning.MeaningError, match="does not match"):
-        meaning.read_matrix(path)
+        meaning.Table.read(path)
 
 
 def test_a_teammates_kb_toml_cannot_name_a_model_folder(root: Path, tmp_path: Path) -> None:
