@@ -42,6 +42,7 @@ from kb.search import manifest as manifest_file
 from kb.search.documents import load, note_links, problem_dict, problems_of
 from kb.search.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUnavailable
 from kb.search.engines import choose
+from kb.search.meaning import identity, with_vectors
 
 #: Bump when kb's analysis or document layout changes, so that old indexes are rebuilt.
 FORMAT_VERSION = 4
@@ -104,8 +105,6 @@ class SearchIndex:
     def format_id(self) -> str:
         """Identifies engine, engine schema and kb's own document format (with the meaning
         model whose vectors the documents hold, if any)."""
-        from kb.search.meaning import identity
-
         model = identity(self.settings.meaning)
         made = f"{self.factory.name}-{self.factory.schema_version}-{FORMAT_VERSION}"
         return f"{made}-{model}" if model else made
@@ -226,7 +225,7 @@ class SearchIndex:
 
             changes = itertools.chain(
                 deletes,
-                _with_meaning(
+                with_vectors(
                     self.settings.meaning,
                     self._documents(to_read, manifest, report, progress, links),
                 ),
@@ -292,7 +291,7 @@ class SearchIndex:
                             report.deleted.append(rel)
                             yield rel  # gone, or unreadable now: not searchable
 
-                engine.write(_with_meaning(self.settings.meaning, changes()), timeout=LOCK_TIMEOUT)
+                engine.write(with_vectors(self.settings.meaning, changes()), timeout=LOCK_TIMEOUT)
                 manifest_file.append(self.folder / generation, entries)
         except IndexUnavailable:
             return self.update()
@@ -429,30 +428,6 @@ def _without_model(format_id: str) -> str:
     """A format id without the meaning model's part (``-m`` and its hash, when there is one)."""
     head, _, last = format_id.rpartition("-")
     return head if head and last.startswith("m") else format_id
-
-
-def _with_meaning(choice: str, changes: Iterator[IndexDoc | str]) -> Iterator[IndexDoc | str]:
-    """The documents with their meaning vectors (:mod:`kb.search.meaning`), given a batch at
-    a time; unchanged when no model is set."""
-    from kb.search import meaning
-
-    model = meaning.model(choice) if meaning.identity(choice) else None
-    if model is None:
-        yield from changes
-        return
-    batch: list[IndexDoc] = []
-    for change in changes:
-        if isinstance(change, str):
-            yield change
-            continue
-        batch.append(change)
-        if len(batch) >= meaning.BATCH:
-            model.stamp(batch)
-            yield from batch
-            batch = []
-    if batch:
-        model.stamp(batch)
-        yield from batch
 
 
 def _generation_name(name: str) -> bool:

@@ -33,7 +33,7 @@ import mmap
 import operator
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -223,6 +223,28 @@ def _installed(name: str) -> bool:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
+
+
+def with_vectors(choice: str, changes: Iterator[IndexDoc | str]) -> Iterator[IndexDoc | str]:
+    """The documents an index writes, each with its vector stored (:data:`STORED_KEY`), a
+    batch at a time; unchanged when the setting names no model."""
+    found = model(choice) if identity(choice) else None
+    if found is None:
+        yield from changes
+        return
+    batch: list[IndexDoc] = []
+    for change in changes:
+        if isinstance(change, str):
+            yield change
+            continue
+        batch.append(change)
+        if len(batch) >= BATCH:
+            found.stamp(batch)
+            yield from batch
+            batch = []
+    if batch:
+        found.stamp(batch)
+        yield from batch
 
 
 _loaded: dict[str, MeaningModel | None] = {}
