@@ -60,8 +60,11 @@ STORED_KEY = "meaning"
 BATCH = 64
 #: Characters of a hit's text (after its title and other names) that make its vector.
 TEXT_CHARS = 1_000
-#: The most hits of a search given a vector (the best by text score; the rest keep theirs).
-DEPTH = 200
+#: Hits of a search lifted by meaning: the best by text score, this many times the hits
+#: asked for (at least MIN_DEPTH); the rest keep their score (a lift only raises a score,
+#: so none of them could pass a lifted hit it was below).
+DEPTH_PER_HIT = 2
+MIN_DEPTH = 20
 #: Vectors kept in memory (about 1 KB each); the oldest half is dropped past this.
 CACHE_SIZE = 20_000
 #: A model file larger than this is refused (a token table is tens of megabytes).
@@ -88,7 +91,7 @@ class MeaningModel:
         self.table = table
         self.tokenizer = tokenizer
         self.name = name
-        self._cache: dict[tuple[str, float, str], tuple[float, ...]] = {}
+        self._cache: dict[tuple[str, float, str, int], tuple[float, ...]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -131,15 +134,17 @@ class MeaningModel:
     def similarities(self, query: str, hits: Sequence[Hit]) -> list[float]:
         """Cosine of the query's meaning with each hit's (title, other names, start of text)."""
         wanted = self.query_vector(query)
-        keys = [(hit.path, hit.modified, hit.title) for hit in hits]
+        keys = [(hit.path, hit.modified, hit.title, len(hit.snippet)) for hit in hits]
         width = self.width
         with self._lock:
-            found = [
-                stored
-                if (stored := decode(hit.meaning, width)) is not None
-                else self._cache.get(key)
-                for hit, key in zip(hits, keys, strict=True)
-            ]
+            # Vectors read once stay decoded: the same notes come back keystroke after
+            # keystroke.
+            found = [self._cache.get(key) for key in keys]
+        for i, hit in enumerate(hits):
+            if found[i] is None and (stored := decode(hit.meaning, width)) is not None:
+                found[i] = stored
+                with self._lock:
+                    self._keep(keys[i], stored)
         missing = [i for i, vector in enumerate(found) if vector is None]
         if missing:
             fresh = [
@@ -148,12 +153,21 @@ class MeaningModel:
             for row, i in enumerate(missing):
                 found[i] = fresh[row]
             with self._lock:
-                if len(self._cache) + len(missing) > CACHE_SIZE:
-                    for key in list(self._cache)[: len(self._cache) // 2]:
-                        del self._cache[key]
                 for row, i in enumerate(missing):
-                    self._cache[keys[i]] = fresh[row]
+                    self._keep(keys[i], fresh[row])
         return [sum(map(operator.mul, vector or (), wanted)) for vector in found]
+
+    @staticmethod
+    def depth(limit: int) -> int:
+        """How many of the best hits by text score a search of ``limit`` hits lifts."""
+        return max(MIN_DEPTH, DEPTH_PER_HIT * limit)
+
+    def _keep(self, key: tuple[str, float, str, int], vector: tuple[float, ...]) -> None:
+        # Under the lock. Past the bound, the oldest half goes.
+        if len(self._cache) >= CACHE_SIZE:
+            for old in list(self._cache)[: len(self._cache) // 2]:
+                del self._cache[old]
+        self._cache[key] = vector
 
     def stamp(self, docs: Sequence[IndexDoc]) -> None:
         """Store each document's vector with it (:data:`STORED_KEY`)."""

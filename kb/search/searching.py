@@ -78,7 +78,8 @@ def search(
         ]
         _rank(hits, patterns, names, limit, languages)
         if meaning is not None and built.words:
-            _rank_by_meaning(hits, meaning, " ".join(word.surface for word in built.words))
+            said = " ".join(word.surface for word in built.words)
+            _rank_by_meaning(hits, meaning, said, limit)
     hits = hits[:limit]
     pattern = highlight_pattern(built)
     for hit in hits:
@@ -123,11 +124,9 @@ def _rank(
     hits.sort(key=lambda hit: order_key(hit.score, hit.path))
 
 
-def _rank_by_meaning(hits: list[Hit], meaning: MeaningModel, said: str) -> None:
+def _rank_by_meaning(hits: list[Hit], meaning: MeaningModel, said: str, limit: int) -> None:
     """Lift the best hits (by text score) by how near their meaning is to ``said``."""
-    from kb.search.meaning import DEPTH
-
-    best = hits[:DEPTH]
+    best = hits[: meaning.depth(limit)]
     for hit, near in zip(best, meaning.similarities(said, best), strict=True):
         hit.score *= 1.0 + MEANING_WEIGHT * max(0.0, near)
     hits.sort(key=lambda hit: order_key(hit.score, hit.path))
