@@ -224,12 +224,24 @@ def _identity(choice: str) -> str | None:
     if choice == OFF:
         return None
     if choice == AUTO:
-        if packaged() is None or not all(_installed(name) for name in ("numpy", "tokenizers")):
+        found = packaged()
+        if found is None or not all(_installed(name) for name in ("numpy", "tokenizers")):
             return None
-        named = "|".join(str(path) for path in packaged() or ())
+        vectors, tokenizer, name = found
+        # The package and its files' sizes, not where it is installed: the same model in
+        # another environment keeps the index.
+        named = f"{name}|{_size(vectors)}|{_size(tokenizer)}"
     else:
-        named = str(Path(choice).expanduser())
+        folder = Path(choice).expanduser()
+        named = f"{folder}|{_size(folder / 'tokenizer.json')}"
     return "m" + hashlib.sha1(named.encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return -1
 
 
 def _installed(name: str) -> bool:
