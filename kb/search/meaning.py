@@ -37,6 +37,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kb.search.meaning_words import WordTokens, words_file
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -87,12 +89,38 @@ class MeaningModel:
     stored, use NumPy over the whole table.
     """
 
-    def __init__(self, table: Table, tokenizer: Any, name: str) -> None:
+    def __init__(
+        self, table: Table, tokenizer_file: Path, name: str, words: WordTokens | None = None
+    ) -> None:
         self.table = table
-        self.tokenizer = tokenizer
+        self.tokenizer_file = tokenizer_file
         self.name = name
+        #: Token ids of words typed before (a query of known words needs no tokenizer).
+        self.words = words
+        self._tokenizer: Any = None
+        #: Why the model failed as it was used (None while it works).
+        self.problem: str | None = None
         self._cache: dict[tuple[str, float, str, int], tuple[float, ...]] = {}
         self._lock = threading.Lock()
+
+    @property
+    def tokenizer(self) -> Any:
+        """The tokenizer, loaded the first time a text needs it (:class:`MeaningError` when
+        it cannot be read)."""
+        with self._lock:
+            if self._tokenizer is None:
+                try:
+                    from tokenizers import Tokenizer
+
+                    reader = Tokenizer.from_file(str(self.tokenizer_file))
+                except Exception as exc:  # the tokenizers package raises its own error types
+                    raise MeaningError(
+                        f"meaning model {self.name}: tokenizer not read ({exc})"
+                    ) from exc
+                reader.no_padding()
+                reader.no_truncation()
+                self._tokenizer = reader
+            return self._tokenizer
 
     @property
     def width(self) -> int:
@@ -121,7 +149,10 @@ class MeaningModel:
 
     def query_vector(self, text: str) -> tuple[float, ...]:
         """The unit vector of a short text (a query), in plain Python."""
-        ids = self.tokenizer.encode(text).ids
+        ids = self.words.ids(text) if self.words is not None else None
+        if ids is None:
+            tokenizer = self.tokenizer
+            ids = self.words.learn(text, tokenizer) if self.words else tokenizer.encode(text).ids
         total = [0.0] * self.width
         for token in ids:
             for column, value in enumerate(self.table.row(token)):
@@ -132,7 +163,15 @@ class MeaningModel:
         return tuple(value / norm for value in total) if norm > 0 else tuple(total)
 
     def similarities(self, query: str, hits: Sequence[Hit]) -> list[float]:
-        """Cosine of the query's meaning with each hit's (title, other names, start of text)."""
+        """Cosine of the query's meaning with each hit's (title, other names, start of text);
+        zeros when the model cannot be read (:attr:`problem` says why)."""
+        try:
+            return self._similarities(query, hits)
+        except MeaningError as exc:
+            self.problem = str(exc)
+            return [0.0] * len(hits)
+
+    def _similarities(self, query: str, hits: Sequence[Hit]) -> list[float]:
         wanted = self.query_vector(query)
         keys = [(hit.path, hit.modified, hit.title, len(hit.snippet)) for hit in hits]
         width = self.width
@@ -265,12 +304,22 @@ def with_vectors(choice: str, changes: Iterator[IndexDoc | str]) -> Iterator[Ind
             continue
         batch.append(change)
         if len(batch) >= BATCH:
-            found.stamp(batch)
+            _stamp(found, batch)
             yield from batch
             batch = []
     if batch:
-        found.stamp(batch)
+        _stamp(found, batch)
         yield from batch
+
+
+def _stamp(found: MeaningModel, batch: list[IndexDoc]) -> None:
+    # A model that cannot be read leaves the notes without vectors (found again as they
+    # are searched, once it can), never the index without the notes.
+    if found.problem is None:
+        try:
+            found.stamp(batch)
+        except MeaningError as exc:
+            found.problem = str(exc)
 
 
 _loaded: dict[str, MeaningModel | None] = {}
@@ -293,7 +342,8 @@ def model(choice: str) -> MeaningModel | None:
 
 def problem(choice: str) -> str | None:
     """Why the model a setting names could not be used (after :func:`model` tried)."""
-    return _problems.get(choice)
+    loaded = _loaded.get(choice)
+    return _problems.get(choice) or (loaded.problem if loaded is not None else None)
 
 
 def _load(choice: str) -> MeaningModel | None:
@@ -308,19 +358,17 @@ def _load(choice: str) -> MeaningModel | None:
         folder = Path(choice).expanduser()
         vectors, tokenizer = model_files(folder)
         name = str(folder)
-    try:
-        from tokenizers import Tokenizer
-    except ImportError as exc:
+    if not _installed("tokenizers"):
         if choice == AUTO:
             return None
-        raise MeaningError(f"meaning model {choice}: install kb's meaning extra ({exc})") from exc
-    try:
-        reader = Tokenizer.from_file(str(tokenizer))
-    except Exception as exc:  # the tokenizers package raises its own error types
-        raise MeaningError(f"meaning model {name}: tokenizer not read ({exc})") from exc
-    reader.no_padding()
-    reader.no_truncation()
-    return MeaningModel(Table.read(vectors), reader, name)
+        raise MeaningError(f"meaning model {choice}: install kb's meaning extra (tokenizers)")
+    table = Table.read(vectors)
+    model_id = identity(choice)
+    words = WordTokens(words_file(model_id)) if model_id else None
+    if choice != AUTO and (words is None or words.ids("") is None):
+        # A model the user named is checked at once (then its problem is said at start).
+        MeaningModel(table, tokenizer, name).tokenizer  # noqa: B018
+    return MeaningModel(table, tokenizer, name, words)
 
 
 def packaged() -> tuple[Path, Path, str] | None:

@@ -185,7 +185,8 @@ class KBApp(Navigator):
 
         self.last_read["followups"] = read_followups(self.shared, self.shelf)
         # The meaning model, if any, loads here rather than with the first search typed.
-        if self.kb.meaning is None and self.kb.meaning_problem:
+        self.kb.meaning  # noqa: B018 (loaded here, in the background)
+        if self.kb.meaning_problem:
             message = f"{self.kb.meaning_problem}; ranked by words alone"
             self.call_from_thread(self.notify, message, severity="warning", markup=False)
 

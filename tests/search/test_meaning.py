@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
-from kb.search import meaning
+from kb.search import meaning, meaning_words
 from tests.helpers import (
     PRINTER_PASSWORD,
     SCREEN_LOCK,
@@ -153,3 +153,34 @@ def test_a_stored_vector_of_another_width_is_worked_out_again(tmp_path: Path) ->
     assert meaning.decode(meaning.encode(model.embed(["screen lock"])[0]), 4) is not None
     assert meaning.decode(meaning.encode(model.embed(["screen lock"])[0]), 256) is None
     assert meaning.decode("not base64!", 4) is None
+
+
+def test_words_typed_before_need_no_tokenizer(tmp_path: Path) -> None:
+    folder = str(tiny_meaning_model(tmp_path / "model"))
+    first = meaning.model(folder)
+    assert first is not None
+    vector = first.query_vector("stop asking")
+    kept = meaning_words.words_file(meaning.identity(folder) or "")
+    assert kept is not None and {"stop", "asking", ""} <= set(json.loads(kept.read_text()))
+    # Another process: the same words are read from the file, the tokenizer never loaded.
+    again = meaning.MeaningModel(first.table, first.tokenizer_file, "again", first.words)
+    again.words = meaning_words.WordTokens(kept)
+    assert again.query_vector("asking stop") == pytest.approx(vector)
+    assert again._tokenizer is None
+    # A word never typed loads it (and is kept too).
+    again.query_vector("asking printer")
+    assert again._tokenizer is not None
+    assert "printer" in json.loads(kept.read_text())
+
+
+def test_a_damaged_words_file_is_ignored(tmp_path: Path) -> None:
+    folder = str(tiny_meaning_model(tmp_path / "model"))
+    found = meaning.model(folder)
+    assert found is not None
+    kept = meaning_words.words_file(meaning.identity(folder) or "")
+    assert kept is not None
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text('{"stop": "not ids", "": [0]')
+    fresh = meaning.MeaningModel(found.table, found.tokenizer_file, "fresh")
+    fresh.words = meaning_words.WordTokens(kept)
+    assert fresh.query_vector("stop asking") == pytest.approx(found.query_vector("stop asking"))
