@@ -9,7 +9,9 @@ the app idle again with the new screen drawn ("drawn": its content, loaded in wo
 in), the target is 200 ms. "frame" is the time to the first frame the new screen (or the
 new theme) put on the terminal; "complete" the time to the last frame it put there before
 the app went idle: the screen with its content, as the user sees it (the "drawn" figure
-also holds the test driver's wait for idleness, 20 ms steps of sleep). The first round
+also holds the test driver's wait for idleness, 20 ms steps of sleep, and the thread that
+reads a screen's content again when it opened with what it read last time: follow-ups,
+guides and health show that with their first frame). The first round
 includes each screen's first use (its module imported); later rounds do not.
 "first paint" is the time from starting the app (KBApp made, run_test entered) to the
 home screen's first frame: once for the first app of the process, then for a second one.

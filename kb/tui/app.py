@@ -180,10 +180,14 @@ class KBApp(Navigator):
 
         for name in PRELOADED:
             importlib.import_module(name)
-        # The open questions, so that the first F2 shows them with its first frame.
+        # The open questions and the guides, so that the first F2 and F4 show them with
+        # their first frame (health reads every note: it is worked out when first asked for).
+        from kb.tui.screens import guides
         from kb.tui.screens.followups import read_followups
 
         self.last_read["followups"] = read_followups(self.shared, self.shelf)
+        key = guides.seen_key(self.shared, self.shelf)
+        self.last_read[key] = guides.read_guides(self.shared, self.shelf)
         # The meaning model, if any, loads here rather than with the first search typed.
         self.kb.meaning  # noqa: B018 (loaded here, in the background)
         if self.kb.meaning_problem:

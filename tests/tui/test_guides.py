@@ -16,7 +16,7 @@ from kb.guides.guide import load_guides
 from kb.guides.progress import PROGRESS_FILE
 from kb.knowledgebase.starter import starter_notes
 from kb.search.log import read as read_search_log
-from kb.tui.app import KBApp
+from kb.tui.app import PRELOAD_AFTER, KBApp
 from kb.tui.screens.editor import EditorScreen
 from kb.tui.screens.flag import FlagDialog
 from kb.tui.screens.guide_reader import GuideReaderScreen
@@ -220,6 +220,36 @@ async def test_guides_and_health_opened_again_show_what_they_last_read_at_once(
         held.set()
         await settle(pilot)
         assert app.screen.query_one("#guides", OptionList).option_count >= 1
+
+
+async def test_the_first_guides_list_shows_with_its_first_frame(
+    starter_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app reads the guides once after start: the first F4 lists them at once, while
+    the screen's own read is held."""
+    import threading
+
+    from kb.guides import guide
+
+    app = KBApp(str(starter_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.pause(PRELOAD_AFTER)
+        await app.workers.wait_for_complete()
+        held = threading.Event()
+        load = guide.load_guides
+
+        def slow_load(*args: object, **options: object) -> object:
+            held.wait(5)
+            return load(*args, **options)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(guide, "load_guides", slow_load)
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, GuidesScreen)
+        assert app.screen.query_one("#guides", OptionList).option_count >= 1
+        held.set()
+        await settle(pilot)
 
 
 async def test_flag_a_note_then_fix_it_in_the_editor(starter_root: Path) -> None:

@@ -20,6 +20,7 @@ from kb.tui.widgets.footer import KBFooter
 
 if TYPE_CHECKING:
     from kb.guides.guide import Guide
+    from kb.tui.access import SharedKB, SharedShelf
 
 
 class GuidesLoaded(Message):
@@ -60,6 +61,37 @@ def guide_prompt(guide: Guide, read: set[str]) -> Text:
     return prompt
 
 
+def seen_key(shared: SharedKB, shelf: SharedShelf | None) -> str:
+    """Where the app keeps the guides last read for a screen over ``shared`` (or the shelf)."""
+    return "guides" if shelf is not None else f"guides:{shared.kb.root}"
+
+
+def read_guides(shared: SharedKB, shelf: SharedShelf | None) -> GuidesLoaded:
+    """The guides and the reader's progress: of every KB of ``shelf``, or of ``shared``."""
+    from kb.guides.guide import load_guides
+    from kb.guides.progress import ReadingProgress
+
+    if shelf is None:
+        guides, _problems = load_guides(shared.kb)
+        progress = ReadingProgress(shared.kb.root)
+        return GuidesLoaded(guides, progress.read, progress.reader, progress.warning)
+    # Every configured KB's guides, each KB's in turn; a guide's steps are its KB's notes
+    # and its progress is read there (the keys below tell one KB's paths from another's).
+    found: list[Guide] = []
+    names: list[str] = []
+    read: set[str] = set()
+    reader, warning = "", None
+    for name, each in shelf.kbs.items():
+        guides, _problems = load_guides(each.kb)
+        progress = ReadingProgress(each.kb.root)
+        reader = reader or progress.reader
+        warning = warning or progress.warning
+        found += guides
+        names += [name] * len(guides)
+        read |= {f"{name}:{path}" for path in progress.read}
+    return GuidesLoaded(found, read, reader, warning, names)
+
+
 class GuidesScreen(KBScreen):
     """Onboarding guides; enter reads one, continuing where you left off."""
 
@@ -85,7 +117,7 @@ class GuidesScreen(KBScreen):
         the list changes only if they did."""
         self.sub_title = "Guides"
         self.query_one("#guides", OptionList).focus()
-        seen = self.app.last_read.get("guides")
+        seen = self.app.last_read.get(seen_key(self.shared, self.app.shelf))
         if isinstance(seen, GuidesLoaded):
             self.on_guides_loaded(GuidesLoaded(seen.guides, seen.read, seen.reader, None, seen.kbs))
         self.load_guides()
@@ -98,34 +130,8 @@ class GuidesScreen(KBScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="guides")
     def load_guides(self) -> None:
         """Find the guides and the reader's progress."""
-        from kb.guides.guide import load_guides
-        from kb.guides.progress import ReadingProgress
-
-        shelf = self.app.shelf
-        if shelf is None:
-            kb = self.shared.kb
-            guides, _problems = load_guides(kb)
-            progress = ReadingProgress(kb.root)
-            loaded = GuidesLoaded(guides, progress.read, progress.reader, progress.warning)
-            self.app.last_read["guides"] = loaded
-            self.post_message(loaded)
-            return
-        # Every configured KB's guides, each KB's in turn; a guide's steps are its KB's notes
-        # and its progress is read there (the keys below tell one KB's paths from another's).
-        found: list[Guide] = []
-        names: list[str] = []
-        read: set[str] = set()
-        reader, warning = "", None
-        for name, shared in shelf.kbs.items():
-            guides, _problems = load_guides(shared.kb)
-            progress = ReadingProgress(shared.kb.root)
-            reader = reader or progress.reader
-            warning = warning or progress.warning
-            found += guides
-            names += [name] * len(guides)
-            read |= {f"{name}:{path}" for path in progress.read}
-        loaded = GuidesLoaded(found, read, reader, warning, names)
-        self.app.last_read["guides"] = loaded
+        loaded = read_guides(self.shared, self.app.shelf)
+        self.app.last_read[seen_key(self.shared, self.app.shelf)] = loaded
         self.post_message(loaded)
 
     def on_guides_loaded(self, message: GuidesLoaded) -> None:

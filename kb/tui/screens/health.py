@@ -47,12 +47,17 @@ class HealthScreen(KBScreen):
             yield Static("Working out the KB's health…", id="health-report", markup=False)
         yield KBFooter()
 
+    @property
+    def _seen_key(self) -> str:
+        """Where the app keeps the figures last worked out for this screen's KB(s)."""
+        return "health" if self.app.shelf is not None else f"health:{self.shared.kb.root}"
+
     def on_mount(self) -> None:
         """Show the figures last worked out (with the first frame) and work them out again
         in a thread: the report changes only if they did."""
         self.sub_title = "Health"
         self.query_one("#health-scroll").focus()
-        seen = self.app.last_read.get("health")
+        seen = self.app.last_read.get(self._seen_key)
         if isinstance(seen, HealthComputed):
             self.on_health_computed(HealthComputed(seen.health, seen.every))
         self.compute()
@@ -69,7 +74,7 @@ class HealthScreen(KBScreen):
             every = [(name, compute(shared.kb)) for name, shared in shelf.kbs.items()]
             own = next((h for name, h in every if shelf.kbs[name] is self.shared), every[0][1])
             computed = HealthComputed(own, every)
-        self.app.last_read["health"] = computed
+        self.app.last_read[self._seen_key] = computed
         self.post_message(computed)
 
     def on_health_computed(self, message: HealthComputed) -> None:
