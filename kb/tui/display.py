@@ -41,6 +41,11 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+def possessive(name: str) -> str:
+    """``Ana's``, ``the maintainers'``: a name with the possessive English writes for it."""
+    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
+
+
 def status_badge(status: str) -> Text:
     """The note's KCS status as a coloured word (empty when the note has none)."""
     return Text(one_line(status), style=STATUS_STYLES.get(status, "bold")) if status else Text()

@@ -17,6 +17,7 @@ from kb.guides.progress import PROGRESS_FILE
 from kb.knowledgebase.starter import starter_notes
 from kb.search.log import read as read_search_log
 from kb.tui.app import PRELOAD_AFTER, KBApp
+from kb.tui.display import possessive
 from kb.tui.screens.editor import EditorScreen
 from kb.tui.screens.flag import FlagDialog
 from kb.tui.screens.guide_reader import GuideReaderScreen
@@ -320,3 +321,9 @@ async def test_settled_empty_search_is_logged_once_keystrokes_are_not(starter_ro
         await settle(pilot)
     # Quitting settles the search shown; a strong match is not logged.
     assert len(read_search_log(starter_root)) == 1
+
+
+def test_a_readers_name_ending_in_s_takes_an_apostrophe_only() -> None:
+    assert possessive("Ana Tester") == "Ana Tester's"
+    assert possessive("Seed maintainers") == "Seed maintainers'"
+    assert possessive("JAMES") == "JAMES'"

@@ -13,7 +13,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kb.tui.actions import bindings
-from kb.tui.display import one_line, plural
+from kb.tui.display import one_line, plural, possessive
 from kb.tui.navigation import OpenGuide
 from kb.tui.screens.base import KBScreen
 from kb.tui.widgets.footer import KBFooter
@@ -154,7 +154,7 @@ class GuidesScreen(KBScreen):
             )
             options.clear_options()
             return
-        title.update(f"Guides · {message.reader}'s reading progress · enter reads")
+        title.update(f"Guides · {possessive(message.reader)} reading progress · enter reads")
         options.set_options(
             Option(self._prompt(index, message.read), id=self._key(index))
             for index in range(len(message.guides))
