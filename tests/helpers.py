@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -361,6 +362,17 @@ def markers_anywhere(*roots: Path) -> list[str]:
 
 
 # -- the app --------------------------------------------------------------------------------------
+
+
+def held_by(gate: threading.Event, function: Callable[..., object]) -> Callable[..., object]:
+    """``function``, made to wait for ``gate`` (5 s at most) first: a screen's read in its
+    thread, held back so a test can look at the screen before the read comes in."""
+
+    def waiting(*args: object, **options: object) -> object:
+        gate.wait(5)
+        return function(*args, **options)
+
+    return waiting
 
 
 async def settle(pilot: Pilot[None]) -> None:

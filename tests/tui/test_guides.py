@@ -25,7 +25,7 @@ from kb.tui.screens.guides import GuidesScreen
 from kb.tui.screens.health import HealthScreen
 from kb.tui.screens.note import NoteScreen
 from kb.tui.widgets.results import ResultsList
-from tests.helpers import built_once, git_log, notifications, settle, use_engine
+from tests.helpers import built_once, git_log, held_by, notifications, settle, use_engine
 
 GUIDE = "notes/guide-using-kb.md"
 
@@ -176,11 +176,12 @@ async def test_guides_and_health_from_the_palette(starter_root: Path) -> None:
         assert not isinstance(app.screen, HealthScreen)
 
 
-async def test_guides_and_health_opened_again_show_what_they_last_read_at_once(
+async def test_guides_and_health_show_what_was_last_read_with_their_first_frame(
     starter_root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Opened again, each screen shows with its first frame what it last read, while it
-    reads again in a thread (slow here): never the "working out" line."""
+    """The app reads the guides once after start, and health keeps the figures it last
+    worked out: each screen shows them at once while its own read (slow here) is held, never
+    the "working out" line; the first F4 included."""
     import threading
 
     from kb.guides import guide
@@ -189,68 +190,29 @@ async def test_guides_and_health_opened_again_show_what_they_last_read_at_once(
     app = KBApp(str(starter_root))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        for key in ("f3", "f4"):
-            await pilot.press(key)
-            await settle(pilot)
-            await app.workers.wait_for_complete()
-            await pilot.press("escape")
-            await settle(pilot)
+        await pilot.pause(PRELOAD_AFTER)
+        await app.workers.wait_for_complete()
+        await pilot.press("f3")
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await pilot.press("escape")
+        await settle(pilot)
         held = threading.Event()
-        compute, load = stats.compute, guide.load_guides
-
-        def slow_compute(*args: object, **options: object) -> object:
-            held.wait(5)
-            return compute(*args, **options)  # type: ignore[arg-type]
-
-        def slow_load(*args: object, **options: object) -> object:
-            held.wait(5)
-            return load(*args, **options)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(stats, "compute", slow_compute)
-        monkeypatch.setattr(guide, "load_guides", slow_load)
+        monkeypatch.setattr(stats, "compute", held_by(held, stats.compute))
+        monkeypatch.setattr(guide, "load_guides", held_by(held, guide.load_guides))
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.screen, GuidesScreen)
+        assert app.screen.query_one("#guides", OptionList).option_count >= 1
+        await pilot.press("escape")
+        await pilot.pause()
         await pilot.press("f3")
         await pilot.pause()
         assert isinstance(app.screen, HealthScreen)
         assert "Notes: 32" in str(app.screen.query_one("#health-report", Static).render())
-        await pilot.press("escape")
-        await pilot.pause()
-        await pilot.press("f4")
-        await pilot.pause()
-        assert isinstance(app.screen, GuidesScreen)
-        assert app.screen.query_one("#guides", OptionList).option_count >= 1
         held.set()
         await settle(pilot)
-        assert app.screen.query_one("#guides", OptionList).option_count >= 1
-
-
-async def test_the_first_guides_list_shows_with_its_first_frame(
-    starter_root: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The app reads the guides once after start: the first F4 lists them at once, while
-    the screen's own read is held."""
-    import threading
-
-    from kb.guides import guide
-
-    app = KBApp(str(starter_root))
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot)
-        await pilot.pause(PRELOAD_AFTER)
-        await app.workers.wait_for_complete()
-        held = threading.Event()
-        load = guide.load_guides
-
-        def slow_load(*args: object, **options: object) -> object:
-            held.wait(5)
-            return load(*args, **options)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(guide, "load_guides", slow_load)
-        await pilot.press("f4")
-        await pilot.pause()
-        assert isinstance(app.screen, GuidesScreen)
-        assert app.screen.query_one("#guides", OptionList).option_count >= 1
-        held.set()
-        await settle(pilot)
+        assert "Notes: 32" in str(app.screen.query_one("#health-report", Static).render())
 
 
 async def test_flag_a_note_then_fix_it_in_the_editor(starter_root: Path) -> None:

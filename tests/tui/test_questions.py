@@ -20,7 +20,16 @@ from kb.tui.screens.home import HomeScreen
 from kb.tui.screens.note import NoteScreen
 from kb.tui.screens.prompt import PromptScreen
 from kb.tui.widgets.results import ResultsList
-from tests.helpers import Cli, git_log, notifications, rendered, search, settle, type_text
+from tests.helpers import (
+    Cli,
+    git_log,
+    held_by,
+    notifications,
+    rendered,
+    search,
+    settle,
+    type_text,
+)
 
 
 async def fill(pilot: object, field: Input, text: str) -> None:
@@ -283,13 +292,7 @@ async def test_follow_ups_show_the_questions_last_read_with_their_first_frame(
         await pilot.pause(PRELOAD_AFTER)
         await app.workers.wait_for_complete()
         held = threading.Event()
-        followups = questions.followups
-
-        def slow(kb: object, **options: object) -> object:
-            held.wait(5)
-            return followups(kb, **options)  # type: ignore[arg-type]
-
-        monkeypatch.setattr(questions, "followups", slow)
+        monkeypatch.setattr(questions, "followups", held_by(held, questions.followups))
         await pilot.press("f2")
         await pilot.pause()
         screen = app.screen
