@@ -42,25 +42,9 @@ DUE_CHECK_SECONDS = 30
 #: Seconds between two looks for files changed on disk while the app runs (a watch on the
 #: files answers in a millisecond or two; git is asked only when something changed).
 FRESH_EVERY = 5.0
-#: Seconds after start when the screens one key opens are imported in the background.
+#: Seconds after start when the screens one key opens are imported in the background, and
+#: what they show first is read (kb.tui.preload).
 PRELOAD_AFTER = 1.0
-#: Those screens, and what they read with.
-PRELOADED = (
-    "kb.tui.screens.help",
-    "kb.tui.screens.ask",
-    "kb.tui.screens.followups",
-    "kb.tui.screens.guides",
-    "kb.tui.screens.guide_reader",
-    "kb.tui.screens.health",
-    "kb.tui.screens.ticket_dialogs",
-    "kb.tui.screens.note",
-    "kb.tui.screens.editor",
-    "kb.tui.screens.new_note",
-    "kb.tui.screens.sync",
-    "kb.health.stats",
-    "kb.questions",
-    "kb.guides",
-)
 #: Seconds a thread may hold the interpreter while the loop waits for it (see on_mount).
 SWITCH_INTERVAL = 0.001
 
@@ -173,26 +157,10 @@ class KBApp(Navigator):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="preload")
     def preload(self) -> None:
-        """Import the screens one key opens, off the loop, once start is over: their first
-        opening then costs what every later one does (health's modules alone take 170 ms);
-        load the meaning model, and say if it cannot be read."""
-        import importlib
+        """What start leaves for later, off the loop (:func:`kb.tui.preload.warm_up`)."""
+        from kb.tui.preload import warm_up
 
-        for name in PRELOADED:
-            importlib.import_module(name)
-        # The open questions and the guides, so that the first F2 and F4 show them with
-        # their first frame (health reads every note: it is worked out when first asked for).
-        from kb.tui.screens import guides
-        from kb.tui.screens.followups import read_followups
-
-        self.last_read["followups"] = read_followups(self.shared, self.shelf)
-        key = guides.seen_key(self.shared, self.shelf)
-        self.last_read[key] = guides.read_guides(self.shared, self.shelf)
-        # The meaning model, if any, loads here rather than with the first search typed.
-        self.kb.meaning  # noqa: B018 (loaded here, in the background)
-        if self.kb.meaning_problem:
-            message = f"{self.kb.meaning_problem}; ranked by words alone"
-            self.call_from_thread(self.notify, message, severity="warning", markup=False)
+        warm_up(self)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="identity")
     def check_identity(self) -> None:

@@ -654,13 +654,14 @@ async def test_the_screens_one_key_opens_are_imported_in_the_background_after_st
     import sys
 
     from kb.tui import app as app_module
+    from kb.tui import preload
 
-    for name in app_module.PRELOADED:
+    for name in preload.PRELOADED:
         importlib.import_module(name)  # each name is a module
     (tmp_path / "kb_preload_probe.py").write_text("LOADED = True\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "kb_preload_probe", raising=False)
-    monkeypatch.setattr(app_module, "PRELOADED", (*app_module.PRELOADED, "kb_preload_probe"))
+    monkeypatch.setattr(preload, "PRELOADED", (*preload.PRELOADED, "kb_preload_probe"))
     monkeypatch.setattr(app_module, "PRELOAD_AFTER", 0.05)
     app = KBApp(str(tui_root))
     async with app.run_test(size=(100, 30)) as pilot:
