@@ -208,12 +208,16 @@ class MeaningModel:
 def stored_text(stored: dict[str, Any]) -> str:
     """The text a note's vector is made of: title, other names, the start of its text."""
     title, also, text = (str(stored.get(key) or "") for key in ("title", "also", "text"))
-    return f"{title}\n{also}\n{text[:TEXT_CHARS]}"
+    return _vector_text(title, also, text)
 
 
 def hit_text(hit: Hit) -> str:
     """:func:`stored_text` of a hit, from what the index stored (before its snippet is cut)."""
-    return f"{hit.title}\n{hit.also}\n{hit.snippet[:TEXT_CHARS]}"
+    return _vector_text(hit.title, hit.also, hit.snippet)
+
+
+def _vector_text(title: str, also: str, text: str) -> str:
+    return f"{title}\n{also}\n{text[:TEXT_CHARS]}"
 
 
 def encode(vector: np.ndarray) -> str:

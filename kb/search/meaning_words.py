@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from kb.notes import atomic
 
 #: The most words kept (a few megabytes at most); past it, new words are not kept.
 MAX_WORDS = 20_000
@@ -86,15 +86,8 @@ class WordTokens:
 
     def _save(self, known: dict[str, list[int]]) -> None:
         assert self.path is not None
-        # Written whole and swapped in: another process reading it sees the old or the new
-        # file; two writing at once lose some words, which are learnt again.
+        # Written whole and swapped in (kb's atomic write): another process reading it sees
+        # the old or the new file; two writing at once lose some words, learnt again later.
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(known, out)
-                os.replace(temporary, self.path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
+            atomic.write_text(self.path, json.dumps(known))

@@ -48,19 +48,18 @@ class HitScreen(KBScreen):
 
     def action_search_words(self) -> None:
         """Show the words searches taught the highlighted note."""
-        hit = self.query_one(ResultsList).selected_hit
-        if hit is None:
-            self.notify("Highlight a note first", severity="warning")
-        else:
-            self.show_search_words(hit, forget=False)
+        self._highlighted_words(forget=False)
 
     def action_forget_search_words(self) -> None:
         """Forget every word searches taught the highlighted note."""
+        self._highlighted_words(forget=True)
+
+    def _highlighted_words(self, forget: bool) -> None:
         hit = self.query_one(ResultsList).selected_hit
         if hit is None:
             self.notify("Highlight a note first", severity="warning")
         else:
-            self.show_search_words(hit, forget=True)
+            self.show_search_words(hit, forget=forget)
 
     @work(thread=True, exit_on_error=False, group="learn")
     def show_search_words(self, hit: Hit, forget: bool) -> None:
