@@ -139,10 +139,13 @@ class MeaningModel:
 
     def query_vector(self, text: str) -> tuple[float, ...]:
         """The unit vector of a short text (a query), in plain Python."""
-        ids = self.words.ids(text) if self.words is not None else None
-        if ids is None:
-            tokenizer = self.tokenizer
-            ids = self.words.learn(text, tokenizer) if self.words else tokenizer.encode(text).ids
+        if self._tokenizer is not None or self.words is None:
+            # Loaded already (the app, after its first search): it tokenizes in microseconds,
+            # and the words typed, prefixes of words included, are not written anywhere.
+            ids = self.tokenizer.encode(text).ids
+        else:
+            found = self.words.ids(text)
+            ids = found if found is not None else self.words.learn(text, self.tokenizer)
         total = [0.0] * self.width
         for token in ids:
             for column, value in enumerate(self.table.row(token)):

@@ -4,8 +4,11 @@ does; load the meaning model and say if it cannot be read."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from typing import Any
+
+from kb.search.meaning_table import MeaningError
 
 #: The screens one key opens, and what they read with (health's modules alone take 170 ms).
 PRELOADED = (
@@ -40,7 +43,11 @@ def warm_up(app: Any) -> None:
     app.last_read[guides.seen_key(app.shared, app.shelf)] = guides.read_guides(
         app.shared, app.shelf
     )
-    app.kb.meaning  # noqa: B018 (loaded here, in the background)
+    model = app.kb.meaning
+    if model is not None:
+        # The tokenizer too: the first search typed then pays nothing for it.
+        with contextlib.suppress(MeaningError):
+            model.tokenizer  # noqa: B018
     if app.kb.meaning_problem:
         message = f"{app.kb.meaning_problem}; ranked by words alone"
         app.call_from_thread(app.notify, message, severity="warning", markup=False)

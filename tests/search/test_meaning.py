@@ -184,3 +184,16 @@ def test_a_damaged_words_file_is_ignored(tmp_path: Path) -> None:
     fresh = meaning.MeaningModel(found.table, found.tokenizer_file, "fresh")
     fresh.words = meaning_words.WordTokens(kept)
     assert fresh.query_vector("stop asking") == pytest.approx(found.query_vector("stop asking"))
+
+
+def test_with_the_tokenizer_loaded_nothing_typed_is_written(tmp_path: Path) -> None:
+    """The app loads the tokenizer once: the prefixes typed on the way to a word are never
+    kept in the words file."""
+    folder = str(tiny_meaning_model(tmp_path / "model"))
+    found = meaning.model(folder)
+    assert found is not None
+    kept = meaning_words.words_file(meaning.identity(folder) or "")
+    assert kept is not None
+    found.tokenizer  # noqa: B018 (loaded, as the app does after start)
+    found.query_vector("scre")
+    assert not kept.exists() or "scre" not in json.loads(kept.read_text())
