@@ -90,4 +90,5 @@ class WordTokens:
         # the old or the new file; two writing at once lose some words, learnt again later.
         with contextlib.suppress(OSError):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic.write_text(self.path, json.dumps(known))
+            # root: the cache folder (no link on the way to the file is followed).
+            atomic.write_text(self.path, json.dumps(known), root=self.path.parent)

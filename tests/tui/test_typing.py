@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from kb import KnowledgeBase
 from kb.search.results import Hit
-from kb.tui.app import KBApp
+from kb.tui.app import PRELOAD_AFTER, KBApp
 from kb.tui.screens.home import HomeScreen
 from kb.tui.screens.note import NoteScreen
 from kb.tui.widgets.preview import PREVIEW_CHARS, NotePreview
@@ -341,7 +341,8 @@ async def test_no_note_is_previewed_while_keys_keep_coming(
         await settle(pilot)
         preview = app.screen.query_one(NotePreview)
         shown = previews_shown(preview)
-        await pilot.pause(0.5)  # the recent notes' top note previewed
+        await pilot.pause(PRELOAD_AFTER)  # the recent notes' top note previewed, and the
+        await app.workers.wait_for_complete()  # work left from start done
         shown.clear()
         for key in "spooler stopped":
             # A key every 0.15-0.2 s (a press takes a moment): each key's hits arrive.
