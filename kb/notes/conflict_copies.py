@@ -39,9 +39,13 @@ class Waiting:
     def among(self, rels: list[str]) -> set[str]:
         """The paths of ``rels`` (notes, relative to the root) with a conflict waiting."""
         found: set[str] = set()
+        looked: dict[str, frozenset[str]] = {}  # a stat per folder, not per note
         for rel in rels:
             folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
-            if rel in self._originals(folder):
+            originals = looked.get(folder)
+            if originals is None:
+                originals = looked[folder] = self._originals(folder)
+            if rel in originals:
                 found.add(rel)
         return found
 

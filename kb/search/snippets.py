@@ -20,6 +20,8 @@ _HEX_CODE = re.compile(r"(?=[a-f]*[0-9])[0-9a-f]{4,}")
 
 #: Matches looked at when choosing a snippet (enough for any passage a person reads).
 MAX_SNIPPET_SPANS = 200
+#: Places a match may begin beyond which a text is scanned by the pattern instead.
+_MAX_STARTS = 64
 
 
 class Needles:
@@ -57,8 +59,8 @@ class Needles:
             else:
                 pieces.append(rf"{before}{escaped}(?!\w)")
         source = "|".join(pieces)
-        # Every match holds one of these as it is: a plain substring test rules most texts
-        # out many times faster than the pattern, which must try every position.
+        # Every match begins with one of these as it is: finding them is a plain substring
+        # search, and the pattern is then tried only there, not at every character.
         self._literals = tuple(_literal(term.lower()) for term in _shortest_prefixes(terms) if term)
         self._plain = re.compile(source) if pieces else None
         self._source = source
@@ -83,8 +85,51 @@ class Needles:
         pattern, target = self._target(text)
         if pattern is None:
             return
-        for found in pattern.finditer(target):
-            yield found.start(), found.end(), found.group(0).lower()
+        starts = self._starts(target) if pattern is self._plain else None
+        if starts is None:
+            for found in pattern.finditer(target):
+                yield found.start(), found.end(), found.group(0).lower()
+            return
+        # The pattern is tried only where a match can begin (the regular expression engine
+        # would try it at every character): the same matches as finditer, several times faster.
+        end = 0
+        for start in starts:
+            if start < end:
+                continue
+            at = pattern.match(target, start)
+            if at is not None and at.end() > start:
+                end = at.end()
+                yield start, end, at.group(0)
+
+    def _match_at_literals(self, pattern: re.Pattern[str], target: str) -> bool | None:
+        """Whether the pattern matches where one of the literals occurs; None when they
+        occur too often inside other words to be worth trying one by one."""
+        tries = 0
+        for literal in self._literals:
+            at = target.find(literal)
+            while at != -1:
+                if pattern.match(target, at):
+                    return True
+                tries += 1
+                if tries >= _MAX_STARTS:
+                    return None
+                at = target.find(literal, at + 1)
+        return False
+
+    def _starts(self, target: str) -> list[int] | None:
+        """Where a match can begin in a lower-cased text: every place one of the literals
+        occurs (each match begins with one). None when they occur so often that scanning
+        with the pattern is cheaper (a one-letter word being typed)."""
+        starts: list[int] = []
+        for literal in self._literals:
+            if target.count(literal) > _MAX_STARTS - len(starts):
+                return None
+            at = target.find(literal)
+            while at != -1:
+                starts.append(at)
+                at = target.find(literal, at + 1)
+        starts.sort()
+        return starts
 
     def search(self, text: str) -> bool:
         """True when any term occurs in ``text``."""
@@ -94,9 +139,11 @@ class Needles:
     def search_folded(self, folded: Folded) -> bool:
         """True when any term occurs in a text folded once for several patterns."""
         if folded.lowered:
-            if not any(literal in folded.target for literal in self._literals):
-                return False
             pattern = self._plain
+            if pattern is not None:
+                found = self._match_at_literals(pattern, folded.target)
+                if found is not None:
+                    return found
         else:
             pattern = self._folding()
         return pattern is not None and pattern.search(folded.target) is not None

@@ -9,7 +9,7 @@ import pytest
 
 from kb import KnowledgeBase
 from kb.search.searching import COVERAGE_WINDOW
-from kb.search.snippets import SNIPPET_WINDOW, Needles, coverage, make_snippet
+from kb.search.snippets import SNIPPET_WINDOW, Folded, Needles, coverage, make_snippet
 from tests.helpers import write
 
 FILLER = "The technician restarted the service and checked the event log again.\n\n" * 100
@@ -60,3 +60,39 @@ def test_a_word_far_down_a_long_note_still_counts_for_its_rank(long_notes: Knowl
     # The passage shown comes from the start of the note, where "scanner" already is.
     assert hits[0].snippet.startswith("Scanner service")
     long_notes.close()
+
+
+SCANNED = [
+    "Printers print; the printing queue of PRINT01 stalls. 0x80070005 again, reprint.",
+    "Policy and policies: the recovery key of BitLocker. Error 8004010F or 0x8004010f.",
+    r"Open C:\Windows\System32\spool and c:\windows; see /var/log/cups/error_log twice.",
+    "sss ss s-s s_s sync synced syncing resync: one drive, OneDrive, drive-by, s3 " * 20,
+    "Straße STRASSE İstanbul: lower-casing that changes the length, then print.",
+    "",
+]
+TERMS = [
+    ["print", "0x80070005"],
+    ["polici", "recoveri", "8004010f", "key"],
+    [r"c:\windows", "/var/log/cups", "spool", "windows"],
+    ["s", "sync", "one", "drive"],
+    ["strass", "print", "istanbul"],
+    ["80070005", "log", "error_log", "s-s"],
+]
+
+
+@pytest.mark.parametrize("terms", TERMS)
+def test_looking_only_where_a_word_can_begin_finds_what_the_pattern_finds(
+    terms: list[str],
+) -> None:
+    # Needles try their pattern only where one of their literals occurs (or scan with it when
+    # those are too many): every match, and the yes/no of coverage, must be the pattern's own.
+    needles = Needles(terms)
+    assert needles._plain is not None
+    for text in SCANNED:
+        lowered = text.lower()
+        target = lowered if len(lowered) == len(text) else text
+        pattern = needles._plain if target is lowered else needles._folding()
+        assert pattern is not None
+        expected = [(m.start(), m.end(), m.group(0).lower()) for m in pattern.finditer(target)]
+        assert list(needles.finditer(text)) == expected, text
+        assert needles.search_folded(Folded(text)) == bool(expected), text

@@ -60,3 +60,36 @@ def test_notes_changed_many_times_are_found_once_with_their_latest_words(
     assert "Step 3" in kb.root.joinpath(UPDATE).read_text()
     assert [hit.path for hit in kb.search('"step 3"')] == [UPDATE]
     assert [hit.path for hit in kb.search('"step 2"')] == []
+
+
+def test_a_hit_shows_its_notes_latest_title_after_another_kb_updates_the_index(
+    kb: KnowledgeBase,
+) -> None:
+    # The values stored with a hit are kept between keystrokes; a change indexed by another
+    # process (the app's own update, a `kb` in another terminal) must still show at once.
+    first = kb.search("spooler", refresh=False)[0]
+    assert first.title == "Printer shows offline and jobs are stuck"
+    text = kb.root.joinpath(PRINTER).read_text()
+    write(kb.root, PRINTER, text.replace("title: Printer shows", "title: Label printer shows"))
+    with KnowledgeBase.open(kb.root) as other:
+        other.reindex()
+    top = kb.search("spooler", refresh=False)[0]
+    assert (top.path, top.title) == (PRINTER, "Label printer shows offline and jobs are stuck")
+
+
+def test_hits_show_the_titles_of_their_notes_through_many_index_updates(kb: KnowledgeBase) -> None:
+    # Each update adds a segment, and the engine merges segments now and then: a document's
+    # place in the index changes, and nothing kept from an earlier place may show.
+    paths = [PRINTER, UPDATE, VPN]
+    originals = {path: kb.root.joinpath(path).read_text() for path in paths}
+    for round_number in range(4):
+        for path in paths:
+            text = originals[path].replace("title: ", f"title: Round {round_number} ", 1)
+            write(kb.root, path, text)
+            kb.reindex()
+            shown = {hit.path: hit.title for hit in kb.search("the", limit=10, refresh=False)}
+            for other in paths:
+                assert (
+                    shown[other].split(" ")[:2]
+                    == (kb.root.joinpath(other).read_text().split("title: ", 1)[1].split(" ")[:2])
+                ), (round_number, other)

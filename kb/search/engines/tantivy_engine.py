@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,6 +42,10 @@ SCHEMA_VERSION = 3
 _FILTERS = ("tag", "type", "status", "ticket", "system", "author", "lang", "kind")
 #: Memory for the index writer; Tantivy needs at least 15 MB per thread.
 _WRITER_HEAP = 96_000_000
+#: Stored values kept decoded per searcher: typing one word brings back mostly the same
+#: candidates at every key (about 9 in 10 on a 20,000-note KB), and reading and decoding a
+#: document costs more than ranking it.
+_STORED_CACHE = 4_096
 _SHOULD = tantivy.Occur.Should
 _MUST = tantivy.Occur.Must
 _MUST_NOT = tantivy.Occur.MustNot
@@ -73,6 +78,7 @@ class TantivyEngine:
         self._searcher: tantivy.Searcher | None = None
         self._seen_meta: float | None = None
         self._lock = threading.RLock()
+        self._stored: OrderedDict[tuple[int, int], tuple[str, dict[str, Any]]] = OrderedDict()
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -149,7 +155,25 @@ class TantivyEngine:
             self._index.reload()
             self._searcher = self._index.searcher()
             self._seen_meta = meta
+            self._stored.clear()
         return self._searcher
+
+    def _document_of(self, searcher: tantivy.Searcher, address: Any) -> tuple[str, dict[str, Any]]:
+        """The path and stored values of a document of the current searcher (kept decoded
+        while that searcher lasts; callers must not change the dictionary)."""
+        key = (address.segment_ord, address.doc)
+        known = self._stored.get(key)
+        if known is not None:
+            self._stored.move_to_end(key)
+            return known
+        document = searcher.doc(address)
+        data = document.get_first("data")
+        stored = json.loads(bytes(data).decode("utf-8")) if data else {}
+        known = (str(document.get_first("path")), stored)
+        self._stored[key] = known
+        if len(self._stored) > _STORED_CACHE:
+            self._stored.popitem(last=False)
+        return known
 
     @synchronized
     def search(self, plan: SearchPlan, limit: int, budget: float | None = None) -> EngineHits:
@@ -175,10 +199,8 @@ class TantivyEngine:
             found = searcher.search(self._combine(scored, plan), limit=limit, count=False)
         hits = EngineHits()
         for score, address in found.hits:
-            document = searcher.doc(address)
-            data = document.get_first("data")
-            stored = json.loads(bytes(data).decode("utf-8")) if data else {}
-            hits.append(EngineHit(str(document.get_first("path")), float(score), stored))
+            path, stored = self._document_of(searcher, address)
+            hits.append(EngineHit(path, float(score), stored))
         if plan.recent or not plan.should:
             for hit in hits:
                 hit.score = 0.0
