@@ -46,8 +46,33 @@ def test_kb_search_imports_neither_the_app_nor_other_commands(kb_root: Path) -> 
         "kb.cli.commands.questions",
         "kb.sync",
         "git",  # GitPython: git status is asked of the git command
+        "kb.git.committing",  # a search commits nothing
+        "kb.notes.secrets",  # nor checks for secrets
+        # Whoosh's own imports that kb never uses (see kb.search.engines.whoosh_loading)
+        "urllib.request",
+        "asyncio",
+        "cached_property",
     }
     assert not loaded & unwanted
+
+
+def test_whoosh_imported_lighter_leaves_the_real_modules_to_everyone_else() -> None:
+    code = (
+        "import sys\n"
+        "from kb.search.engines import choose\n"
+        "choose('whoosh')\n"
+        "import whoosh.reading, whoosh.compat\n"
+        "print('urllib.request' in sys.modules, 'cached_property' in sys.modules)\n"
+        "import urllib.request, cached_property\n"
+        "print(callable(urllib.request.urlopen), cached_property.__name__)\n"
+        "print(whoosh.compat.urlretrieve.__module__)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT, check=True
+    )
+    assert done.stdout.split() == [
+        "False", "False", "True", "cached_property", "kb.search.engines.whoosh_loading"
+    ]  # fmt: skip
 
 
 def test_help_lists_every_command(kb_root: Path) -> None:

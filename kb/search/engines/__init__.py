@@ -24,6 +24,9 @@ def choose(setting: str = "auto") -> EngineFactory:
         from kb.search.engines import tantivy_engine
 
         return tantivy_engine.FACTORY
+    from kb.search.engines.whoosh_loading import import_whoosh
+
+    import_whoosh()
     from kb.search.engines import whoosh_engine
 
     return whoosh_engine.FACTORY
