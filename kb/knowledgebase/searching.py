@@ -136,11 +136,13 @@ class Searching:
         *,
         refresh: bool = True,
         budget: float | None = None,
+        snippets: bool = True,
     ) -> Results:
         """Hits for ``query`` (kb's query language), best first. Never raises for any text.
 
         With ``refresh`` the index first takes in every change made on disk since the last
-        search (:meth:`refresh`: the cost of what changed, not of the KB's size).
+        search (:meth:`refresh`: the cost of what changed, not of the KB's size). Without
+        ``snippets``, hits hold their whole text (see :func:`kb.search.searching.search`).
         """
         from kb.search.searching import search
 
@@ -152,6 +154,7 @@ class Searching:
             budget=budget,
             languages=self.languages,
             meaning=self.meaning,
+            snippets=snippets,
         )
         return self.mark_conflicts(results)
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.search.query import Query
+
+if TYPE_CHECKING:
+    from kb.search.snippets import Needles
 
 #: A hit matching less than this share of the query's words is a weak answer.
 WEAK_COVERAGE = 0.5
@@ -114,6 +117,12 @@ class Results(list[Hit]):
         self.corrected = False
         #: True when the search ran out of its time budget (see :func:`search`).
         self.partial = False
+        #: False after a search asked not to make snippets yet (so that hits dropped when
+        #: several KBs' hits are merged cost nothing): each hit's ``snippet`` then holds its
+        #: whole stored text until :func:`kb.search.searching.make_snippets` is given it.
+        self.snipped = True
+        #: The words to highlight in the snippets (those of the search's own plan).
+        self.highlight: Needles | None = None
 
     @property
     def weak(self) -> bool:

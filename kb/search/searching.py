@@ -6,6 +6,7 @@ tolerance, ranking signals from the KB and snippets behave the same on every eng
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from kb.search.engine import (
@@ -45,6 +46,7 @@ def search(
     budget: float | None = None,
     languages: Languages | None = None,
     meaning: MeaningModel | None = None,
+    snippets: bool = True,
 ) -> Results:
     """Run a typed query against an engine. Never raises for any query text.
 
@@ -54,6 +56,8 @@ def search(
 
     With a ``budget`` (seconds) a slow engine may leave part of the query out
     (``Results.partial``): the app uses it per keystroke and searches fully on a pause.
+    Without ``snippets``, hits keep their whole text until :func:`make_snippets` (for hits
+    merged with other KBs' first, most of them then dropped).
     """
     query = parse_query(text)
     limit = max(1, min(int(limit), 1000))
@@ -80,12 +84,20 @@ def search(
         if meaning is not None and built.words:
             said = " ".join(word.surface for word in built.words)
             _rank_by_meaning(hits, meaning, said, limit)
-    hits = hits[:limit]
-    pattern = highlight_pattern(built)
-    for hit in hits:
-        hit.snippet, hit.highlights = make_snippet(hit.snippet, pattern)
-    results.extend(hits)
+    results.extend(hits[:limit])
+    results.highlight = highlight_pattern(built)
+    if snippets:
+        make_snippets(results, results.highlight)
+    else:
+        results.snipped = False
     return results
+
+
+def make_snippets(hits: Iterable[Hit], highlight: Needles | None) -> None:
+    """Turn each hit's whole text (a search made without snippets) into its snippet, with
+    the words of ``highlight`` (the search's :attr:`Results.highlight`) marked."""
+    for hit in hits:
+        hit.snippet, hit.highlights = make_snippet(hit.snippet, highlight)
 
 
 #: Characters of a hit's text looked at first for the query's words (its coverage).
@@ -144,8 +156,7 @@ def recent(engine: Engine, limit: int = 20) -> Results:
     """The most recently changed notes and tickets, newest first (for an empty query)."""
     found = engine.search(SearchPlan(recent=True), max(1, limit))
     results = Results([_hit(hit.path, 0.0, hit.stored) for hit in found])
-    for hit in results:
-        hit.snippet, hit.highlights = make_snippet(hit.snippet, None)
+    make_snippets(results, None)
     return results
 
 

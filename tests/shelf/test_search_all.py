@@ -73,3 +73,26 @@ def test_a_folder_given_with_kb_works_even_when_the_config_is_broken(shelf: Shel
     no_traceback(without)
     assert without.exit_code == 2
     assert "config file" in without.stderr and "cannot be read" in without.stderr
+
+
+def test_merged_hits_have_the_snippets_each_kb_gives_alone(shelf: Shelf) -> None:
+    # The shelf makes snippets after merging, for the hits it keeps only: each must be the
+    # one its own KB's search makes, highlights included, and a hit past the limit is dropped.
+    from kb import KnowledgeBase
+    from kb.shelf import Shelf as Opened
+
+    folders = {"me": shelf.personal, "team": shelf.team, "ops": shelf.ops}
+    kbs = {name: KnowledgeBase.open(folder) for name, folder in folders.items()}
+    with Opened(kbs, "me") as opened:
+        merged = opened.search("outlook password", limit=2)
+        everything = opened.search("outlook password", limit=10)
+        alone = {
+            (name, hit.path): (hit.snippet, hit.highlights)
+            for name, kb in kbs.items()
+            for hit in kb.search("outlook password", limit=10)
+        }
+    assert len(merged) == 2 and len(everything) == 3
+    assert [hit.path for hit in merged] == [hit.path for hit in everything[:2]]
+    for hit in everything:
+        assert hit.highlights and len(hit.snippet) < 400
+        assert (hit.snippet, hit.highlights) == alone[(hit.kb, hit.path)]
