@@ -18,6 +18,7 @@ import tantivy
 
 from kb.search.analysis import term_lists
 from kb.search.engine import (
+    STORED_DOCUMENTS,
     EngineHit,
     EngineHits,
     FilterMatch,
@@ -42,10 +43,6 @@ SCHEMA_VERSION = 3
 _FILTERS = ("tag", "type", "status", "ticket", "system", "author", "lang", "kind")
 #: Memory for the index writer; Tantivy needs at least 15 MB per thread.
 _WRITER_HEAP = 96_000_000
-#: Stored values kept decoded per searcher: typing one word brings back mostly the same
-#: candidates at every key (about 9 in 10 on a 20,000-note KB), and reading and decoding a
-#: document costs more than ranking it.
-_STORED_CACHE = 4_096
 _SHOULD = tantivy.Occur.Should
 _MUST = tantivy.Occur.Must
 _MUST_NOT = tantivy.Occur.MustNot
@@ -171,7 +168,7 @@ class TantivyEngine:
         stored = json.loads(bytes(data).decode("utf-8")) if data else {}
         known = (str(document.get_first("path")), stored)
         self._stored[key] = known
-        if len(self._stored) > _STORED_CACHE:
+        if len(self._stored) > STORED_DOCUMENTS:
             self._stored.popitem(last=False)
         return known
 

@@ -24,6 +24,7 @@ from whoosh import query
 from whoosh.searching import Searcher
 
 from kb.search.engine import (
+    STORED_DOCUMENTS,
     FilterMatch,
     Match,
     PhraseMatch,
@@ -45,8 +46,6 @@ from kb.search.ranking import (
 #: Scores kept between searches, counted in (document, score) entries of 12 bytes: the
 #: least recently used terms are dropped beyond this (about 36 MB).
 CACHE_ENTRIES = 3_000_000
-#: Stored values (title, tags, snippet source...) of this many documents are kept decoded.
-STORED_DOCUMENTS = 1000
 
 Scores = dict[int, float]
 
