@@ -64,6 +64,15 @@ class KBContext:
                     kb.allow_secrets = self.allow_secrets
         return self._shelf
 
+    def named_folder(self) -> Path | None:
+        """The folder ``--kb`` names (a folder, or a name of the config's ``[kbs]``); None
+        without ``--kb``. ``$KB_DIR`` is not asked: it names the KB to use, not one to make."""
+        from pathlib import Path
+
+        if not self.kb_dir:
+            return None
+        return self._named(self.kb_dir) or Path(self.kb_dir).expanduser()
+
     @staticmethod
     def _named(name: str) -> Path | None:
         """The folder ``--kb NAME`` names in the config's ``[kbs]`` (None: a folder was given,

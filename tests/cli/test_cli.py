@@ -26,6 +26,27 @@ def test_init_creates_a_git_kb(tmp_path: Path) -> None:
     assert git_log(target) == ["Create knowledge base"]
 
 
+def test_init_and_clone_make_the_folder_kb_is_pointed_at(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "kb --kb ~/team-kb init" means that folder, never the one the shell happens to be in
+    # (which may be a home folder full of other files).
+    here = tmp_path / "here"
+    here.mkdir()
+    (here / "readme.md").write_text("Someone's own file.\n", encoding="utf-8")
+    monkeypatch.chdir(here)
+    target = tmp_path / "team-kb"
+    result = Cli(target)("init")
+    assert result.exit_code == 0, result.output
+    assert git_log(target) == ["Create knowledge base"]
+    assert sorted(path.name for path in here.iterdir()) == ["readme.md"]
+    joined = tmp_path / "joined"
+    result = Cli(joined)("clone", str(target))
+    assert result.exit_code == 0, result.output
+    assert (joined / "kb.toml").is_file()
+    assert sorted(path.name for path in here.iterdir()) == ["readme.md"]
+
+
 def test_search_prints_ranked_hits(cli: Cli) -> None:
     result = cli("search", "printer", "offline")
     assert result.exit_code == 0, result.output

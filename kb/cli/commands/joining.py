@@ -18,18 +18,21 @@ from kb.cli.helpers import (
 )
 
 if TYPE_CHECKING:
+    from kb.cli.helpers import KBContext
     from kb.knowledgebase import KnowledgeBase
 
 
 @click.command()
-@click.argument("directory", required=False, default=".")
+@click.argument("directory", required=False)
+@click.pass_obj
 @handle_errors
-def init(directory: str) -> None:
-    """Make DIRECTORY (default: here) a KB: a new one, or a repository of notes as it is."""
+def init(context: KBContext, directory: str | None) -> None:
+    """Make DIRECTORY (default: the folder of --kb, else here) a KB: a new one, or a
+    repository of notes as it is."""
     from kb.knowledgebase import KnowledgeBase
     from kb.knowledgebase.adopting import ADOPT_MESSAGE
 
-    kb = KnowledgeBase.init(directory)
+    kb = KnowledgeBase.init(directory or context.named_folder() or ".")
     adoption = kb.adoption
     if adoption is not None:
         click.echo(f"Found {adoption.found_line()}.")
@@ -50,12 +53,14 @@ def init(directory: str) -> None:
 @click.command()
 @click.argument("url")
 @click.argument("directory", required=False)
+@click.pass_obj
 @handle_errors
-def clone(url: str, directory: str | None) -> None:
-    """Join a team's KB: clone URL into DIRECTORY, check who you are, build the index."""
+def clone(context: KBContext, url: str, directory: str | None) -> None:
+    """Join a team's KB: clone URL into DIRECTORY (default: the folder of --kb, else one
+    named for the repository), check who you are, build the index."""
     from kb.knowledgebase import KnowledgeBase
 
-    target = Path(directory) if directory else Path(_folder_name(url))
+    target = Path(directory) if directory else context.named_folder() or Path(_folder_name(url))
     click.echo(f"Cloning {url} into {target} ...")
     kb = KnowledgeBase.clone(url, target)
     if kb.init_warning:
