@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import Context
 from itertools import pairwise
 from pathlib import Path
@@ -187,8 +187,13 @@ async def test_the_hits_lines_are_built_in_the_search_thread_not_on_the_loop(
 
     built: list[tuple[bool, int, list[Option]]] = []
 
-    def spy(hits: Iterable[Hit], width: int = 0, context: Context | None = None) -> list[Option]:
-        options = hit_options(hits, width, context)
+    def spy(
+        hits: Iterable[Hit],
+        width: int = 0,
+        context: Context | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> list[Option]:
+        options = hit_options(hits, width, context, cancelled)
         built.append((threading.current_thread() is threading.main_thread(), width, options))
         return options
 
@@ -353,3 +358,22 @@ async def test_no_note_is_previewed_while_keys_keep_coming(
         await pilot.pause(0.5)
         results = app.screen.query_one(ResultsList)
         assert shown == [results.hits[0].path] == [preview.path]
+
+
+def test_a_stale_searchs_rows_stop_being_built_once_a_newer_key_comes() -> None:
+    # A search overtaken by a newer keystroke stops building and drawing its rows at once,
+    # instead of competing with the newer search for the interpreter.
+    hits = [
+        Hit(path=f"notes/n{i}.md", title=f"Note {i}", score=1.0, snippet="text") for i in range(30)
+    ]
+    asked: list[int] = []
+
+    def cancelled_after(count: int) -> Callable[[], bool]:
+        def cancelled() -> bool:
+            asked.append(1)
+            return len(asked) > count
+
+        return cancelled
+
+    assert len(hit_options(hits, 60, None, cancelled_after(3))) == 3
+    assert len(hit_options(hits, 60)) == 30

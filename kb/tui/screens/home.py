@@ -181,14 +181,19 @@ class HomeScreen(HitScreen):
         # The hits' lines are styled, measured and drawn here too: the loop only puts them on
         # screen.
         worker = get_current_worker()
+
+        def stale() -> bool:
+            # A newer keystroke's search took over: stop at once and leave it the interpreter.
+            return worker.is_cancelled
+
         budget = None if full else KEYSTROKE_BUDGET
-        results = self.app.searched.search(query, RESULT_LIMIT, lambda: worker.is_cancelled, budget)
-        if results is None or worker.is_cancelled:
+        results = self.app.searched.search(query, RESULT_LIMIT, stale, budget)
+        if results is None or stale():
             return
-        options = hit_options(results, width, context)
-        if look is not None and not worker.is_cancelled:
-            self.query_one(ResultsList).draw_rows(options, look, context)
-        if not worker.is_cancelled:
+        options = hit_options(results, width, context, stale)
+        if look is not None and not stale():
+            self.query_one(ResultsList).draw_rows(options, look, context, stale)
+        if not stale():
             self.post_message(SearchFinished(query, results, full=full, options=options))
 
     def _refine(self, query: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextvars import Context
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,17 +30,24 @@ ROW_RULES = {"text_wrap": "nowrap", "text_overflow": "ellipsis"}
 
 
 def hit_options(
-    hits: Iterable[Hit], width: int = 0, context: Context | None = None
+    hits: Iterable[Hit],
+    width: int = 0,
+    context: Context | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> list[Option]:
     """The list's options for ``hits``: styled and, given the list's ``width`` for prompts,
     measured, wherever this runs (a search thread), so that showing them costs the loop
     almost nothing. ``context`` is the app's (its theme colours the prompts as the loop
-    would); without it the options are built as plain Rich text, measured when shown."""
+    would); without it the options are built as plain Rich text, measured when shown.
+    Once ``cancelled()`` (a newer keystroke's search), the rest is not built: the caller
+    throws the options away, and the newer search gets the interpreter."""
 
     def build() -> list[Option]:
         now = time.time()
         options = []
         for hit in hits:
+            if cancelled is not None and cancelled():
+                break
             prompt: Text | Content = hit_prompt(hit, now, width)
             if context is not None:
                 prompt = Content.from_rich_text(prompt)
@@ -116,13 +123,22 @@ class ResultsList(OptionList, can_focus=False):
             ahead=max(1, self.screen.size.height // 3 + 1),
         )
 
-    def draw_rows(self, options: list[Option], look: RowLook, context: Context) -> None:
+    def draw_rows(
+        self,
+        options: list[Option],
+        look: RowLook,
+        context: Context,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> None:
         """Draw each option's rows for ``look``, as :meth:`_get_option_render` would, where
         this runs (a search thread, in the app's ``context``): on the loop, showing a new list
-        then costs no drawing but the highlighted hit's. Only reads the list's styles."""
+        then costs no drawing but the highlighted hit's. Only reads the list's styles. Stops
+        once ``cancelled()``, as :func:`hit_options` does."""
 
         def draw() -> None:
             for index, option in enumerate(options[: look.ahead]):
+                if cancelled is not None and cancelled():
+                    return
                 if not isinstance(option, HitOption):
                     continue
                 visual: Visual = self._get_visual(option)
