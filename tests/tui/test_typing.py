@@ -186,6 +186,7 @@ async def test_the_hits_lines_are_built_in_the_search_thread_not_on_the_loop(
     import kb.tui.screens.home as home
 
     built: list[tuple[bool, int, list[Option]]] = []
+    given: list[object] = []  # the heights the thread gave the prompts, as it gave them
 
     def spy(
         hits: Iterable[Hit],
@@ -195,6 +196,7 @@ async def test_the_hits_lines_are_built_in_the_search_thread_not_on_the_loop(
     ) -> list[Option]:
         options = hit_options(hits, width, context, cancelled)
         built.append((threading.current_thread() is threading.main_thread(), width, options))
+        given.extend(getattr(option.prompt, "_height_cache", None) for option in options)
         return options
 
     monkeypatch.setattr(home, "hit_options", spy)
@@ -212,9 +214,14 @@ async def test_the_hits_lines_are_built_in_the_search_thread_not_on_the_loop(
         # itself lays them out (two lines a hit, cut at the width).
         shown = [results.get_option_at_index(i) for i in range(results.option_count)]
         assert shown == options and len(options) == len(results.hits) >= 1
-        for option in options:
+        for option, known in zip(options, given[-len(options) :], strict=True):
             assert isinstance(option.prompt, Content)
             assert option.prompt.get_height(results.styles, width) == 2
+            # The list's own question was answered from the height the thread gave the
+            # prompt, and that is what Textual computes itself.
+            assert option.prompt._height_cache == known
+            fresh = Content(option.prompt.plain, spans=list(option.prompt.spans))
+            assert fresh.get_height(results.styles, width) == 2
         assert str(options[0].prompt).startswith(results.hits[0].title)
 
 

@@ -52,11 +52,20 @@ def hit_options(
             if context is not None:
                 prompt = Content.from_rich_text(prompt)
                 if width > 0:
-                    prompt.get_height(ROW_RULES, width)  # remembered by the prompt
+                    _know_height(prompt, width)
             options.append(HitOption(prompt, id=f"{hit.kb}:{hit.path}" if hit.kb else hit.path))
         return options
 
     return context.run(build) if context is not None else build()
+
+
+def _know_height(prompt: Content, width: int) -> None:
+    """Give a prompt the height the list will ask it for at ``width`` (under ROW_RULES): not
+    wrapped, it is its number of lines, which Textual would find by laying out every line.
+    Kept where :meth:`Content.get_height` keeps it (Textual is pinned; a test checks that the
+    list's own question is answered from it, with the height it would compute)."""
+    key = (width, ROW_RULES["text_overflow"], ROW_RULES["text_wrap"] == "nowrap")
+    prompt._height_cache = (key, prompt.plain.count("\n") + 1)
 
 
 @dataclass(frozen=True)
