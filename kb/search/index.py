@@ -39,7 +39,6 @@ from kb.notes.problems import Problem
 from kb.notes.settings import Settings
 from kb.notes.ticket_ids import TicketMatcher
 from kb.search import manifest as manifest_file
-from kb.search.documents import load, note_links, problem_dict, problems_of
 from kb.search.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUnavailable
 from kb.search.engines import choose
 from kb.search.meaning import identity, with_vectors
@@ -168,6 +167,9 @@ class SearchIndex:
         progress: Progress | None = None,
     ) -> IndexReport:
         """Bring the index in step with the files (only ``only`` paths, when given)."""
+        # Here, not at the top: a search with nothing to take in never reads a note.
+        from kb.search.documents import note_links, problems_of
+
         started = time.perf_counter()
         report = IndexReport()
         paths.local_folder(self.root, "index")
@@ -257,6 +259,8 @@ class SearchIndex:
 
         With no usable index yet, this is a full :meth:`update`.
         """
+        from kb.search.documents import load, note_links, problem_dict
+
         started = time.perf_counter()
         report = IndexReport()
         try:
@@ -306,6 +310,8 @@ class SearchIndex:
         progress: Progress | None,
         links: dict[str, list[str]] | None = None,
     ) -> Iterator[IndexDoc | str]:
+        from kb.search.documents import load, problem_dict
+
         total = len(to_read)
         settings = (self.settings.max_file_bytes, self.matcher.patterns, self.matcher.hash_numbers)
         for done, source in enumerate(to_read, start=1):
