@@ -126,8 +126,10 @@ class ConfiguredKBs:
 def read_kbs(config: dict[str, Any] | None = None) -> ConfiguredKBs:
     """The ``[kbs]`` table and ``default_kb`` of the user config (read when not given).
 
-    Entries that are not a name = folder text are skipped with a problem; without a valid
-    ``default_kb`` the first KB of the table is the default.
+    Entries that are not a name = folder text are skipped with a problem; a folder not given
+    from the root (or ``~``) is taken from the home folder; without a valid ``default_kb``
+    the first KB of the table is the default (a ``default_kb`` line written inside the table
+    is taken as the setting, and said so).
     """
     if config is None:
         config = load_user_config()
@@ -138,16 +140,25 @@ def read_kbs(config: dict[str, Any] | None = None) -> ConfiguredKBs:
     if not isinstance(table, dict):
         return ConfiguredKBs(problems=('[kbs] should be a table of name = "folder"; ignored',))
     folders: dict[str, Path] = {}
+    default = config.get("default_kb")
     for name, folder in table.items():
-        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}", name):
+        if name == "default_kb":
+            # TOML puts every line after "[kbs]" in that table: the setting was meant.
+            placed = "" if default is not None else "; taken as the default KB"
+            problems.append(
+                f"[kbs] default_kb: this setting goes above the [kbs] line (below it, it "
+                f"reads as a KB named default_kb){placed}"
+            )
+            default = folder if default is None else default
+        elif not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}", name):
             problems.append(f"[kbs] {shown(name)}: a name is letters, digits, - _ . ; skipped")
         elif not isinstance(folder, str) or not folder.strip():
             problems.append(f"[kbs] {name} should name a folder; skipped")
         else:
-            folders[name] = Path(folder).expanduser().resolve()
+            # A relative folder is taken from the home folder, wherever kb is started.
+            folders[name] = (Path.home() / Path(folder).expanduser()).resolve()
     if not folders:
         return ConfiguredKBs(problems=tuple(problems))
-    default = config.get("default_kb")
     if default not in folders:
         if default is not None:
             problems.append(

@@ -3,6 +3,8 @@ another; a note is edited, linked and logged in its own KB."""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -72,3 +74,22 @@ def test_a_name_in_several_kbs_asks_for_the_kb(shelf: Shelf) -> None:
     picked = shelf.cli("show", "team:notes/outlook-password.md")
     assert picked.exit_code == 0, picked.output
     assert "recreate the profile" in picked.stdout
+
+
+def test_a_default_kb_line_inside_the_kbs_table_is_taken_as_meant(shelf: Shelf) -> None:
+    # TOML reads every line after "[kbs]" as part of that table: "default_kb" written there
+    # is the setting the user meant, not a KB of that name. A relative folder is taken from
+    # the home folder, wherever kb is started.
+    team = os.path.relpath(shelf.team, Path.home())
+    shelf.config.write_text(
+        f'[kbs]\nme = "{shelf.personal}"\nteam = "{team}"\ndefault_kb = "team"\n',
+        encoding="utf-8",
+    )
+    result = shelf.cli("new", "--title", "Teams camera black")
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert (shelf.team / "notes/teams-camera-black.md").is_file()
+    warned = [line for line in result.stderr.splitlines() if "default_kb" in line]
+    assert len(warned) == 1 and "taken as the default KB" in warned[0]
+    found = shelf.cli("search", "outlook", "--json")
+    assert {hit["kb"] for hit in json.loads(found.stdout)} == {"me", "team"}
