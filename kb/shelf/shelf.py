@@ -1,10 +1,10 @@
 """``Shelf``: the KBs of the user config's ``[kbs]`` table, opened together and searched as one.
 
-Each KB keeps its own index; a query runs on every KB at once (one thread each) and the hits
-are merged on their scores. Every KB scores with the same BM25F parameters and the same
-ranking signals (:mod:`kb.search.ranking`), so one query is scored the same way in each and
-the scores stand on one scale. A KB that is missing or cannot be opened is reported once and
-left out; the others still answer.
+Each KB keeps its own index; a query runs on every KB in turn and the hits are merged on
+their scores. Every KB scores with the same BM25F parameters and the same ranking signals
+(:mod:`kb.search.ranking`), and each KB's scores are weighed by the rarity of the query's
+words over every KB (:func:`one_scale`), so that the scores stand on one scale. A KB that is
+missing or cannot be opened is reported once and left out; the others still answer.
 """
 
 from __future__ import annotations
@@ -185,6 +185,7 @@ class Shelf:
             self.get(only)  # an unknown name is one clear line, not an empty list
         merged = Results()
         each: list[Results] = []
+        searched: list[KnowledgeBase] = []
         for name, kb in self.kbs.items():
             if only is not None and name != only:
                 continue
@@ -192,6 +193,10 @@ class Shelf:
             for hit in results:
                 hit.kb = name
             each.append(results)
+            searched.append(kb)
+        if len(each) > 1:
+            one_scale(searched, each)
+        for results in each:
             merged.extend(results)
             merged.query = merged.query or results.query
             merged.corrected = merged.corrected or results.corrected
@@ -217,6 +222,46 @@ class Shelf:
         merged.sort(key=lambda hit: hit.modified, reverse=True)
         del merged[limit:]
         return merged
+
+
+def one_scale(kbs: list[KnowledgeBase], each: list[Results]) -> None:
+    """Put the hits of several KBs on one scale: rescale each KB's scores by how rare the
+    query's words are in all the KBs together against how rare they are in that KB alone.
+
+    A text score weighs each word by its rarity (BM25's idf) among the documents of its own
+    index: in a small personal KB a word held by its only note counts for little, and a note
+    holding every word of the query would rank below team notes holding one of them. Each
+    KB's scores are multiplied by the sum of the words' idf over every KB's documents divided
+    by that sum over its own (the words it holds): what a search of one index of every note
+    would weigh them, to within the words' share of each score.
+    """
+    from kb.search.analysis import terms
+    from kb.search.engine import IndexUnavailable
+    from kb.search.ranking import idf
+
+    query = next((results.query for results in each if results.query is not None), None)
+    if query is None:
+        return
+    words = sorted(
+        {term for clause in query.clauses if not clause.negated for term in terms(clause.text)}
+    )
+    if not words:
+        return
+    counts: list[tuple[int, list[int]]] = []
+    try:
+        for kb in kbs:
+            engine = kb.index.engine()
+            counts.append((engine.count(), [engine.document_frequency(word) for word in words]))
+    except IndexUnavailable:
+        return  # a KB's index went away since its search: its scores stay as they are
+    documents = sum(count for count, _held in counts)
+    together = [sum(held[index] for _count, held in counts) for index in range(len(words))]
+    for results, (count, held) in zip(each, counts, strict=True):
+        own = sum(idf(count, found) for found in held if found)
+        shared = sum(idf(documents, together[i]) for i, found in enumerate(held) if found)
+        if own > 0 and shared > 0:
+            for hit in results:
+                hit.score *= shared / own
 
 
 def split_kb_filter(query: str) -> tuple[str, str | None]:

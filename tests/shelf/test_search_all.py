@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from tests.helpers import no_traceback
+from tests.helpers import git, no_traceback, write
 from tests.shelf.conftest import Shelf, write_config
 
 
@@ -96,3 +97,34 @@ def test_merged_hits_have_the_snippets_each_kb_gives_alone(shelf: Shelf) -> None
     for hit in everything:
         assert hit.highlights and len(hit.snippet) < 400
         assert (hit.snippet, hit.highlights) == alone[(hit.kb, hit.path)]
+
+
+def test_a_small_kbs_note_holding_every_word_is_not_outranked_by_the_rarity_of_its_words(
+    tmp_path: Path,
+) -> None:
+    # In a personal KB of one note, every word of that note is held by all its documents:
+    # alone, its index weighs them next to nothing. On one scale (the words' rarity over
+    # every KB), the note holding both words comes before team notes holding one of them.
+    from kb import KnowledgeBase
+    from kb.shelf import Shelf as Opened
+
+    personal = tmp_path / "personal"
+    KnowledgeBase.init(personal).close()
+    write(personal, "notes/badge-door.md", "# Badge reader at the side door\n\nIt beeps twice.\n")
+    team = tmp_path / "team"
+    KnowledgeBase.init(team).close()
+    for number in range(2):  # rare in the team KB, and said again and again
+        write(team, f"notes/badge-{number}.md", "# Badge printer\n\n" + "Badge badge. " * 20)
+    for number in range(28):
+        write(team, f"notes/team-{number}.md", f"# Team note {number}\n\nThe printer again.\n")
+    for root in (personal, team):
+        git(root, "add", "-A")
+        git(root, "commit", "-qm", "notes")
+    kbs = {"me": KnowledgeBase.open(personal), "team": KnowledgeBase.open(team)}
+    with Opened(kbs, "me") as opened:
+        hits = opened.search("badge door", limit=5)
+        alone = kbs["me"].search("badge door", limit=5)
+    assert (hits[0].kb, hits[0].path) == ("me", "notes/badge-door.md")
+    assert all(hit.coverage < 1.0 for hit in hits[1:])
+    # The personal note's own score, from its index alone, would not have put it first.
+    assert alone[0].score < hits[1].score
