@@ -159,7 +159,7 @@ class Shelf:
             f"put the KB's name first ({found[0][0]}:{reference})"
         )
 
-    # -- every KB at once ---------------------------------------------------------------------
+    # -- every KB as one ----------------------------------------------------------------------
 
     def search(
         self,
