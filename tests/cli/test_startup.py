@@ -80,6 +80,14 @@ def test_whoosh_imported_lighter_leaves_the_real_modules_to_everyone_else() -> N
     assert done.stdout.split() == [
         "False", "False", "True", "cached_property", "kb.search.engines.whoosh_loading"
     ]  # fmt: skip
+    # With another thread running (the app), nothing stands in: that thread could import
+    # one of those modules meanwhile.
+    threaded = "import threading, time\nthreading.Thread(target=time.sleep, args=(1,)).start()\n"
+    done = subprocess.run(
+        [sys.executable, "-c", threaded + code],
+        capture_output=True, text=True, cwd=PROJECT, check=True,
+    )  # fmt: skip
+    assert done.stdout.split()[-1] == "urllib.request"
 
 
 def test_help_lists_every_command(kb_root: Path) -> None:

@@ -3,17 +3,19 @@ good part of its start-up.
 
 ``whoosh.compat`` imports :mod:`urllib.request` for one helper (and with it ``ssl``,
 ``http.client`` and ``email``); ``whoosh.reading`` imports the ``cached_property`` package,
-which imports :mod:`asyncio`, for one property. While Whoosh is first imported, stand-ins
-take their place: the helper imports the real module when called, and the property is the
-standard library's own, which stores its value on the instance exactly as the package's
-does. The stand-ins are taken out of :data:`sys.modules` afterwards, so any other code
-importing those names gets the real modules.
+which imports :mod:`asyncio`, for one property. While Whoosh is first imported by a process
+with one thread (a ``kb`` command; the app imports it as it is), stand-ins take their place:
+the helper imports the real module when called, and the property is the standard library's
+own, which stores its value on the instance exactly as the package's does. The stand-ins are
+taken out of :data:`sys.modules` afterwards, so any other code importing those names gets
+the real modules.
 """
 
 from __future__ import annotations
 
 import functools
 import sys
+import threading
 import types
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,8 +24,14 @@ from typing import Any
 
 def import_whoosh() -> None:
     """Import the Whoosh modules kb uses, with the stand-ins when the real modules are not
-    loaded yet (a second call costs nothing)."""
+    loaded yet and this is the process's only thread (a second call costs nothing)."""
     if "whoosh.reading" in sys.modules:
+        return
+    if threading.active_count() > 1:
+        # Another thread could import one of those modules while its stand-in holds its
+        # place: the app (several threads, importing off its loop) imports Whoosh as it is.
+        import whoosh.reading
+
         return
     with _stand_ins():
         import whoosh.compat
