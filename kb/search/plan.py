@@ -65,12 +65,13 @@ class Plan:
 
 
 def match_terms(match: Match) -> list[str]:
-    """Every term a match looks for: its terms, completions or corrections, phrase words."""
+    """Every term a match looks for: its terms, completions or corrections, and its
+    phrases (a synonym written in several words), each as its words joined by spaces: "log
+    in" holds the word "logon", a text with "log" in one place and "in" in another does not."""
     found = list(match.terms)
     if isinstance(match, WordMatch):
         found.extend(match.expansions)
-        for phrase in match.phrases:
-            found.extend(phrase)
+        found.extend(" ".join(phrase) for phrase in match.phrases)
     return found
 
 

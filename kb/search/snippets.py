@@ -41,7 +41,11 @@ class Needles:
                 continue
             escaped = re.escape(term)
             before = r"\b" if term[0].isalnum() or term[0] == "_" else r"(?<!\w)"
-            if term.isalpha() and term.endswith("i") and len(term) > 2:
+            if " " in term:
+                # A phrase: its words next to each other, each as a word would be found.
+                words = [_word_pattern(word) for word in term.split()]
+                pieces.append(before + r"[\W_]+".join(words))
+            elif term.isalpha() and term.endswith("i") and len(term) > 2:
                 # The stemmer writes a final "y" as "i" ("recovery", "policy" and
                 # "policies" all stem to "recoveri", "polici"): the word has either letter.
                 pieces.append(rf"{before}{re.escape(term[:-1])}[iy]\w*")
@@ -61,7 +65,9 @@ class Needles:
         source = "|".join(pieces)
         # Every match begins with one of these as it is: finding them is a plain substring
         # search, and the pattern is then tried only there, not at every character.
-        self._literals = tuple(_literal(term.lower()) for term in _shortest_prefixes(terms) if term)
+        self._literals = tuple(
+            dict.fromkeys(_literal(term.lower()) for term in _shortest_prefixes(terms) if term)
+        )
         self._plain = re.compile(source) if pieces else None
         self._source = source
         self._folded: re.Pattern[str] | None = None
@@ -150,10 +156,22 @@ class Needles:
 
 
 def _literal(term: str) -> str:
-    """The part of a term that every text matching it holds as it is."""
+    """The part of a term that every text matching it holds as it is, at the match's start."""
+    if " " in term:
+        return _literal(term.split()[0])
     if term.isalpha() and term.endswith("i") and len(term) > 2:
         return term[:-1]
     return term
+
+
+def _word_pattern(word: str) -> str:
+    """One word of a phrase as a word alone is found: a stem as a word's beginning, any
+    other term whole."""
+    if word.isalpha() and word.endswith("i") and len(word) > 2:
+        return rf"{re.escape(word[:-1])}[iy]\w*"
+    if word.isalpha():
+        return rf"{re.escape(word)}\w*"
+    return rf"{re.escape(word)}(?!\w)"
 
 
 class Folded:

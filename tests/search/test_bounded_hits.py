@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
+from kb.search.engine import WordMatch
+from kb.search.plan import match_terms
 from kb.search.searching import COVERAGE_WINDOW
 from kb.search.snippets import SNIPPET_WINDOW, Folded, Needles, coverage, make_snippet
 from tests.helpers import write
@@ -96,3 +98,18 @@ def test_looking_only_where_a_word_can_begin_finds_what_the_pattern_finds(
         expected = [(m.start(), m.end(), m.group(0).lower()) for m in pattern.finditer(target)]
         assert list(needles.finditer(text)) == expected, text
         assert needles.search_folded(Folded(text)) == bool(expected), text
+
+
+def test_a_synonym_in_several_words_counts_only_with_its_words_together() -> None:
+    # "logon" is also "log in" and "sign in": a text holding "log" in one place and "in"
+    # in another does not hold the word, and only the phrase is highlighted, not every "in".
+    word = WordMatch(("logon", "login"), (("log", "in"), ("sign", "in")))
+    assert match_terms(word) == ["logon", "login", "log in", "sign in"]
+    needles = Needles(match_terms(word))
+    assert coverage([needles], "Users cannot log in after the update.") == 1.0
+    assert coverage([needles], "Signing in to Outlook fails.") == 1.0
+    assert coverage([needles], "Read the event log; the printer in room 4 is online.") == 0.0
+    text = "Log in again: the information in the log is online."
+    assert [text[start:stop] for start, stop, _key in needles.finditer(text)] == ["Log in"]
+    snippet, spans = make_snippet(text, needles)
+    assert [snippet[start:stop] for start, stop in spans] == ["Log in"]
