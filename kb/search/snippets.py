@@ -45,12 +45,8 @@ class Needles:
                 # A phrase: its words next to each other, each as a word would be found.
                 words = [_word_pattern(word) for word in term.split()]
                 pieces.append(before + r"[\W_]+".join(words))
-            elif term.isalpha() and term.endswith("i") and len(term) > 2:
-                # The stemmer writes a final "y" as "i" ("recovery", "policy" and
-                # "policies" all stem to "recoveri", "polici"): the word has either letter.
-                pieces.append(rf"{before}{re.escape(term[:-1])}[iy]\w*")
             elif term.isalpha():
-                pieces.append(rf"{before}{escaped}\w*")
+                pieces.append(before + _word_pattern(term))
             elif term.isdigit():
                 pieces.append(rf"(?<![0-9]){escaped}(?![0-9])")
             elif _HEX_CODE.fullmatch(term):
@@ -165,9 +161,11 @@ def _literal(term: str) -> str:
 
 
 def _word_pattern(word: str) -> str:
-    """One word of a phrase as a word alone is found: a stem as a word's beginning, any
-    other term whole."""
+    """A word as it is found in text (alone or in a phrase): a stem as a word's beginning,
+    any other term whole."""
     if word.isalpha() and word.endswith("i") and len(word) > 2:
+        # The stemmer writes a final "y" as "i" ("recovery", "policy" and "policies" all
+        # stem to "recoveri", "polici"): the word has either letter.
         return rf"{re.escape(word[:-1])}[iy]\w*"
     if word.isalpha():
         return rf"{re.escape(word)}\w*"
