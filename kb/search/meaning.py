@@ -365,7 +365,9 @@ def _load(choice: str) -> MeaningModel | None:
     model_id = identity(choice)
     words = WordTokens(words_file(model_id)) if model_id else None
     if choice != AUTO and (words is None or words.ids("") is None):
-        # A model the user named is checked at once (then its problem is said at start).
+        # A model the user named is checked at once (then its problem is said at start), on
+        # a model thrown away: the one kept learns the words typed (a model holding its
+        # tokenizer uses it instead), so that the next processes need no tokenizer at all.
         MeaningModel(table, tokenizer, name).tokenizer  # noqa: B018
     return MeaningModel(table, tokenizer, name, words)
 
