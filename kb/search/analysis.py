@@ -338,7 +338,11 @@ def query_words(text: str) -> list[QueryWord]:
         if word.isalpha():
             words.append(QueryWord(raw, (stem(word),), word, False, word in STOP_WORDS))
         else:
-            words.append(QueryWord(raw, (word,), word, True, False))
+            # "KB2732377" also finds a page that writes "KB number: 2732377", as the index
+            # lets "2732377" find "KB2732377" (see _simple).
+            split = _LETTERS_DIGITS.match(word)
+            alternatives = (word, split.group(2)) if split else (word,)
+            words.append(QueryWord(raw, alternatives, word, True, False))
     return words
 
 

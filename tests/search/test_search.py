@@ -172,3 +172,21 @@ def test_a_ticket_linked_note_ranks_by_its_link(kb: KnowledgeBase) -> None:
     hits = kb.search("INC0012345 windows")
     assert hits[0].path == PRINTER
     assert hits[0].coverage == 1.0 and not hits[0].weak
+
+
+def test_a_kb_number_typed_whole_finds_a_page_that_writes_the_number_alone(
+    tmp_path: Path, engine: str
+) -> None:
+    root = tmp_path / "kb"
+    use_engine(root, engine)
+    write(
+        root,
+        "notes/usb-bitlocker.md",
+        "# BitLocker is not enabled\n\nOriginal KB number: 2732377\n",
+    )
+    write(root, "notes/other.md", "# Another page\n\nKB number: 1234567\n")
+    with KnowledgeBase.open(root) as kb:
+        for typed in ("KB2732377", "kb2732377", "2732377"):
+            found = kb.search(typed)
+            assert [hit.path for hit in found] == ["notes/usb-bitlocker.md"], typed
+            assert not found.weak, typed
