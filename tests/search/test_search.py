@@ -190,3 +190,24 @@ def test_a_kb_number_typed_whole_finds_a_page_that_writes_the_number_alone(
             found = kb.search(typed)
             assert [hit.path for hit in found] == ["notes/usb-bitlocker.md"], typed
             assert not found.weak, typed
+
+
+def test_holding_every_word_as_typed_earns_more_a_synonym_phrase_does_not(
+    tmp_path: Path, engine: str
+) -> None:
+    """A note with every typed word earns half those words' scores again; a note holding a
+    word only through a synonym written in several words ("log in" for "logon") does not
+    (finding that phrase a second time would double the cost of the query)."""
+    root = tmp_path / "kb"
+    use_engine(root, engine)
+    write(root, "notes/typed.md", "# Slow logon\n\nThe laptop logon is slow at the office.\n")
+    write(root, "notes/phrase.md", "# Slow to log in\n\nThe laptop is slow to log in at home.\n")
+    write(root, "notes/other.md", "# Printer jams\n\nPaper jams in the second tray.\n")
+    with KnowledgeBase.open(root) as kb:
+
+        def score(text: str, path: str) -> float:
+            return next(hit.score for hit in kb.search(text) if hit.path == path)
+
+        for path, bonus in (("notes/typed.md", 1.5), ("notes/phrase.md", 1.0)):
+            alone = score("slow", path) + score("logon", path)
+            assert score("slow logon", path) == pytest.approx(bonus * alone, rel=1e-3), path

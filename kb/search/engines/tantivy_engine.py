@@ -246,8 +246,9 @@ class TantivyEngine:
         return self._word(item)
 
     def _core(self, item: Match) -> tantivy.Query:
-        """The match without its completions, corrections or synonym phrases."""
-        if isinstance(item, PhraseMatch) or not item.expansions:
+        """The match without its completions, corrections or synonym phrases (a phrase of
+        common words, "log in", would cost as much again as the whole query)."""
+        if isinstance(item, PhraseMatch) or not (item.expansions or item.phrases):
             return self._match(item)
         return self._word(WordMatch(item.terms, (), (), item.expansion_fields, item.boost))
 

@@ -297,11 +297,11 @@ class Scorer:
         return best, partial
 
     def _coordinate(self, should: list[Match], total: Scores) -> None:
-        """Documents holding every item as typed (no completions or corrections) earn
-        COORDINATION of those scores again."""
+        """Documents holding every item as typed (no completions, corrections or synonym
+        phrases) earn COORDINATION of those scores again."""
         cores: list[Packed] = []
         for item in should:
-            if isinstance(item, WordMatch) and item.expansions:
+            if isinstance(item, WordMatch) and (item.expansions or item.phrases):
                 item = WordMatch(item.terms, (), (), item.expansion_fields, item.boost)
             cores.append(self.match(item)[0])
         cores.sort(key=len)
