@@ -68,6 +68,9 @@ DEPTH_PER_HIT = 2
 MIN_DEPTH = 20
 #: Vectors kept in memory (about 1 KB each); the oldest half is dropped past this.
 CACHE_SIZE = 20_000
+#: Query vectors kept (by the query's text): several KBs searched as one ask for the same
+#: query's vector once each, and the app asks again when typing pauses.
+QUERY_CACHE_SIZE = 64
 
 
 class MeaningModel:
@@ -91,6 +94,7 @@ class MeaningModel:
         #: Why the model failed as it was used (None while it works).
         self.problem: str | None = None
         self._cache: dict[tuple[str, float, str, int], tuple[float, ...]] = {}
+        self._queries: dict[str, tuple[float, ...]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -139,6 +143,18 @@ class MeaningModel:
 
     def query_vector(self, text: str) -> tuple[float, ...]:
         """The unit vector of a short text (a query), in plain Python."""
+        with self._lock:
+            known = self._queries.get(text)
+        if known is not None:
+            return known
+        vector = self._query_vector(text)
+        with self._lock:
+            if len(self._queries) >= QUERY_CACHE_SIZE:
+                self._queries.clear()
+            self._queries[text] = vector
+        return vector
+
+    def _query_vector(self, text: str) -> tuple[float, ...]:
         if self._tokenizer is not None or self.words is None:
             # Loaded already (the app, after its first search): it tokenizes in microseconds,
             # and the words typed, prefixes of words included, are not written anywhere.

@@ -197,3 +197,16 @@ def test_with_the_tokenizer_loaded_nothing_typed_is_written(tmp_path: Path) -> N
     found.tokenizer  # noqa: B018 (loaded, as the app does after start)
     found.query_vector("scre")
     assert not kept.exists() or "scre" not in json.loads(kept.read_text())
+
+
+def test_a_query_vector_is_worked_out_once_per_text(tmp_path: Path) -> None:
+    """Several KBs searched as one, and the app's search when typing pauses, ask for the same
+    query's vector again: it is kept, within a small bound."""
+    found = meaning.model(str(tiny_meaning_model(tmp_path / "model")))
+    assert found is not None
+    first = found.query_vector("screen lock")
+    assert found.query_vector("screen lock") is first
+    for number in range(meaning.QUERY_CACHE_SIZE + 1):
+        found.query_vector(f"screen {number}")
+    assert len(found._queries) <= meaning.QUERY_CACHE_SIZE
+    assert found.query_vector("screen lock") == pytest.approx(first)
