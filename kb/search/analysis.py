@@ -341,8 +341,8 @@ def query_words(text: str) -> list[QueryWord]:
             # "KB2732377" also finds a page that writes "KB number: 2732377", as the index
             # lets "2732377" find "KB2732377" (see _simple).
             split = _LETTERS_DIGITS.match(word)
-            alternatives = (word, split.group(2)) if split else (word,)
-            words.append(QueryWord(raw, alternatives, word, True, False))
+            forms = (word, split.group(2)) if split else (word,)
+            words.append(QueryWord(raw, forms, word, True, False))
     return words
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 WEAK_COVERAGE = 0.5
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     """A search result: a note or ticket record, and why it matched."""
 
