@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.helpers import git, no_traceback
-from tests.shelf.conftest import Shelf
+from tests.shelf.conftest import TEAM_NOTE, Shelf
 
 
 def test_followups_list_open_questions_of_every_kb(shelf: Shelf) -> None:
@@ -42,3 +42,40 @@ def test_one_kb_failing_to_sync_does_not_stop_the_others(shelf: Shelf) -> None:
     assert "kb: team: sync failed:" in result.stderr
     assert any(line.startswith("ops: ") and "Sent" in line for line in result.stdout.splitlines())
     assert len([line for line in result.stdout.splitlines() if line.startswith("me: ")]) == 1
+
+
+def _conflict_in_team(shelf: Shelf) -> None:
+    """A teammate and this user both change the same line of a team note; kb sync keeps
+    the conflict for review."""
+    mate = shelf.team.parent / "mate"
+    git(shelf.team.parent, "clone", "-q", str(shelf.team_server), str(mate))
+    note = "notes/outlook-password.md"
+    (mate / note).write_text(TEAM_NOTE.replace("recreate the profile", "repair Office"))
+    git(mate, "commit", "-qam", "Repair instead")
+    git(mate, "push", "-q")
+    (shelf.team / note).write_text(TEAM_NOTE.replace("recreate the profile", "reboot twice"))
+    result = shelf.cli("sync")
+    no_traceback(result)
+    assert result.exit_code == 1
+
+
+def test_resolve_lists_and_settles_a_conflict_kept_in_a_team_kb(shelf: Shelf) -> None:
+    _conflict_in_team(shelf)
+    listed = shelf.cli("resolve")
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.startswith("team: notes/outlook-password.md  ←→  ")
+    settled = shelf.cli("resolve", "outlook-password", "--theirs")
+    assert settled.exit_code == 0, settled.output
+    assert settled.stdout.startswith("team: ")
+    assert "repair Office" in (shelf.team / "notes/outlook-password.md").read_text()
+    assert shelf.cli("resolve").stdout == "No conflicts waiting.\n"
+
+
+def test_resolve_takes_the_kb_name_before_the_note(shelf: Shelf) -> None:
+    _conflict_in_team(shelf)
+    wrong = shelf.cli("resolve", "ops:outlook-password", "--mine")
+    assert wrong.exit_code == 1
+    assert "no conflict waiting for 'outlook-password'" in wrong.stderr
+    settled = shelf.cli("resolve", "team:notes/outlook-password.md", "--mine")
+    assert settled.exit_code == 0, settled.output
+    assert "reboot twice" in (shelf.team / "notes/outlook-password.md").read_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,10 @@ from kb.cli.helpers import (
     interactive,
 )
 from kb.notes.errors import KBError
+
+if TYPE_CHECKING:
+    from kb.knowledgebase import KnowledgeBase
+    from kb.sync.conflict_files import Conflict
 
 # --- kb log ---------------------------------------------------------------------------------
 
@@ -187,43 +192,87 @@ def sync(ctx: click.Context) -> None:
 @click.pass_context
 @handle_errors
 def resolve(ctx: click.Context, note: tuple[str, ...], choice: str | None) -> None:
-    """Settle a conflict kept by kb sync. Without NOTE: list the conflicts waiting."""
-    from kb.sync.conflict_files import conflicts, resolve
+    """Settle a conflict kept by kb sync. Without NOTE: list the conflicts waiting (in every
+    KB of the config's [kbs]; NAME:NOTE picks the KB)."""
+    from kb.sync.conflict_files import resolve
 
-    kb = current_kb(ctx)
-    waiting = conflicts(kb.root)
+    waiting = _waiting(ctx)
+    shelf = current_shelf(ctx)
+    several = shelf is not None
     if not note:
         if not waiting:
             click.echo("No conflicts waiting.")
             return
-        for conflict in waiting:
-            click.echo(f"{conflict.path}  ←→  {conflict.theirs}")
+        for name, _kb, conflict in waiting:
+            where = f"{name}: " if several else ""
+            click.echo(f"{where}{conflict.path}  ←→  {conflict.theirs}")
         if choice is not None:
             # A choice for every conflict at once would settle notes nobody looked at.
             raise KBError("name the note to settle: kb resolve NOTE --mine|--theirs|--both", 2)
         click.echo("Compare them, then: kb resolve NOTE --mine|--theirs|--both")
         return
     wanted = " ".join(note)
-    matches = [c for c in waiting if wanted in (c.path, c.theirs) or c.path.endswith("/" + wanted)]
-    if not matches:
-        from kb.notes.naming import AmbiguousNote
-
-        try:
-            names = {kb.find(wanted).rel}
-        except AmbiguousNote as exc:  # the note and its conflict file share a title
-            names = {note.path for note in exc.candidates}
-        matches = [c for c in waiting if c.path in names or c.theirs in names]
+    name, colon, rest = wanted.partition(":")
+    if shelf is not None and colon and rest and name in shelf.kbs:
+        waiting = [entry for entry in waiting if entry[0] == name]
+        wanted = rest
+    matches = _matching(waiting, wanted)
     if not matches:
         raise KBError(f"no conflict waiting for {wanted!r} (kb resolve lists them)", 1)
     if len(matches) > 1:
-        for conflict in matches:
-            err(f"  {conflict.theirs}")
+        for kb_name, _kb, conflict in matches:
+            err(f"  {kb_name + ': ' if several else ''}{conflict.theirs}")
         err("kb: several conflicts for this note; name the .conflict- file to settle")
         sys.exit(2)
     if choice is None:
         raise click.UsageError("say which to keep: --mine, --theirs or --both")
-    done = resolve(kb, matches[0], choice)
-    click.echo(done[:1].upper() + done[1:] + ".")
+    kb_name, kb, conflict = matches[0]
+    done = resolve(kb, conflict, choice)
+    where = f"{kb_name}: " if several else ""
+    click.echo(where + done[:1].upper() + done[1:] + ".")
+
+
+def _waiting(ctx: click.Context) -> list[tuple[str, KnowledgeBase, Conflict]]:
+    """The conflicts waiting, with their KB's name (every KB of the config's [kbs], or the
+    one KB, named "")."""
+    from kb.sync.conflict_files import conflicts
+
+    shelf = current_shelf(ctx)
+    if shelf is None:
+        kb = current_kb(ctx)
+        return [("", kb, conflict) for conflict in conflicts(kb.root)]
+    return [
+        (name, kb, conflict) for name, kb in shelf.kbs.items() for conflict in conflicts(kb.root)
+    ]
+
+
+def _matching(
+    waiting: list[tuple[str, KnowledgeBase, Conflict]], wanted: str
+) -> list[tuple[str, KnowledgeBase, Conflict]]:
+    """The conflicts ``wanted`` names: by the note's path or file, the conflict file, or
+    any way the note itself is found (its title)."""
+    from kb.notes.naming import AmbiguousNote
+
+    found = [
+        entry
+        for entry in waiting
+        if wanted in (entry[2].path, entry[2].theirs) or entry[2].path.endswith("/" + wanted)
+    ]
+    if found:
+        return found
+    for kb in dict.fromkeys(kb for _name, kb, _conflict in waiting):
+        try:
+            names = {kb.find(wanted).rel}
+        except AmbiguousNote as exc:  # the note and its conflict file share a title
+            names = {candidate.path for candidate in exc.candidates}
+        except KBError:
+            continue
+        found.extend(
+            entry
+            for entry in waiting
+            if entry[1] is kb and (entry[2].path in names or entry[2].theirs in names)
+        )
+    return found
 
 
 COMMANDS = [log, save, sync, resolve]
