@@ -17,6 +17,8 @@ from kb.notes.errors import KBError
 from kb.notes.secrets import ALLOW_MARK
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from git import Repo
 
     from kb.notes.secrets import Finding, SecretRules
@@ -62,12 +64,14 @@ def init(root: Path, paths: list[str], message: str) -> CommitResult:
 def commit(
     root: Path,
     paths: list[str],
-    message: str,
+    message: str | Callable[[list[str]], str],
     *,
     allow_secrets: bool = False,
     rules: SecretRules | None = None,
 ) -> CommitResult:
     """Commit the given paths (added, changed or deleted) with the user's git identity.
+    ``message`` may be a function of the paths committed (a message naming them must not name
+    a file held back).
 
     The lines the commit adds are checked first: conflict markers are never committed, and
     what looks like a password, key or token is refused (``CommitResult.secrets``) unless
@@ -96,7 +100,7 @@ def commit(
 def _commit_locked(
     root: Path,
     paths: list[str],
-    message: str,
+    message: str | Callable[[list[str]], str],
     allow_secrets: bool,
     rules: SecretRules | None,
 ) -> CommitResult:
@@ -143,7 +147,7 @@ def _stage_and_commit(
     repo: Repo,
     root: Path,
     paths: list[str],
-    message: str,
+    message: str | Callable[[list[str]], str],
     allow_secrets: bool,
     rules: SecretRules | None,
 ) -> CommitResult:
@@ -224,15 +228,19 @@ def _stage_and_commit(
             )
             if not rest:
                 return CommitResult(None, f"not committed: {found[0]} ({advice})", secrets=found)
-            repo.git.commit("--quiet", "-m", message, "--", *rest)
+            repo.git.commit("--quiet", "-m", _message(message, rest), "--", *rest)
             return CommitResult(
                 repo.head.commit.hexsha,
                 f"{len(held)} file{'s' if len(held) != 1 else ''} held back: {found[0]} ({advice})",
                 secrets=found,
                 committed=rest,
             )
-    repo.git.commit("--quiet", "-m", message, "--", *staged)
+    repo.git.commit("--quiet", "-m", _message(message, staged), "--", *staged)
     return CommitResult(repo.head.commit.hexsha, warning, committed=staged)
+
+
+def _message(message: str | Callable[[list[str]], str], committed: list[str]) -> str:
+    return message if isinstance(message, str) else message(committed)
 
 
 def _with_rename_sources(repo: Repo, held: set[str]) -> list[str]:

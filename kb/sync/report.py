@@ -132,19 +132,22 @@ def report_lines(report: SyncReport) -> list[ReportLine]:
         lines.append(ReportLine(report.index_warning, warning=True))
     if report.ignored:
         lines.append(ReportLine(ignored_message(report.ignored), warning=True))
-    lines += [ReportLine(line, warning=True) for line in held_back_lines(report.held_back)]
+    held = held_back_lines(report.held_back, bool(report.committed))
+    lines += [ReportLine(line, warning=True) for line in held]
     return lines
 
 
-def held_back_lines(findings: list[Finding]) -> list[str]:
-    """Which files were held back for a line that looks like a secret, and what to do."""
+def held_back_lines(findings: list[Finding], rest_saved: bool = True) -> list[str]:
+    """Which files were held back for a line that looks like a secret, and what to do
+    (``rest_saved``: other files were committed)."""
     if not findings:
         return []
     held = sorted({finding.path for finding in findings})
     lines = [str(finding) for finding in findings[:10]]
     names = ", ".join(held[:3]) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
+    rest = "; the rest was saved" if rest_saved else ""
     lines.append(
-        f"held back (not committed, not sent): {names}; the rest was saved. Remove the "
+        f"held back (not committed, not sent): {names}{rest}. Remove the "
         f"secret, or end the line with {ALLOW_MARK} if it is not one, and save again"
     )
     return lines

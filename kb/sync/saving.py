@@ -91,11 +91,10 @@ def commit_pending(kb: KB, repo: Repo, held: list[Finding] | None = None) -> lis
     paths = pending_paths(repo, kb.root)
     if not paths:
         return finished
-    names = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
     result = git.commit(
         kb.root,
         paths,
-        f"Save changes made outside kb: {names}",
+        _save_message,
         allow_secrets=kb.allow_secrets,
         rules=kb.secret_rules,
     )
@@ -106,6 +105,13 @@ def commit_pending(kb: KB, repo: Repo, held: list[Finding] | None = None) -> lis
     elif result.warning:
         raise KBError(result.warning, 2)
     return finished + result.committed
+
+
+def _save_message(committed: list[str]) -> str:
+    """The message of a commit of changes made outside kb, naming (some of) its files."""
+    names = ", ".join(committed[:3])
+    more = f" and {len(committed) - 3} more" if len(committed) > 3 else ""
+    return f"Save changes made outside kb: {names}{more}"
 
 
 def save_pending(kb: KB) -> SaveReport:

@@ -58,6 +58,24 @@ def test_a_refused_edit_leaves_what_the_user_staged(tmp_path: Path) -> None:
     assert (root / "notes/a.md").read_text(encoding="utf-8").endswith(f"{SECRET}\n")
 
 
+def test_a_save_names_only_the_files_it_committed(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root).close()
+    cli = Cli(root)
+    (root / "notes/a-kiosk.md").write_text(f"# Kiosk\n{SECRET}\n", encoding="utf-8")
+    (root / "notes/b-toner.md").write_text("# Toner\nshake it\n", encoding="utf-8")
+    result = cli("save")
+    assert result.exit_code == 2
+    message = git(root, "log", "-1", "--format=%s")
+    assert message == "Save changes made outside kb: notes/b-toner.md\n"
+    assert "the rest was saved" in result.stderr
+    # Only the held-back file left: nothing else was saved, and the line does not say so.
+    alone = cli("save")
+    assert alone.exit_code == 2
+    assert "held back (not committed, not sent): notes/a-kiosk.md." in alone.stderr
+    assert "the rest was saved" not in alone.stderr
+
+
 def test_one_secret_does_not_block_the_rest_of_a_sync(pair: tuple[Clone, Clone]) -> None:
     ana, ben = pair
     ana.write("notes/vpn.md", "# VPN\nreinstall the client\n")

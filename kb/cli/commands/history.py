@@ -114,7 +114,7 @@ def save(ctx: click.Context) -> None:
         report = kb.reindex()
         if report.problems:
             err(f"kb: {len(report.problems)} file(s) have problems; see 'kb check'")
-    for line in held_back_lines(saved.held_back):
+    for line in held_back_lines(saved.held_back, bool(paths)):
         err(f"kb: {line}")
     if saved.ignored:
         err(f"kb: {ignored_message(saved.ignored)}")
