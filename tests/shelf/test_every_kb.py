@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.helpers import git, no_traceback
+from tests.helpers import git, no_traceback, write
 from tests.shelf.conftest import TEAM_NOTE, Shelf
 
 
@@ -79,3 +79,34 @@ def test_resolve_takes_the_kb_name_before_the_note(shelf: Shelf) -> None:
     settled = shelf.cli("resolve", "team:notes/outlook-password.md", "--mine")
     assert settled.exit_code == 0, settled.output
     assert "reboot twice" in (shelf.team / "notes/outlook-password.md").read_text()
+
+
+TEAM_GUIDE = """\
+---
+title: Team onboarding
+type: guide
+---
+1. [[outlook-password]]
+"""
+
+
+def test_guides_of_every_kb_are_listed_and_read_from_the_cli(shelf: Shelf) -> None:
+    write(shelf.team, "notes/team-onboarding.md", TEAM_GUIDE)
+    listed = shelf.cli("guide")
+    assert listed.exit_code == 0, listed.output
+    assert "[team] Team onboarding" in listed.stdout
+    assert "team:notes/team-onboarding.md" in listed.stdout
+    rows = json.loads(shelf.cli("guide", "--json").stdout)
+    assert [(row["kb"], row["title"]) for row in rows] == [("team", "Team onboarding")]
+    for name in ("team onboarding", "team:team-onboarding"):
+        read = shelf.cli("guide", name)
+        assert read.exit_code == 0, read.output
+        assert "GUIDE  Team onboarding" in read.stdout
+        assert "recreate the profile" in read.stdout  # the step, read from the team KB
+    write(shelf.ops, "notes/ops-onboarding.md", TEAM_GUIDE.replace("Team", "Ops team"))
+    both = shelf.cli("guide", "onboarding")
+    assert both.exit_code == 2
+    assert "matches guides in several KBs (team, ops)" in both.stderr
+    missing = shelf.cli("guide", "printer handbook")
+    assert missing.exit_code == 1
+    assert "no guide matches 'printer handbook' in any KB" in missing.stderr

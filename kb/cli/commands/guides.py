@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kb.cli.helpers import current_kb, err, handle_errors
+from kb.cli.helpers import current_kb, current_shelf, err, handle_errors
 
 if TYPE_CHECKING:
     from kb.guides.guide import Guide, Step
     from kb.knowledgebase import KnowledgeBase
     from kb.notes.note import Note
+    from kb.shelf import Shelf
 
 RULE_WIDTH = 78
 
@@ -30,25 +31,119 @@ def guide(ctx: click.Context, name: tuple[str, ...], as_json: bool) -> None:
     note of its reading path in order, ready for a pager: kb guide using kb | less.
     Read guides in the app (kb) to have your progress remembered.
     """
-    from kb.guides.guide import find_guide, load_guides
     from kb.guides.progress import ReadingProgress
 
-    kb = current_kb(ctx)
-    guides, _problems = load_guides(kb)
+    shelf = current_shelf(ctx)
+    if shelf is not None and not name:
+        _list_all(shelf, as_json)
+        return
+    kb, chosen = _chosen(ctx, " ".join(name)) if name else (current_kb(ctx), None)
     progress = ReadingProgress(kb.root)
     if progress.warning:
         err(f"kb: warning: {progress.warning}")
     read = progress.read
-    if not name:
+    if chosen is None:
+        from kb.guides.guide import load_guides
+
+        guides, _problems = load_guides(kb)
         _list(guides, read, progress.reader, as_json)
         return
-    chosen = find_guide(kb, " ".join(name), guides)
     if as_json:
         click.echo(json.dumps(_guide_json(kb, chosen, read), indent=2, ensure_ascii=False))
     else:
         _print_guide(kb, chosen, read)
     for step in chosen.broken:
         err(f"kb: warning: step {step.number} of the guide leads nowhere: {step.problem}")
+
+
+def _chosen(ctx: click.Context, wanted: str) -> tuple[KnowledgeBase, Guide]:
+    """The guide ``wanted`` names, and its KB: with several KBs configured, the one KB whose
+    guides match (``NAME:guide`` picks the KB)."""
+    from kb.guides.guide import find_guide, load_guides
+    from kb.notes.errors import KBError
+    from kb.notes.naming import AmbiguousNote
+
+    shelf = current_shelf(ctx)
+    if shelf is None:
+        kb = current_kb(ctx)
+        return kb, find_guide(kb, wanted, load_guides(kb)[0])
+    name, colon, rest = wanted.partition(":")
+    if colon and rest and name in shelf.kbs:
+        kb = shelf.kbs[name]
+        return kb, find_guide(kb, rest, load_guides(kb)[0])
+    found: list[tuple[str, KnowledgeBase, Guide]] = []
+    ambiguous: list[AmbiguousNote] = []
+    for name, kb in shelf.kbs.items():
+        try:
+            found.append((name, kb, find_guide(kb, wanted, load_guides(kb)[0])))
+        except AmbiguousNote as exc:
+            ambiguous.append(exc)
+        except KBError:
+            continue
+    if len(found) == 1 and not ambiguous:
+        return found[0][1], found[0][2]
+    if len(ambiguous) == 1 and not found:
+        raise ambiguous[0]
+    if not found and not ambiguous:
+        raise KBError(f"no guide matches {wanted!r} in any KB (see 'kb guide' for the list)", 1)
+    where = ", ".join(name for name, kb in shelf.kbs.items() if _holds(kb, wanted))
+    raise KBError(
+        f"{wanted!r} matches guides in several KBs ({where}): put the KB's name first "
+        f"(NAME:{wanted})",
+        2,
+    )
+
+
+def _holds(kb: KnowledgeBase, wanted: str) -> bool:
+    """True when one or more of ``kb``'s guides match ``wanted``."""
+    from kb.guides.guide import find_guide, load_guides
+    from kb.notes.errors import KBError
+    from kb.notes.naming import AmbiguousNote
+
+    try:
+        find_guide(kb, wanted, load_guides(kb)[0])
+    except AmbiguousNote:
+        return True
+    except KBError:
+        return False
+    return True
+
+
+def _list_all(shelf: Shelf, as_json: bool) -> None:
+    """The guides of every configured KB, each marked with its KB."""
+    from kb.guides.guide import load_guides
+    from kb.guides.progress import ReadingProgress
+
+    rows: list[dict[str, Any]] = []
+    for name, kb in shelf.kbs.items():
+        progress = ReadingProgress(kb.root)
+        if progress.warning:
+            err(f"kb: warning: {name}: {progress.warning}")
+        for item in load_guides(kb)[0]:
+            rows.append(
+                {
+                    "kb": name,
+                    "path": item.path,
+                    "title": item.title,
+                    "steps": len(item.steps),
+                    "read": item.read_count(progress.read),
+                    "broken": len(item.broken),
+                }
+            )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        err("kb: no guides in any KB; write one with: kb new --type guide --title '...'")
+        sys.exit(1)
+    click.echo("Guides (your progress):")
+    for row in rows:
+        broken = f"  [{row['broken']} broken step(s)]" if row["broken"] else ""
+        done = f"{row['read']}/{row['steps']}"
+        click.echo(f"  {done:>5}  [{row['kb']}] {row['title']}{broken}")
+        click.echo(f"         {row['kb']}:{row['path']}")
+    if sys.stdout.isatty():
+        click.echo("Read one: kb guide NAME | less   (or in the app: kb, then f4)")
 
 
 def _list(guides: list[Guide], read: set[str], reader: str, as_json: bool) -> None:
