@@ -118,3 +118,19 @@ async def test_guides_health_and_tickets_cover_every_kb(shelf: Shelf) -> None:
         assert isinstance(opened, NoteScreen)
         assert opened.path == "notes/mailbox-quota.md"
         assert opened.shared.kb.root == shelf.ops
+
+
+async def test_a_ticket_only_a_team_kb_knows_opens_from_ctrl_g(shelf: Shelf) -> None:
+    """The default KB knows nothing of the ticket: the team KB's linked note still shows."""
+    _add(shelf.ops, "notes/mailbox-quota.md", OPS_NOTE.replace("INC0077001", "INC0088002"))
+    app = _app()
+    async with app.run_test(size=(100, 30)) as pilot:  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        await pilot.press(*"INC0088002", "enter")
+        await settle(pilot)
+        ticket = app.screen  # type: ignore[attr-defined]
+        assert isinstance(ticket, TicketScreen)
+        assert ticket.kb_names == ["ops"]
+        assert _rows(ticket, "#ticket-notes")[0].startswith("[ops] Mailbox quota for VPN users")

@@ -110,3 +110,23 @@ def test_guides_of_every_kb_are_listed_and_read_from_the_cli(shelf: Shelf) -> No
     missing = shelf.cli("guide", "printer handbook")
     assert missing.exit_code == 1
     assert "no guide matches 'printer handbook' in any KB" in missing.stderr
+
+
+def test_kb_ticket_shows_the_notes_every_kb_ties_to_the_ticket(shelf: Shelf) -> None:
+    linked = shelf.cli("link", "team:outlook-password", "INC0055555")
+    assert linked.exit_code == 0, linked.output
+    shown = shelf.cli("ticket", "INC0055555")
+    assert shown.exit_code == 0, shown.output
+    assert "team:notes/outlook-password.md" in shown.stdout
+    # The command suggested names the KB, so that it works as printed.
+    suggested = shown.stdout.split("The version given: kb ")[1].split()
+    assert suggested[:2] == ["show", "team:notes/outlook-password.md"]
+    again = shelf.cli(*suggested)
+    assert again.exit_code == 0, again.output
+    data = json.loads(shelf.cli("ticket", "INC0055555", "--json").stdout)
+    assert [(row["kb"], row["path"]) for row in data["notes"]] == [
+        ("team", "notes/outlook-password.md")
+    ]
+    unknown = shelf.cli("ticket", "INC0099999")
+    assert unknown.exit_code == 1
+    assert "no ticket INC0099999 in any KB (me, team, ops)" in unknown.stderr

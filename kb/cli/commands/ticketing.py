@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from kb.cli.helpers import current_kb, err, fail, handle_errors, in_own_kb
+from kb.cli.helpers import current_kb, current_shelf, err, fail, handle_errors, in_own_kb
 
 if TYPE_CHECKING:
     from kb.notes.protocol import Saved
@@ -83,11 +83,20 @@ def ticket(ctx: click.Context, ticket_id: str, as_json: bool) -> None:
 
     Exit 1 when the KB has no record of the ticket and no note names it.
     """
-    view = current_kb(ctx).ticket(ticket_id)
+    shelf = current_shelf(ctx)
+    if shelf is None:
+        view, names = current_kb(ctx).ticket(ticket_id), list[str]()
+    else:
+        from kb.shelf.tickets import ticket_everywhere
+
+        view, names = ticket_everywhere(list(shelf.kbs.items()), ticket_id)
     if as_json:
-        click.echo(json.dumps(view.to_json(), indent=2, ensure_ascii=False))
+        data = view.to_json()
+        for row, name in zip(data["notes"], names, strict=False):
+            row["kb"] = name
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    _print_ticket(view)
+    _print_ticket(view, names)
 
 
 @click.command(name="import")
@@ -246,7 +255,8 @@ def _tie_line(entry: TicketNote, subject: str) -> str:
     return f"{'  '.join(facts)}  {subject}{title}"
 
 
-def _print_ticket(view: TicketView) -> None:
+def _print_ticket(view: TicketView, names: list[str]) -> None:
+    """The ticket for a reader; ``names``: each linked note's KB (none with one KB)."""
     record = view.record
     if record is not None:
         fields = record.fields
@@ -287,13 +297,18 @@ def _print_ticket(view: TicketView) -> None:
                 click.echo(f"\n{section.capitalize()}:")
                 click.echo(_excerpt(text))
     click.echo(f"\nLinked notes ({len(view.notes)}):" if view.notes else "\nNo note linked yet.")
-    for entry in view.notes:
-        click.echo("  " + _tie_line(entry, entry.path))
-    given = next((entry for entry in view.notes if entry.rev), None)
+    where = [f"{name}:" for name in names] or [""] * len(view.notes)
+    for entry, prefix in zip(view.notes, where, strict=True):
+        click.echo("  " + _tie_line(entry, prefix + entry.path))
+    given = next(
+        ((entry, prefix) for entry, prefix in zip(view.notes, where, strict=True) if entry.rev),
+        None,
+    )
     if given is not None:
         from kb.git.revisions import short
 
-        click.echo(f"\nThe version given: kb show {given.path} --at {short(given.rev)}")
+        entry, prefix = given
+        click.echo(f"\nThe version given: kb show {prefix}{entry.path} --at {short(entry.rev)}")
 
 
 def _excerpt(text: str, lines: int = 8) -> str:

@@ -118,34 +118,25 @@ class TicketScreen(KBScreen):
         """The ticket's record and linked notes, from disk and the index."""
         from kb.notes.errors import KBError
         from kb.notes.local_state import remember_ticket
-        from kb.tickets.linking import ticket_view
+        from kb.shelf.tickets import ticket_everywhere
 
         kb = self.shared.kb
+        shelf = self.app.shelf
+        own = shelf.name_of(self.shared) if shelf is not None else ""
+        # The notes every configured KB ties to the ticket, this KB's first; the record from
+        # this KB, else the first KB that has one.
+        kbs = [(own, kb)]
+        if shelf is not None:
+            kbs += [(name, shared.kb) for name, shared in shelf.kbs.items() if name != own]
         try:
-            view = ticket_view(kb, self.ticket, refresh=False)
+            view, names = ticket_everywhere(kbs, self.ticket, refresh=False)
         except KBError as exc:
             self.post_message(TicketLoaded(self.ticket, None, error_text(exc)))
             return
         remember_ticket(kb.root, view.id)
-        shelf = self.app.shelf
         if shelf is None:
             self.post_message(TicketLoaded(self.ticket, view))
             return
-        # The notes every configured KB ties to the ticket; the record from this KB, else
-        # the first KB that has one.
-        own = shelf.name_of(self.shared)
-        names = [own] * len(view.notes)
-        for name, shared in shelf.kbs.items():
-            if name == own:
-                continue
-            try:
-                other = ticket_view(shared.kb, view.id, refresh=False)
-            except KBError:
-                continue  # a KB that cannot answer leaves out only its own notes
-            view.notes += other.notes
-            names += [name] * len(other.notes)
-            if view.record is None and other.record is not None:
-                view.record, view.url = other.record, view.url or other.url
         self.post_message(TicketLoaded(self.ticket, view, kbs=names))
 
     def on_ticket_loaded(self, message: TicketLoaded) -> None:
