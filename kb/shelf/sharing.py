@@ -1,11 +1,13 @@
 """Sharing a note: it moves from one KB (usually the personal one) into a team KB.
 
 One commit in each repository: the team's adds the note (its message says where it came
-from), the source's removes it. The note keeps its path, so its wiki and relative links
+from), the source's removes it. A note with ticket links gets a second commit in the team's:
+its links, whose revision (the version given to the caller) is then the share's commit, a
+commit of the team's own history. The note keeps its path, so its wiki and relative links
 resolve in the team KB wherever the notes they lead to are there too; the ones that lead to
-notes the team KB lacks are reported. Its ticket links move with their revisions (the
-source's log gets ``unlink`` lines, the team's log ``link`` lines), its reading progress
-moves, and its flags, being front matter, travel with the file. Refused, with one line, when
+notes the team KB lacks are reported. The source's log gets ``unlink`` lines, the team's log
+``link`` lines; its reading progress moves, and its flags, being front matter, travel with
+the file. Refused, with one line, when
 the team KB already has a note of that name or the note holds what looks like a secret.
 """
 
@@ -64,27 +66,20 @@ def share(shelf: Shelf, reference: str, to: str | None = None) -> SharedNote:
     moved = SharedNote(rel, note.title, source_name, target_name)
     links = [link for link in link_log.read_links(source.root) if link.note == rel]
     moved.tickets = [link.ticket for link in links]
-    log_before = _log_bytes(target.root)
     # The team's copy first: until it is committed, the personal note stays as it was.
     atomic.write_bytes(paths.writable(target.root, rel), data, root=target.root)
-    changed = [rel]
-    for link in links:
-        event = link_log.LinkEvent("link", link.ticket, rel, link.kind, link.rev, link.at, link.by)
-        changed.append(link_log.append(target.root, event))
-    if links and (target.root / ".gitattributes").exists():
-        changed.append(".gitattributes")
     from kb.git.revisions import last_commit, short
 
     where = last_commit(source.root, rel)
     origin = f"{source_name}:{rel}" + (f" at {short(where)}" if where else "")
-    saved = target.record_changes(
-        list(dict.fromkeys(changed)), f"Share: {note.title} (from {origin})"
-    )
+    saved = target.record_changes([rel], f"Share: {note.title} (from {origin})")
     if saved.commit is None or not saved.commit.sha:
-        _undo_target(target, rel, log_before)
+        _undo_target(target, rel)
         why = saved.commit.warning if saved.commit is not None else "not committed"
         raise ShelfError(f"not shared: the team KB {target_name!r} could not commit it ({why})")
     moved.target_commit = saved.commit.sha
+    if links:
+        moved.warnings += _carry_links(source, target, source_name, rel, text, links, moved)
     # Then it leaves the source: the file, its ticket links, its reading progress.
     source_changed = [rel]
     for other, new_text in staying.texts.items():
@@ -111,6 +106,55 @@ def share(shelf: Shelf, reference: str, to: str | None = None) -> SharedNote:
             "notes too for the whole team to follow them)"
         )
     return moved
+
+
+def _carry_links(
+    source: KnowledgeBase,
+    target: KnowledgeBase,
+    source_name: str,
+    rel: str,
+    text: str,
+    links: list[link_log.Link],
+    moved: SharedNote,
+) -> list[str]:
+    """The note's ticket links, written into the team's log in a commit of their own. A
+    link's revision (the version given to the caller) must be a commit of the team's
+    history: the share's, when the version given is the one shared; none otherwise (that
+    version stays in the source's history, and a warning says so)."""
+    from kb.git.repository import GitError
+    from kb.git.revisions import short, show
+
+    warnings: list[str] = []
+    changed = [rel]
+    for link in links:
+        rev = None
+        if link.rev:
+            try:
+                given = show(source.root, rel, link.rev)
+            except GitError:
+                given = None
+            if given == text:
+                rev = moved.target_commit
+            else:
+                warnings.append(
+                    f"{link.ticket}: the version given ({short(link.rev)}) was changed since; "
+                    f"it stays in {source_name!r}'s history (kb show {source_name}:{rel} "
+                    f"--at {short(link.rev)})"
+                )
+        event = link_log.LinkEvent("link", link.ticket, rel, link.kind, rev, link.at, link.by)
+        changed.append(link_log.append(target.root, event))
+    if (target.root / ".gitattributes").exists():
+        changed.append(".gitattributes")
+    tickets = ", ".join(link.ticket for link in links)
+    saved = target.record_changes(
+        list(dict.fromkeys(changed)), f"Share: ticket links of {moved.title} ({tickets})"
+    )
+    if saved.commit is None or not saved.commit.sha:
+        why = saved.commit.warning if saved.commit is not None else "not committed"
+        warnings.append(
+            f"the ticket links are written but not committed ({why}); kb save commits them"
+        )
+    return warnings
 
 
 def _target_name(shelf: Shelf, source_name: str, to: str | None) -> str:
@@ -151,22 +195,10 @@ def _refuse_secrets(source: KnowledgeBase, target: KnowledgeBase, rel: str, data
             )
 
 
-def _log_bytes(root: Path) -> bytes | None:
-    try:
-        return (root / link_log.LINKS_FILE).read_bytes()
-    except FileNotFoundError:
-        return None
-
-
-def _undo_target(target: KnowledgeBase, rel: str, log_before: bytes | None) -> None:
+def _undo_target(target: KnowledgeBase, rel: str) -> None:
+    """Take back the team's copy of a note whose share could not be committed."""
     with contextlib.suppress(FileNotFoundError):
         (target.root / rel).unlink()
-    log = target.root / link_log.LINKS_FILE
-    if log_before is None:
-        with contextlib.suppress(FileNotFoundError):
-            log.unlink()
-    else:
-        atomic.write_bytes(log, log_before, root=target.root)
 
 
 def _move_progress(source: Path, target: Path, rel: str) -> None:

@@ -33,9 +33,11 @@ def test_a_shared_note_reaches_the_team_with_links_and_tickets(
     assert "leads to no note" not in second.stderr  # its link goes to a note the team has
 
     # One commit in each repository per share; the team's says where the note came from.
+    # The note with a ticket link has a second one: its links, naming the share's commit.
     assert len(git_log(shelf.personal)) == personal_before + 2
-    assert len(git_log(shelf.team)) == team_before + 2
-    assert git_log(shelf.team)[1].startswith("Share: VPN split tunnel (from me:notes/")
+    assert len(git_log(shelf.team)) == team_before + 3
+    assert git_log(shelf.team)[1] == "Share: ticket links of VPN split tunnel (INC0077002)"
+    assert git_log(shelf.team)[2].startswith("Share: VPN split tunnel (from me:notes/")
     assert not (shelf.personal / "notes/vpn-split-tunnel.md").exists()
     assert ReadingProgress(shelf.team).is_read("notes/vpn-split-tunnel.md")
     mine = json.loads(shelf.cli("--kb", "me", "search", "split", "tunnel", "--json").stdout)
@@ -60,12 +62,17 @@ def test_a_shared_note_reaches_the_team_with_links_and_tickets(
             "notes/vpn-split-tunnel.md"
         ]
     tickets = json.loads(ben_cli("link", "vpn-split-tunnel", "--json").stdout)
-    # The link made in the personal KB keeps its revision; the front matter's ticket stays.
-    assert sorted((t["ticket"], t["rev"]) for t in tickets) == [
-        ("INC0077001", None),
-        ("INC0077002", rev),
-    ]
-    assert "VPN split tunnel" in ben_cli("ticket", "INC0077002").stdout
+    # The link made in the personal KB names the team's commit holding the version given
+    # (the personal commit is not in the team's history); the front matter's ticket stays.
+    given = git(shelf.personal, "show", f"{rev}:notes/vpn-split-tunnel.md")
+    team_rev = next(t["rev"] for t in tickets if t["ticket"] == "INC0077002")
+    assert team_rev is not None and team_rev != rev
+    assert git(ben, "show", f"{team_rev}:notes/vpn-split-tunnel.md") == given
+    assert sorted(t["ticket"] for t in tickets) == ["INC0077001", "INC0077002"]
+    shown = ben_cli("ticket", "INC0077002")
+    assert "VPN split tunnel" in shown.stdout
+    suggested = shown.stdout.split("The version given: kb ")[1].split()
+    assert ben_cli(*suggested).exit_code == 0
 
 
 def test_share_is_refused_when_the_team_has_that_name_or_it_holds_a_secret(
@@ -86,3 +93,22 @@ def test_share_is_refused_when_the_team_has_that_name_or_it_holds_a_secret(
     assert "not shared: line" in refused.stderr and "looks like" in refused.stderr
     assert secret.exists()
     assert not (shelf.ops / "notes/outlook-quick-fix.md").exists()
+
+
+def test_a_version_given_that_changed_since_stays_in_the_personal_history(shelf: Shelf) -> None:
+    assert shelf.cli("link", "vpn-split-tunnel", "INC0077003").exit_code == 0
+    rev = json.loads(shelf.cli("link", "vpn-split-tunnel", "--json").stdout)[0]["rev"]
+    note = shelf.personal / "notes/vpn-split-tunnel.md"
+    note.write_text(note.read_text() + "\nAlso reboot the laptop.\n")
+    assert shelf.cli("--kb", "me", "save").exit_code == 0
+    shared = shelf.cli("share", "vpn-split-tunnel", "--to", "team")
+    assert shared.exit_code == 0, shared.output
+    assert f"INC0077003: the version given ({rev[:7]}) was changed since" in shared.stderr
+    team_links = json.loads(shelf.cli("link", "team:vpn-split-tunnel", "--json").stdout)
+    assert [(t["ticket"], t["rev"]) for t in team_links if t["ticket"] == "INC0077003"] == [
+        ("INC0077003", None)
+    ]
+    # The version given can still be read where it lives.
+    old = shelf.cli("show", "me:notes/vpn-split-tunnel.md", "--at", rev[:7])
+    assert old.exit_code == 0, old.output
+    assert "Also reboot" not in old.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,9 +31,16 @@ from kb.cli.helpers import (
 @click.pass_context
 @handle_errors
 def show(ctx: click.Context, note: tuple[str, ...], revision: str | None) -> None:
-    """Print a NOTE (a path, file name or title words)."""
+    """Print a NOTE (a path, file name or title words). With --at, a note's path reads it
+    from history even after it was deleted or moved to another KB."""
     reference = in_own_kb(ctx, " ".join(note))
     kb = current_kb(ctx)
+    if revision and _gone_path(kb.root, reference):
+        from kb import git
+
+        text = git.show(kb.root, reference, revision)
+        click.echo(text, nl=not text.endswith("\n"))
+        return
     source = kb.find(reference)
     if revision:
         from kb import git
@@ -42,6 +50,18 @@ def show(ctx: click.Context, note: tuple[str, ...], revision: str | None) -> Non
         kb.require_text(source)
         text = kb.read_text(source.rel)
     click.echo(text, nl=not text.endswith("\n"))
+
+
+def _gone_path(root: Path, reference: str) -> bool:
+    """True for the path of a Markdown file inside the KB that is no longer on disk."""
+    parts = reference.split("/")
+    return (
+        reference.endswith(".md")
+        and not reference.startswith("/")
+        and "\\" not in reference
+        and all(part not in ("", ".", "..") for part in parts)
+        and not os.path.lexists(root / reference)
+    )
 
 
 # --- kb new -------------------------------------------------------------------------------
