@@ -38,6 +38,22 @@ def test_kb_filter_and_option_narrow_to_one_kb(shelf: Shelf) -> None:
     assert [hit["path"] for hit in json.loads(option.stdout)] == ["notes/outlook-password.md"]
 
 
+def test_several_kb_filters_narrow_to_those_kbs(shelf: Shelf) -> None:
+    found = json.loads(shelf.cli("search", "outlook", "kb:team", "kb:ops", "--json").stdout)
+    assert sorted(hit["kb"] for hit in found) == ["ops", "team"]
+
+
+def test_a_kb_filter_with_the_kb_option_is_a_filter_not_words(shelf: Shelf) -> None:
+    alone = json.loads(shelf.cli("--kb", "team", "search", "outlook", "--json").stdout)
+    same = shelf.cli("--kb", "team", "search", "outlook kb:team", "--json")
+    assert same.exit_code == 0, same.output
+    assert json.loads(same.stdout) == alone
+    other = shelf.cli("--kb", "team", "search", "outlook kb:ops")
+    no_traceback(other)
+    assert other.exit_code == 2
+    assert other.stderr.strip() == "kb: kb:ops asks for another KB than this search's (--kb team)"
+
+
 def test_an_unknown_kb_name_is_one_clear_line(shelf: Shelf) -> None:
     result = shelf.cli("search", "outlook", "kb:nowhere")
     no_traceback(result)

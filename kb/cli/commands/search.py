@@ -63,7 +63,7 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
             # Never silently: a rebuild is why this search took long.
             err(f"kb: search index rebuilt ({report.rebuilt}) in {report.seconds:.1f} s")
             warn_problems(report.problems, quiet=True)
-        results = kb.search(text, limit=limit, refresh=False)
+        results = kb.search(_one_kb_query(ctx, text), limit=limit, refresh=False)
     if kb.meaning_problem:
         from kb.notes.control_chars import visible
 
@@ -88,6 +88,23 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         shown = text if len(text) <= 60 else text[:57] + "..."
         err(f"Nothing found for “{visible(shown, lines=False)}”.")
         sys.exit(1)
+
+
+def _one_kb_query(ctx: click.Context, text: str) -> str:
+    """The query for a search of one KB: a ``kb:NAME`` word naming that KB (the name ``--kb``
+    gave) is dropped; one naming another KB is a usage error (exit 2), never words to find."""
+    from kb.notes.errors import KBError
+    from kb.shelf.shelf import split_kb_filter
+
+    rest, names = split_kb_filter(text)
+    if not names:
+        return text
+    own = kb_context(ctx).kb_dir
+    others = [name for name in names if name != own]
+    if others:
+        where = f"--kb {own}" if own else "one KB (no [kbs] in the config)"
+        raise KBError(f"kb:{others[0]} asks for another KB than this search's ({where})", 2)
+    return rest
 
 
 def _format_hit(rank: int, hit: Hit, color: bool) -> str:
