@@ -151,12 +151,20 @@ def read_kbs(config: dict[str, Any] | None = None) -> ConfiguredKBs:
             )
             default = folder if default is None else default
         elif not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}", name):
-            problems.append(f"[kbs] {shown(name)}: a name is letters, digits, - _ . ; skipped")
+            problems.append(
+                f"[kbs] {shown(name)}: a name is up to 40 ASCII letters, digits, - _ . ; skipped"
+            )
         elif not isinstance(folder, str) or not folder.strip():
             problems.append(f"[kbs] {name} should name a folder; skipped")
         else:
             # A relative folder is taken from the home folder, wherever kb is started.
-            folders[name] = (Path.home() / Path(folder).expanduser()).resolve()
+            where = (Path.home() / Path(folder).expanduser()).resolve()
+            twin = next((other for other, known in folders.items() if known == where), None)
+            if twin is not None:
+                # One KB under two names would list every hit twice and sync it twice.
+                problems.append(f"[kbs] {name}: the same folder as {twin}; skipped")
+                continue
+            folders[name] = where
     if not folders:
         return ConfiguredKBs(problems=tuple(problems))
     if default not in folders:

@@ -93,3 +93,20 @@ def test_a_default_kb_line_inside_the_kbs_table_is_taken_as_meant(shelf: Shelf) 
     assert len(warned) == 1 and "taken as the default KB" in warned[0]
     found = shelf.cli("search", "outlook", "--json")
     assert {hit["kb"] for hit in json.loads(found.stdout)} == {"me", "team"}
+
+
+def test_one_folder_under_two_names_is_one_kb(shelf: Shelf) -> None:
+    shelf.config.write_text(
+        f'default_kb = "me"\n[kbs]\nme = "{shelf.personal}"\nteam = "{shelf.team}"\n'
+        f'team_again = "{shelf.team}/"\n',
+        encoding="utf-8",
+    )
+    found = shelf.cli("search", "outlook", "password", "--json")
+    assert found.exit_code == 0, found.output
+    hits = json.loads(found.stdout)
+    assert len({hit["path"] for hit in hits if hit["kb"] == "team"}) == 1
+    assert "team_again" not in {hit["kb"] for hit in hits}
+    assert "kb: warning: config: [kbs] team_again: the same folder as team; skipped" in (
+        found.stderr
+    )
+    assert shelf.cli("show", "outlook-password").exit_code == 0  # not "in several KBs"
