@@ -85,6 +85,25 @@ class KBContext:
         except KBError:
             return None
 
+    @staticmethod
+    def _unknown_name(given: str, folder: Path) -> None:
+        """``--kb`` gave a bare word that is neither a name of the config's ``[kbs]`` nor a
+        folder: one line naming both, with the names there are."""
+        from kb.notes.errors import KBError
+        from kb.notes.user_config import read_kbs
+
+        if "/" in given or os.sep in given or given.startswith("~"):
+            return
+        try:
+            known = list(read_kbs().folders)
+        except KBError:
+            return
+        if known:
+            raise KBError(
+                f"no KB named {given!r} in the config's [kbs] (known: {', '.join(known)}) "
+                f"and no KB folder at {folder}"
+            )
+
     def target(self, name: str | None) -> KnowledgeBase:
         """Where a new note goes: the KB called ``name`` (``--to``), else the default one."""
         if name is None:
@@ -132,6 +151,8 @@ class KBContext:
                 self._kb = shelf.default
                 return self._kb
             assert location is not None
+            if named is None and self.kb_dir and not location.path.exists():
+                self._unknown_name(self.kb_dir, location.path)
             if location.source == "personal" and not location.path.exists():
                 KnowledgeBase.create_personal(location.path).close()
                 err(f"Created your personal KB at {location.path} from the starter notes.")

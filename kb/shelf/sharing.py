@@ -183,7 +183,7 @@ def _refuse_clashes(target: KnowledgeBase, target_name: str, rel: str) -> None:
 
 
 def _refuse_secrets(source: KnowledgeBase, target: KnowledgeBase, rel: str, data: bytes) -> None:
-    from kb.notes.secrets import scan_bytes
+    from kb.notes.secrets import ALLOW_MARK, scan_bytes
 
     for rules in (source.secret_rules, target.secret_rules):
         found = scan_bytes(rel, data, rules)
@@ -191,7 +191,8 @@ def _refuse_secrets(source: KnowledgeBase, target: KnowledgeBase, rel: str, data
             finding = found[0][0]
             raise ShelfError(
                 f"not shared: line {finding.line} of {rel} looks like {finding.kind}; "
-                "remove it first (a team KB is read by the whole team)"
+                f"remove it first (a team KB is read by the whole team), or end the line with "
+                f"{ALLOW_MARK} if it is not one (--allow-secrets does not apply to a share)"
             )
 
 

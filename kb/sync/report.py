@@ -106,7 +106,7 @@ def report_lines(report: SyncReport) -> list[ReportLine]:
         lines.append(
             ReportLine(
                 f"Conflict kept for review: {conflict.path} (yours) and {conflict.theirs} "
-                f"({conflict.who or 'theirs'})"
+                f"({conflict.who or 'theirs'})."
             )
         )
     if report.pushed:
@@ -115,7 +115,9 @@ def report_lines(report: SyncReport) -> list[ReportLine]:
         lines.append(ReportLine(f"Sent {commits} to {report.remote}/{report.branch}{upstream}"))
     for conflict in report.waiting:
         lines.append(
-            ReportLine(f"Still waiting from an earlier sync: {conflict.path} and {conflict.theirs}")
+            ReportLine(
+                f"Still waiting from an earlier sync: {conflict.path} and {conflict.theirs}."
+            )
         )
     lines += [ReportLine(f"Note: {notice}") for notice in report.notices]
     quiet = not (report.committed or report.incoming or report.pushed or report.conflicts)

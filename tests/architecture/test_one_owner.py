@@ -213,7 +213,7 @@ def test_the_sync_report_is_worded_once_for_both_faces() -> None:
     assert core[:4] == [
         "Committed 1 changed file.",
         "Got 3 changes from origin (1 merged line by line).",
-        "Conflict kept for review: notes/c.md (yours) and notes/c.conflict-ben-1.md (Ben)",
+        "Conflict kept for review: notes/c.md (yours) and notes/c.conflict-ben-1.md (Ben).",
         "Sent 2 commits to origin/main (upstream set).",
     ]
     assert [line.warning for line in report_lines(report)][-2:] == [True, True]

@@ -91,6 +91,7 @@ def test_share_is_refused_when_the_team_has_that_name_or_it_holds_a_secret(
     refused = shelf.cli("share", "outlook-quick-fix", "--to", "ops")
     assert refused.exit_code == 2
     assert "not shared: line" in refused.stderr and "looks like" in refused.stderr
+    assert "kb:allow-secret" in refused.stderr  # how to pass a line that is no secret
     assert secret.exists()
     assert not (shelf.ops / "notes/outlook-quick-fix.md").exists()
 

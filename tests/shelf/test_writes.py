@@ -110,3 +110,12 @@ def test_one_folder_under_two_names_is_one_kb(shelf: Shelf) -> None:
         found.stderr
     )
     assert shelf.cli("show", "outlook-password").exit_code == 0  # not "in several KBs"
+
+
+def test_an_unknown_kb_name_says_which_names_there_are(shelf: Shelf) -> None:
+    result = shelf.cli("--kb", "nosuch", "search", "outlook")
+    no_traceback(result)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "kb: no KB named 'nosuch' in the config's [kbs] (known: me, team, ops) and no KB folder at "
+    )
