@@ -153,3 +153,24 @@ async def test_a_link_into_another_kb_opens_the_note_there(shelf: Shelf) -> None
         assert opened.path == "notes/vpn-split-tunnel.md"
         assert opened.shared.kb.root == shelf.personal
         assert opened.note is not None and opened.note.title == "VPN split tunnel"
+
+
+async def test_f5_says_which_kb_did_not_sync(shelf: Shelf) -> None:
+    from kb.tui.screens.sync import SyncScreen
+    from tests.helpers import git
+
+    git(shelf.ops, "remote", "set-url", "origin", str(shelf.ops.parent / "nowhere.git"))
+    app = _app()
+    async with app.run_test(size=(100, 30)) as pilot:  # type: ignore[attr-defined]
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        sync = app.screen  # type: ignore[attr-defined]
+        assert isinstance(sync, SyncScreen)
+        for _ in range(50):
+            if not sync.running:
+                break
+            await pilot.pause(0.1)
+        told = [note.message for note in app._notifications]  # type: ignore[attr-defined]
+        assert "Sync finished; not settled in ops (see the log)" in told
+        assert "Sync finished" not in told

@@ -82,6 +82,8 @@ class SyncScreen(KBModalScreen):
         self.conflicts: list[Conflict] = []
         #: KBs whose sync has not reported yet (when every configured KB is synced).
         self.pending = 0
+        #: KBs whose sync failed or kept a conflict (when every configured KB is synced).
+        self.troubled: list[str] = []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog"):
@@ -129,6 +131,7 @@ class SyncScreen(KBModalScreen):
             else:
                 self.post_message(SyncStep(f"{name}: no remote, not synced", done=True))
         # Counted before the first report is posted: the screen knows when the last one ends.
+        self.troubled = []
         self.pending = len(with_remote)
         if not with_remote:
             self.post_message(SyncStep("No configured KB has a remote to sync with.", done=True))
@@ -219,24 +222,34 @@ class SyncScreen(KBModalScreen):
         self.running = self.pending > 0
         name = message.kb
         if message.secrets:
+            self.troubled.append(name)
             for finding in message.secrets[:5]:
                 self._log(f"{name}: {finding}", "bold red")
             self._log(f"{name}: not sent (remove the secret, or run kb --kb {name} sync)", "red")
         elif message.error:
+            self.troubled.append(name)
             self._log(f"{name}: {message.error}", "bold red")
         elif message.report is not None:
             for line in report_lines(message.report):
                 self._log(f"{name}: {line}")
             kept = message.report.conflicts + message.report.waiting
             if kept:
+                self.troubled.append(name)
                 self._log(
                     f"{name}: {len(kept)} file(s) changed on both sides, both versions kept: "
-                    f"settle with kb --kb {name} resolve NOTE",
+                    f"settle with kb resolve {name}:NOTE",
                     "bold yellow",
                 )
         if not self.running:
             self.post_message(ResultsStale())
-            self.app.notify("Sync finished")
+            if self.troubled:
+                self.app.notify(
+                    f"Sync finished; not settled in {', '.join(self.troubled)} (see the log)",
+                    severity="warning",
+                    markup=False,
+                )
+            else:
+                self.app.notify("Sync finished")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync")
     def find_conflicts(self) -> None:
