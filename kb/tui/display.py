@@ -193,11 +193,15 @@ def _question_meta(note: Note) -> str:
     return one_line(", ".join(bit for bit in bits if bit))
 
 
-def note_header(note: Note, *, conflict: bool = False) -> Text:
+def note_header(note: Note, *, conflict: bool = False, kb: str = "") -> Text:
     """Title line and meta line shown above a rendered note (and a line when a sync kept
-    another version of it, waiting to be settled)."""
+    another version of it, waiting to be settled). ``kb``: the short name of the note's KB,
+    marked first when the app works on several."""
     header = Text(one_line(note.title) or one_line(note.path), style="bold")
     header.append("\n")
+    if kb:
+        header.append_text(kb_badge(kb))
+        header.append(" ")
     header.append_text(note_meta(note))
     if conflict:
         header.append("\n")

@@ -118,6 +118,11 @@ async def test_guides_health_and_tickets_cover_every_kb(shelf: Shelf) -> None:
         assert isinstance(opened, NoteScreen)
         assert opened.path == "notes/mailbox-quota.md"
         assert opened.shared.kb.root == shelf.ops
+        # The note's header says which KB it is read from.
+        from kb.tui.widgets.note_header import NoteHeader
+
+        header = str(opened.query_one(NoteHeader).render()).splitlines()
+        assert header[1].startswith("[ops] "), header
 
 
 async def test_a_ticket_only_a_team_kb_knows_opens_from_ctrl_g(shelf: Shelf) -> None:

@@ -85,7 +85,11 @@ class NoteScreen(KBScreen):
         """Render the note."""
         self.note = message.note
         self.sub_title = one_line(message.note.title)
-        self.query_one(NoteHeader).show_note(message.note, conflict=message.conflict)
+        shelf = self.app.shelf
+        kb = ""
+        if shelf is not None:
+            kb = next((name for name, open_kb in shelf.kbs.items() if open_kb is self.shared), "")
+        self.query_one(NoteHeader).show_note(message.note, conflict=message.conflict, kb=kb)
         self.query_one(Markdown).update(to_markdown_links(message.note.body_text))
         self._warn_front_matter(message.note)
         self.load_tickets()

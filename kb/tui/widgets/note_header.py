@@ -23,6 +23,7 @@ class NoteHeader(Static):
     }
     """
 
-    def show_note(self, note: Note, *, conflict: bool = False) -> None:
-        """Show this note's title and front matter line (and that a conflict waits)."""
-        self.update(note_header(note, conflict=conflict))
+    def show_note(self, note: Note, *, conflict: bool = False, kb: str = "") -> None:
+        """Show this note's title and front matter line (and that a conflict waits), marked
+        with its KB's short name ``kb`` when several KBs are open."""
+        self.update(note_header(note, conflict=conflict, kb=kb))
