@@ -101,7 +101,7 @@ class Shelf:
             return self.kbs[name]
         for missing in self.unavailable:
             if missing.name == name:
-                raise ShelfError(str(missing))
+                raise ShelfError(f"cannot use KB {name!r}: {missing.reason}")
         known = ", ".join(self.names) or "none"
         raise ShelfError(f"no KB named {name!r} in the config's [kbs] (known: {known})")
 

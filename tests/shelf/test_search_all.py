@@ -72,6 +72,10 @@ def test_a_missing_kb_is_skipped_with_one_warning(shelf: Shelf) -> None:
     warnings = [line for line in result.stderr.splitlines() if "gone" in line]
     assert len(warnings) == 1
     assert warnings[0].startswith("kb: warning: KB 'gone' skipped")
+    # Asked for by name, it is the error, said as one: not "skipped" a second time.
+    asked = shelf.cli("new", "--title", "Toner codes", "--to", "gone")
+    assert asked.exit_code == 2
+    assert asked.stderr.splitlines()[-1].startswith("kb: cannot use KB 'gone': ")
 
 
 def test_without_a_kbs_table_one_kb_is_searched_as_before(shelf: Shelf) -> None:
