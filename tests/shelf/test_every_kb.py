@@ -130,3 +130,19 @@ def test_kb_ticket_shows_the_notes_every_kb_ties_to_the_ticket(shelf: Shelf) -> 
     unknown = shelf.cli("ticket", "INC0099999")
     assert unknown.exit_code == 1
     assert "no ticket INC0099999 in any KB (me, team, ops)" in unknown.stderr
+
+
+def test_check_and_index_cover_every_kb(shelf: Shelf) -> None:
+    write(shelf.ops, "notes/broken.md", "# Broken\n\nSee [[no-such-note]].\n")
+    checked = shelf.cli("check")
+    assert checked.exit_code == 1, checked.output
+    lines = checked.stdout.splitlines()
+    assert any(line.startswith("ops: notes/broken.md") for line in lines), lines
+    summaries = [line.split(":")[0] for line in lines if line.endswith(" files.")]
+    assert summaries == ["me", "team", "ops"]
+    rows = json.loads(shelf.cli("check", "--json").stdout)
+    assert ("ops", "notes/broken.md") in {(row["kb"], row["path"]) for row in rows}
+    assert "ops:" not in shelf.cli("--kb", "team", "check").stdout
+    indexed = shelf.cli("index")
+    assert indexed.exit_code == 0, indexed.output
+    assert [line.split(":")[0] for line in indexed.stdout.splitlines()] == ["me", "team", "ops"]

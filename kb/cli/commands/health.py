@@ -99,29 +99,37 @@ def flag(ctx: click.Context, note: str, reason: tuple[str, ...], clear: bool) ->
 @click.pass_context
 @handle_errors
 def check(ctx: click.Context, as_json: bool) -> None:
-    """Find broken links, bad front matter, missing sections, past review dates. Exit 1 if any."""
-    kb = current_kb(ctx)
-    problems = kb.check()
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {"path": p.path, "line": p.line, "level": p.level, "message": p.message}
-                    for p in problems
-                ],
-                indent=2,
-            )
-        )
-    else:
+    """Find broken links, bad front matter, missing sections, past review dates. Exit 1 if any.
+
+    With several KBs in the config's [kbs], every KB is checked, each line marked with its KB.
+    """
+    shelf = current_shelf(ctx)
+    kbs = list(shelf.kbs.items()) if shelf is not None else [("", current_kb(ctx))]
+    rows: list[dict[str, object]] = []
+    found_any = False
+    for name, kb in kbs:
+        problems = kb.check()
+        found_any = found_any or bool(problems)
+        where = f"{name}: " if name else ""
+        if as_json:
+            rows += [
+                {"path": p.path, "line": p.line, "level": p.level, "message": p.message}
+                | ({"kb": name} if name else {})
+                for p in problems
+            ]
+            continue
         for problem in problems:
-            click.echo(f"{problem}")
+            click.echo(f"{where}{problem}")
         sources, _ = kb.sources()
         click.echo(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(sources)} files."
+            f"{where}{len(problems)} problem{'s' if len(problems) != 1 else ''} in "
+            f"{len(sources)} files."
             if problems
-            else f"No problems in {len(sources)} files."
+            else f"{where}No problems in {len(sources)} files."
         )
-    if problems:
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    if found_any:
         sys.exit(1)
 
 

@@ -155,24 +155,29 @@ def _highlight(text: str, spans: list[tuple[int, int]], color: bool) -> str:
 @click.pass_context
 @handle_errors
 def index(ctx: click.Context, rebuild: bool) -> None:
-    """Bring the search index up to date (only changed files, unless --rebuild)."""
-    kb = current_kb(ctx)
-    report = kb.reindex(rebuild=rebuild, progress=progress_printer())
-    clear_progress()
+    """Bring the search index up to date (only changed files, unless --rebuild).
+
+    With several KBs in the config's [kbs], every KB's index, one line each.
+    """
     from kb.notes.local_state import new_warnings
 
-    # Errors every time; a warning once (kb check lists them all).
-    errors = [problem for problem in report.problems if problem.level == "error"]
-    warnings = [problem for problem in report.problems if problem.level != "error"]
-    fresh = set(new_warnings(kb.root, [str(problem) for problem in warnings]))
-    warn_problems([*errors, *[p for p in warnings if str(p) in fresh]])
-    how = f"rebuilt ({report.rebuilt})" if report.rebuilt else "updated"
-    click.echo(
-        f"Index {how} in {report.seconds:.1f} s: {len(report.added)} added, "
-        f"{len(report.changed)} changed, {len(report.deleted)} removed, "
-        f"{report.unchanged} unchanged; {len(report.problems)} warning"
-        f"{'s' if len(report.problems) != 1 else ''}."
-    )
+    shelf = current_shelf(ctx)
+    kbs = list(shelf.kbs.items()) if shelf is not None else [("", current_kb(ctx))]
+    for name, kb in kbs:
+        report = kb.reindex(rebuild=rebuild, progress=progress_printer())
+        clear_progress()
+        # Errors every time; a warning once (kb check lists them all).
+        errors = [problem for problem in report.problems if problem.level == "error"]
+        warnings = [problem for problem in report.problems if problem.level != "error"]
+        fresh = set(new_warnings(kb.root, [str(problem) for problem in warnings]))
+        warn_problems([*errors, *[p for p in warnings if str(p) in fresh]])
+        how = f"rebuilt ({report.rebuilt})" if report.rebuilt else "updated"
+        click.echo(
+            f"{name + ': ' if name else ''}Index {how} in {report.seconds:.1f} s: "
+            f"{len(report.added)} added, {len(report.changed)} changed, "
+            f"{len(report.deleted)} removed, {report.unchanged} unchanged; "
+            f"{len(report.problems)} warning{'s' if len(report.problems) != 1 else ''}."
+        )
 
 
 # --- kb words -----------------------------------------------------------------------------
