@@ -33,6 +33,8 @@ def ask_and_share(screen: KBScreen, path: str) -> None:
             f"Share {path} from {here} to which KB? ({', '.join(others)})",
             label="Team KB",
             value=others[0],
+            enter="shares",
+            back="cancels",
         ),
         chosen,
     )

@@ -110,6 +110,7 @@ async def test_f2_and_f5_cover_every_kb_and_s_shares_a_note(shelf: Shelf) -> Non
         await settle(pilot)
         prompt = app.screen  # type: ignore[attr-defined]
         assert isinstance(prompt, PromptScreen)
+        assert str(prompt.query_one("#prompt-keys").render()) == "enter shares · escape cancels"
         prompt.query_one(Input).value = "team"
         await pilot.press("enter")
         await settle(pilot)

@@ -112,11 +112,16 @@ def check(ctx: click.Context, as_json: bool) -> None:
         found_any = found_any or bool(problems)
         where = f"{name}: " if name else ""
         if as_json:
-            rows += [
-                {"path": p.path, "line": p.line, "level": p.level, "message": p.message}
-                | ({"kb": name} if name else {})
-                for p in problems
-            ]
+            for p in problems:
+                row: dict[str, object] = {
+                    "path": p.path,
+                    "line": p.line,
+                    "level": p.level,
+                    "message": p.message,
+                }
+                if name:
+                    row["kb"] = name
+                rows.append(row)
             continue
         for problem in problems:
             click.echo(f"{where}{problem}")

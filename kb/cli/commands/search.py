@@ -93,6 +93,8 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
 def _one_kb_query(ctx: click.Context, text: str) -> str:
     """The query for a search of one KB: a ``kb:NAME`` word naming that KB (the name ``--kb``
     gave) is dropped; one naming another KB is a usage error (exit 2), never words to find."""
+    if "kb:" not in text:
+        return text  # the common case: nothing more to import
     from kb.notes.errors import KBError
     from kb.shelf.shelf import split_kb_filter
 

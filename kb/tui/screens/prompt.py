@@ -31,9 +31,13 @@ class PromptScreen(ModalScreen[str | None]):
         value: str = "",
         placeholder: str = "",
         default: str = "",
+        enter: str = "saves",
+        back: str = "skips",
     ) -> None:
         super().__init__()
         self.title_text = title
+        #: What enter and the back key do, as the hint line says it ("enter shares").
+        self.enter, self.back = enter, back
         self.label = label
         self.value = value
         #: What enter gives when the field is left blank, shown as the placeholder (never as
@@ -48,7 +52,7 @@ class PromptScreen(ModalScreen[str | None]):
             field.border_title = self.label or None
             yield field
             yield Label(
-                f"enter saves · {key_of(self.app, 'back')} skips",
+                f"enter {self.enter} · {key_of(self.app, 'back')} {self.back}",
                 id="prompt-keys",
                 classes="dialog-hint",
             )
