@@ -41,6 +41,14 @@ status: validated
 Remove the cached Outlook password and recreate the profile.
 """
 
+TEAM_GUIDE = """\
+---
+title: Team onboarding
+type: guide
+---
+1. [[outlook-password]]
+"""
+
 SECOND_TEAM_NOTE = """\
 ---
 title: Outlook password expired on shared mailbox

@@ -16,15 +16,7 @@ from kb.tui.screens.health import HealthScreen
 from kb.tui.screens.note import NoteScreen
 from kb.tui.screens.ticket import TicketScreen
 from tests.helpers import git, settle, write
-from tests.shelf.conftest import Shelf
-
-TEAM_GUIDE = """\
----
-title: Team onboarding
-type: guide
----
-1. [[outlook-password]]
-"""
+from tests.shelf.conftest import TEAM_GUIDE, Shelf
 
 MY_GUIDE = """\
 ---

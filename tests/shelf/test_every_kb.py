@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from tests.helpers import git, no_traceback, write
-from tests.shelf.conftest import TEAM_NOTE, Shelf
+from tests.shelf.conftest import TEAM_GUIDE, TEAM_NOTE, Shelf
 
 
 def test_followups_list_open_questions_of_every_kb(shelf: Shelf) -> None:
@@ -79,15 +79,6 @@ def test_resolve_takes_the_kb_name_before_the_note(shelf: Shelf) -> None:
     settled = shelf.cli("resolve", "team:notes/outlook-password.md", "--mine")
     assert settled.exit_code == 0, settled.output
     assert "reboot twice" in (shelf.team / "notes/outlook-password.md").read_text()
-
-
-TEAM_GUIDE = """\
----
-title: Team onboarding
-type: guide
----
-1. [[outlook-password]]
-"""
 
 
 def test_guides_of_every_kb_are_listed_and_read_from_the_cli(shelf: Shelf) -> None:
