@@ -7,8 +7,8 @@ commit of the team's own history. The note keeps its path, so its wiki and relat
 resolve in the team KB wherever the notes they lead to are there too; the ones that lead to
 notes the team KB lacks are reported. The source's log gets ``unlink`` lines, the team's log
 ``link`` lines; its reading progress moves, and its flags, being front matter, travel with
-the file. Refused, with one line, when
-the team KB already has a note of that name or the note holds what looks like a secret.
+the file. Refused, with one line, when the team KB already has a note of that name or the
+note holds what looks like a secret.
 """
 
 from __future__ import annotations
