@@ -104,7 +104,7 @@ def _one_kb_query(ctx: click.Context, text: str) -> str:
     own = kb_context(ctx).kb_dir
     others = [name for name in names if name != own]
     if others:
-        where = f"--kb {own}" if own else "one KB (no [kbs] in the config)"
+        where = f"--kb {own}" if own else "one KB"
         raise KBError(f"kb:{others[0]} asks for another KB than this search's ({where})", 2)
     return rest
 
