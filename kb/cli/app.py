@@ -137,10 +137,13 @@ def main(ctx: click.Context, kb_dir: str | None, allow_secrets: bool) -> None:
 
         create_app(knowledge_base=kb, shelf=ctx.obj.shelf).run()
         return
-    # No terminal (a script, cron): an overview instead of the app.
-    sources, _ = kb.sources()
-    notes = sum(1 for source in sources if source.kind == "note")
-    click.echo(f"KB: {kb.root}")
-    click.echo(f"{notes} notes, {len(sources) - notes} ticket records.")
+    # No terminal (a script, cron): an overview instead of the app (of every configured KB).
+    shelf = ctx.obj.shelf
+    for name, each in shelf.kbs.items() if shelf is not None else [("", kb)]:
+        sources, _ = each.sources()
+        notes = sum(1 for source in sources if source.kind == "note")
+        mark = f" ({name}{', the default' if each is kb else ''})" if name else ""
+        click.echo(f"KB: {each.root}{mark}")
+        click.echo(f"{notes} notes, {len(sources) - notes} ticket records.")
     click.echo("Search with:  kb search 'words the caller said'")
     click.echo("All commands: kb --help")

@@ -137,3 +137,14 @@ def test_check_and_index_cover_every_kb(shelf: Shelf) -> None:
     indexed = shelf.cli("index")
     assert indexed.exit_code == 0, indexed.output
     assert [line.split(":")[0] for line in indexed.stdout.splitlines()] == ["me", "team", "ops"]
+
+
+def test_kb_without_a_terminal_gives_an_overview_of_every_kb(shelf: Shelf) -> None:
+    result = shelf.cli()  # CliRunner: no terminal, so the overview instead of the app
+    assert result.exit_code == 0, result.output
+    heads = [line for line in result.stdout.splitlines() if line.startswith("KB: ")]
+    assert heads == [
+        f"KB: {shelf.personal} (me, the default)",
+        f"KB: {shelf.team} (team)",
+        f"KB: {shelf.ops} (ops)",
+    ]
