@@ -97,6 +97,9 @@ def scan(root: Path, content: Content | None = None) -> tuple[list[SourceFile], 
                 if os.path.islink(os.path.join(current, name)):
                     problems.append(Problem(rel, "symlinked folder not followed"))
                     continue
+                if _own_repository(os.path.join(current, name)):
+                    problems.append(Problem(rel, NESTED_REPOSITORY))
+                    continue
                 kept.append(name)
             dirs[:] = kept
             for name in sorted(names):
@@ -122,7 +125,19 @@ def source_for(root: Path, rel: str, content: Content | None = None) -> SourceFi
     real_root = os.path.realpath(root)
     if not _inside(real_root, os.path.realpath(root.joinpath(*parts))):
         return None  # a symlinked folder on the way leads out of the KB
+    if any(_own_repository(root.joinpath(*parts[:end])) for end in range(1, len(parts))):
+        return None  # inside another repository: a scan does not read it either
     return _examine(root, real_root, root.joinpath(*parts), kind, [])
+
+
+#: Why the files of a folder holding a git repository of its own are not notes of this KB.
+NESTED_REPOSITORY = "a git repository of its own (another KB?): its files are not read"
+
+
+def _own_repository(folder: str | os.PathLike[str]) -> bool:
+    """True for a folder holding a git repository of its own (another KB cloned inside this
+    one): git does not commit its files here, so they are not this KB's notes."""
+    return os.path.lexists(os.path.join(folder, ".git"))
 
 
 #: C0 and C1 control characters and DEL: no terminal shows them, and many tools split on them.

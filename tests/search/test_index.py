@@ -242,3 +242,26 @@ def test_atomic_writes_keep_permissions_and_never_overwrite_new(tmp_path: Path) 
     assert target.read_text() == "new"
     assert atomic.write_new(tmp_path / "fresh.md", b"x")
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_repository_cloned_inside_the_notes_is_not_read_as_notes(tmp_path: Path) -> None:
+    """Another KB cloned inside this one's notes/ is its own repository: git does not commit
+    its files here, so neither a scan nor a single-file update reads them; kb check says why."""
+    from kb.notes.files import NESTED_REPOSITORY, source_for
+    from tests.helpers import git, write
+
+    root = tmp_path / "kb"
+    KnowledgeBase.init(root).close()
+    write(root, "notes/printer.md", "# Printer offline\n\nRestart the spooler.\n")
+    inner = root / "notes/my-own"
+    KnowledgeBase.init(inner).close()
+    write(inner, "notes/spooler-trick.md", "# Spooler trick\n\nRestart the spooler twice.\n")
+    git(inner, "add", "-A")
+    with KnowledgeBase.open(root) as kb:
+        kb.reindex()
+        assert [hit.path for hit in kb.search("spooler")] == ["notes/printer.md"]
+        assert source_for(root, "notes/my-own/notes/spooler-trick.md") is None
+        assert any(
+            problem.path == "notes/my-own" and problem.message == NESTED_REPOSITORY
+            for problem in kb.check()
+        )
