@@ -29,7 +29,8 @@ def guide(ctx: click.Context, name: tuple[str, ...], as_json: bool) -> None:
 
     NAME is a path, a file name or words of the title. The guide is printed first, then each
     note of its reading path in order, ready for a pager: kb guide using kb | less.
-    Read guides in the app (kb) to have your progress remembered.
+    Read guides in the app (kb) to have your progress remembered. With several KBs in the
+    config's [kbs], the guides of every KB (NAME:guide picks the KB).
     """
     from kb.guides.progress import ReadingProgress
 
