@@ -6,6 +6,7 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 
+from kb.notes.markdown import WIKI_LINK
 from kb.search.plan import Plan, match_terms
 from kb.search.ranking import PATH_PART_COVERAGE
 
@@ -151,6 +152,16 @@ class Needles:
         return pattern is not None and pattern.search(folded.target) is not None
 
 
+def _link_words(link: re.Match[str]) -> str:
+    """A ``[[wiki link]]`` as words: its label, else its note's name ("vpn-split-tunnel" for
+    ``[[team:notes/vpn-split-tunnel.md]]``)."""
+    label = (link.group(2) or "").strip()
+    if label:
+        return label
+    name = re.split(r"[/:]", link.group(1).strip())[-1]
+    return name[:-3] if name.lower().endswith(".md") else name
+
+
 def _literal(term: str) -> str:
     """The part of a term that every text matching it holds as it is, at the match's start."""
     if " " in term:
@@ -249,7 +260,10 @@ def coverage(
 def make_snippet(
     text: str, pattern: Needles | None, width: int = SNIPPET_WIDTH
 ) -> tuple[str, list[tuple[int, int]]]:
-    """The passage of ``text`` with the most distinct matched words, and where they are."""
+    """The passage of ``text`` with the most distinct matched words, and where they are.
+    Wiki links read as a reader sees them: their label, else the name of the note."""
+    if "[[" in text:
+        text = WIKI_LINK.sub(_link_words, text)
     spans: list[tuple[int, int, str]] = []
     if pattern is not None:
         # The window first: a passage near the top is as good to read and far cheaper.

@@ -126,6 +126,18 @@ def test_snippet_centres_on_the_densest_passage() -> None:
     assert [snippet[a:b] for a, b in highlights][-3:] == ["print", "spooler", "service"]
 
 
+def test_a_snippet_shows_wiki_links_as_a_reader_reads_them() -> None:
+    from kb.search.snippets import make_snippet, needle_pattern
+
+    text = (
+        "Clear the credentials, then see [[me:notes/vpn-split-tunnel.md|the VPN note]], "
+        "[[printer-offline]] and [[team:notes/spooler.md#Steps]]."
+    )
+    snippet, highlights = make_snippet(text, needle_pattern(["vpn", "spooler"]))
+    assert snippet == ("Clear the credentials, then see the VPN note, printer-offline and spooler.")
+    assert [snippet[a:b] for a, b in highlights] == ["VPN", "spooler"]
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text())
 def test_term_lists_agree_with_analyze(text: str) -> None:
