@@ -6,7 +6,6 @@ import functools
 import re
 from collections.abc import Iterable, Iterator
 
-from kb.notes.markdown import WIKI_LINK
 from kb.search.plan import Plan, match_terms
 from kb.search.ranking import PATH_PART_COVERAGE
 
@@ -152,6 +151,11 @@ class Needles:
         return pattern is not None and pattern.search(folded.target) is not None
 
 
+#: A ``[[wiki link]]`` in a note's text, its target written right after the brackets: shell
+#: tests (``[[ -f /etc/hosts ]]``) keep a space there and stay as they are.
+_READ_LINK = re.compile(r"\[\[(?!\s)([^\[\]|#\n]+)(?:#[^\[\]|\n]*)?(?:\|([^\[\]\n]*))?\]\]")
+
+
 def _link_words(link: re.Match[str]) -> str:
     """A ``[[wiki link]]`` as words: its label, else its note's name ("vpn-split-tunnel" for
     ``[[team:notes/vpn-split-tunnel.md]]``)."""
@@ -263,7 +267,7 @@ def make_snippet(
     """The passage of ``text`` with the most distinct matched words, and where they are.
     Wiki links read as a reader sees them: their label, else the name of the note."""
     if "[[" in text:
-        text = WIKI_LINK.sub(_link_words, text)
+        text = _READ_LINK.sub(_link_words, text)
     spans: list[tuple[int, int, str]] = []
     if pattern is not None:
         # The window first: a passage near the top is as good to read and far cheaper.

@@ -136,6 +136,8 @@ def test_a_snippet_shows_wiki_links_as_a_reader_reads_them() -> None:
     snippet, highlights = make_snippet(text, needle_pattern(["vpn", "spooler"]))
     assert snippet == ("Clear the credentials, then see the VPN note, printer-offline and spooler.")
     assert [snippet[a:b] for a, b in highlights] == ["VPN", "spooler"]
+    shell = "Run: if [[ -f /etc/hosts ]]; then echo found; fi"
+    assert make_snippet(shell, None)[0] == shell  # a shell test is no link
 
 
 @settings(max_examples=200, deadline=None)

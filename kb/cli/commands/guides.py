@@ -73,41 +73,27 @@ def _chosen(ctx: click.Context, wanted: str) -> tuple[KnowledgeBase, Guide]:
         kb = shelf.kbs[name]
         return kb, find_guide(kb, rest, load_guides(kb)[0])
     found: list[tuple[str, KnowledgeBase, Guide]] = []
-    ambiguous: list[AmbiguousNote] = []
+    ambiguous: list[tuple[str, AmbiguousNote]] = []
     for name, kb in shelf.kbs.items():
         try:
             found.append((name, kb, find_guide(kb, wanted, load_guides(kb)[0])))
         except AmbiguousNote as exc:
-            ambiguous.append(exc)
+            ambiguous.append((name, exc))
         except KBError:
             continue
     if len(found) == 1 and not ambiguous:
         return found[0][1], found[0][2]
     if len(ambiguous) == 1 and not found:
-        raise ambiguous[0]
+        raise ambiguous[0][1]
     if not found and not ambiguous:
         raise KBError(f"no guide matches {wanted!r} in any KB (see 'kb guide' for the list)", 1)
-    where = ", ".join(name for name, kb in shelf.kbs.items() if _holds(kb, wanted))
+    matched = {name for name, _kb, _guide in found} | {name for name, _exc in ambiguous}
+    where = ", ".join(name for name in shelf.kbs if name in matched)
     raise KBError(
         f"{wanted!r} matches guides in several KBs ({where}): put the KB's name first "
         f"(NAME:{wanted})",
         2,
     )
-
-
-def _holds(kb: KnowledgeBase, wanted: str) -> bool:
-    """True when one or more of ``kb``'s guides match ``wanted``."""
-    from kb.guides.guide import find_guide, load_guides
-    from kb.notes.errors import KBError
-    from kb.notes.naming import AmbiguousNote
-
-    try:
-        find_guide(kb, wanted, load_guides(kb)[0])
-    except AmbiguousNote:
-        return True
-    except KBError:
-        return False
-    return True
 
 
 def _list_all(shelf: Shelf, as_json: bool) -> None:
