@@ -31,6 +31,10 @@ _RAW = re.compile(
 _PARTS = re.compile(r"[^\W_]+")
 _SEPARATORS = re.compile(r"[.\-_@+'’]")
 _LETTERS_DIGITS = re.compile(r"^([a-z]+)(\d{3,})$")
+#: An id read out with a space between its letters and its number ("KB 942962",
+#: "INC 0012345"): two or three letters, then five digits or more.
+_SPACED_ID_LETTERS = re.compile(r"^[a-z]{2,3}$")
+_SPACED_ID_NUMBER = re.compile(r"^\d{5,}$")
 
 STOP_WORDS = frozenset(
     [
@@ -344,6 +348,29 @@ def query_words(text: str) -> list[QueryWord]:
             forms = (word, split.group(2)) if split else (word,)
             words.append(QueryWord(raw, forms, word, True, False))
     return words
+
+
+def join_spaced_ids(words: list[QueryWord]) -> list[QueryWord]:
+    """``words`` with each id read out with a space ("KB 942962": two or three letters,
+    then a number of five digits or more) made one word that matches ``kb942962`` or
+    ``942962``, as the id typed whole does: the letters alone are no word to look for."""
+    joined: list[QueryWord] = []
+    for word in words:
+        before = joined[-1] if joined else None
+        if (
+            before is not None
+            and not before.stop
+            and not before.exact
+            and _SPACED_ID_LETTERS.match(before.surface)
+            and _SPACED_ID_NUMBER.match(word.surface)
+        ):
+            whole = before.surface + word.surface
+            joined[-1] = QueryWord(
+                f"{before.typed} {word.typed}", (whole, word.surface), whole, True, False
+            )
+            continue
+        joined.append(word)
+    return joined
 
 
 def edit_distance(first: str, second: str, limit: int = 3) -> int:

@@ -8,7 +8,15 @@ import re
 from dataclasses import dataclass, field
 
 from kb.notes import ticket_ids
-from kb.search.analysis import QueryWord, edit_distance, fold, query_words, stem, terms
+from kb.search.analysis import (
+    QueryWord,
+    edit_distance,
+    fold,
+    join_spaced_ids,
+    query_words,
+    stem,
+    terms,
+)
 from kb.search.engine import (
     Engine,
     FilterMatch,
@@ -100,6 +108,7 @@ def build_plan(
             plan.must_not.extend(WordMatch(word.alternatives) for word in words)
             continue
         content.extend(words)
+    content = join_spaced_ids(content)
     meaningful = [word for word in content if not word.stop] or content
     built = Plan(plan, meaningful, [])
     for index, word in enumerate(meaningful):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kb import KnowledgeBase
+from kb.search.analysis import join_spaced_ids, query_words
 from tests.helpers import ODD_QUERIES, use_engine, write
 
 PRINTER = "notes/printer-offline.md"
@@ -190,6 +191,34 @@ def test_a_kb_number_typed_whole_finds_a_page_that_writes_the_number_alone(
             found = kb.search(typed)
             assert [hit.path for hit in found] == ["notes/usb-bitlocker.md"], typed
             assert not found.weak, typed
+
+
+def test_a_kb_number_read_out_with_a_space_is_one_id_not_the_word_kb(
+    tmp_path: Path, engine: str
+) -> None:
+    """ "KB 2732377" finds the page with the number, not a page that only says "kb"."""
+    root = tmp_path / "kb"
+    use_engine(root, engine)
+    write(
+        root,
+        "notes/usb-bitlocker.md",
+        "# BitLocker is not enabled\n\nOriginal KB number: 2732377\n",
+    )
+    write(root, "notes/kb-tool.md", "# The kb tool\n\nThe kb subcommand compiles kb schemas.\n")
+    with KnowledgeBase.open(root) as kb:
+        for typed in ("KB 2732377", "kb 2732377 bitlocker", "inc 2732377"):
+            found = kb.search(typed)
+            assert [hit.path for hit in found] == ["notes/usb-bitlocker.md"], typed
+
+
+def test_only_short_letters_before_a_long_number_are_read_as_one_id() -> None:
+    def words(text: str) -> list[tuple[str, ...]]:
+        return [word.alternatives for word in join_spaced_ids(query_words(text))]
+
+    assert words("KB 942962 error") == [("kb942962", "942962"), ("error",)]
+    assert words("hp 4050") == [("hp",), ("4050",)]  # a model number, not an id
+    assert words("no 12345") == [("no",), ("12345",)]  # a stop word
+    assert words("printer 12345") == [("printer",), ("12345",)]
 
 
 def test_holding_every_word_as_typed_earns_more_a_synonym_phrase_does_not(
