@@ -101,7 +101,6 @@ def build_guide(note: Note, targets: LinkTargets) -> Guide:
     """A guide's reading path resolved against the KB's notes and titles."""
     guide = Guide(note)
     seen: set[str] = {note.path}
-    titles = targets.titles
     for link in path_links(note):
         target = targets.resolve(note.path, link)
         if target.path is None and target.problem is None:
@@ -110,7 +109,7 @@ def build_guide(note: Note, targets: LinkTargets) -> Guide:
             if target.path in seen:
                 continue
             seen.add(target.path)
-            title = titles.get(target.path, PurePosixPath(target.path).stem)
+            title = targets.title(target) or PurePosixPath(target.path).stem
         else:
             title = link_text(link)
         guide.steps.append(Step(len(guide.steps) + 1, link, target.path, title, target.problem))
@@ -118,14 +117,21 @@ def build_guide(note: Note, targets: LinkTargets) -> Guide:
 
 
 def load_guides(kb: KB) -> tuple[list[Guide], list[Problem]]:
-    """Every guide of the KB (by title) with its reading path, and problems met reading it."""
-    notes, problems = kb.notes()
-    targets = LinkTargets(notes, kb.root)
-    guides = [
-        build_guide(note, targets)
-        for note in notes
-        if note.kind != TICKET_KIND and note.type == GUIDE_TYPE
-    ]
+    """Every guide of the KB (by title) with its reading path, and problems met finding
+    the notes and reading the guides. Only the guides are parsed, and the notes their
+    steps lead to (for their titles): a KB of 20,000 notes is not read whole."""
+    from kb.notes.naming import Candidates
+    from kb.notes.of_type import sources_of_type
+
+    sources, problems = kb.sources()
+    candidates = Candidates(sources, kb.load)
+    targets = LinkTargets.of_files(list(candidates.by_rel), candidates.title, kb.root)
+    guides: list[Guide] = []
+    for source in sources_of_type(kb.root, sources, GUIDE_TYPE, kb.settings.max_file_bytes):
+        note, found = kb.load(source)
+        problems.extend(found)
+        if note is not None and note.kind != TICKET_KIND and note.type == GUIDE_TYPE:
+            guides.append(build_guide(note, targets))
     guides.sort(key=lambda guide: (guide.title.lower(), guide.path))
     return guides, problems
 

@@ -60,7 +60,9 @@ class Content:
         """``"note"``, ``"ticket"`` or None for a path relative to the KB root."""
         if not rel.lower().endswith(".md"):
             return None
-        parts = PurePosixPath(rel).parts
+        parts: list[str] | tuple[str, ...] = rel.split("/")
+        if "" in parts or "." in parts:
+            parts = PurePosixPath(rel).parts  # "a//b.md", "./a.md": read as a path reads
         if not parts or any(part in ("", ".", "..") for part in parts):
             return None
         if any(part.startswith(".") for part in parts[:-1]):

@@ -102,11 +102,12 @@ def scan(root: Path, content: Content | None = None) -> tuple[list[SourceFile], 
                     continue
                 kept.append(name)
             dirs[:] = kept
+            here_path = Path(current)
             for name in sorted(names):
                 rel = f"{here}/{name}" if here else name
                 if content.kind(rel) != kind:
                     continue
-                entry = _examine(root, real_root, Path(current, name), kind, problems)
+                entry = _examine(root, real_root, here_path / name, kind, problems, rel)
                 if entry is not None:
                     found.append(entry)
     found.sort(key=lambda entry: entry.rel)
@@ -142,13 +143,15 @@ def _own_repository(folder: str | os.PathLike[str]) -> bool:
 
 #: C0 and C1 control characters and DEL: no terminal shows them, and many tools split on them.
 _CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: What a byte that is not UTF-8 becomes in a name read from the disk (surrogateescape).
+_UNDECODED_IN_NAME = re.compile("[\udc80-\udcff]")
 
 
 def unusable_name(rel: str) -> str | None:
     """Why kb cannot use a file or folder name (None when it can): bytes that are not UTF-8
     (no name kb shows, saves or commits could stand for them) or a control character (a
     line break, an escape sequence), which no technician can see or type."""
-    if any("\udc80" <= char <= "\udcff" for char in rel):
+    if _UNDECODED_IN_NAME.search(rel):
         return "name is not valid UTF-8, kb cannot use it (rename it)"
     if _CONTROL_IN_NAME.search(rel):
         return "name holds a control character, kb cannot use it (rename it)"
@@ -163,9 +166,14 @@ def shown_name(rel: str) -> str:
 
 
 def _examine(
-    root: Path, real_root: str, path: Path, kind: str, problems: list[Problem]
+    root: Path,
+    real_root: str,
+    path: Path,
+    kind: str,
+    problems: list[Problem],
+    rel: str | None = None,
 ) -> SourceFile | None:
-    rel = _rel(root, path)
+    rel = _rel(root, path) if rel is None else rel
     reason = unusable_name(rel)
     if reason:
         problems.append(Problem(shown_name(rel), f"{reason}; not indexed"))

@@ -32,7 +32,6 @@ SIMILAR_LIMIT = 3
 
 _ENTRY = re.compile(r"^\s{0,3}[-*+]\s+(?P<text>.*\S)\s*$")
 _ENTRY_TIME = re.compile(r"^(?P<at>\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2})\b")
-_QUESTION_TYPE_LINE = re.compile(r"(?m)^type[ \t]*:[ \t]*['\"]?question\b", re.IGNORECASE)
 
 
 @dataclass
@@ -149,15 +148,15 @@ def is_open(note: Note) -> bool:
 def open_questions(kb: KB) -> list[Question]:
     """Every open question of the KB, soonest promise first (questions without one last)."""
     from kb.notes import files
+    from kb.notes.of_type import sources_of_type
 
     found: list[Question] = []
     sources, _ = kb.sources()
-    for source in sources:
-        if source.kind != "note":
-            continue
-        text, _problems = files.read_source(source, kb.settings.max_file_bytes)
-        # Reading the front matter of every note is the slow part: most are not questions.
-        if text is None or not _QUESTION_TYPE_LINE.search(text.text):
+    limit = kb.settings.max_file_bytes
+    # Most notes are not questions: only those with a question's type line are parsed.
+    for source in sources_of_type(kb.root, sources, QUESTION_TYPE, limit):
+        text, _problems = files.read_source(source, limit)
+        if text is None:
             continue
         note = parse_note(source.rel, text.text, kb.matcher)
         if is_open(note):

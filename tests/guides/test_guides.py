@@ -193,3 +193,24 @@ def test_flag_and_guide_names_resolve_like_a_technician_expects(tmp_path: Path) 
     assert result.exit_code == 0, result.stderr
     result = cli("guide", "guide")
     assert result.exit_code == 2 and "2 notes match" in result.stderr
+
+
+def test_only_guides_are_parsed_and_any_way_of_writing_the_type_is_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A KB of thousands of notes is not parsed whole to list its guides: only the notes
+    whose front matter names the type are (and the notes a step needs the title of)."""
+    root = tmp_path / "kb"
+    for number in range(40):
+        write(root, f"notes/fix-{number}.md", f"---\ntitle: Fix {number}\ntype: fix\n---\nBody\n")
+    write(root, "notes/body-only.md", "# Not a guide\n\ntype: guide\n")  # body, no front matter
+    write(root, "notes/flow.md", '---\n{"type": "Guide", title: Flow guide}\n---\n[[fix-3]]\n')
+    write(root, "notes/crlf.md", "\ufeff---\r\ntype: 'guide'\r\ntitle: Windows endings\r\n---\r\n")
+    with KnowledgeBase.open(root) as kb:
+        parsed: list[str] = []
+        load = kb.load
+        monkeypatch.setattr(kb, "load", lambda source: (parsed.append(source.rel), load(source))[1])
+        guides, _ = load_guides(kb)
+    assert [guide.title for guide in guides] == ["Flow guide", "Windows endings"]
+    assert guides[0].steps[0].title == "Fix 3"
+    assert sorted(parsed) == ["notes/crlf.md", "notes/fix-3.md", "notes/flow.md"]
