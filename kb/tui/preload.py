@@ -5,6 +5,7 @@ does; load the meaning model and say if it cannot be read."""
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 from typing import Any
 
@@ -33,7 +34,8 @@ def warm_up(app: Any) -> None:
     """For ``app`` (the KB app, which imports this module): import :data:`PRELOADED`; read
     the open questions and the guides, so that the first F2 and F4 show them with their first
     frame (health reads every note: it is worked out when first asked for); load the meaning
-    model, and say once if it cannot be read."""
+    model, and say once if it cannot be read; then leave what start made to the garbage
+    collector's permanent generation."""
     for name in PRELOADED:
         importlib.import_module(name)
     from kb.tui.screens import guides
@@ -48,6 +50,12 @@ def warm_up(app: Any) -> None:
         # The tokenizer too: the first search typed then pays nothing for it.
         with contextlib.suppress(MeaningError):
             model.tokenizer  # noqa: B018
+    if not app.is_headless:
+        # What start made lives as long as the app: the collector's full passes, which stop
+        # every thread, no longer walk it while the technician types (not in tests, whose
+        # many apps in one process must stay collectable). Start's garbage goes first.
+        gc.collect()
+        gc.freeze()
     if app.kb.meaning_problem:
         message = f"{app.kb.meaning_problem}; ranked by words alone"
         app.call_from_thread(app.notify, message, severity="warning", markup=False)
