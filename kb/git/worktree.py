@@ -40,6 +40,10 @@ RACY_NS = 2_000_000_000
 #: A KB with more folders than this (or more files git finds changed) is looked at in full.
 MAX_FOLDERS = 20_000
 MAX_MODIFIED = 2_000
+#: This many files whose time changed but whose content did not (a copied or restored KB,
+#: files touched) make kb bring git's stat cache up to date, as ``git status`` run by hand
+#: would: until then every look would read all of them again.
+REFRESH_TOUCHED = 50
 
 Signature = list[int] | None
 
@@ -362,6 +366,7 @@ def _modified(root: Path, folders: Sequence[str], racy_from: int) -> dict[str, S
         return None
     fields = output.split(b"\0")
     found: dict[str, Signature] = {}
+    touched = 0
     for head, raw in zip(fields[0::2], fields[1::2], strict=False):
         parts = head.split(b" ")
         if not raw or len(parts) < 5:
@@ -371,11 +376,28 @@ def _modified(root: Path, folders: Sequence[str], racy_from: int) -> dict[str, S
             continue
         path = paths.readable(root, rel)
         if parts[4] == b"M" and path is not None and _blob_id(path, len(parts[2])) == parts[2]:
+            touched += 1
             continue
         if len(found) == MAX_MODIFIED:
             return None
         found[rel] = _signature(root, rel, racy_from)
+    if touched >= REFRESH_TOUCHED:
+        refresh_stat_cache(root)
     return dict(sorted(found.items()))
+
+
+def refresh_stat_cache(root: Path) -> bool:
+    """Let git record the size and time of files whose content is as committed (``git
+    update-index --refresh``), under kb's lock and only if no kb is committing or syncing
+    now (it is tried again at a later look); True when it was done."""
+    from kb.git.locks import RepoBusy, repo_lock
+
+    try:
+        with repo_lock(root, timeout=0):
+            done = _run(root, "update-index", "-q", "--refresh")
+    except RepoBusy:
+        return False
+    return done is not None and done.returncode in (0, 1)
 
 
 def _blob_id(path: Path, length: int) -> bytes | None:

@@ -4,6 +4,7 @@ indexes, both engines)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -485,3 +486,27 @@ def test_git_started_early_and_not_needed_is_stopped(kb_root: Path) -> None:
         result = Cli(kb_root)("search", "printer")
         assert result.exit_code == 0, result.output
         assert early_look._EARLY == {}
+
+
+def test_files_touched_in_bulk_teach_git_their_times_once(tmp_path: Path) -> None:
+    """A KB copied or restored (every file's time new, content as committed): a search
+    brings git's stat cache up to date, so the next ones do not read those files again; a
+    real edit among them is still found."""
+    root = tmp_path / "kb"
+    for number in range(60):
+        write(root, f"notes/fix-{number}.md", f"# Fix {number}\n\nStep {number} of the cure.\n")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "Notes")
+    with KnowledgeBase.open(root) as kb:
+        kb.reindex()
+        for path in (root / "notes").iterdir():
+            later = path.stat().st_mtime_ns + 3_600_000_000_000
+            os.utime(path, ns=(later, later))
+        edited = root / "notes/fix-7.md"
+        edited.write_text(edited.read_text() + "Then the wombat reset.\n")
+        stale = subprocess.run(["git", "diff-files", "--name-only"], cwd=root, capture_output=True)
+        assert len(stale.stdout.split()) == 60  # git's cache says every file may differ
+        assert paths(kb, "wombat") == ["notes/fix-7.md"]
+        fresh = subprocess.run(["git", "diff-files", "--name-only"], cwd=root, capture_output=True)
+        assert fresh.stdout.split() == [b"notes/fix-7.md"]
