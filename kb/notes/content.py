@@ -63,10 +63,14 @@ class Content:
         parts: list[str] | tuple[str, ...] = rel.split("/")
         if "" in parts or "." in parts:
             parts = PurePosixPath(rel).parts  # "a//b.md", "./a.md": read as a path reads
-        if not parts or any(part in ("", ".", "..") for part in parts):
+            if not parts or any(part in ("", ".", "..") for part in parts):
+                return None
+            if any(part.startswith(".") for part in parts[:-1]):
+                return None
+        elif ".." in parts:
             return None
-        if any(part.startswith(".") for part in parts[:-1]):
-            return None
+        elif len(parts) > 1 and (rel[0] == "." or "/." in rel[: -len(parts[-1])]):
+            return None  # in a hidden folder
         if parts[0] == TICKETS_FOLDER and len(parts) > 1:
             return "ticket"
         if is_conflict_copy(parts[-1]):
@@ -82,6 +86,8 @@ class Content:
 
     def left_out(self, rel: str) -> bool:
         """True when ``[content] exclude`` or git's ignore rules leave a file or folder out."""
+        if not self.ignored and not self.exclude:
+            return False
         if rel in self.ignored or rel + "/" in self.ignored:
             return True
         parts = rel.split("/")

@@ -2,9 +2,10 @@
 
 A file is a candidate when its front matter holds a ``type: <name>`` line (any case, quoted
 or not, in block or flow style); only candidates are parsed, by the caller, which checks the
-type for real. The answer for each file is remembered with its size and time, so a process
-that asks again (the app checks promises every half minute) reads only the files changed
-since: at 20,000 notes the first look reads every file once, a later one reads none.
+type for real. The types each file's front matter may give are remembered with its size and
+time, for every type at once, so a process that asks again (the app lists follow-ups and
+guides, and checks promises every half minute) reads only the files changed since: at 20,000
+notes the first look reads every file once, a later one reads none.
 """
 
 from __future__ import annotations
@@ -34,58 +35,73 @@ _BOM = b"\xef\xbb\xbf"
 #: that are single bytes in UTF-8, so that the look never ends before the block does).
 _CLOSE = re.compile(rb"[\n\r\x0b\x0c\x1c-\x1e](?:---|\.\.\.)[ \t]*(?:[\n\r\x0b\x0c\x1c-\x1e]|\Z)")
 
-#: Per KB folder and type: each file's (size, time, candidate) when last looked at.
-_seen: dict[tuple[str, str], dict[str, tuple[int, int, bool]]] = {}
-_lock = threading.Lock()
+#: A type given in front matter: ``type: guide``, ``"type": 'Question'``, ``{type: guide}``.
+_TYPE_VALUE = re.compile(rb"""(?i)\btype['"]?[ \t]*:[ \t]*['"]?[ \t]*([^\s'",}\]#]+)""")
 
-
-def type_line(name: str) -> re.Pattern[bytes]:
-    """A front matter line giving the type ``name``, in a file's raw bytes."""
-    return re.compile(
-        rb"(?i)\btype['\"]?[ \t]*:[ \t]*['\"]?" + re.escape(name.encode("utf-8")) + rb"\b"
-    )
+#: Per KB folder: each file's (size, time, types its front matter may give) when last read,
+#: the types as one string (tuples of numbers and strings are left alone by the garbage
+#: collector: tens of thousands of them cost nothing to its passes).
+_seen: dict[str, dict[str, tuple[int, int, str]]] = {}
+#: Those strings as sets (a few distinct ones in any KB).
+_sets: dict[str, frozenset[str]] = {}
+_SEPARATOR = "\n"
+#: One lock per KB folder, held while its files are looked at: a second look started
+#: meanwhile (the app reads follow-ups, guides and promises at once) waits, then reads
+#: nothing again.
+_locks: dict[str, threading.Lock] = {}
+_locks_lock = threading.Lock()
 
 
 def sources_of_type(
     root: Path, sources: Sequence[SourceFile], name: str, max_bytes: int
 ) -> list[SourceFile]:
     """The notes of ``sources`` (ticket records left out) that may be of type ``name``."""
-    pattern = type_line(name)
-    key = (os.fspath(root), name)
-    with _lock:
-        known = _seen.get(key, {})
-    seen: dict[str, tuple[int, int, bool]] = {}
+    wanted = name.lower()
+    key = os.fspath(root)
+    with _locks_lock:
+        lock = _locks.setdefault(key, threading.Lock())
     found: list[SourceFile] = []
-    recent = time.time_ns() - RECENT_NS
-    for source in sources:
-        if source.kind != "note":
-            continue
-        before = known.get(source.rel)
-        if before is not None and before[:2] == (source.size, source.mtime_ns):
-            candidate = before[2]
-        else:
-            candidate = _holds(source, pattern, max_bytes)
-        if source.mtime_ns < recent:
-            seen[source.rel] = (source.size, source.mtime_ns, candidate)
-        if candidate:
-            found.append(source)
-    with _lock:
+    with lock:
+        known = _seen.get(key, {})
+        seen: dict[str, tuple[int, int, str]] = {}
+        recent = time.time_ns() - RECENT_NS
+        for source in sources:
+            if source.kind != "note":
+                continue
+            before = known.get(source.rel)
+            if before is not None and before[:2] == (source.size, source.mtime_ns):
+                types = before[2]
+            else:
+                types = _types(source, max_bytes)
+            if source.mtime_ns < recent:
+                seen[source.rel] = (source.size, source.mtime_ns, types)
+            held = _sets.get(types)
+            if held is None:
+                held = _sets.setdefault(types, frozenset(types.split(_SEPARATOR)))
+            if wanted in held or _UNREADABLE in held:
+                found.append(source)
         _seen[key] = seen
     return found
 
 
-def _holds(source: SourceFile, pattern: re.Pattern[bytes], max_bytes: int) -> bool:
-    # Unreadable files are candidates: the caller's own read then reports why. Opened as
-    # files.read_source opens them: a FIFO put where a note was never blocks the read.
+#: What an unreadable file "may be": anything (the caller's own read then says why).
+_UNREADABLE = "\0"
+
+
+def _types(source: SourceFile, max_bytes: int) -> str:
+    # Opened as files.read_source opens them: a FIFO put where a note was never blocks the
+    # read.
     try:
         fd = os.open(source.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return True
+                return _UNREADABLE
             data = handle.read(min(max_bytes, FRONT_BYTES))
     except OSError:
-        return True
-    return pattern.search(front_matter(data)) is not None
+        return _UNREADABLE
+    found = _TYPE_VALUE.findall(front_matter(data))
+    values = sorted({value.decode("utf-8", "replace").lower() for value in found})
+    return _SEPARATOR.join(values)
 
 
 def front_matter(data: bytes) -> bytes:

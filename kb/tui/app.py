@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import gc
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -35,8 +36,10 @@ if TYPE_CHECKING:
     from kb.shelf import Shelf
 
 
-#: How often the app looks for promises that fell due while it is open.
+#: How often the app looks for promises that fell due while it is open; the look waits for
+#: a pause this long in typing (it reads every file's times: its turns would slow the keys).
 DUE_CHECK_SECONDS = 30
+TYPING_PAUSE = 2.0
 
 
 #: Seconds between two looks for files changed on disk while the app runs (a watch on the
@@ -111,6 +114,8 @@ class KBApp(Navigator):
         #: When promises falling due were last looked for, and the ones already announced.
         self._due_checked: _dt.datetime | None = None
         self._announced_due: set[str] = set()
+        #: When a key last changed home's search box (time.monotonic()).
+        self.typed_at = 0.0
         self._switch_interval = sys.getswitchinterval()
         #: What a screen last read (by the screen's name), shown at once the next time it
         #: opens while it is read again in a thread (see FollowupsScreen).
@@ -348,7 +353,14 @@ class KBApp(Navigator):
             self.call_from_thread(
                 self.notify, f"You have {len(late)} overdue {noun} — {key} to see them", timeout=10
             )
-        self.call_from_thread(self.set_interval, DUE_CHECK_SECONDS, self.check_due)
+        self.call_from_thread(self.set_interval, DUE_CHECK_SECONDS, self.due_tick)
+
+    def due_tick(self) -> None:
+        """Look for promises falling due, once the technician pauses typing."""
+        if time.monotonic() - self.typed_at < TYPING_PAUSE:
+            self.set_timer(TYPING_PAUSE, self.due_tick)
+        else:
+            self.check_due()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="overdue")
     def check_due(self, now: _dt.datetime | None = None) -> None:

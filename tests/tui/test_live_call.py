@@ -236,6 +236,24 @@ async def test_promises_falling_due_notify_once_and_only_their_owner(tui_root: P
         assert len([t for t in notifications(app) if t.startswith("Call-back due now")]) == 1
 
 
+async def test_the_promise_check_waits_for_a_pause_in_typing(tui_root: Path) -> None:
+    """The half-minute look at every file waits while the technician types, then runs."""
+    import time
+
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        ran: list[bool] = []
+        app.check_due = lambda *args: ran.append(True)  # type: ignore[method-assign]
+        await pilot.press("p", "r", "i")
+        assert time.monotonic() - app.typed_at < 1.0
+        app.due_tick()
+        assert ran == []  # held back, and asked again after the pause
+        app.typed_at -= 10
+        app.due_tick()
+        assert ran == [True]
+
+
 # -- point 8: words --------------------------------------------------------------------------
 
 

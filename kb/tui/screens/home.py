@@ -124,7 +124,7 @@ class HomeScreen(HitScreen):
     def _search_changed(self, event: Input.Changed) -> None:
         # The key's own frame holds the character alone: the search starts, and the list is
         # marked old, once that frame is painted (a list redrawn in it would delay it).
-        self._typed_at = time.monotonic()
+        self._typed_at = self.app.typed_at = time.monotonic()
         self.call_after_refresh(self._search_typed, event.value)
 
     def _search_typed(self, value: str) -> None:
