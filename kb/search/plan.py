@@ -249,19 +249,17 @@ MIN_COMPOUND = 7
 JOINED_WEIGHT = 0.8
 #: Each half of a split word has at least this many letters.
 MIN_COMPOUND_PART = 3
-#: A split is used when its rarer half is in this many times more notes than the word.
-COMPOUND_RATIO = 4
 
 
 def compounds(engine: Engine, built: Plan) -> None:
-    """Words written as one or as two: "screensaver" also finds "screen saver" (when the KB
-    writes it as two words far more often), and "screen saver" also finds "screensaver"."""
+    """Words written as one or as two: "screensaver" also finds "screen saver", and "screen
+    saver" also finds "screensaver". A long word is split where both halves are words of the
+    KB, the commonest rarer half winning ("fullscreen": "full screen")."""
     words = built.words
     for index, word in enumerate(words):
         if word.exact or not word.surface.isalpha() or len(word.surface) < MIN_COMPOUND:
             continue
         match = built.matches[index]
-        whole = max((engine.document_frequency(term) for term in match.terms), default=0)
         best: tuple[int, tuple[str, str]] | None = None
         surface = word.surface
         for cut in range(MIN_COMPOUND_PART, len(surface) - MIN_COMPOUND_PART + 1):
@@ -269,7 +267,7 @@ def compounds(engine: Engine, built: Plan) -> None:
             found = min(engine.document_frequency(half) for half in halves)
             if found and (best is None or found > best[0]):
                 best = (found, halves)
-        if best is not None and best[0] > COMPOUND_RATIO * whole:
+        if best is not None:
             phrases = (*match.phrases, best[1])
             fields = match.expansion_fields
             changed = WordMatch(match.terms, phrases, match.expansions, fields, match.boost)

@@ -183,3 +183,30 @@ def test_words_written_as_one_or_as_two(tmp_path: Path, engine: str) -> None:
     kb.reindex()
     assert kb.search("screensaver password", refresh=False)[0].path == "notes/saver.md"
     assert kb.search("remote full screen", refresh=False)[0].path == "notes/rdp.md"
+
+
+def test_a_word_common_as_one_also_finds_its_two_words(tmp_path: Path, engine: str) -> None:
+    """ "fullscreen", written as one word in many notes, still finds the note that writes
+    "full screen": the split is offered whenever both halves are words of the KB."""
+    root = tmp_path / "kb"
+    use_engine(root, engine)
+    write(
+        root,
+        "notes/maximize.md",
+        "---\ntitle: Cannot maximize the RDP window to full screen\n---\n"
+        "The window stays small on the second monitor.\n",
+    )
+    write(
+        root,
+        "notes/client.md",
+        "---\ntitle: An rdp client\n---\nConnect, then press F11 for fullscreen.\n",
+    )
+    for other in range(8):
+        write(
+            root,
+            f"notes/player-{other}.md",
+            f"---\ntitle: Video player {other}\n---\nThe player opens fullscreen.\n",
+        )
+    kb = KnowledgeBase(root)
+    kb.reindex()
+    assert kb.search("rdp not fullscreen", refresh=False)[0].path == "notes/maximize.md"
