@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.git import early_look
+from kb.git import early_look, stat_cache
 from kb.git.git_command import output as _git
 from kb.git.git_command import run as _run
 from kb.git.head_files import head_from_files
@@ -40,9 +40,9 @@ RACY_NS = 2_000_000_000
 #: A KB with more folders than this (or more files git finds changed) is looked at in full.
 MAX_FOLDERS = 20_000
 MAX_MODIFIED = 2_000
-#: This many files whose time changed but whose content did not (a copied or restored KB,
-#: files touched) make kb bring git's stat cache up to date, as ``git status`` run by hand
-#: would: until then every look would read all of them again.
+#: This many files flagged by git's stat cache (most often a copied, restored or touched KB,
+#: their content as committed) make kb bring that cache up to date (kb.git.stat_cache), as
+#: ``git status`` run by hand would: until then every look would read all of them again.
 REFRESH_TOUCHED = 50
 
 Signature = list[int] | None
@@ -379,25 +379,17 @@ def _modified(root: Path, folders: Sequence[str], racy_from: int) -> dict[str, S
             touched += 1
             continue
         if len(found) == MAX_MODIFIED:
+            # So many: most are likely only touched, in a way kb cannot tell (line endings
+            # git converts); git's own refresh tells, and the next look is quick again.
+            stat_cache.refresh(root, len(fields) // 2)
             return None
         found[rel] = _signature(root, rel, racy_from)
-    if touched >= REFRESH_TOUCHED:
-        refresh_stat_cache(root)
+    if touched + len(found) >= REFRESH_TOUCHED:
+        # Touched, or changed in a way only git can tell from a touch (line endings it
+        # converts): git's refresh settles it once. Files really edited stay flagged, and
+        # the try is remembered, so they do not start one at every look.
+        stat_cache.refresh(root, touched + len(found))
     return dict(sorted(found.items()))
-
-
-def refresh_stat_cache(root: Path) -> bool:
-    """Let git record the size and time of files whose content is as committed (``git
-    update-index --refresh``), under kb's lock and only if no kb is committing or syncing
-    now (it is tried again at a later look); True when it was done."""
-    from kb.git.locks import RepoBusy, repo_lock
-
-    try:
-        with repo_lock(root, timeout=0):
-            done = _run(root, "update-index", "-q", "--refresh")
-    except RepoBusy:
-        return False
-    return done is not None and done.returncode in (0, 1)
 
 
 def _blob_id(path: Path, length: int) -> bytes | None:

@@ -488,25 +488,56 @@ def test_git_started_early_and_not_needed_is_stopped(kb_root: Path) -> None:
         assert early_look._EARLY == {}
 
 
-def test_files_touched_in_bulk_teach_git_their_times_once(tmp_path: Path) -> None:
-    """A KB copied or restored (every file's time new, content as committed): a search
-    brings git's stat cache up to date, so the next ones do not read those files again; a
-    real edit among them is still found."""
-    root = tmp_path / "kb"
-    for number in range(60):
+def _touched_kb(root: Path, count: int = 60) -> None:
+    """A committed KB of ``count`` notes, indexed, whose files all get new times."""
+    for number in range(count):
         write(root, f"notes/fix-{number}.md", f"# Fix {number}\n\nStep {number} of the cure.\n")
     git(root, "init", "-q")
     git(root, "add", "-A")
     git(root, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "Notes")
     with KnowledgeBase.open(root) as kb:
         kb.reindex()
-        for path in (root / "notes").iterdir():
-            later = path.stat().st_mtime_ns + 3_600_000_000_000
-            os.utime(path, ns=(later, later))
-        edited = root / "notes/fix-7.md"
-        edited.write_text(edited.read_text() + "Then the wombat reset.\n")
-        stale = subprocess.run(["git", "diff-files", "--name-only"], cwd=root, capture_output=True)
-        assert len(stale.stdout.split()) == 60  # git's cache says every file may differ
+    for path in (root / "notes").iterdir():
+        later = path.stat().st_mtime_ns + 3_600_000_000_000
+        os.utime(path, ns=(later, later))
+
+
+def _flagged(root: Path) -> list[bytes]:
+    """The files git's stat cache flags as maybe changed."""
+    done = subprocess.run(["git", "diff-files", "--name-only"], cwd=root, capture_output=True)
+    return done.stdout.split()
+
+
+def test_files_touched_in_bulk_teach_git_their_times_once(tmp_path: Path) -> None:
+    """A KB copied or restored (every file's time new, content as committed): a search
+    brings git's stat cache up to date, so the next ones do not read those files again; a
+    real edit among them is still found, and nothing of kb's is left in .git."""
+    root = tmp_path / "kb"
+    _touched_kb(root)
+    edited = root / "notes/fix-7.md"
+    edited.write_text(edited.read_text() + "Then the wombat reset.\n")
+    assert len(_flagged(root)) == 60  # git's cache says every file may differ
+    with KnowledgeBase.open(root) as kb:
         assert paths(kb, "wombat") == ["notes/fix-7.md"]
-        fresh = subprocess.run(["git", "diff-files", "--name-only"], cwd=root, capture_output=True)
-        assert fresh.stdout.split() == [b"notes/fix-7.md"]
+    assert _flagged(root) == [b"notes/fix-7.md"]
+    assert sorted(p.name for p in (root / ".git").iterdir() if "index" in p.name) == ["index"]
+    git(root, "status")  # git reads the index kb wrote
+
+
+def test_the_refresh_never_takes_git_s_lock_from_git(tmp_path: Path) -> None:
+    """While git holds index.lock (a git add by hand), a search answers, leaves the lock and
+    the index alone, and the refresh happens at a later search."""
+    root = tmp_path / "kb"
+    _touched_kb(root)
+    lock = root / ".git" / "index.lock"
+    lock.write_bytes(b"")
+    index = (root / ".git" / "index").read_bytes()
+    with KnowledgeBase.open(root) as kb:
+        assert paths(kb, "cure fix 3")[0] == "notes/fix-3.md"
+    assert lock.exists() and (root / ".git" / "index").read_bytes() == index
+    lock.unlink()
+    later = root / "notes/fix-9.md"
+    later.write_text(later.read_text() + "And the aardvark cable.\n")
+    with KnowledgeBase.open(root) as kb:
+        assert paths(kb, "aardvark") == ["notes/fix-9.md"]
+    assert _flagged(root) == [b"notes/fix-9.md"] and not lock.exists()
