@@ -40,6 +40,8 @@ class SourceFile:
     mtime_ns: int
     #: When the last commit changed it (seconds), when git says and it is committed as it is.
     committed: float | None = None
+    #: When its content or attributes last changed (a write with its time put back too).
+    ctime_ns: int = 0
 
     @property
     def changed_at(self) -> float:
@@ -194,7 +196,7 @@ def _examine(
     if not stat.S_ISREG(info.st_mode):
         problems.append(Problem(rel, "not a regular file; not read", level="error"))
         return None
-    return SourceFile(rel, path, kind, info.st_size, info.st_mtime_ns)
+    return SourceFile(rel, path, kind, info.st_size, info.st_mtime_ns, ctime_ns=info.st_ctime_ns)
 
 
 def read_source(source: SourceFile, max_bytes: int) -> tuple[SourceText | None, list[Problem]]:

@@ -35,13 +35,16 @@ _BOM = b"\xef\xbb\xbf"
 #: that are single bytes in UTF-8, so that the look never ends before the block does).
 _CLOSE = re.compile(rb"[\n\r\x0b\x0c\x1c-\x1e](?:---|\.\.\.)[ \t]*(?:[\n\r\x0b\x0c\x1c-\x1e]|\Z)")
 
-#: A type given in front matter: ``type: guide``, ``"type": 'Question'``, ``{type: guide}``.
-_TYPE_VALUE = re.compile(rb"""(?i)\btype['"]?[ \t]*:[ \t]*['"]?[ \t]*([^\s'",}\]#]+)""")
+#: The word "type" in front matter, and a plain value given to it on the same line:
+#: ``type: guide``, ``"type": 'Question'``, ``{type: guide}``. Any other way of writing it
+#: (a value on the next line, a tag, an anchor, an escape) makes the note one to parse.
+_TYPE_WORD = re.compile(rb"(?i)\btype\b")
+_PLAIN_VALUE = re.compile(rb"""['"]?[ \t]*:[ \t]*['"]?[ \t]*([A-Za-z0-9][^\s'",}\]#]*)""")
 
-#: Per KB folder: each file's (size, time, types its front matter may give) when last read,
+#: Per KB folder: each file's (size, times, types its front matter may give) when last read,
 #: the types as one string (tuples of numbers and strings are left alone by the garbage
 #: collector: tens of thousands of them cost nothing to its passes).
-_seen: dict[str, dict[str, tuple[int, int, str]]] = {}
+_seen: dict[str, dict[str, tuple[int, int, int, str]]] = {}
 #: Those strings as sets (a few distinct ones in any KB).
 _sets: dict[str, frozenset[str]] = {}
 _SEPARATOR = "\n"
@@ -63,29 +66,31 @@ def sources_of_type(
     found: list[SourceFile] = []
     with lock:
         known = _seen.get(key, {})
-        seen: dict[str, tuple[int, int, str]] = {}
+        seen: dict[str, tuple[int, int, int, str]] = {}
         recent = time.time_ns() - RECENT_NS
         for source in sources:
             if source.kind != "note":
                 continue
+            stamp = (source.size, source.mtime_ns, source.ctime_ns)
             before = known.get(source.rel)
-            if before is not None and before[:2] == (source.size, source.mtime_ns):
-                types = before[2]
+            if before is not None and before[:3] == stamp:
+                types = before[3]
             else:
                 types = _types(source, max_bytes)
-            if source.mtime_ns < recent:
-                seen[source.rel] = (source.size, source.mtime_ns, types)
+            if max(source.mtime_ns, source.ctime_ns) < recent:
+                seen[source.rel] = (*stamp, types)
             held = _sets.get(types)
             if held is None:
                 held = _sets.setdefault(types, frozenset(types.split(_SEPARATOR)))
-            if wanted in held or _UNREADABLE in held:
+            if wanted in held or _ANY in held:
                 found.append(source)
         _seen[key] = seen
     return found
 
 
-#: What an unreadable file "may be": anything (the caller's own read then says why).
-_UNREADABLE = "\0"
+#: What a file "may be" when kb cannot tell without parsing it (or reading it: the caller's
+#: own read then says why): any type.
+_ANY = "\0"
 
 
 def _types(source: SourceFile, max_bytes: int) -> str:
@@ -95,19 +100,28 @@ def _types(source: SourceFile, max_bytes: int) -> str:
         fd = os.open(source.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return _UNREADABLE
+                return _ANY
             data = handle.read(min(max_bytes, FRONT_BYTES))
     except OSError:
-        return _UNREADABLE
-    found = _TYPE_VALUE.findall(front_matter(data))
-    values = sorted({value.decode("utf-8", "replace").lower() for value in found})
-    return _SEPARATOR.join(values)
+        return _ANY
+    front = front_matter(data)
+    if b"\\" in front:
+        return _ANY  # an escape in a quoted key or value may spell "type" or the type
+    values: set[str] = set()
+    for word in _TYPE_WORD.finditer(front):
+        value = _PLAIN_VALUE.match(front, word.end())
+        if value is None:
+            return _ANY
+        values.add(value.group(1).decode("utf-8", "replace").lower())
+    return _SEPARATOR.join(sorted(values))
 
 
 def front_matter(data: bytes) -> bytes:
     """The front matter block at the start of a file's bytes, fences included (empty when
     the file does not start with one); never shorter than the block kb's parser reads."""
-    start = len(_BOM) if data.startswith(_BOM) else 0
+    start = 0
+    while data.startswith(_BOM, start):
+        start += len(_BOM)
     if not data.startswith(b"---", start):
         return b""
     close = _CLOSE.search(data, start + 3)

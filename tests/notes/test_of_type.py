@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from kb import KnowledgeBase
+from kb.notes import of_type
 from kb.notes.of_type import front_matter, sources_of_type
 from tests.helpers import write
 
@@ -46,4 +49,53 @@ def test_a_changed_note_is_looked_at_again_even_with_the_same_size(tmp_path: Pat
         (root / "notes/a.md").write_text("---\ntype: guide\n---\n", encoding="utf-8")  # same size
         _aged(root / "notes/a.md", 60)
         (root / "notes/b.md").write_text("---\ntype: fix\n---\n  ", encoding="utf-8")
+        assert found() == ["notes/a.md"]
+
+
+def test_every_way_yaml_can_give_the_type_is_read(tmp_path: Path) -> None:
+    """Forms the quick look cannot read make the note one to parse, never a missed one."""
+    root = tmp_path / "kb"
+    forms = {
+        "next-line": "---\ntype:\n  guide\n---\n",
+        "tag": "---\ntype: !!str guide\n---\n",
+        "alias": "---\nkind: &g guide\ntype: *g\n---\n",
+        "folded": "---\ntype: >-\n  guide\n---\n",
+        "complex-key": "---\n? type\n: guide\n---\n",
+        "escape": '---\ntype: "\\x67uide"\n---\n',
+        "key-escape": '---\n"typ\\u0065": guide\n---\n',
+        "flow-lines": "---\n{title: X,\n type:\n  guide}\n---\n",
+        "two-boms": "\ufeff\ufeff---\ntype: guide\n---\n",
+        "plain": "---\ntitle: A plain guide\ntype: guide\n---\n",
+    }
+    for name, text in forms.items():
+        write(root, f"notes/{name}.md", text)
+    write(root, "notes/fix.md", "---\ntitle: Which printer type\ntype: fix\n---\n")
+    with KnowledgeBase.open(root) as kb:
+        limit = kb.settings.max_file_bytes
+        found = {s.rel for s in sources_of_type(kb.root, kb.sources()[0], "guide", limit)}
+        guides = {note.path for note in kb.notes()[0] if note.type == "guide"}
+    assert guides <= found
+    assert {f"notes/{name}.md" for name in forms} <= found
+
+
+def test_a_write_that_puts_the_old_time_back_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same size, time restored (a restore, touch -r): the change time still tells."""
+    monkeypatch.setattr(of_type, "RECENT_NS", 0)  # every answer remembered, however recent
+    root = tmp_path / "kb"
+    path = root / "notes/a.md"
+    write(root, "notes/a.md", "---\ntype: fixes\n---\n")
+    _aged(path, 3600)
+    before = path.stat()
+    with KnowledgeBase.open(root) as kb:
+
+        def found() -> list[str]:
+            limit = kb.settings.max_file_bytes
+            return [s.rel for s in sources_of_type(kb.root, kb.sources()[0], "guide", limit)]
+
+        assert found() == []
+        path.write_text("---\ntype: guide\n---\n", encoding="utf-8")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert path.stat().st_size == before.st_size
         assert found() == ["notes/a.md"]
