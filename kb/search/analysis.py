@@ -283,6 +283,8 @@ class QueryWord:
     #: For a path: the index terms of its significant names (folders and file name, without
     #: drive letter and numbers), which find notes that speak of them in other words.
     parts: tuple[str, ...] = ()
+    #: For an id read out with a space ("sql 18456"): the index term of its letters.
+    letters: str = ""
 
 
 #: A path's folders and names, between its separators.
@@ -336,6 +338,10 @@ def query_words(text: str) -> list[QueryWord]:
             alternatives = [whole]
             if match.lastgroup == "word":
                 alternatives.append("".join(parts))
+                # "KB-942962" also finds "KB 942962" and the number alone, as KB942962 does.
+                split = _LETTERS_DIGITS.match(alternatives[-1])
+                if split and len(parts) == 2:
+                    alternatives.append(split.group(2))
             words.append(QueryWord(raw, tuple(dict.fromkeys(alternatives)), whole, True, False))
             continue
         word = parts[0] if parts else whole
@@ -353,7 +359,9 @@ def query_words(text: str) -> list[QueryWord]:
 def join_spaced_ids(words: list[QueryWord]) -> list[QueryWord]:
     """``words`` with each id read out with a space ("KB 942962": two or three letters,
     then a number of five digits or more) made one word that matches ``kb942962`` or
-    ``942962``, as the id typed whole does: the letters alone are no word to look for."""
+    ``942962``, as the id typed whole does: a page holding "kb" alone is no match for
+    "KB 942962". The letters still order the notes holding the number ("sql 18456": the
+    SQL note first; :data:`kb.search.ranking.ID_LETTERS_LIFT`)."""
     joined: list[QueryWord] = []
     for word in words:
         before = joined[-1] if joined else None
@@ -366,7 +374,12 @@ def join_spaced_ids(words: list[QueryWord]) -> list[QueryWord]:
         ):
             whole = before.surface + word.surface
             joined[-1] = QueryWord(
-                f"{before.typed} {word.typed}", (whole, word.surface), whole, True, False
+                f"{before.typed} {word.typed}",
+                (whole, word.surface),
+                whole,
+                True,
+                False,
+                letters=before.alternatives[0],
             )
             continue
         joined.append(word)

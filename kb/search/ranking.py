@@ -29,6 +29,9 @@ K1 = 1.2
 TIEBREAK = 0.1
 #: Documents holding every typed word earn this share of those words' scores again.
 COORDINATION = 0.5
+#: A note holding an id's number ("sql 18456") and the letters read out before it holds
+#: every word typed: it rises this share above notes holding the number alone.
+ID_LETTERS_LIFT = COORDINATION
 #: The names in a pasted path (its folders, its file name), each looked for on its own, count
 #: this much: a note naming the path or its folder comes first, one naming them in prose next.
 PATH_PART_WEIGHT = 0.5

@@ -17,6 +17,7 @@ from kb.search.languages import MAIN, Languages
 from kb.search.plan import build_plan, complete, compounds, correct
 from kb.search.query import parse as parse_query
 from kb.search.ranking import (
+    ID_LETTERS_LIFT,
     MEANING_WEIGHT,
     OTHER_LANGUAGE_DROP,
     coordination,
@@ -35,6 +36,7 @@ from kb.search.synonyms import Synonyms
 
 if TYPE_CHECKING:
     from kb.search.meaning import MeaningModel
+    from kb.search.plan import Plan
 
 
 def search(
@@ -81,6 +83,7 @@ def search(
             for word in built.words
         ]
         _rank(hits, patterns, names, limit, languages)
+        _lift_id_letters(hits, built, patterns)
         if meaning is not None and built.words:
             said = " ".join(word.surface for word in built.words)
             _rank_by_meaning(hits, meaning, said, limit)
@@ -133,6 +136,23 @@ def _rank(
             hit.coverage = coverage(patterns, _matchable_text(hit), names)
     for hit in hits:
         hit.score *= coordination(hit.coverage)
+    hits.sort(key=lambda hit: order_key(hit.score, hit.path))
+
+
+def _lift_id_letters(hits: list[Hit], built: Plan, patterns: list[Needles | None]) -> None:
+    """Among hits holding an id's number ("sql 18456"), those holding its letters rise."""
+    lifts = [
+        (patterns[index], needle_pattern((word.letters,)))
+        for index, word in enumerate(built.words)
+        if word.letters
+    ]
+    if not lifts:
+        return
+    for hit in hits:
+        text = _matchable_text(hit, COVERAGE_WINDOW)
+        for number, letters in lifts:
+            if number and letters and number.search(text) and letters.search(text):
+                hit.score *= 1.0 + ID_LETTERS_LIFT
     hits.sort(key=lambda hit: order_key(hit.score, hit.path))
 
 

@@ -211,6 +211,24 @@ def test_a_kb_number_read_out_with_a_space_is_one_id_not_the_word_kb(
             assert [hit.path for hit in found] == ["notes/usb-bitlocker.md"], typed
 
 
+def test_the_letters_of_an_id_still_order_the_notes_holding_its_number(
+    tmp_path: Path, engine: str
+) -> None:
+    """ "sql 18456": both notes hold 18456, the one about SQL comes first; "KB-942962" finds
+    the number written alone too."""
+    root = tmp_path / "kb"
+    use_engine(root, engine)
+    write(root, "notes/sql.md", "# SQL Server login failed\n\nThe log shows error 18456.\n")
+    write(root, "notes/backup.md", "# Backup job\n\nThe backup job wrote 18456 bytes.\n")
+    write(root, "notes/inc.md", "# Printer jam\n\nSee INC 0012345 for the history.\n")
+    write(root, "notes/toner.md", "# Toner\n\nOrder 0012345 arrived.\n")
+    write(root, "notes/activation.md", "# Activation\n\nArticle 942962 explains it.\n")
+    with KnowledgeBase.open(root) as kb:
+        assert kb.search("sql 18456")[0].path == "notes/sql.md"
+        assert kb.search("inc 0012345")[0].path == "notes/inc.md"
+        assert [hit.path for hit in kb.search("KB-942962")] == ["notes/activation.md"]
+
+
 def test_only_short_letters_before_a_long_number_are_read_as_one_id() -> None:
     def words(text: str) -> list[tuple[str, ...]]:
         return [word.alternatives for word in join_spaced_ids(query_words(text))]
