@@ -41,14 +41,17 @@ class Adoption:
 
 
 def should_adopt(root: Path) -> bool:
-    """True when ``root`` holds a repository or notes that are not a KB of kb's layout yet
-    (no ``kb.toml``, no ``notes/``): ``kb init`` then keeps every file where it is."""
-    if not root.is_dir() or (root / "kb.toml").exists() or (root / NOTES_FOLDER).exists():
+    """True when ``root`` holds a repository with commits but no ``kb.toml`` (a ``notes/``
+    folder or not), or a folder of notes not in kb's layout (no ``notes/``): ``kb init``
+    then keeps every file where it is, and commits only its own."""
+    if not root.is_dir() or (root / "kb.toml").exists():
         return False
     from kb import git
 
     if git.is_repo(root) and not git.has_no_commit(root):
         return True
+    if (root / NOTES_FOLDER).exists():
+        return False  # a new KB's folder, its notes already put in place: kb's layout
     sources, _ = files.scan(root, content_of(root))
     return any(source.kind == "note" for source in sources)
 

@@ -67,6 +67,24 @@ def test_init_adopts_a_repository_where_its_notes_are(tmp_path: Path) -> None:
         assert [hit.path for hit in kb.search("captive portal")] == ["runbooks/café-wifi.md"]
 
 
+def test_init_adopts_a_repository_that_already_has_a_notes_folder(tmp_path: Path) -> None:
+    """A repository with commits and a ``notes/`` folder but no ``kb.toml``: its notes are
+    read where they are, only kb's own files are committed, the index is built."""
+    root = _team_repo(
+        tmp_path / "docs",
+        {"README.md": "# Team\n", "notes/printer.md": "# Printer offline\nRestart it.\n"},
+    )
+    result = Cli(None)("init", str(root))
+    no_traceback(result)
+    assert result.exit_code == 0, result.output
+    assert "Indexed" in result.output
+    assert git(root, "status", "--porcelain") == ""
+    changed = git(root, "show", "--name-only", "--format=", "HEAD").split()
+    assert sorted(changed) == [".gitattributes", "kb.toml"]
+    with KnowledgeBase.open(root) as kb:
+        assert [hit.path for hit in kb.search("printer offline")] == ["notes/printer.md"]
+
+
 def test_kb_toml_names_the_content_folders_and_what_is_left_out(tmp_path: Path) -> None:
     root = _team_repo(tmp_path / "docs")
     KnowledgeBase.init(root).close()
