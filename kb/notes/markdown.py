@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from kb.notes.markup import plain
 
@@ -202,7 +203,9 @@ def _collect_links(token: Token, line: int, links: list[Link]) -> None:
         # address, a link within the note and "//host/..." are not.
         if not href or href.startswith(("#", "//")) or _SCHEME.match(href):
             continue
-        target = href.split("#", 1)[0].split("?", 1)[0]
+        # The parser writes the address as a URL ("heading%20only.md", "caf%C3%A9.md"):
+        # the file it names has the name decoded.
+        target = unquote(href.split("#", 1)[0].split("?", 1)[0])
         if not target:
             continue
         label = children[index + 1].content if index + 1 < len(children) else ""

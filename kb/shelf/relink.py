@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from kb.knowledgebase import KnowledgeBase
 from kb.notes import frontmatter
@@ -48,8 +49,12 @@ def rewrite_links(text: str, new_link: Callable[[Link], str | None]) -> str:
         replacement = new_link(link)
         if replacement is None:
             continue
+        # Written as the file's name or as a URL ("heading%20only.md"): either is the link.
+        written = "|".join(
+            re.escape(form) for form in dict.fromkeys([link.target, quote(link.target)])
+        )
         pattern = re.compile(
-            r"(?<!!)\[[^\]\n]*\]\(\s*<?" + re.escape(link.target) + r">?(?:\s+\"[^\"\n]*\")?\s*\)"
+            r"(?<!!)\[[^\]\n]*\]\(\s*<?(?:" + written + r")>?(?:\s+\"[^\"\n]*\")?\s*\)"
         )
         body = pattern.sub(lambda _match: replacement, body)  # noqa: B023 (used at once)
     return head + body

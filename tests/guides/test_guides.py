@@ -214,3 +214,24 @@ def test_only_guides_are_parsed_and_any_way_of_writing_the_type_is_found(
     assert [guide.title for guide in guides] == ["Flow guide", "Windows endings"]
     assert guides[0].steps[0].title == "Fix 3"
     assert sorted(parsed) == ["notes/crlf.md", "notes/fix-3.md", "notes/flow.md"]
+
+
+def test_links_to_names_with_spaces_or_accents_lead_to_their_notes(tmp_path: Path) -> None:
+    """The Markdown parser gives a link's address as a URL: "heading%20only.md", written
+    that way or as <heading only.md>, and café.md lead to the files of those names."""
+    root = tmp_path / "kb"
+    write(root, "notes/heading only.md", "# Heading only\n")
+    write(root, "notes/café.md", "# Café wifi\n")
+    write(
+        root,
+        "notes/start.md",
+        "---\ntype: guide\ntitle: Start\n---\n"
+        "[a](heading%20only.md)\n\n[b](<heading only.md>)\n\n[c](café.md)\n",
+    )
+    with KnowledgeBase.open(root) as kb:
+        guides, _ = load_guides(kb)
+        assert [(step.path, step.broken) for step in guides[0].steps] == [
+            ("notes/heading only.md", False),
+            ("notes/café.md", False),
+        ]
+        assert not [problem for problem in kb.check() if "broken link" in str(problem)]
