@@ -182,9 +182,11 @@ def note_shown(rows: list[str]) -> bool:
     return bool(rows) and bool(rows[0].strip()) and not rows[0].startswith("╭─ kb")
 
 
-def first_paint(root: Path) -> tuple[float | None, float | None]:
-    """Seconds from starting the app to the search box, and to the recent notes on screen."""
-    term = Terminal(root, "paint")
+def first_paint(root: Path, start: int = 0) -> tuple[float | None, float | None]:
+    """Seconds from starting the app to the search box, and to the recent notes on screen
+    (each ``start`` in a tmux session of its own name: a name is free again only once tmux
+    has ended the last one)."""
+    term = Terminal(root, f"paint{start}")
     try:
         paint = term.wait_for(lambda rows: any("Search: the caller" in row for row in rows), 20)
         recent = term.wait_for(lambda rows: len(rows) > 4 and "Recently" in rows[3], 20)
@@ -428,7 +430,7 @@ def measure(work: Path, name: str, args: argparse.Namespace) -> None:
     goals = TARGETS[name]
     print(f"\n== {name}: {count} notes, {engine} ({root}) ==", flush=True)
     # One start varies by a hundred milliseconds with the machine: the median of several.
-    starts = [first_paint(root) for _ in range(args.starts)]
+    starts = [first_paint(root, start) for start in range(args.starts)]
     for index, (label, goal) in enumerate((("app first paint (search box on screen)", "paint"),
                                           ("app recent notes on screen", "recent"))):  # fmt: skip
         seen = sorted(start[index] * 1000 for start in starts if start[index] is not None)

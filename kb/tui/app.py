@@ -342,7 +342,9 @@ class KBApp(Navigator):
         every half minute for promises that fall due while the app is open."""
         from kb import questions
         from kb.git import identity
+        from kb.tui.preload import wait_for_typing_pause
 
+        wait_for_typing_pause(self)
         now = _dt.datetime.now()
         self._me = identity.user_name(self.kb.root)
         late = questions.my_overdue(self.kb, self._me, now)

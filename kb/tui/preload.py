@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import time
 from typing import Any
 
 from kb.search.meaning_table import MeaningError
@@ -30,6 +31,17 @@ PRELOADED = (
 )
 
 
+#: Seconds without a key in the search box before background work at start goes on.
+TYPING_PAUSE = 1.0
+
+
+def wait_for_typing_pause(app: Any) -> None:
+    """In a thread: return once the technician has not typed for :data:`TYPING_PAUSE`
+    seconds (work that reads every file must not take turns from the keys)."""
+    while (left := app.typed_at + TYPING_PAUSE - time.monotonic()) > 0:
+        time.sleep(left)
+
+
 def warm_up(app: Any) -> None:
     """For ``app`` (the KB app, which imports this module): import :data:`PRELOADED`; read
     the open questions and the guides, so that the first F2 and F4 show them with their first
@@ -41,7 +53,10 @@ def warm_up(app: Any) -> None:
     from kb.tui.screens import guides
     from kb.tui.screens.followups import read_followups
 
+    # Each look reads every note's front matter once: not while the technician types.
+    wait_for_typing_pause(app)
     app.last_read["followups"] = read_followups(app.shared, app.shelf)
+    wait_for_typing_pause(app)
     app.last_read[guides.seen_key(app.shared, app.shelf)] = guides.read_guides(
         app.shared, app.shelf
     )

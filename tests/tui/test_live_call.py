@@ -254,6 +254,25 @@ async def test_the_promise_check_waits_for_a_pause_in_typing(tui_root: Path) -> 
         assert ran == [True]
 
 
+def test_work_at_start_that_reads_every_file_waits_for_a_typing_pause(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import time
+    from types import SimpleNamespace
+
+    from kb.tui import preload
+
+    monkeypatch.setattr(preload, "TYPING_PAUSE", 0.2)
+    app = SimpleNamespace(typed_at=time.monotonic())
+    started = time.monotonic()
+    preload.wait_for_typing_pause(app)
+    assert time.monotonic() - started >= 0.19
+    app.typed_at -= 10
+    started = time.monotonic()
+    preload.wait_for_typing_pause(app)
+    assert time.monotonic() - started < 0.05
+
+
 # -- point 8: words --------------------------------------------------------------------------
 
 
