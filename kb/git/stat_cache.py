@@ -34,13 +34,10 @@ def refresh(root: Path, stale: int) -> bool:
     """Bring git's stat cache up to date (see the module docstring), ``stale`` being how many
     files git's cache flags; True when the index was replaced by a refreshed one. Not tried
     again for the same index unless more files are flagged than at the last try."""
-    from kb.git.locks import RepoBusy, git_dir, repo_lock
+    from kb.git.locks import git_dir, repo_lock
+    from kb.notes.errors import KBError
 
     index = git_dir(root) / "index"
-    try:
-        original = index.read_bytes()
-    except OSError:
-        return False
     seen = _signature(index)
     if seen is None:
         return False
@@ -48,10 +45,13 @@ def refresh(root: Path, stale: int) -> bool:
     if tried is not None and tried[0] == seen and stale <= tried[1]:
         return False
     try:
+        original = index.read_bytes()
         with repo_lock(root, timeout=0):
             outcome = _refresh(root, index, original)
-    except RepoBusy:
-        return False  # a kb commit or sync is running: a later look tries again
+    except (KBError, OSError):
+        # A kb commit or sync is running (a later look tries again), or the repository
+        # cannot be written here (a read-only KB: its searches read the files as before).
+        return False
     if outcome is None:
         return False  # git was busy with the index, or failed: a later look tries again
     now = _signature(index)
