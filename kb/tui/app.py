@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import gc
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePath
@@ -24,6 +23,7 @@ from kb.tui.commands import KBCommands, PaletteCommand, palette_commands, screen
 from kb.tui.messages import IndexFinished, IndexProgress
 from kb.tui.navigation import CommitAnyway
 from kb.tui.navigator import Navigator
+from kb.tui.pauses import Pauses
 from kb.tui.screens.base import error_text
 from kb.tui.screens.home import HomeScreen
 from kb.tui.styles import ThemeStylesheet
@@ -48,8 +48,6 @@ FRESH_EVERY = 5.0
 #: Seconds after start when the screens one key opens are imported in the background, and
 #: what they show first is read (kb.tui.preload).
 PRELOAD_AFTER = 1.0
-#: Seconds a thread may hold the interpreter while the loop waits for it (see on_mount).
-SWITCH_INTERVAL = 0.001
 
 
 class KBApp(Navigator):
@@ -116,7 +114,7 @@ class KBApp(Navigator):
         self._announced_due: set[str] = set()
         #: When a key last changed home's search box (time.monotonic()).
         self.typed_at = 0.0
-        self._switch_interval = sys.getswitchinterval()
+        self._pauses = Pauses()
         #: What a screen last read (by the screen's name), shown at once the next time it
         #: opens while it is read again in a thread (see FollowupsScreen).
         self.last_read: dict[str, object] = {}
@@ -139,10 +137,7 @@ class KBApp(Navigator):
     def on_mount(self) -> None:
         """Apply the user's keys and bring the index up to date in the background."""
         self.sub_title = " + ".join(self.shelf.kbs) if self.shelf is not None else self.kb.root.name
-        # A search runs Python in a worker thread; the loop must get the interpreter back
-        # within a millisecond of a key, not after the default 5 ms turn of that thread.
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(SWITCH_INTERVAL)
+        self._pauses.shorten()  # kb.tui.pauses
         self.set_keymap(self.user_keymap)
         for warning in self._keymap_warnings:
             self.notify(warning, severity="warning", markup=False)
@@ -226,8 +221,7 @@ class KBApp(Navigator):
 
     async def on_unmount(self) -> None:
         """Let go of the index files."""
-        sys.setswitchinterval(self._switch_interval)
-        gc.unfreeze()  # another app in this process (a test) starts from a plain collector
+        self._pauses.restore()
         for shared in self.every_kb:
             shared.kb.close()
 

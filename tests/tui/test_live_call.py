@@ -273,6 +273,23 @@ def test_work_at_start_that_reads_every_file_waits_for_a_typing_pause(
     assert time.monotonic() - started < 0.05
 
 
+async def test_the_app_keeps_pauses_short_while_it_runs_and_restores_them(
+    tui_root: Path,
+) -> None:
+    import gc
+    import sys
+
+    from kb.tui.pauses import FULL_COLLECTION_AFTER, SWITCH_INTERVAL
+
+    before = (sys.getswitchinterval(), gc.get_threshold())
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert sys.getswitchinterval() == SWITCH_INTERVAL
+        assert gc.get_threshold()[2] == FULL_COLLECTION_AFTER
+    assert (sys.getswitchinterval(), gc.get_threshold()) == before
+
+
 # -- point 8: words --------------------------------------------------------------------------
 
 
