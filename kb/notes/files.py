@@ -199,18 +199,25 @@ def _examine(
     return SourceFile(rel, path, kind, info.st_size, info.st_mtime_ns, ctime_ns=info.st_ctime_ns)
 
 
+def read_start(source: SourceFile, count: int) -> bytes | None:
+    """The first ``count`` bytes of a source file; None when it is no longer a regular file
+    (a FIFO put in its place is never waited on). OSError when it cannot be read."""
+    fd = os.open(source.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return handle.read(count)
+
+
 def read_source(source: SourceFile, max_bytes: int) -> tuple[SourceText | None, list[Problem]]:
     """Read a source file as text; None and the reason when it is binary or unreadable."""
     problems: list[Problem] = []
     try:
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
-        fd = os.open(source.path, flags)
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None, [Problem(source.rel, "not a regular file; not read", level="error")]
-            data = handle.read(max_bytes + 1)
+        data = read_start(source, max_bytes + 1)
     except OSError as exc:
         return None, [Problem(source.rel, f"cannot be read ({exc.strerror or exc})", level="error")]
+    if data is None:
+        return None, [Problem(source.rel, "not a regular file; not read", level="error")]
     truncated = len(data) > max_bytes
     if truncated:
         data = data[:max_bytes]

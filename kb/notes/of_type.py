@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import threading
 import time
 from typing import TYPE_CHECKING
@@ -94,15 +93,13 @@ _ANY = "\0"
 
 
 def _types(source: SourceFile, max_bytes: int) -> str:
-    # Opened as files.read_source opens them: a FIFO put where a note was never blocks the
-    # read.
+    from kb.notes.files import read_start
+
     try:
-        fd = os.open(source.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return _ANY
-            data = handle.read(min(max_bytes, FRONT_BYTES))
+        data = read_start(source, min(max_bytes, FRONT_BYTES))
     except OSError:
+        return _ANY
+    if data is None:
         return _ANY
     front = front_matter(data)
     if b"\\" in front:

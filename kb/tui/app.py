@@ -23,7 +23,7 @@ from kb.tui.commands import KBCommands, PaletteCommand, palette_commands, screen
 from kb.tui.messages import IndexFinished, IndexProgress
 from kb.tui.navigation import CommitAnyway
 from kb.tui.navigator import Navigator
-from kb.tui.pauses import Pauses
+from kb.tui.pauses import TYPING_PAUSE, Pauses, wait_for_typing_pause
 from kb.tui.screens.base import error_text
 from kb.tui.screens.home import HomeScreen
 from kb.tui.styles import ThemeStylesheet
@@ -36,10 +36,9 @@ if TYPE_CHECKING:
     from kb.shelf import Shelf
 
 
-#: How often the app looks for promises that fell due while it is open; the look waits for
-#: a pause this long in typing (it reads every file's times: its turns would slow the keys).
+#: How often the app looks for promises that fell due while it is open (after a pause in
+#: typing: kb.tui.pauses).
 DUE_CHECK_SECONDS = 30
-TYPING_PAUSE = 2.0
 
 
 #: Seconds between two looks for files changed on disk while the app runs (a watch on the
@@ -336,7 +335,6 @@ class KBApp(Navigator):
         every half minute for promises that fall due while the app is open."""
         from kb import questions
         from kb.git import identity
-        from kb.tui.preload import wait_for_typing_pause
 
         wait_for_typing_pause(self)
         now = _dt.datetime.now()

@@ -4,18 +4,31 @@ A search runs Python in a worker thread: the loop must get the interpreter back 
 millisecond of a key, not after the default 5 ms turn of that thread. A full garbage
 collection stops every thread for 15-30 ms on a big KB: what start made is moved out of the
 collector's reach (``gc.freeze``, once the first frame is drawn), and full collections come
-ten times less often (young objects are still collected as often as before).
+ten times less often (young objects are still collected as often as before). Work that
+reads every file waits for a pause in typing.
 """
 
 from __future__ import annotations
 
 import gc
 import sys
+import time
+from typing import Any
 
 #: Seconds a thread may hold the interpreter while the loop waits for it.
 SWITCH_INTERVAL = 0.001
 #: Collections of the middle generation between two full ones (Python's default: 10).
 FULL_COLLECTION_AFTER = 100
+#: Seconds without a key in the search box before work that reads every file goes on (the
+#: preload at start, the overdue notice, the half-minute promise check).
+TYPING_PAUSE = 1.0
+
+
+def wait_for_typing_pause(app: Any) -> None:
+    """In a thread: return once the technician has not typed for :data:`TYPING_PAUSE`
+    seconds (``app.typed_at``): work that reads every file must not take turns from keys."""
+    while (left := app.typed_at + TYPING_PAUSE - time.monotonic()) > 0:
+        time.sleep(left)
 
 
 class Pauses:

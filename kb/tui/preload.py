@@ -7,10 +7,10 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
-import time
 from typing import Any
 
 from kb.search.meaning_table import MeaningError
+from kb.tui.pauses import wait_for_typing_pause
 
 #: The screens one key opens, and what they read with (health's modules alone take 170 ms).
 PRELOADED = (
@@ -29,17 +29,6 @@ PRELOADED = (
     "kb.questions",
     "kb.guides",
 )
-
-
-#: Seconds without a key in the search box before background work at start goes on.
-TYPING_PAUSE = 1.0
-
-
-def wait_for_typing_pause(app: Any) -> None:
-    """In a thread: return once the technician has not typed for :data:`TYPING_PAUSE`
-    seconds (work that reads every file must not take turns from the keys)."""
-    while (left := app.typed_at + TYPING_PAUSE - time.monotonic()) > 0:
-        time.sleep(left)
 
 
 def warm_up(app: Any) -> None:
@@ -67,8 +56,9 @@ def warm_up(app: Any) -> None:
             model.tokenizer  # noqa: B018
     if not app.is_headless:
         # What start made lives as long as the app: the collector's full passes, which stop
-        # every thread, no longer walk it while the technician types (not in tests, whose
-        # many apps in one process must stay collectable). Start's garbage goes first.
+        # every thread, no longer walk it while the technician types (not in tests: a full
+        # collection for each of their apps would slow the suite). Start's garbage goes
+        # first.
         gc.collect()
         gc.freeze()
     if app.kb.meaning_problem:

@@ -260,16 +260,16 @@ def test_work_at_start_that_reads_every_file_waits_for_a_typing_pause(
     import time
     from types import SimpleNamespace
 
-    from kb.tui import preload
+    from kb.tui import pauses
 
-    monkeypatch.setattr(preload, "TYPING_PAUSE", 0.2)
+    monkeypatch.setattr(pauses, "TYPING_PAUSE", 0.2)
     app = SimpleNamespace(typed_at=time.monotonic())
     started = time.monotonic()
-    preload.wait_for_typing_pause(app)
+    pauses.wait_for_typing_pause(app)
     assert time.monotonic() - started >= 0.19
     app.typed_at -= 10
     started = time.monotonic()
-    preload.wait_for_typing_pause(app)
+    pauses.wait_for_typing_pause(app)
     assert time.monotonic() - started < 0.05
 
 
