@@ -4,8 +4,9 @@ time, content hash, ticket links, problems), read again only when one of them ch
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.notes import files
 from kb.notes.flags import flag_of
@@ -16,6 +17,9 @@ from kb.search.analysis import terms
 from kb.search.engine import IndexDoc
 from kb.search.languages import indexed_language
 from kb.search.learned import LABEL as LEARNED_LABEL
+
+if TYPE_CHECKING:
+    from kb.search.index import IndexReport
 
 #: Text kept per document for snippets.
 SNIPPET_SOURCE_CHARS = 20_000
@@ -142,6 +146,34 @@ def load(
         return entry, problems_of(previous), None
     note = parse_note(source.rel, text.text, _matcher(patterns, hash_numbers), kind=source.kind)
     return entry, problems + note.problems, document(note, source, links)
+
+
+def load_paths(
+    root: Path,
+    rels: list[str],
+    settings: tuple[int, tuple[str, ...], bool],
+    links: dict[str, list[str]],
+    entries: dict[str, dict[str, Any] | None],
+    report: IndexReport,
+) -> Iterator[IndexDoc | str]:
+    """The documents of these files, read afresh (a path alone: the file is gone, or cannot
+    be read now, and leaves the index); each file's manifest entry goes to ``entries`` (None
+    when gone), and what was done to ``report``."""
+    for rel in rels:
+        source = files.source_for(root, rel)
+        entry: dict[str, Any] | None = None
+        doc: IndexDoc | None = None
+        if source is not None:
+            entry, problems, doc = load(source, None, settings, links.get(rel))
+            entry["problems"] = [problem_dict(problem) for problem in problems]
+            report.problems.extend(problems)
+        entries[rel] = entry
+        if doc is not None:
+            report.changed.append(rel)
+            yield doc
+        else:
+            report.deleted.append(rel)
+            yield rel
 
 
 def note_links(root: Path) -> dict[str, list[str]]:

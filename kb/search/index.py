@@ -39,9 +39,10 @@ from kb.notes.problems import Problem
 from kb.notes.settings import Settings
 from kb.notes.ticket_ids import TicketMatcher
 from kb.search import manifest as manifest_file
+from kb.search import vectors_owed
 from kb.search.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUnavailable
 from kb.search.engines import choose
-from kb.search.meaning import identity, with_vectors
+from kb.search.meaning import identity, with_vectors, without_model
 
 #: Bump when kb's analysis or document layout changes, so that old indexes are rebuilt.
 FORMAT_VERSION = 4
@@ -97,6 +98,8 @@ class SearchIndex:
         self._generation: str | None = None
         # Guards which engine is live: the app searches while another thread updates.
         self._state = threading.RLock()
+        #: Set in a short-lived process (``kb search``): see :meth:`add_files`.
+        self.vectors_later = False
 
     # -- the live generation ----------------------------------------------------------------
 
@@ -129,7 +132,7 @@ class SearchIndex:
             raise IndexUnavailable("there is no index yet")
         made = str(current.get("format"))
         if made != self.format_id:
-            if _without_model(made) == _without_model(self.format_id):
+            if without_model(made) == without_model(self.format_id):
                 raise IndexUnavailable("the meaning model was turned on, off or changed")
             raise IndexUnavailable("the index was made by another version of kb")
         generation = str(current.get("generation", ""))
@@ -188,10 +191,14 @@ class SearchIndex:
                     manifest = self._read_manifest()
                 except IndexUnavailable as exc:
                     report.rebuilt = str(exc)
+            owed = vectors_owed.read(self.folder / str(self._generation)) if engine else []
+            for rel in owed:  # read again, vector and all
+                if rel in manifest:
+                    manifest[rel] = {"indexed": True}
             links = note_links(self.root)
             if only is not None and engine is not None:
                 # Only these paths: each looked at on its own, the KB is not walked.
-                wanted = dict.fromkeys(only)
+                wanted = dict.fromkeys([*only, *owed])
                 found = (files.source_for(self.root, rel) for rel in wanted)
                 sources = [source for source in found if source is not None]
                 gone = [path for path in wanted if path in manifest]
@@ -249,17 +256,18 @@ class SearchIndex:
             elif report.touched or to_read or self._has_journal():
                 assert self._generation is not None
                 self._write_manifest(self._generation, manifest)
+            if owed and new_generation is None:
+                vectors_owed.write(self.folder / str(self._generation), [], self.root)
         report.seconds = time.perf_counter() - started
         return report
 
     def add_files(self, rels: list[str]) -> IndexReport:
-        """Index these files, just written (a batch of imported records), without scanning
-        the KB or rewriting the whole manifest: their entries go to the manifest's journal,
-        so that the cost and the memory are those of the batch, however big the KB.
-
-        With no usable index yet, this is a full :meth:`update`.
-        """
-        from kb.search.documents import load, note_links, problem_dict
+        """Index these files, just written, without a walk of the KB or a rewrite of the
+        manifest (their entries go to its journal): the cost of the batch, however big the KB.
+        With :attr:`vectors_later`, a few notes go in without their meaning vectors
+        (:mod:`kb.search.vectors_owed`); otherwise the notes owed theirs get them too. With no
+        usable index yet, this is a full :meth:`update`."""
+        from kb.search.documents import load_paths, note_links
 
         started = time.perf_counter()
         report = IndexReport()
@@ -268,39 +276,39 @@ class SearchIndex:
                 self.folder / "lock", "the search index", timeout=LOCK_TIMEOUT, busy=IndexBusy
             ):
                 engine = self.engine()
-                generation = self._generation
-                assert generation is not None
-                links = note_links(self.root)
-                settings = (
-                    self.settings.max_file_bytes,
-                    self.matcher.patterns,
-                    self.matcher.hash_numbers,
-                )
+                generation = self.folder / str(self._generation)
+                model = identity(self.settings.meaning)
+                owed = vectors_owed.read(generation) if model else []
+                later = bool(model) and self.vectors_later and vectors_owed.may_wait(owed, rels)
+                if later:
+                    vectors_owed.write(generation, [*owed, *rels], self.root)
                 entries: dict[str, dict[str, Any] | None] = {}
-
-                def changes() -> Iterator[IndexDoc | str]:
-                    for rel in dict.fromkeys(rels):
-                        source = files.source_for(self.root, rel)
-                        entry: dict[str, Any] | None = None
-                        doc: IndexDoc | None = None
-                        if source is not None:
-                            entry, problems, doc = load(source, None, settings, links.get(rel))
-                            entry["problems"] = [problem_dict(problem) for problem in problems]
-                            report.problems.extend(problems)
-                        entries[rel] = entry
-                        if doc is not None:
-                            report.changed.append(rel)
-                            yield doc
-                        else:
-                            report.deleted.append(rel)
-                            yield rel  # gone, or unreadable now: not searchable
-
-                engine.write(with_vectors(self.settings.meaning, changes()), timeout=LOCK_TIMEOUT)
-                manifest_file.append(self.folder / generation, entries)
+                wanted = list(dict.fromkeys([*rels, *([] if later else owed)]))
+                links = note_links(self.root)
+                changes = load_paths(self.root, wanted, self._load_settings, links, entries, report)
+                if not later:
+                    changes = with_vectors(self.settings.meaning, changes)
+                engine.write(changes, timeout=LOCK_TIMEOUT)
+                manifest_file.append(generation, entries)
+                if owed and not later:
+                    vectors_owed.write(generation, [], self.root)
         except IndexUnavailable:
             return self.update()
+        asked = set(rels)
+        report.changed = [rel for rel in report.changed if rel in asked]
         report.seconds = time.perf_counter() - started
         return report
+
+    def fill_vectors(self) -> None:
+        """Give the notes indexed without their meaning vectors theirs (:attr:`vectors_later`)."""
+        with contextlib.suppress(IndexUnavailable):
+            self.engine()
+            if vectors_owed.read(self.folder / str(self._generation)):
+                self.add_files([])
+
+    @property
+    def _load_settings(self) -> tuple[int, tuple[str, ...], bool]:  # besides the file
+        return (self.settings.max_file_bytes, self.matcher.patterns, self.matcher.hash_numbers)
 
     def _documents(
         self,
@@ -313,7 +321,7 @@ class SearchIndex:
         from kb.search.documents import load, problem_dict
 
         total = len(to_read)
-        settings = (self.settings.max_file_bytes, self.matcher.patterns, self.matcher.hash_numbers)
+        settings = self._load_settings
         for done, source in enumerate(to_read, start=1):
             if progress is not None:
                 progress(done, total, source.rel)
@@ -374,9 +382,8 @@ class SearchIndex:
     # -- manifest and generations -----------------------------------------------------------
 
     def _read_manifest(self) -> dict[str, dict[str, Any]]:
-        if self._generation is None:
-            return {}
-        return manifest_file.read(self.folder / self._generation)
+        live = self._generation
+        return {} if live is None else manifest_file.read(self.folder / live)
 
     def _write_manifest(self, generation: str, manifest: dict[str, dict[str, Any]]) -> None:
         manifest_file.write(self.folder / generation, self.format_id, manifest, self.root)
@@ -428,12 +435,6 @@ class SearchIndex:
         ):
             return
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _without_model(format_id: str) -> str:
-    """A format id without the meaning model's part (``-m`` and its hash, when there is one)."""
-    head, _, last = format_id.rpartition("-")
-    return head if head and last.startswith("m") else format_id
 
 
 def _generation_name(name: str) -> bool:

@@ -18,8 +18,9 @@ teammate's ``kb.toml`` cannot make kb read a file elsewhere on the disk).
 A note's vector is worked out when it is indexed, from the text the index stores with it,
 and stored beside that text (the index's format names the model, so that another model
 rebuilds it once); a search only works out the query's. A hit stored without one (an index
-being rebuilt) has it worked out from the same text and kept in memory. Both engines rank
-alike, and an index updated note by note ranks as a rebuilt one does.
+being rebuilt, a note ``kb search`` took in without it: :mod:`kb.search.vectors_owed`) has it
+worked out from the same text, rounded alike, and kept in memory. Both engines rank alike, and
+an index updated note by note ranks as a rebuilt one does.
 """
 
 from __future__ import annotations
@@ -195,9 +196,11 @@ class MeaningModel:
                     self._keep(keys[i], stored)
         missing = [i for i, vector in enumerate(found) if vector is None]
         if missing:
-            fresh = [
-                tuple(row) for row in self.embed([hit_text(hits[i]) for i in missing]).tolist()
-            ]
+            import numpy
+
+            # Rounded as a stored vector is: the order is the one stored vectors give.
+            made = self.embed([hit_text(hits[i]) for i in missing]).astype(numpy.float16)
+            fresh = [tuple(row) for row in made.tolist()]
             for row, i in enumerate(missing):
                 found[i] = fresh[row]
             with self._lock:
@@ -270,6 +273,13 @@ def identity(choice: str) -> str | None:
     if key not in _identities:
         _identities[key] = _identity(choice)
     return _identities[key]
+
+
+def without_model(format_id: str) -> str:
+    """An index's format id without the model's part (``-m`` and its hash, when there is
+    one): two ids that differ only there are one index made with another model."""
+    head, _, last = format_id.rpartition("-")
+    return head if head and last.startswith("m") else format_id
 
 
 def _identity(choice: str) -> str | None:

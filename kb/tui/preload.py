@@ -36,7 +36,7 @@ def warm_up(app: Any) -> None:
     the open questions and the guides, so that the first F2 and F4 show them with their first
     frame (health reads every note: it is worked out when first asked for); load the meaning
     model, and say once if it cannot be read; then leave what start made to the garbage
-    collector's permanent generation."""
+    collector's permanent generation. Notes owed their meaning vectors get them."""
     for name in PRELOADED:
         importlib.import_module(name)
     from kb.tui.screens import guides
@@ -54,6 +54,12 @@ def warm_up(app: Any) -> None:
         # The tokenizer too: the first search typed then pays nothing for it.
         with contextlib.suppress(MeaningError):
             model.tokenizer  # noqa: B018
+    for shared in app.every_kb:
+        # Notes a `kb search` took in without their meaning vectors get them (a search no
+        # longer works them out); a busy or broken index waits for the next start.
+        wait_for_typing_pause(app)
+        with contextlib.suppress(Exception), shared.writing() as kb:
+            kb.index.fill_vectors()
     if not app.is_headless:
         # What start made lives as long as the app: the collector's full passes, which stop
         # every thread, no longer walk it while the technician types (not in tests: a full

@@ -45,7 +45,10 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
     text = " ".join(query)
     shelf = current_shelf(ctx)
     if shelf is not None:
-        # Every configured KB at once, each taking in what changed on disk first.
+        # Every configured KB at once, each taking in what changed on disk first (a few
+        # edited notes without their meaning vectors: kb.search.vectors_owed).
+        for each in shelf.kbs.values():
+            each.index.vectors_later = True
         results = shelf.search(text, limit=limit)
         kb = shelf.default
     else:
@@ -54,7 +57,9 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         kb_context(ctx).look_early = True
         try:
             kb = current_kb(ctx)
-            # Only what changed since the last search is read again (git tells which files).
+            # Only what changed since the last search is read again (git tells which files),
+            # a few notes without their meaning vectors (kb.search.vectors_owed).
+            kb.index.vectors_later = True
             report = kb.refresh(progress=progress_printer())
         finally:
             forget_early()  # git started early and not needed (a rebuild) is stopped
