@@ -134,7 +134,7 @@ def build_plan(
         # A pasted path's names find the notes that speak of them, below those naming it.
         plan.hints.extend(WordMatch((part,), boost=PATH_PART_WEIGHT) for part in word.parts)
     if synonyms is not None:
-        plan.should.extend(_multiword_synonyms(meaningful, synonyms))
+        plan.should.extend(_multiword_synonyms(content, built, synonyms))
     for item in query.filters:
         if item.name == "lang":
             value = languages.filter_value(item.value)
@@ -146,17 +146,25 @@ def build_plan(
     return built
 
 
-def _multiword_synonyms(words: list[QueryWord], synonyms: Synonyms) -> list[Match]:
-    """For "blue screen" typed as two words, also look for "bsod"."""
+def _multiword_synonyms(content: list[QueryWord], built: Plan, synonyms: Synonyms) -> list[Match]:
+    """For "blue screen" typed as two words, also look for "bsod"; for "sign in" (its small
+    word included), "logon". A text holding the synonym holds the typed words it stands for."""
     extra: list[Match] = []
-    primary = [word.alternatives[0] for word in words]
+    primary = [word.alternatives[0] if word.alternatives else "" for word in content]
+    where = {id(word): index for index, word in enumerate(built.words)}
     for size in range(2, synonyms.longest + 1):
         for start in range(0, len(primary) - size + 1):
             member = tuple(primary[start : start + size])
-            singles = tuple(alt[0] for alt in synonyms.alternatives(member) if len(alt) == 1)
-            phrases = tuple(alt for alt in synonyms.alternatives(member) if len(alt) > 1)
-            if singles or phrases:
-                extra.append(WordMatch(singles, phrases, boost=0.8))
+            found = synonyms.alternatives(member)
+            singles = tuple(alt[0] for alt in found if len(alt) == 1)
+            phrases = tuple(alt for alt in found if len(alt) > 1)
+            if not (singles or phrases):
+                continue
+            extra.append(WordMatch(singles, phrases, boost=0.8))
+            for word in content[start : start + size]:
+                if id(word) in where:
+                    held = built.held_by.setdefault(where[id(word)], [])
+                    held.extend([*singles, *(" ".join(phrase) for phrase in phrases)])
     return extra
 
 

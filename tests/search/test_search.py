@@ -244,3 +244,17 @@ def test_holding_every_word_as_typed_earns_more_a_synonym_phrase_does_not(
         for path, bonus in (("notes/typed.md", 1.5), ("notes/phrase.md", 1.0)):
             alone = score("slow", path) + score("logon", path)
             assert score("slow logon", path) == pytest.approx(bonus * alone, rel=1e-3), path
+
+
+def test_a_synonym_with_a_small_word_finds_what_it_stands_for(tmp_path: Path, engine: str) -> None:
+    """ "sign in" is in the synonym list with its small word: typed with it, it finds
+    "logon", and a note holding "logon" holds the words "sign in" for coverage."""
+    root = tmp_path / "kb"
+    use_engine(root, engine)
+    write(root, "notes/logon.md", "# Automatic logon\n\nThe kiosk logon runs automatically.\n")
+    write(root, "notes/scripts.md", "# Sign scripts\n\nSign each script automatically.\n")
+    with KnowledgeBase.open(root) as kb:
+        assert paths(kb, "sign in automatically") == ["notes/logon.md", "notes/scripts.md"]
+        assert paths(kb, "sign automatically")[0] == "notes/scripts.md"
+        hit = kb.search("sign in automatically")[0]
+        assert hit.coverage == 1.0
