@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.notes import paths
+from kb.notes import pace, paths
 from kb.notes.content import Content, content_of
 from kb.notes.problems import Problem
 
@@ -85,6 +85,7 @@ def scan(root: Path, content: Content | None = None) -> tuple[list[SourceFile], 
         if not top.is_dir():
             continue
         for current, dirs, names in os.walk(top, followlinks=False):
+            pace.checkpoint()
             here = _rel(root, Path(current)) if current != str(root) else ""
             kept = []
             for name in sorted(dirs):
@@ -105,7 +106,9 @@ def scan(root: Path, content: Content | None = None) -> tuple[list[SourceFile], 
                 kept.append(name)
             dirs[:] = kept
             here_path = Path(current)
-            for name in sorted(names):
+            for number, name in enumerate(sorted(names), start=1):
+                if number % pace.EVERY == 0:
+                    pace.checkpoint()
                 rel = f"{here}/{name}" if here else name
                 if content.kind(rel) != kind:
                     continue

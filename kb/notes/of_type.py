@@ -16,6 +16,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from kb.notes import pace
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from pathlib import Path
@@ -67,7 +69,14 @@ def sources_of_type(
         known = _seen.get(key, {})
         seen: dict[str, tuple[int, int, int, str]] = {}
         recent = time.time_ns() - RECENT_NS
-        for source in sources:
+        for number, source in enumerate(sources, start=1):
+            if number % pace.EVERY == 0:
+                # Stepping aside, the lock is let go: another thread reads meanwhile.
+                lock.release()
+                try:
+                    pace.checkpoint()
+                finally:
+                    lock.acquire()
             if source.kind != "note":
                 continue
             stamp = (source.size, source.mtime_ns, source.ctime_ns)

@@ -23,7 +23,7 @@ from kb.tui.commands import KBCommands, PaletteCommand, palette_commands, screen
 from kb.tui.messages import IndexFinished, IndexProgress
 from kb.tui.navigation import CommitAnyway
 from kb.tui.navigator import Navigator
-from kb.tui.pauses import TYPING_PAUSE, Pauses, wait_for_typing_pause
+from kb.tui.pauses import TYPING_PAUSE, Pauses, aside_while_typing
 from kb.tui.screens.base import error_text
 from kb.tui.screens.home import HomeScreen
 from kb.tui.styles import ThemeStylesheet
@@ -336,10 +336,10 @@ class KBApp(Navigator):
         from kb import questions
         from kb.git import identity
 
-        wait_for_typing_pause(self)
         now = _dt.datetime.now()
         self._me = identity.user_name(self.kb.root)
-        late = questions.my_overdue(self.kb, self._me, now)
+        with aside_while_typing(self):
+            late = questions.my_overdue(self.kb, self._me, now)
         self._due_checked = now
         if late:
             key = self.key_display("followups")
@@ -364,7 +364,8 @@ class KBApp(Navigator):
 
         now = now or _dt.datetime.now()
         since = self._due_checked or now
-        due = questions.falling_due(self.kb, self._me, since, now)
+        with aside_while_typing(self):
+            due = questions.falling_due(self.kb, self._me, since, now)
         self._due_checked = max(since, now)
         key = self.key_display("followups")
         for question in due:

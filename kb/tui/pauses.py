@@ -5,7 +5,7 @@ millisecond of a key, not after the default 5 ms turn of that thread. A full gar
 collection stops every thread for 15-30 ms on a big KB: what start made is moved out of the
 collector's reach (``gc.freeze``, once the first frame is drawn), and full collections come
 ten times less often (young objects are still collected as often as before). Work that
-reads every file waits for a pause in typing.
+reads every file waits for a pause in typing, and steps aside when typing starts again.
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ from __future__ import annotations
 import gc
 import sys
 import time
+from contextlib import AbstractContextManager
 from typing import Any
+
+from kb.notes import pace
 
 #: Seconds a thread may hold the interpreter while the loop waits for it.
 SWITCH_INTERVAL = 0.001
@@ -29,6 +32,14 @@ def wait_for_typing_pause(app: Any) -> None:
     seconds (``app.typed_at``): work that reads every file must not take turns from keys."""
     while (left := app.typed_at + TYPING_PAUSE - time.monotonic()) > 0:
         time.sleep(left)
+
+
+def aside_while_typing(app: Any) -> AbstractContextManager[None]:
+    """In a thread, around work that reads every file: it starts once typing pauses, and
+    when a key comes meanwhile it stops at its next checkpoint (:mod:`kb.notes.pace`, a few
+    milliseconds away) until typing pauses again."""
+    wait_for_typing_pause(app)
+    return pace.paced(lambda: wait_for_typing_pause(app))
 
 
 class Pauses:

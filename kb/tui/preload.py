@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 from kb.search.meaning_table import MeaningError
-from kb.tui.pauses import wait_for_typing_pause
+from kb.tui.pauses import aside_while_typing, wait_for_typing_pause
 
 #: The screens one key opens, and what they read with (health's modules alone take 170 ms).
 PRELOADED = (
@@ -37,21 +37,25 @@ def warm_up(app: Any) -> None:
     frame (health reads every note: it is worked out when first asked for); load the meaning
     model, and say once if it cannot be read; then leave what start made to the garbage
     collector's permanent generation. Notes owed their meaning vectors get them."""
+    # Each step starts in a pause of typing: an import, the tokenizer's load and a full
+    # collection hold the interpreter for tens of milliseconds at a time.
     for name in PRELOADED:
+        wait_for_typing_pause(app)
         importlib.import_module(name)
     from kb.tui.screens import guides
     from kb.tui.screens.followups import read_followups
 
     # Each look reads every note's front matter once: not while the technician types.
-    wait_for_typing_pause(app)
-    app.last_read["followups"] = read_followups(app.shared, app.shelf)
-    wait_for_typing_pause(app)
-    app.last_read[guides.seen_key(app.shared, app.shelf)] = guides.read_guides(
-        app.shared, app.shelf
-    )
+    with aside_while_typing(app):
+        app.last_read["followups"] = read_followups(app.shared, app.shelf)
+    with aside_while_typing(app):
+        app.last_read[guides.seen_key(app.shared, app.shelf)] = guides.read_guides(
+            app.shared, app.shelf
+        )
     model = app.kb.meaning
     if model is not None:
         # The tokenizer too: the first search typed then pays nothing for it.
+        wait_for_typing_pause(app)
         with contextlib.suppress(MeaningError):
             model.tokenizer  # noqa: B018
     for shared in app.every_kb:
@@ -65,6 +69,7 @@ def warm_up(app: Any) -> None:
         # every thread, no longer walk it while the technician types (not in tests: a full
         # collection for each of their apps would slow the suite). Start's garbage goes
         # first.
+        wait_for_typing_pause(app)
         gc.collect()
         gc.freeze()
     if app.kb.meaning_problem:

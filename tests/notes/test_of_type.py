@@ -99,3 +99,46 @@ def test_a_write_that_puts_the_old_time_back_is_seen(
         os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
         assert path.stat().st_size == before.st_size
         assert found() == ["notes/a.md"]
+
+
+def test_a_long_read_steps_aside_at_its_checkpoints_and_lets_go_of_its_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app's start reads every note's front matter: when a key comes, the read stops at
+    its next checkpoint until typing pauses; meanwhile another thread (the follow-ups screen
+    opened at that moment) reads the same notes without waiting for it."""
+    import threading
+
+    from kb.notes import pace
+
+    monkeypatch.setattr(pace, "EVERY", 2)
+    root = tmp_path / "kb"
+    for number in range(6):
+        kind = "guide" if number % 3 == 0 else "fix"
+        write(root, f"notes/n{number}/note.md", f"---\ntype: {kind}\n---\n")
+    with KnowledgeBase.open(root) as kb:
+        sources = kb.sources()[0]
+        limit = kb.settings.max_file_bytes
+        stops: list[str] = []
+        other: list[list[str]] = []
+
+        def meanwhile() -> None:
+            # Run to the end while the paced read waits at its checkpoint (its lock free).
+            if not stops:
+                thread = threading.Thread(
+                    target=lambda: other.append(
+                        [s.rel for s in sources_of_type(kb.root, sources, "guide", limit)]
+                    )
+                )
+                thread.start()
+                thread.join(timeout=10)
+            stops.append("stop")
+
+        with pace.paced(meanwhile):
+            paced = [s.rel for s in sources_of_type(kb.root, sources, "guide", limit)]
+            scanned = [s.rel for s in kb.sources()[0]]
+        assert paced == other[0] == ["notes/n0/note.md", "notes/n3/note.md"]
+        assert scanned == [s.rel for s in sources]
+        # Every 2 notes in the type look, once per folder in the walk.
+        assert len(stops) >= 3 + 6
+    pace.checkpoint()  # outside paced(): nothing to call
