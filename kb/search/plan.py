@@ -49,6 +49,15 @@ MAX_SHORT_COMPLETIONS = 8
 MAX_COMPLETIONS = 10
 
 
+#: A code or id being typed (``0x8007``, ``inc00123``) is completed from this many characters
+#: on (its number's, for an id read out with a space): shorter numbers start too many.
+MIN_CODE_PREFIX = 4
+
+
+#: What counts as a code or id: letters and digits, at least one digit.
+_CODE = re.compile(r"^(?=[a-z]*\d)[0-9a-z]+$")
+
+
 #: A quoted path (quoted for the spaces in it, "C:\\Program Files\\..."): its words are looked
 #: for as typed words, not as a phrase, so that its folders find the notes naming them.
 _PATH_START = re.compile(r"(?:[A-Za-z]:[\\/]|\\\\|~?/)\S")
@@ -112,13 +121,7 @@ def build_plan(
     meaningful = [word for word in content if not word.stop] or content
     built = Plan(plan, meaningful, [])
     for index, word in enumerate(meaningful):
-        if (
-            index == len(meaningful) - 1
-            and query.prefix is not None
-            and not word.exact
-            and len(word.surface) >= MIN_PREFIX
-            and fold(query.prefix).endswith(word.surface)
-        ):
+        if index == len(meaningful) - 1 and _being_typed(word, query.prefix):
             built.typing = index
         phrases: tuple[tuple[str, ...], ...] = ()
         alternatives = [*word.alternatives, *word.wider]
@@ -144,6 +147,23 @@ def build_plan(
     if not plan.should:
         plan.recent = True
     return built
+
+
+def _being_typed(word: QueryWord, prefix: str | None) -> bool:
+    """True when ``word`` (the query's last) is still being typed: a word from
+    :data:`MIN_PREFIX` letters, a code or id (``0x8007``, ``KB 32473``) from
+    :data:`MIN_CODE_PREFIX` characters; other exact forms (paths, host names) never."""
+    if prefix is None:
+        return False
+    typed = fold(prefix)
+    if not word.exact:
+        return len(word.surface) >= MIN_PREFIX and typed.endswith(word.surface)
+    number = word.alternatives[-1]
+    return bool(
+        _CODE.match(word.surface)
+        and len(number) >= MIN_CODE_PREFIX
+        and (typed.endswith(word.surface) or (word.letters and typed.endswith(number)))
+    )
 
 
 def _multiword_synonyms(content: list[QueryWord], built: Plan, synonyms: Synonyms) -> list[Match]:
@@ -191,7 +211,12 @@ def complete(engine: Engine, built: Plan) -> None:
     # Two letters could start thousands of words: complete them from titles and labels only,
     # and to fewer words; that is what a technician scans for at that point.
     limit = MAX_SHORT_COMPLETIONS if short else MAX_COMPLETIONS
-    built.completions = engine.vocabulary(word.surface, limit)
+    if word.exact:
+        # A code completes in each of its forms: "0x8007" and "8007", "kb32473" and "32473".
+        found = (engine.vocabulary(form, limit) for form in word.alternatives)
+        built.completions = list(dict.fromkeys(itertools.chain.from_iterable(found)))[:limit]
+    else:
+        built.completions = engine.vocabulary(word.surface, limit)
     stems = tuple(
         value
         for value in dict.fromkeys(stem(candidate) for candidate in built.completions)

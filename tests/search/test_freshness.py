@@ -195,8 +195,8 @@ def test_a_watched_kb_sees_every_change_by_the_very_next_search(kb: KnowledgeBas
         write(kb.root, f"notes/new-{round_}.md", NEW_NOTE.replace("zebrafish", word))
         assert paths(kb, word) == [f"notes/new-{round_}.md"]
         with printer.open("a", encoding="utf-8") as end:
-            end.write(f"\nAlso try {word}tray.\n")
-        assert paths(kb, f"{word}tray") == ["notes/printer-offline.md"]
+            end.write(f"\nAlso try tray{word}.\n")
+        assert paths(kb, f"tray{word}") == ["notes/printer-offline.md"]
         (kb.root / f"notes/new-{round_}.md").rename(kb.root / f"notes/moved-{round_}.md")
         assert paths(kb, word) == [f"notes/moved-{round_}.md"]
         write(

@@ -258,3 +258,16 @@ def test_a_synonym_with_a_small_word_finds_what_it_stands_for(tmp_path: Path, en
         assert paths(kb, "sign automatically")[0] == "notes/scripts.md"
         hit = kb.search("sign in automatically")[0]
         assert hit.coverage == 1.0
+
+
+@pytest.mark.parametrize("typed", ["0x8007000", "8007000", "kb503444", "KB 503444", "503444"])
+def test_a_code_being_typed_finds_what_it_starts(kb: KnowledgeBase, typed: str) -> None:
+    """Mid-call, the fixes show while the code is typed, before its last character."""
+    assert paths(kb, typed)[0] == UPDATE
+    assert paths(kb, typed + " ") == []  # finished: a code is exact
+    assert not kb.search(typed).corrected
+
+
+def test_short_numbers_and_other_exact_forms_are_not_completed(kb: KnowledgeBase) -> None:
+    assert paths(kb, "503") == []  # three digits start too many numbers
+    assert paths(kb, "srv-print01.corp.loc") == []  # a host name is exact, typed or not

@@ -56,6 +56,16 @@ async def test_typing_shows_ranked_results(tui_root: Path) -> None:
         assert app.screen.query_one(NotePreview).path == "notes/printer-offline.md"
 
 
+async def test_an_error_code_shows_its_fix_before_its_last_character(tui_root: Path) -> None:
+    app = KBApp(str(tui_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        results = await search(pilot, "0x800700")
+        assert results.hits[0].path == "notes/updates/windows-update-0x80070005.md"
+        results = await search(pilot, "05")
+        assert results.hits[0].path == "notes/updates/windows-update-0x80070005.md"
+
+
 async def test_partial_keystroke_results_are_searched_fully_on_a_pause(tui_root: Path) -> None:
     from kb.search.results import Results
     from kb.tui.messages import SearchFinished
