@@ -31,17 +31,17 @@ class Step:
 
     number: int  # 1-based
     link: Link
-    #: The note this step leads to (None when the link is broken).
+    #: The file this step leads to (None when the link leads to no file).
     path: str | None
     #: The linked note's title, or the link as written when it is broken.
     title: str
-    #: Why the step cannot be read, or None.
+    #: Why the step cannot be read (no such note, or a file that is not one), or None.
     problem: str | None = None
 
     @property
     def broken(self) -> bool:
-        """True when the step leads to no note."""
-        return self.path is None
+        """True when the step leads to no readable note."""
+        return self.path is None or self.problem is not None
 
 
 @dataclass
@@ -68,12 +68,12 @@ class Guide:
 
     def read_count(self, read: set[str]) -> int:
         """How many steps lead to a note in ``read``."""
-        return sum(1 for step in self.steps if step.path is not None and step.path in read)
+        return sum(1 for step in self.steps if not step.broken and step.path in read)
 
     def first_unread(self, read: set[str]) -> Step | None:
         """The first readable step not in ``read`` (None when every step was read)."""
         for step in self.steps:
-            if step.path is not None and step.path not in read:
+            if not step.broken and step.path not in read:
                 return step
         return None
 
@@ -131,7 +131,13 @@ def load_guides(kb: KB) -> tuple[list[Guide], list[Problem]]:
         note, found = kb.load(source)
         problems.extend(found)
         if note is not None and note.kind != TICKET_KIND and note.type == GUIDE_TYPE:
-            guides.append(build_guide(note, targets))
+            guide = build_guide(note, targets)
+            for step in guide.steps:
+                # A file named like a note that is none (binary, too big): a broken step.
+                if step.path is not None and candidates.note(step.path) is None:
+                    _, why = kb.load(candidates.by_rel[step.path])
+                    step.problem = why[0].message if why else "not a readable note"
+            guides.append(guide)
     guides.sort(key=lambda guide: (guide.title.lower(), guide.path))
     return guides, problems
 

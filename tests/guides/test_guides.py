@@ -235,3 +235,24 @@ def test_links_to_names_with_spaces_or_accents_lead_to_their_notes(tmp_path: Pat
             ("notes/café.md", False),
         ]
         assert not [problem for problem in kb.check() if "broken link" in str(problem)]
+
+
+def test_a_step_to_a_file_that_is_no_note_is_broken_with_its_reason(
+    guide_root: Path, cli: Cli
+) -> None:
+    """A binary file named like a note (a teammate's commit): the step is there, marked
+    broken with why, never counted as read or offered as the next one."""
+    (guide_root / "notes/printer-offline.md").write_bytes(b"\x00\x01binary\x00" * 20)
+    with KnowledgeBase.open(guide_root) as kb:
+        plain = next(g for g in load_guides(kb)[0] if g.title == "Printing basics")
+    first = plain.steps[0]
+    assert first.path == "notes/printer-offline.md"
+    assert first.broken and first.problem and "binary" in first.problem
+    assert plain.broken == [first]
+    assert plain.read_count({"notes/printer-offline.md"}) == 0
+    assert plain.first_unread(set()) == plain.steps[1]
+    result = cli("guide", "printing-basics")
+    no_traceback(result)
+    assert "step 1 of the guide leads nowhere" in result.stderr and "binary" in result.stderr
+    listed = json.loads(cli("guide", "--json").stdout)
+    assert next(g for g in listed if g["title"] == "Printing basics")["broken"] == 1

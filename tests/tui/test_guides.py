@@ -20,7 +20,7 @@ from kb.tui.app import PRELOAD_AFTER, KBApp
 from kb.tui.display import possessive
 from kb.tui.screens.editor import EditorScreen
 from kb.tui.screens.flag import FlagDialog
-from kb.tui.screens.guide_reader import GuideReaderScreen
+from kb.tui.screens.guide_reader import BROKEN_MARK, GuideReaderScreen
 from kb.tui.screens.guides import GuidesScreen
 from kb.tui.screens.health import HealthScreen
 from kb.tui.screens.note import NoteScreen
@@ -289,3 +289,26 @@ def test_a_readers_name_ending_in_s_takes_an_apostrophe_only() -> None:
     assert possessive("Ana Tester") == "Ana Tester's"
     assert possessive("Seed maintainers") == "Seed maintainers'"
     assert possessive("JAMES") == "JAMES'"
+
+
+async def test_a_step_to_a_binary_file_is_marked_broken_in_the_app(guide_root: Path) -> None:
+    (guide_root / "notes/printer-offline.md").write_bytes(b"\x00\x01binary\x00" * 20)
+    app = KBApp(str(guide_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        guides = app.screen.query_one("#guides", OptionList)
+        rows = [str(guides.get_option_at_index(i).prompt) for i in range(guides.option_count)]
+        assert any("Printing basics" in row and "1 broken step" in row for row in rows)
+        screen = await open_guide(pilot, "Printing basics")
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen.current == 1 and screen.note is None
+        header = str(screen.query_one("#step-header").render())
+        assert "leads nowhere" in header and "binary" in header
+        await pilot.press("n")  # on to the next step: the broken one is not read
+        await settle(pilot)
+        assert screen.current == 2 and screen.note is not None
+        assert path_rows(screen)[1].startswith(BROKEN_MARK)
+        assert "0/2 read" in str(screen.query_one("#guide-title", Static).render())

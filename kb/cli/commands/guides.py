@@ -194,7 +194,7 @@ def _print_guide(kb: KnowledgeBase, chosen: Guide, read: set[str]) -> None:
 def _step_note(kb: KnowledgeBase, step: Step) -> tuple[Note | None, str]:
     from kb.notes.errors import KBError
 
-    if step.path is None:
+    if step.broken or step.path is None:
         return None, step.problem or "not found"
     try:
         return kb.note(step.path), ""

@@ -160,10 +160,11 @@ class GuideReaderScreen(KBScreen):
         guide = self.guide
         assert guide is not None
         worker = get_current_worker()
-        path = guide.path if index == 0 else guide.steps[index - 1].path
-        if path is None:
-            step = guide.steps[index - 1]
-            self.post_message(StepLoaded(index, None, step.problem or "broken link"))
+        step = guide.steps[index - 1] if index else None
+        path = guide.path if step is None else step.path
+        if (step is not None and step.broken) or path is None:
+            problem = step.problem if step is not None else None
+            self.post_message(StepLoaded(index, None, problem or "broken link"))
             return
         try:
             note = self.shared.kb.note(path)
@@ -236,7 +237,7 @@ class GuideReaderScreen(KBScreen):
             return  # the step is still loading: nothing read yet
         if self.current:
             step = guide.steps[self.current - 1]
-            if step.path is not None and step.path not in self.read:
+            if not step.broken and step.path is not None and step.path not in self.read:
                 self.read.add(step.path)
                 self.save_read(step.path)
         if self.current < len(guide.steps):
