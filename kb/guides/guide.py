@@ -37,6 +37,8 @@ class Step:
     title: str
     #: Why the step cannot be read (no such note, or a file that is not one), or None.
     problem: str | None = None
+    #: The short name of the other KB the step's note lives in (None: the guide's KB).
+    kb: str | None = None
 
     @property
     def broken(self) -> bool:
@@ -112,7 +114,8 @@ def build_guide(note: Note, targets: LinkTargets) -> Guide:
             title = targets.title(target) or PurePosixPath(target.path).stem
         else:
             title = link_text(link)
-        guide.steps.append(Step(len(guide.steps) + 1, link, target.path, title, target.problem))
+        number = len(guide.steps) + 1
+        guide.steps.append(Step(number, link, target.path, title, target.problem, target.kb))
     return guide
 
 
@@ -134,8 +137,9 @@ def load_guides(kb: KB) -> tuple[list[Guide], list[Problem]]:
             guide = build_guide(note, targets)
             for step in guide.steps:
                 # A file named like a note that is none (binary, too big): a broken step.
-                if step.path is not None and candidates.note(step.path) is None:
-                    _, why = kb.load(candidates.by_rel[step.path])
+                linked = candidates.by_rel.get(step.path or "") if step.kb is None else None
+                if linked is not None and candidates.note(linked.rel) is None:
+                    _, why = kb.load(linked)
                     step.problem = why[0].message if why else "not a readable note"
             guides.append(guide)
     guides.sort(key=lambda guide: (guide.title.lower(), guide.path))

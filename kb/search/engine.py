@@ -153,8 +153,10 @@ class Engine(Protocol):
     def document_frequency(self, term: str) -> int:
         """In how many documents a term occurs in any text field (for typo decisions)."""
 
-    def vocabulary(self, prefix: str, limit: int) -> list[str]:
-        """Words of the notes (unstemmed) starting with ``prefix``, commonest first."""
+    def vocabulary(self, prefix: str, limit: int, *, in_order: bool = False) -> list[str]:
+        """Words of the notes (unstemmed) starting with ``prefix``, commonest first; with
+        ``in_order``, the first in alphabetical order (for codes, where how common one is
+        says nothing; both engines list the same however many share the prefix)."""
 
     def similar_words(self, word: str, distance: int) -> list[str]:
         """Words of the notes that may be within ``distance`` edits of ``word`` (a superset is

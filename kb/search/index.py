@@ -92,6 +92,8 @@ class SearchIndex:
         self.times = times
         self.settings = settings
         self.matcher = matcher
+        # What reading a file into a document depends on besides the file.
+        self._load_settings = (settings.max_file_bytes, matcher.patterns, matcher.hash_numbers)
         self.factory = factory or choose(settings.engine)
         self.folder = self.root / ".kb" / "index"
         self._engine: Engine | None = None
@@ -261,7 +263,7 @@ class SearchIndex:
         report.seconds = time.perf_counter() - started
         return report
 
-    def add_files(self, rels: list[str]) -> IndexReport:
+    def add_files(self, rels: list[str], timeout: float = LOCK_TIMEOUT) -> IndexReport:
         """Index these files, just written, without a walk of the KB or a rewrite of the
         manifest (their entries go to its journal): the cost of the batch, however big the KB.
         With :attr:`vectors_later`, a few notes go in without their meaning vectors
@@ -273,7 +275,7 @@ class SearchIndex:
         report = IndexReport()
         try:
             with FileLock(
-                self.folder / "lock", "the search index", timeout=LOCK_TIMEOUT, busy=IndexBusy
+                self.folder / "lock", "the search index", timeout=timeout, busy=IndexBusy
             ):
                 engine = self.engine()
                 generation = self.folder / str(self._generation)
@@ -299,16 +301,14 @@ class SearchIndex:
         report.seconds = time.perf_counter() - started
         return report
 
-    def fill_vectors(self) -> None:
-        """Give the notes indexed without their meaning vectors theirs (:attr:`vectors_later`)."""
+    def fill_vectors(self, timeout: float = LOCK_TIMEOUT) -> None:
+        """Give the notes indexed without their meaning vectors theirs (:attr:`vectors_later`
+        ends: the process that calls this has the model loaded)."""
+        self.vectors_later = False
         with contextlib.suppress(IndexUnavailable):
             self.engine()
             if vectors_owed.read(self.folder / str(self._generation)):
-                self.add_files([])
-
-    @property
-    def _load_settings(self) -> tuple[int, tuple[str, ...], bool]:  # besides the file
-        return (self.settings.max_file_bytes, self.matcher.patterns, self.matcher.hash_numbers)
+                self.add_files([], timeout)
 
     def _documents(
         self,

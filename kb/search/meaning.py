@@ -97,6 +97,8 @@ class MeaningModel:
         self._cache: dict[tuple[str, float, str, int], tuple[float, ...]] = {}
         self._queries: dict[str, tuple[float, ...]] = {}
         self._lock = threading.Lock()
+        #: Hits whose vectors this process worked out from their text (none stored).
+        self.worked_out = 0
 
     @property
     def tokenizer(self) -> Any:
@@ -204,6 +206,7 @@ class MeaningModel:
             for row, i in enumerate(missing):
                 found[i] = fresh[row]
             with self._lock:
+                self.worked_out += len(missing)
                 for row, i in enumerate(missing):
                     self._keep(keys[i], fresh[row])
         return [sum(map(operator.mul, vector or (), wanted)) for vector in found]

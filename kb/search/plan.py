@@ -151,19 +151,23 @@ def build_plan(
 
 def _being_typed(word: QueryWord, prefix: str | None) -> bool:
     """True when ``word`` (the query's last) is still being typed: a word from
-    :data:`MIN_PREFIX` letters, a code or id (``0x8007``, ``KB 32473``) from
+    :data:`MIN_PREFIX` letters, a code or id (``0x8007``, ``KB 50344``) from
     :data:`MIN_CODE_PREFIX` characters; other exact forms (paths, host names) never."""
     if prefix is None:
         return False
     typed = fold(prefix)
     if not word.exact:
         return len(word.surface) >= MIN_PREFIX and typed.endswith(word.surface)
-    number = word.alternatives[-1]
     return bool(
         _CODE.match(word.surface)
-        and len(number) >= MIN_CODE_PREFIX
-        and (typed.endswith(word.surface) or (word.letters and typed.endswith(number)))
+        and len(word.surface) >= MIN_CODE_PREFIX
+        and (typed.endswith(word.surface) or (word.letters and typed.endswith(_number(word))))
     )
+
+
+def _number(word: QueryWord) -> str:
+    """The number of an id read out with a space ("KB 50344": "50344")."""
+    return word.alternatives[-1]
 
 
 def _multiword_synonyms(content: list[QueryWord], built: Plan, synonyms: Synonyms) -> list[Match]:
@@ -212,8 +216,13 @@ def complete(engine: Engine, built: Plan) -> None:
     # and to fewer words; that is what a technician scans for at that point.
     limit = MAX_SHORT_COMPLETIONS if short else MAX_COMPLETIONS
     if word.exact:
-        # A code completes in each of its forms: "0x8007" and "8007", "kb32473" and "32473".
-        found = (engine.vocabulary(form, limit) for form in word.alternatives)
+        # A code is completed only while no note holds it as typed (once whole, it is exact:
+        # "kb503441" never also finds KB5034410), as typed, and an id read out with a space
+        # by its number too. The first codes in order: how common one is says nothing.
+        if any(engine.document_frequency(term) for term in match.terms):
+            return
+        forms = [word.surface, *([_number(word)] if word.letters else [])]
+        found = (engine.vocabulary(form, limit, in_order=True) for form in forms)
         built.completions = list(dict.fromkeys(itertools.chain.from_iterable(found)))[:limit]
     else:
         built.completions = engine.vocabulary(word.surface, limit)

@@ -131,7 +131,8 @@ def test_a_long_read_steps_aside_at_its_checkpoints_and_lets_go_of_its_lock(
                     )
                 )
                 thread.start()
-                thread.join(timeout=10)
+                thread.join(timeout=5)
+                assert other, "the other read waited for the paused one"
             stops.append("stop")
 
         with pace.paced(meanwhile):

@@ -271,3 +271,31 @@ def test_a_code_being_typed_finds_what_it_starts(kb: KnowledgeBase, typed: str) 
 def test_short_numbers_and_other_exact_forms_are_not_completed(kb: KnowledgeBase) -> None:
     assert paths(kb, "503") == []  # three digits start too many numbers
     assert paths(kb, "srv-print01.corp.loc") == []  # a host name is exact, typed or not
+
+
+def test_a_finished_code_is_exact_and_completions_are_the_same_on_both_engines(
+    tmp_path: Path,
+) -> None:
+    """A code that notes hold is searched as typed (``kb search kb5034441`` never also finds
+    KB50344410); one no note holds yet completes to the first codes in order, the same on
+    both engines however many share its start (Whoosh looks at 5,000 words of a prefix)."""
+    from kb.search.engines.whoosh_engine import MAX_EXPANSION_SCAN
+
+    found: dict[str, list[list[str]]] = {}
+    for engine in ("whoosh", "tantivy"):
+        root = tmp_path / engine
+        use_engine(root, engine)
+        write(root, "notes/a.md", "# Update\n\nKB5034441 fails to install.\n")
+        write(root, "notes/b.md", "# Other update\n\nKB50344410 fails too.\n")
+        ids = " ".join(f"INC{9_000_000 - n:07d}" for n in range(MAX_EXPANSION_SCAN + 500))
+        write(root, "notes/tickets.md", f"# Many tickets\n\n{ids}\n")
+        for n in range(3):  # the last ids in order are the commonest
+            write(root, f"notes/recent-{n}.md", "# Recent\n\nINC8999999 INC9000000\n")
+        with KnowledgeBase.open(root) as kb:
+            assert paths(kb, "kb5034441") == ["notes/a.md"]
+            assert paths(kb, "KB 5034441") == ["notes/a.md"]
+            assert sorted(paths(kb, "kb503444")) == ["notes/a.md", "notes/b.md"]
+            engine_words = kb.index.engine().vocabulary("inc8", 10, in_order=True)
+            found[engine] = [engine_words, paths(kb, "inc8")]
+    assert found["whoosh"] == found["tantivy"]
+    assert found["whoosh"][0][0] == f"inc{9_000_000 - MAX_EXPANSION_SCAN - 499:07d}"

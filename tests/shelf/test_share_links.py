@@ -106,3 +106,25 @@ def test_without_kbs_a_colon_link_reads_as_before(tmp_path: Path) -> None:
             None,
             "notes/team-printer.md",
         )
+
+
+def test_a_guide_step_into_another_kb_is_a_step_of_that_kb(shelf: Shelf) -> None:
+    """A step of the personal guide leads to a team note; the personal KB holds a file at
+    the same path that is no note (binary): the step is the team's, readable, not broken."""
+    from kb.guides.guide import load_guides
+
+    write(
+        shelf.personal,
+        "notes/my-path.md",
+        "---\ntitle: My path\ntype: guide\n---\n1. [[team:notes/outlook-password.md]]\n",
+    )
+    (shelf.personal / "notes/outlook-password.md").write_bytes(b"\x00binary\x00" * 10)
+    _commit(shelf.personal)
+    listed = shelf.cli("guide")
+    no_traceback(listed)
+    assert listed.exit_code == 0, listed.output
+    assert "My path" in listed.output
+    with KnowledgeBase.open(shelf.personal) as kb:
+        guide = next(g for g in load_guides(kb)[0] if g.title == "My path")
+    (step,) = guide.steps
+    assert (step.kb, step.path, step.broken) == ("team", "notes/outlook-password.md", False)

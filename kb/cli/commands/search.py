@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ from kb.cli.helpers import (
 )
 
 if TYPE_CHECKING:
+    from kb.knowledgebase.facade import KnowledgeBase
     from kb.search.results import Hit
 
 
@@ -47,8 +49,10 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
     if shelf is not None:
         # Every configured KB at once, each taking in what changed on disk first (a few
         # edited notes without their meaning vectors: kb.search.vectors_owed).
-        for each in shelf.kbs.values():
+        searched = list(shelf.kbs.values())
+        for each in searched:
             each.index.vectors_later = True
+        worked = _worked_out(searched)
         results = shelf.search(text, limit=limit)
         kb = shelf.default
     else:
@@ -68,6 +72,8 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
             # Never silently: a rebuild is why this search took long.
             err(f"kb: search index rebuilt ({report.rebuilt}) in {report.seconds:.1f} s")
             warn_problems(report.problems, quiet=True)
+        searched = [kb]
+        worked = _worked_out(searched)
         results = kb.search(_one_kb_query(ctx, text), limit=limit, refresh=False)
     if kb.meaning_problem:
         from kb.notes.control_chars import visible
@@ -86,6 +92,8 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         color = sys.stdout.isatty()
         for rank, hit in enumerate(results, start=1):
             echo_styled(_format_hit(rank, hit, color), color)
+    if _worked_out(searched) > worked:
+        _give_vectors(searched)
     if not results:
         from kb.notes.control_chars import visible
 
@@ -93,6 +101,25 @@ def search(ctx: click.Context, query: tuple[str, ...], limit: int, as_json: bool
         shown = text if len(text) <= 60 else text[:57] + "..."
         err(f"Nothing found for “{visible(shown, lines=False)}”.")
         sys.exit(1)
+
+
+def _worked_out(kbs: list[KnowledgeBase]) -> int:
+    """How many hits' meaning vectors the models of these KBs worked out in this process."""
+    models = {id(model): model for kb in kbs if (model := kb.meaning) is not None}
+    return sum(model.worked_out for model in models.values())
+
+
+def _give_vectors(kbs: list[KnowledgeBase]) -> None:
+    """This search worked out the meaning of notes indexed without it (their vectors owed:
+    kb.search.vectors_owed), so the model is loaded by now: those notes get their vectors in
+    the index, once the hits are out, and the next search does not pay again. Only when the
+    index is free at once: a busy one leaves them to another update."""
+    from kb.search.engine import IndexBusy
+
+    sys.stdout.flush()
+    for kb in kbs:
+        with contextlib.suppress(IndexBusy, OSError):
+            kb.index.fill_vectors(timeout=0)
 
 
 def _one_kb_query(ctx: click.Context, text: str) -> str:

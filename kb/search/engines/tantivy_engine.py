@@ -6,6 +6,7 @@ completions and typo handling behave exactly as with Whoosh.
 
 from __future__ import annotations
 
+import heapq
 import json
 import threading
 import time
@@ -273,8 +274,11 @@ class TantivyEngine:
         return max(searcher.doc_freq(name, term) for name in ("title", "body", "words"))
 
     @synchronized
-    def vocabulary(self, prefix: str, limit: int) -> list[str]:
-        """Unstemmed words starting with ``prefix``, commonest first."""
+    def vocabulary(self, prefix: str, limit: int, *, in_order: bool = False) -> list[str]:
+        """Unstemmed words starting with ``prefix``, commonest first (or in order)."""
+        if in_order:
+            every = self._current().terms_with_prefix("words", prefix)
+            return heapq.nsmallest(limit, (str(word) for word, _count in every))
         found = self._current().terms_with_prefix("words", prefix, limit=limit)
         return [str(word) for word, _count in found]
 

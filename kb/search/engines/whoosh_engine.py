@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
@@ -221,9 +222,12 @@ class WhooshEngine:
         return max(searcher.doc_frequency(name, term) for name in ("title", "body", "words"))
 
     @synchronized
-    def vocabulary(self, prefix: str, limit: int) -> list[str]:
-        """Unstemmed words starting with ``prefix``, commonest first."""
+    def vocabulary(self, prefix: str, limit: int, *, in_order: bool = False) -> list[str]:
+        """Unstemmed words starting with ``prefix``, commonest first (or in order)."""
         reader = self._current().reader()
+        if in_order:
+            first = itertools.islice(reader.expand_prefix("words", prefix), limit)
+            return [raw.decode("utf-8") if isinstance(raw, bytes) else raw for raw in first]
         found: list[tuple[int, str]] = []
         for raw in reader.expand_prefix("words", prefix):
             word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
