@@ -466,6 +466,8 @@ def test_the_isolation_holds_whatever_git_variables_the_developer_set(tmp_path: 
             "-q",
             "-p",
             "no:cacheprovider",
+            # Its own temporary folder: pytest's clean-up of earlier runs' folders is not its.
+            f"--basetemp={tmp_path / 'inner'}",
             f"{Path(__file__).relative_to(PROJECT)}::test_tests_do_not_see_the_developers_git_environment",
         ],
         cwd=PROJECT,
