@@ -50,7 +50,7 @@ MAX_COMPLETIONS = 10
 
 
 #: A code or id being typed (``0x8007``, ``inc00123``) is completed from this many characters
-#: on (its number's, for an id read out with a space): shorter numbers start too many.
+#: on: shorter numbers start too many.
 MIN_CODE_PREFIX = 4
 
 
