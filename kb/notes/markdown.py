@@ -203,13 +203,17 @@ def _collect_links(token: Token, line: int, links: list[Link]) -> None:
         # address, a link within the note and "//host/..." are not.
         if not href or href.startswith(("#", "//")) or _SCHEME.match(href):
             continue
-        # The parser writes the address as a URL ("heading%20only.md", "caf%C3%A9.md"):
-        # the file it names has the name decoded.
-        target = unquote(href.split("#", 1)[0].split("?", 1)[0])
+        target = href_file(href)
         if not target:
             continue
         label = children[index + 1].content if index + 1 < len(children) else ""
         links.append(Link(target, "relative", line, label))
+
+
+def href_file(href: str) -> str:
+    """The file a relative link's address names: without its ``#anchor`` and ``?query``, and
+    decoded (the parser writes the address as a URL: "heading%20only.md", "caf%C3%A9.md")."""
+    return unquote(href.split("#", 1)[0].split("?", 1)[0])
 
 
 def _wiki_link(match: re.Match[str], line: int) -> Link | None:

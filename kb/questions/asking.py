@@ -147,7 +147,6 @@ def is_open(note: Note) -> bool:
 
 def open_questions(kb: KB) -> list[Question]:
     """Every open question of the KB, soonest promise first (questions without one last)."""
-    from kb.notes import files
     from kb.notes.of_type import sources_of_type
 
     found: list[Question] = []
@@ -155,11 +154,8 @@ def open_questions(kb: KB) -> list[Question]:
     limit = kb.settings.max_file_bytes
     # Most notes are not questions: only those with a question's type line are parsed.
     for source in sources_of_type(kb.root, sources, QUESTION_TYPE, limit):
-        text, _problems = files.read_source(source, limit)
-        if text is None:
-            continue
-        note = parse_note(source.rel, text.text, kb.matcher)
-        if is_open(note):
+        note, _problems = kb.load(source)
+        if note is not None and is_open(note):
             found.append(read_question(note, kb.settings.promise_time))
     return sorted(found, key=_promise_order)
 

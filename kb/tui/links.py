@@ -10,9 +10,9 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
-from kb.notes.markdown import Link, replace_wiki_links
+from kb.notes.markdown import Link, href_file, replace_wiki_links
 
 #: The made-up scheme a ``[[wiki link]]`` becomes, so that Markdown renders it as a link.
 WIKI_SCHEME = "wiki:"
@@ -61,7 +61,7 @@ def resolve_href(href: str, note_path: str) -> LinkTarget:
         return LinkTarget("anchor", href[1:])
     if _SCHEME.match(href) or href.startswith("//"):
         return LinkTarget("url", href)
-    target = unquote(href.split("#", 1)[0].split("?", 1)[0])  # as kb.notes.markdown reads it
+    target = href_file(href)
     if not target:
         return LinkTarget("anchor", href.partition("#")[2])
     link = Link(target, "relative", 0)

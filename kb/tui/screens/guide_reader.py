@@ -161,11 +161,10 @@ class GuideReaderScreen(KBScreen):
         assert guide is not None
         worker = get_current_worker()
         step = guide.steps[index - 1] if index else None
-        path = guide.path if step is None else step.path
-        if (step is not None and step.broken) or path is None:
-            problem = step.problem if step is not None else None
-            self.post_message(StepLoaded(index, None, problem or "broken link"))
+        if step is not None and (step.broken or step.path is None):
+            self.post_message(StepLoaded(index, None, step.problem or "broken link"))
             return
+        path = guide.path if step is None else step.path
         try:
             note = self.shared.kb.note(path)
         except KBError as exc:
