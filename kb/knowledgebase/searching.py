@@ -92,17 +92,29 @@ class Searching:
         rebuild: bool = False,
         progress: Progress | None = None,
         only: list[str] | None = None,
+        compact: bool = True,
     ) -> IndexReport:
         """Bring the index in step with the files: incremental, or from scratch with ``rebuild``;
         ``only`` limits an incremental update to those paths. When git says nothing changed
-        since the last full pass, that pass's report is given again without a walk."""
-        if only is not None:
-            return self.index.update(rebuild=rebuild, only=only, progress=progress)
+        since the last full pass, that pass's report is given again without a walk.
+
+        The index is then compacted when notes were replaced in it since it was built
+        (:meth:`SearchIndex.compact`; not with ``compact=False``), so that it ranks exactly as
+        a rebuilt one. A save or a search that takes in a few notes does not compact (it
+        stays cheap); the next reindex, or the app once typing pauses, does."""
         from kb.knowledgebase.freshness import catch_up, full_update
 
-        if rebuild:
+        if only is not None:
+            report = self.index.update(rebuild=rebuild, only=only, progress=progress)
+        elif rebuild:
             return full_update(self.index, rebuild=rebuild, progress=progress)
-        return catch_up(self.index, progress=progress)
+        else:
+            report = catch_up(self.index, progress=progress)
+        if compact:
+            started = time.perf_counter()
+            report.compacted = self.index.compact()
+            report.seconds += time.perf_counter() - started
+        return report
 
     def refresh(self, progress: Progress | None = None) -> IndexReport | None:
         """Bring the index up to date with what changed on disk since it last caught up,

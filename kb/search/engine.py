@@ -165,6 +165,15 @@ class Engine(Protocol):
     def count(self) -> int:
         """How many documents the index holds."""
 
+    def stale(self) -> int:
+        """How many replaced or deleted documents still weigh in the ranking's statistics
+        (0 for an engine whose statistics leave them out): until they are gone, an updated
+        index may rank a little unlike a rebuilt one."""
+
+    def compact_into(self, folder: Path) -> Engine | None:
+        """A new index in ``folder`` holding the live documents only, made from what this
+        index stores (no note is read again); None when :meth:`stale` is always 0."""
+
     def close(self) -> None:
         """Let go of files and searchers."""
 

@@ -6,11 +6,10 @@ Layout::
     .kb/index/<generation>/    the engine's files and ``manifest.json`` (what was indexed)
     .kb/index/lock             held while the index is updated
 
-A rebuild writes a new generation and switches ``current.json`` atomically, so a search
-never sees half an index and a crash leaves the previous one in place; what a killed rebuild
-leaves behind is swept by the next update of any kind. ``.kb/index`` is always a real local
-folder (:mod:`kb.notes.paths`): a symlink committed in its place, or among its generations, is
-removed as a link and never followed, and only real folders really inside it are deleted.
+A rebuild (or a compaction, :meth:`SearchIndex.compact`) writes a new generation and switches
+``current.json`` atomically, so a search never sees half an index and a crash leaves the
+previous one in place (:mod:`kb.search.generations`). ``.kb/index`` is always a real local
+folder (:mod:`kb.notes.paths`).
 
 Updates are incremental: files are compared with the manifest by size and mtime, and files
 whose stat changed are re-read and compared by content hash, so a touched but unchanged file
@@ -24,10 +23,8 @@ import dataclasses
 import itertools
 import json
 import os
-import shutil
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,19 +35,17 @@ from kb.notes.lock import FileLock
 from kb.notes.problems import Problem
 from kb.notes.settings import Settings
 from kb.notes.ticket_ids import TicketMatcher
+from kb.search import generations, vectors_owed
 from kb.search import manifest as manifest_file
-from kb.search import vectors_owed
 from kb.search.engine import Engine, EngineFactory, IndexBusy, IndexDoc, IndexUnavailable
 from kb.search.engines import choose
+from kb.search.generations import STAMP
 from kb.search.meaning import identity, with_vectors, without_model
 
 #: Bump when kb's analysis or document layout changes, so that old indexes are rebuilt.
 FORMAT_VERSION = 4
 #: How long an update waits for another kb process to finish its own.
 LOCK_TIMEOUT = 30.0
-#: What the files were like when the index last caught up with them (the caller's data: the
-#: git commit and the dirty files), so that the next search reads only what changed since.
-STAMP = "source-stamp.json"
 
 Progress = Callable[[int, int, str], None]
 
@@ -69,6 +64,8 @@ class IndexReport:
     seconds: float = 0.0
     #: How many files a whole pass looked at (indexed or not; 0 for an update of some paths).
     scanned: int = 0
+    #: How many replaced documents a compaction took out of the ranking's statistics.
+    compacted: int = 0
 
     @property
     def touched(self) -> int:
@@ -141,9 +138,13 @@ class SearchIndex:
         if self._engine is not None and generation == self._generation:
             return self._engine
         folder = paths.local_readable(self.root, "index", generation)
-        if not _generation_name(generation) or folder is None or not paths.is_real_folder(folder):
+        if (
+            not generations.is_name(generation)
+            or folder is None
+            or not paths.is_real_folder(folder)
+        ):
             raise IndexUnavailable("the index folder is missing")
-        if _holds_a_link(folder):
+        if generations.holds_a_link(folder):
             raise IndexUnavailable("the index folder holds a symlink")
         engine = self.factory.open(folder)
         self._close()
@@ -182,7 +183,7 @@ class SearchIndex:
             self.folder / "lock", "the search index", timeout=LOCK_TIMEOUT, busy=IndexBusy
         ):
             current = self._read_current() or {}
-            self._sweep(keep=str(current.get("generation", "")))
+            generations.sweep(self.root, self.folder, keep=str(current.get("generation", "")))
             engine: Engine | None = None
             manifest: dict[str, dict[str, Any]] = {}
             if rebuild:
@@ -230,7 +231,7 @@ class SearchIndex:
                 to_read = [dataclasses.replace(s, committed=stamps.get(s.rel)) for s in to_read]
             new_generation: str | None = None
             if engine is None:
-                new_generation = f"{self.format_id}-{uuid.uuid4().hex[:12]}"
+                new_generation = generations.new_name(self.format_id)
                 engine = self.factory.create(self.folder / new_generation)
                 manifest = {}
 
@@ -247,7 +248,7 @@ class SearchIndex:
                 if new_generation is not None:
                     with contextlib.suppress(Exception):
                         engine.close()
-                    self._remove_generation(new_generation)
+                    generations.remove(self.root, self.folder, new_generation)
                 raise
             for path in deletes:
                 manifest.pop(path, None)
@@ -309,6 +310,41 @@ class SearchIndex:
             self.engine()
             if vectors_owed.read(self.folder / str(self._generation)):
                 self.add_files([], timeout)
+
+    def stale(self) -> int:
+        """How many replaced or deleted documents still weigh in the live index's ranking
+        (0 once :meth:`compact` has run, and always with Whoosh); 0 with no index."""
+        try:
+            return self.engine().stale()
+        except IndexUnavailable:
+            return 0
+
+    def compact(self, timeout: float = LOCK_TIMEOUT) -> int:
+        """Write the live documents into a new generation and switch to it, so that the
+        index ranks exactly as a rebuilt one (Tantivy counts a replaced document until it
+        merges the segment holding it, which it cannot be asked to do). Nothing is read from
+        the notes: each document's stored terms are copied. Returns how many stale documents
+        went; 0 when there were none. Saves wait meanwhile (seconds on a big KB)."""
+        with FileLock(self.folder / "lock", "the search index", timeout=timeout, busy=IndexBusy):
+            try:
+                engine = self.engine()
+            except IndexUnavailable:
+                return 0
+            stale = engine.stale()
+            if not stale:
+                return 0
+            live = self.folder / str(self._generation)
+            name = generations.new_name(self.format_id)
+            try:
+                compacted = engine.compact_into(self.folder / name)
+                if compacted is None:
+                    return 0
+                generations.copy_own_files(live, self.folder / name)
+            except BaseException:
+                generations.remove(self.root, self.folder, name)
+                raise
+            self._switch_to(name, compacted)
+        return stale
 
     def _documents(
         self,
@@ -400,51 +436,4 @@ class SearchIndex:
             atomic.write_text(path, json.dumps(current), root=self.root)
             self._close()
             self._engine, self._generation = engine, generation
-        self._sweep(keep=generation)
-
-    def _sweep(self, keep: str) -> None:
-        """Remove what earlier updates left in ``.kb/index``: generations that are not
-        ``keep`` (the live one), symlinks, temporary files. Called with the lock held: no
-        other kb is building a generation meanwhile."""
-        try:
-            entries = list(os.scandir(self.folder))
-        except OSError:
-            return
-        for entry in entries:
-            if entry.is_symlink():  # whatever its name: kb makes none here
-                with contextlib.suppress(OSError):
-                    paths.remove_link(Path(entry.path))
-            elif entry.name in (keep, "lock", "current.json"):
-                continue
-            elif entry.is_dir(follow_symlinks=False):
-                self._remove_generation(entry.name)
-            elif entry.name.startswith(".") and entry.name.endswith(".tmp"):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)  # a write of current.json that was killed
-
-    def _remove_generation(self, name: str) -> None:
-        """Delete one generation folder: only a real folder really inside the real
-        ``.kb/index``, checked after resolving every link."""
-        expected = paths.real_root(self.root) / paths.LOCAL_FOLDER / "index"
-        folder = self.folder / name
-        if (
-            not _generation_name(name)
-            or os.path.realpath(self.folder) != str(expected)
-            or os.path.realpath(folder) != str(expected / name)
-            or not paths.is_real_folder(folder)
-        ):
-            return
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _generation_name(name: str) -> bool:
-    # Generation names are kb's own ("whoosh-2-3-<hex>"): anything else is not one.
-    return bool(name) and not name.startswith(".") and os.sep not in name and "/" not in name
-
-
-def _holds_a_link(folder: Path) -> bool:
-    """True when anything in an index folder is a symlink (an index kb built holds none)."""
-    try:
-        return any(entry.is_symlink() for entry in os.scandir(folder))
-    except OSError:
-        return True
+        generations.sweep(self.root, self.folder, keep=generation)

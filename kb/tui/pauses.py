@@ -10,11 +10,16 @@ reads every file waits for a pause in typing, and steps aside when typing starts
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import gc
+import os
 import sys
+import threading
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from kb.notes import pace
 
@@ -25,6 +30,10 @@ FULL_COLLECTION_AFTER = 100
 #: Seconds without a key in the search box before work that reads every file goes on (the
 #: preload at start, the overdue notice, the half-minute promise check).
 TYPING_PAUSE = 1.0
+#: How nice a background tidy-up is (0 normal, 19 the least urgent).
+BACKGROUND_NICENESS = 10
+
+T = TypeVar("T")
 
 
 def wait_for_typing_pause(app: Any) -> None:
@@ -40,6 +49,34 @@ def aside_while_typing(app: Any) -> AbstractContextManager[None]:
     milliseconds away) until typing pauses again."""
     wait_for_typing_pause(app)
     return pace.paced(lambda: wait_for_typing_pause(app))
+
+
+def at_low_priority(work: Callable[[], T]) -> T:
+    """Run ``work`` in a thread of its own at a lower priority and wait for it: a tidy-up
+    beside the technician's typing leaves the processors to the app first. On Linux a thread
+    has its own niceness, which the threads it starts (Tantivy's) inherit; a thread of its
+    own, because a thread cannot be made urgent again and the app's workers are pooled.
+    Elsewhere the work runs at the usual priority."""
+    context = contextvars.copy_context()  # the pace of aside_while_typing goes with it
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        native_id = threading.get_native_id()
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError, AttributeError):
+                now = os.getpriority(os.PRIO_PROCESS, native_id)
+                os.setpriority(os.PRIO_PROCESS, native_id, max(BACKGROUND_NICENESS, now))
+        try:
+            outcome["value"] = context.run(work)
+        except BaseException as exc:  # handed to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="kb-low-priority", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return cast(T, outcome["value"])
 
 
 class Pauses:

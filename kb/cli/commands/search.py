@@ -212,6 +212,13 @@ def index(ctx: click.Context, rebuild: bool) -> None:
             f"{len(report.deleted)} removed, {report.unchanged} unchanged; "
             f"{len(report.problems)} warning{'s' if len(report.problems) != 1 else ''}."
         )
+        if report.compacted:
+            replaced = report.compacted
+            counted = "entry no longer counts" if replaced == 1 else "entries no longer count"
+            click.echo(
+                f"{name + ': ' if name else ''}Index compacted: {replaced} replaced {counted} "
+                "in the ranking."
+            )
 
 
 # --- kb words -----------------------------------------------------------------------------

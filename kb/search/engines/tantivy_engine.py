@@ -2,6 +2,11 @@
 
 It receives kb's own terms as pre-tokenized text, so stemming, exact codes, synonyms,
 completions and typo handling behave exactly as with Whoosh.
+
+Tantivy keeps a replaced or deleted document in its statistics until its segment is merged,
+and its merges cannot be asked for. Every field is therefore stored as it was indexed, so that
+:meth:`TantivyEngine.compact_into` can copy the live documents into a new index as they are,
+without reading or analysing a note again.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, ClassVar
 
 import tantivy
 
+from kb.notes import pace
 from kb.search.analysis import term_lists
 from kb.search.engine import (
     STORED_DOCUMENTS,
@@ -40,7 +46,7 @@ from kb.search.ranking import (
     TIEBREAK,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _FILTERS = ("tag", "type", "status", "ticket", "system", "author", "lang", "kind")
 #: Memory for the index writer; Tantivy needs at least 15 MB per thread.
 _WRITER_HEAP = 96_000_000
@@ -50,15 +56,18 @@ _MUST_NOT = tantivy.Occur.MustNot
 
 
 def _schema() -> tantivy.Schema:
+    # Every field is stored, as indexed: a compaction copies documents whole (compact_into).
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("path", stored=True, tokenizer_name="raw", index_option="basic")
     for name in TEXT_FIELDS:
-        builder.add_text_field(name, tokenizer_name="whitespace", index_option="position")
+        builder.add_text_field(
+            name, stored=True, tokenizer_name="whitespace", index_option="position"
+        )
     # Unstemmed words of every text field: completions and typo candidates come from here.
-    builder.add_text_field("words", tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("words", stored=True, tokenizer_name="whitespace", index_option="freq")
     for name in _FILTERS:
-        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
-    builder.add_integer_field("modified", fast=True)
+        builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("modified", stored=True, fast=True)
     builder.add_bytes_field("data", stored=True)
     return builder.build()
 
@@ -297,6 +306,51 @@ class TantivyEngine:
     def count(self) -> int:
         """Number of documents."""
         return int(self._current().num_docs)
+
+    def stale(self) -> int:
+        """Deleted documents (replaced ones included) still in the index's segments, as its
+        ``meta.json`` counts them: Tantivy's statistics count them until a merge."""
+        try:
+            meta = json.loads((self._folder / "meta.json").read_text(encoding="utf-8"))
+            return sum(
+                int((segment.get("deletes") or {}).get("num_deleted_docs") or 0)
+                for segment in meta["segments"]
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return 0
+
+    def compact_into(self, folder: Path) -> TantivyEngine | None:
+        """The live documents, copied whole (every field is stored as indexed) into a new
+        index in ``folder``: what a rebuild would index, without reading a note. Checkpoints
+        let the app's typing go first (:mod:`kb.notes.pace`). None when this index's schema
+        is not the one that stores every field (a copy would lose what it does not store)."""
+        if self._schema != _schema():
+            return None
+        with self._lock:
+            searcher = self._current()
+        found = searcher.search(
+            tantivy.Query.all_query(), limit=max(1, searcher.num_docs), count=False
+        )
+        target = FACTORY.create(folder)
+        # Written as write() writes, the writer let go in this frame (its lock with it) even
+        # when a checkpoint raises.
+        writer = target._writer(0)
+        try:
+            for done, (_score, address) in enumerate(found.hits):
+                if done % pace.EVERY == 0:
+                    pace.checkpoint()
+                writer.add_document(searcher.doc(address))
+            pace.checkpoint()
+        except BaseException:
+            writer.rollback()
+            raise
+        else:
+            writer.commit()
+            writer.wait_merging_threads()
+        finally:
+            del writer
+        target._index.reload()
+        return target
 
     @synchronized
     def close(self) -> None:

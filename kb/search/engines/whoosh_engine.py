@@ -217,37 +217,58 @@ class WhooshEngine:
 
     @synchronized
     def document_frequency(self, term: str) -> int:
-        """In how many documents ``term`` occurs in the title or body (an upper bound)."""
-        searcher = self._current()
-        return max(searcher.doc_frequency(name, term) for name in ("title", "body", "words"))
+        """In how many live documents ``term`` occurs in the title, body or words (an upper
+        bound)."""
+        scorer = self._scoring(self._current())
+        return max(scorer.frequency(name, term) for name in ("title", "body", "words"))
 
     @synchronized
     def vocabulary(self, prefix: str, limit: int, *, in_order: bool = False) -> list[str]:
         """Unstemmed words starting with ``prefix``, commonest first (or in order)."""
-        reader = self._current().reader()
+        searcher = self._current()
+        scorer = self._scoring(searcher)
+        reader = searcher.reader()
+        # Words held only by replaced documents are left out, as a rebuilt index has none.
+        words = (
+            raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            for raw in reader.expand_prefix("words", prefix)
+        )
         if in_order:
-            first = itertools.islice(reader.expand_prefix("words", prefix), limit)
-            return [raw.decode("utf-8") if isinstance(raw, bytes) else raw for raw in first]
-        found: list[tuple[int, str]] = []
-        for raw in reader.expand_prefix("words", prefix):
-            word = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            found.append((reader.doc_frequency("words", word), word))
-            if len(found) >= MAX_EXPANSION_SCAN:
-                break
-        found.sort(key=lambda item: (-item[0], item[1]))
-        return [word for _count, word in found[:limit]]
+            live = (
+                word
+                for word in words
+                if scorer.held("words", word, reader.doc_frequency("words", word))
+            )
+            return list(itertools.islice(live, limit))
+        return scorer.commonest("words", list(itertools.islice(words, MAX_EXPANSION_SCAN)), limit)
 
     @synchronized
     def similar_words(self, word: str, distance: int) -> list[str]:
         """Words within ``distance`` edits, where Whoosh counts a swap of letters as two."""
-        reader = self._current().reader()
+        searcher = self._current()
+        scorer = self._scoring(searcher)
+        reader = searcher.reader()
         found = reader.terms_within("words", word, distance + 1, prefix=1)
-        return [raw.decode("utf-8") if isinstance(raw, bytes) else raw for raw in found]
+        words = (raw.decode("utf-8") if isinstance(raw, bytes) else raw for raw in found)
+        return [
+            word
+            for word in words
+            if scorer.held("words", word, reader.doc_frequency("words", word))
+        ]
 
     @synchronized
     def count(self) -> int:
         """Number of documents."""
         return self._current().doc_count()
+
+    def stale(self) -> int:
+        """Always 0: kb's scorer leaves deleted documents out of its statistics
+        (:mod:`kb.search.engines.whoosh_scorer`), so an updated index ranks as a rebuilt one."""
+        return 0
+
+    def compact_into(self, folder: Path) -> None:
+        """Nothing to do (see :meth:`stale`)."""
+        return None
 
     @synchronized
     def close(self) -> None:

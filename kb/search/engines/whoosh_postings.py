@@ -139,6 +139,25 @@ def postings_in(matcher: matching.Matcher, wanted: list[int]) -> Iterator[tuple[
         matcher.next()
 
 
+def count_in(matcher: matching.Matcher, wanted: list[int]) -> int:
+    """How many of the ``wanted`` documents (sorted, numbers local to the segment) hold the
+    term: only the ids of the blocks that may hold one are decoded."""
+    if isinstance(matcher, matching.FilterMatcher):
+        matcher = matcher.child
+    wanted_set = set(wanted)
+    if not isinstance(matcher, W3LeafMatcher):
+        return sum(1 for _found in postings_in(matcher, wanted))
+    count = cursor = 0
+    matcher.reset()
+    while matcher.is_active() and cursor < len(wanted):
+        top = matcher.block_max_id()
+        if wanted[cursor] <= top:
+            count += len(wanted_set.intersection(_block_ids(matcher)))
+            cursor = bisect.bisect_right(wanted, top, cursor)
+        matcher._next_block()
+    return count
+
+
 def _block_ids(matcher: W3LeafMatcher) -> Any:
     matcher._read_ids()
     return matcher._ids

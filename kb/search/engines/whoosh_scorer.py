@@ -5,8 +5,12 @@ costs several microseconds per posting and per field. A kb query is a small, fix
 (words, each a set of alternative terms in weighted fields), so this module scores it
 directly: each term's postings are read block by block into a dictionary of BM25F scores,
 and those dictionaries are combined with plain dictionary operations. The scores are
-Whoosh's own (same BM25F, same idf, same field lengths); a term's scores are kept for the
-life of the searcher, so the words already typed cost nothing on the next keystroke.
+Tantivy's formula (same BM25F, same idf, same field lengths); a term's scores are kept for
+the life of the searcher, so the words already typed cost nothing on the next keystroke.
+
+The statistics are those of the live documents only. A replaced or deleted document stays in
+Whoosh's segment (and in its counts) until that segment is merged; here it counts for
+nothing, so that an index updated note by note ranks exactly as one built afresh.
 """
 
 from __future__ import annotations
@@ -31,7 +35,13 @@ from kb.search.engine import (
     SearchPlan,
     WordMatch,
 )
-from kb.search.engines.whoosh_postings import exact_lengths, lengths, postings, postings_in
+from kb.search.engines.whoosh_postings import (
+    count_in,
+    exact_lengths,
+    lengths,
+    postings,
+    postings_in,
+)
 from kb.search.ranking import (
     COORDINATION,
     EXPANSION_WEIGHT,
@@ -65,6 +75,8 @@ class Scorer:
                 deleted = frozenset(d for d in range(reader.doc_count_all()) if gone(d))
             self._deleted.append(deleted)
         self._norms: dict[str, array[float]] = {}
+        self._frequencies: dict[tuple[str, str], int] = {}
+        self._deletions = sum(len(deleted) for deleted in self._deleted)
         self._cache: OrderedDict[Any, Packed | frozenset[int]] = OrderedDict()
         self._sizes: dict[Any, int] = {}
         self._cached = 0
@@ -112,9 +124,12 @@ class Scorer:
             readers = [leaf.reader() for leaf, _offset in self._leaves]
             exact = [exact_lengths(reader, name) for reader in readers]
             if all(found is not None for found in exact):
-                # Tantivy's average: every term of the field over every document.
-                total = sum(sum(found or ()) for found in exact)
-                average = total / max(1, self._searcher.doc_count_all()) or 1.0
+                # Tantivy's average: every term of the field over every (live) document.
+                total = sum(
+                    sum(found or ()) - sum((found or [])[docnum] for docnum in deleted)
+                    for found, deleted in zip(exact, self._deleted, strict=True)
+                )
+                average = total / max(1, self._searcher.doc_count()) or 1.0
             else:
                 average = self._searcher.avg_field_length(name) or 1.0
             base, slope = K1 * (1 - B), K1 * B / average
@@ -124,9 +139,46 @@ class Scorer:
             self._norms[name] = norms
         return norms
 
+    def frequency(self, name: str, text: str) -> int:
+        """In how many live documents ``text`` occurs in field ``name``: Whoosh's count less
+        the deleted documents holding it (read only in the blocks that hold one)."""
+        if not self._deletions:
+            return int(self._searcher.doc_frequency(name, text))
+        key = (name, text)
+        found = self._frequencies.get(key)
+        if found is None:
+            found = int(self._searcher.doc_frequency(name, text))
+            for (leaf, _offset), deleted in zip(self._leaves, self._deleted, strict=True):
+                reader = leaf.reader()
+                if found and deleted and (name, text) in reader:
+                    found -= count_in(reader.postings(name, text), sorted(deleted))
+            self._frequencies[key] = found
+        return found
+
+    def held(self, name: str, text: str, counted: int) -> bool:
+        """True when a live document holds ``text``, which Whoosh counts in ``counted``
+        documents: without reading postings when there are more than deleted ones."""
+        return counted > self._deletions or self.frequency(name, text) > 0
+
+    def commonest(self, name: str, words: list[str], limit: int) -> list[str]:
+        """The ``limit`` words held by most live documents (ties in alphabetical order).
+        Whoosh's counts (deleted documents included) are an upper bound of the live ones:
+        live counts are read only while a word's upper bound could still rank it."""
+        reader = self._searcher.reader()
+        bounds = sorted((-reader.doc_frequency(name, word), word) for word in words)
+        best: list[tuple[int, str]] = []  # (-live count, word), best first
+        for bound, word in bounds:
+            if len(best) == limit and (bound, word) > best[-1]:
+                break  # no word from here on can beat the last of the best
+            count = self.frequency(name, word) if self._deletions else -bound
+            if count:
+                best.append((-count, word))
+                best.sort()
+                del best[limit:]
+        return [word for _count, word in best]
+
     def _idf(self, name: str, text: str) -> float:
-        searcher = self._searcher
-        return idf(searcher.doc_count_all(), searcher.doc_frequency(name, text))
+        return idf(self._searcher.doc_count(), self.frequency(name, text))
 
     # -- terms and phrases ------------------------------------------------------------------
 
@@ -136,12 +188,13 @@ class Scorer:
         return self._remember(("term", name, text), lambda: Packed.of(self._term(name, text)))
 
     def _term(self, name: str, text: str) -> Scores:
-        scores: Scores = {}
-        searcher = self._searcher
-        if searcher.doc_frequency(name, text) == 0:
-            return scores
-        factor = self._idf(name, text) * (K1 + 1)
-        norms = self._field_norms(name)
+        counted = self._searcher.doc_frequency(name, text)
+        if counted == 0:
+            return {}
+        # One read of the postings gives the live documents and so the live count (the
+        # idf's), which is kept for the next use of this term.
+        live: list[tuple[int, float]] = []
+        gone = 0
         for (leaf, offset), deleted in zip(self._leaves, self._deleted, strict=True):
             reader = leaf.reader()
             if (name, text) not in reader:
@@ -149,17 +202,23 @@ class Scorer:
             ids, weights = postings(reader.postings(name, text))
             for docnum, weight in zip(ids, weights, strict=True):
                 if docnum in deleted:
-                    continue
-                docnum += offset
-                scores[docnum] = factor * weight / (weight + norms[docnum])
-        return scores
+                    gone += 1
+                else:
+                    live.append((docnum + offset, weight))
+        if self._deletions:
+            self._frequencies.setdefault((name, text), counted - gone)
+        if not live:
+            return {}
+        factor = self._idf(name, text) * (K1 + 1)
+        norms = self._field_norms(name)
+        return {docnum: factor * weight / (weight + norms[docnum]) for docnum, weight in live}
 
     def phrase(self, name: str, words: tuple[str, ...]) -> Scores:
         """The phrase's score in field ``name`` for every document holding the phrase."""
         # Start from the rarest word's documents and read the other words' postings only in
         # blocks holding one of them: "sign in" never reads all of "in".
         searcher = self._searcher
-        frequency = {word: searcher.doc_frequency(name, word) for word in set(words)}
+        frequency = {word: self.frequency(name, word) for word in set(words)}
         if not all(frequency.values()):
             return {}
         order = sorted(frequency, key=frequency.__getitem__)
