@@ -165,6 +165,9 @@ class Engine(Protocol):
     def count(self) -> int:
         """How many documents the index holds."""
 
+    def version(self) -> int:
+        """Identifies the committed state: it changes with every commit, of any process."""
+
     def stale(self) -> int:
         """How many replaced or deleted documents still weigh in the ranking's statistics
         (0 for an engine whose statistics leave them out): until they are gone, an updated

@@ -46,6 +46,9 @@ from kb.search.meaning import identity, with_vectors, without_model
 FORMAT_VERSION = 4
 #: How long an update waits for another kb process to finish its own.
 LOCK_TIMEOUT = 30.0
+#: How long a compaction whose copy is made waits to switch to it, however short its
+#: caller's own timeout (the app's: none).
+SWITCH_WAIT = 5.0
 
 Progress = Callable[[int, int, str], None]
 
@@ -323,9 +326,14 @@ class SearchIndex:
         """Write the live documents into a new generation and switch to it, so that the
         index ranks exactly as a rebuilt one (Tantivy counts a replaced document until it
         merges the segment holding it, which it cannot be asked to do). Nothing is read from
-        the notes: each document's stored terms are copied. Returns how many stale documents
-        went; 0 when there were none. Saves wait meanwhile (seconds on a big KB)."""
-        with FileLock(self.folder / "lock", "the search index", timeout=timeout, busy=IndexBusy):
+        the notes: each document's stored fields are copied. Returns how many stale documents
+        went; 0 when there were none.
+
+        The copy is made without the index's lock, from the state the index had when the
+        compaction began: saves go on meanwhile. The lock is taken again only to switch; a
+        copy that an update made out of date meanwhile is dropped (0; the next compaction
+        starts again)."""
+        with self._lock(timeout):
             try:
                 engine = self.engine()
             except IndexUnavailable:
@@ -333,18 +341,43 @@ class SearchIndex:
             stale = engine.stale()
             if not stale:
                 return 0
-            live = self.folder / str(self._generation)
-            name = generations.new_name(self.format_id)
-            try:
-                compacted = engine.compact_into(self.folder / name)
-                if compacted is None:
+            live, version = str(self._generation), engine.version()
+            generations.sweep(self.root, self.folder, keep=live)  # a killed build's leftovers
+        name = generations.new_name(self.format_id)
+        target = self.folder / name
+
+        def still_current() -> bool:
+            current = self._read_current() or {}
+            return (
+                current.get("generation") == live
+                and engine.version() == version
+                and paths.is_real_folder(target)
+            )
+
+        switched = False
+        try:
+            compacted = engine.compact_into(target)
+            if compacted is None:
+                return 0
+            with self._lock(max(timeout, SWITCH_WAIT)):
+                if not still_current():
+                    compacted.close()
                     return 0
-                generations.copy_own_files(live, self.folder / name)
-            except BaseException:
+                generations.copy_own_files(self.folder / live, target)
+                self._switch_to(name, compacted)
+                switched = True
+        except Exception:
+            with self._lock(max(timeout, SWITCH_WAIT)):
+                if still_current():
+                    raise
+            return 0  # an update swept the copy, or made it out of date: nothing lost
+        finally:
+            if not switched:  # never published: no other kb reads it
                 generations.remove(self.root, self.folder, name)
-                raise
-            self._switch_to(name, compacted)
         return stale
+
+    def _lock(self, timeout: float) -> FileLock:
+        return FileLock(self.folder / "lock", "the search index", timeout=timeout, busy=IndexBusy)
 
     def _documents(
         self,

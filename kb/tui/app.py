@@ -275,10 +275,10 @@ class KBApp(Navigator):
 
     def _compact(self, kb: KnowledgeBase) -> None:
         """In the index worker, once a look finds nothing new (no save for a few seconds):
-        compact the index if notes were replaced in it (Tantivy; under a second at 40,000
-        notes), so that it ranks as a rebuilt one. It starts in a pause of typing and steps
-        aside while keys come; a kb busy with the index, or any failure, waits for the next
-        look (``kb index`` reports a real problem)."""
+        compact the index if notes were replaced in it (Tantivy; about 5 s of work at
+        40,000 notes, at a low priority), so that it ranks as a rebuilt one. It starts in a
+        pause of typing and steps aside while keys come; a kb busy with the index, or any
+        failure, waits for the next look (``kb index`` reports a real problem)."""
         try:
             if not kb.index.stale():
                 return

@@ -139,18 +139,25 @@ def test_an_interrupted_compaction_leaves_the_live_index(tantivy_kb: KnowledgeBa
 
 
 def test_kb_index_says_when_it_compacted(cli: Cli, kb_root: Path) -> None:
-    # Enough notes that no segment holds the edited note alone (a segment whose every
+    # Enough notes that no segment holds the edited notes alone (a segment whose every
     # document was replaced is dropped by Tantivy itself).
     _many_notes(kb_root)
     cli("index")
-    path = kb_root / "notes/printing/case-05.md"
-    path.write_text(path.read_text() + "\nThe spooler restarts by itself now.\n")
-    cli("search", "spooler")  # takes the edit in, note by note
+    for name in ("case-05", "case-06"):
+        path = kb_root / f"notes/printing/{name}.md"
+        path.write_text(path.read_text() + "\nThe spooler restarts by itself now.\n")
+    cli("search", "spooler")  # takes the edits in, note by note
+    with KnowledgeBase.open(kb_root) as kb:
+        stale = kb.index.stale()
     first = cli("index")
     second = cli("index")
     if "tantivy" in (kb_root / "kb.toml").read_text():
-        assert "Index compacted: 1 replaced entry no longer counts in the ranking." in first.stdout
+        assert stale > 0
+        versions = "version" if stale == 1 else "versions"
+        expected = f"Index compacted: dropped {stale} old {versions} of edited or removed notes."
+        assert expected in first.stdout
     else:
+        assert stale == 0
         assert "compacted" not in first.stdout
     assert "compacted" not in second.stdout
 
@@ -245,3 +252,44 @@ def test_the_app_tidy_up_runs_at_low_priority_and_keeps_its_pace() -> None:
 
     with pytest.raises(ValueError, match="broken"):
         at_low_priority(fails)
+
+
+def test_a_save_during_a_compaction_is_kept(tantivy_kb: KnowledgeBase) -> None:
+    """The copy is made without the index's lock: another kb saving meanwhile is never kept
+    waiting, and a copy its save made out of date is dropped, not switched to."""
+    kb = tantivy_kb
+    kb.reindex()
+    _edit_some(kb.root)
+    kb.reindex(compact=False)
+    stale = kb.index.stale()
+    assert stale > 0
+    saved: list[str] = []
+
+    def another_kb_saves() -> None:
+        if saved:
+            return
+        write(kb.root, "notes/printing/new-case.md", _note(99, "The quetzal tray jams."))
+        with KnowledgeBase.open(kb.root) as other:
+            report = other.index.add_files(["notes/printing/new-case.md"])
+        saved.extend(report.added + report.changed)
+
+    with pace.paced(another_kb_saves):
+        assert kb.index.compact(timeout=0) == 0  # out of date: dropped
+    assert saved == ["notes/printing/new-case.md"]
+    assert [hit.path for hit in kb.search("quetzal", refresh=False)] == saved
+    assert len([entry for entry in kb.index.folder.iterdir() if entry.is_dir()]) == 1
+    assert kb.index.compact() >= stale
+    assert [hit.path for hit in kb.search("quetzal", refresh=False)] == saved
+
+
+def test_a_search_begun_before_a_compaction_ends_normally(tantivy_kb: KnowledgeBase) -> None:
+    kb = tantivy_kb
+    kb.reindex()
+    _edit_some(kb.root)
+    kb.reindex(compact=False)
+    old = kb.index.engine()
+    assert kb.index.compact() > 0
+    assert kb.index.engine() is not old
+    # The old generation's folder is gone; the engine a search already held still answers.
+    assert old.count() == kb.index.engine().count()
+    assert old.vocabulary("print", 3) == kb.index.engine().vocabulary("print", 3)

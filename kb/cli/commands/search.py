@@ -213,11 +213,10 @@ def index(ctx: click.Context, rebuild: bool) -> None:
             f"{len(report.problems)} warning{'s' if len(report.problems) != 1 else ''}."
         )
         if report.compacted:
-            replaced = report.compacted
-            counted = "entry no longer counts" if replaced == 1 else "entries no longer count"
+            versions = "version" if report.compacted == 1 else "versions"
             click.echo(
-                f"{name + ': ' if name else ''}Index compacted: {replaced} replaced {counted} "
-                "in the ranking."
+                f"{name + ': ' if name else ''}Index compacted: dropped {report.compacted} old "
+                f"{versions} of edited or removed notes."
             )
 
 

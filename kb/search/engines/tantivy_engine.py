@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -83,7 +84,7 @@ class TantivyEngine:
         self._schema = index.schema
         self._folder = folder
         self._searcher: tantivy.Searcher | None = None
-        self._seen_meta: float | None = None
+        self._seen_meta: tuple[int, int, int] | None = None
         self._lock = threading.RLock()
         self._stored: OrderedDict[tuple[int, int], tuple[str, dict[str, Any]]] = OrderedDict()
 
@@ -153,11 +154,17 @@ class TantivyEngine:
     # -- reading ----------------------------------------------------------------------------
 
     def _current(self) -> tantivy.Searcher:
-        """A searcher on the latest commit, of this process or another."""
+        """A searcher on the latest commit, of this process or another. When this index's
+        folder is gone (a compaction or a rebuild switched to a new generation and swept this
+        one), what it already holds still answers: a search begun on it ends normally."""
         try:
-            meta = (self._folder / "meta.json").stat().st_mtime
+            info = os.stat(self._folder / "meta.json")
         except OSError:
-            meta = None
+            if self._searcher is None:
+                self._searcher = self._index.searcher()
+            return self._searcher
+        # Tantivy replaces meta.json on each commit: a new file, whatever its time says.
+        meta = (info.st_mtime_ns, info.st_size, info.st_ino)
         if self._searcher is None or meta != self._seen_meta:
             self._index.reload()
             self._searcher = self._index.searcher()
@@ -307,6 +314,14 @@ class TantivyEngine:
         """Number of documents."""
         return int(self._current().num_docs)
 
+    def version(self) -> int:
+        """The opstamp of the last commit, as ``meta.json`` records it (-1: unreadable)."""
+        try:
+            meta = json.loads((self._folder / "meta.json").read_text(encoding="utf-8"))
+            return int(meta["opstamp"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return -1
+
     def stale(self) -> int:
         """Deleted documents (replaced ones included) still in the index's segments, as its
         ``meta.json`` counts them: Tantivy's statistics count them until a merge."""
@@ -327,6 +342,7 @@ class TantivyEngine:
         if self._schema != _schema():
             return None
         with self._lock:
+            self._searcher = None  # the latest commit, whatever meta.json's time says
             searcher = self._current()
         found = searcher.search(
             tantivy.Query.all_query(), limit=max(1, searcher.num_docs), count=False

@@ -219,8 +219,19 @@ class WhooshEngine:
     def document_frequency(self, term: str) -> int:
         """In how many live documents ``term`` occurs in the title, body or words (an upper
         bound)."""
-        scorer = self._scoring(self._current())
-        return max(scorer.frequency(name, term) for name in ("title", "body", "words"))
+        searcher = self._current()
+        scorer = self._scoring(searcher)
+        # Whoosh's counts bound the live ones: a field is read only while it could be the most.
+        bounds = sorted(
+            ((searcher.doc_frequency(name, term), name) for name in ("title", "body", "words")),
+            reverse=True,
+        )
+        best = 0
+        for bound, name in bounds:
+            if bound <= best:
+                break
+            best = max(best, scorer.frequency(name, term))
+        return best
 
     @synchronized
     def vocabulary(self, prefix: str, limit: int, *, in_order: bool = False) -> list[str]:
@@ -240,6 +251,8 @@ class WhooshEngine:
                 if scorer.held("words", word, reader.doc_frequency("words", word))
             )
             return list(itertools.islice(live, limit))
+        # The scan's window (its first words, in order) still counts words only replaced
+        # notes hold: told apart, a prefix of thousands of words would cost a keystroke.
         return scorer.commonest("words", list(itertools.islice(words, MAX_EXPANSION_SCAN)), limit)
 
     @synchronized
@@ -260,6 +273,10 @@ class WhooshEngine:
     def count(self) -> int:
         """Number of documents."""
         return self._current().doc_count()
+
+    def version(self) -> int:
+        """The generation of the index's table of contents (one per commit)."""
+        return int(self._ix.latest_generation())
 
     def stale(self) -> int:
         """Always 0: kb's scorer leaves deleted documents out of its statistics

@@ -77,6 +77,7 @@ class Scorer:
         self._norms: dict[str, array[float]] = {}
         self._frequencies: dict[tuple[str, str], int] = {}
         self._deletions = sum(len(deleted) for deleted in self._deleted)
+        self._gone = [sorted(deleted) for deleted in self._deleted]
         self._cache: OrderedDict[Any, Packed | frozenset[int]] = OrderedDict()
         self._sizes: dict[Any, int] = {}
         self._cached = 0
@@ -148,10 +149,10 @@ class Scorer:
         found = self._frequencies.get(key)
         if found is None:
             found = int(self._searcher.doc_frequency(name, text))
-            for (leaf, _offset), deleted in zip(self._leaves, self._deleted, strict=True):
+            for (leaf, _offset), deleted in zip(self._leaves, self._gone, strict=True):
                 reader = leaf.reader()
                 if found and deleted and (name, text) in reader:
-                    found -= count_in(reader.postings(name, text), sorted(deleted))
+                    found -= count_in(reader.postings(name, text), deleted)
             self._frequencies[key] = found
         return found
 
@@ -193,25 +194,31 @@ class Scorer:
             return {}
         # One read of the postings gives the live documents and so the live count (the
         # idf's), which is kept for the next use of this term.
-        live: list[tuple[int, float]] = []
-        gone = 0
+        live_ids: list[int] = []
+        live_weights: list[float] = []
         for (leaf, offset), deleted in zip(self._leaves, self._deleted, strict=True):
             reader = leaf.reader()
             if (name, text) not in reader:
                 continue
             ids, weights = postings(reader.postings(name, text))
-            for docnum, weight in zip(ids, weights, strict=True):
-                if docnum in deleted:
-                    gone += 1
-                else:
-                    live.append((docnum + offset, weight))
+            if deleted:
+                kept = [(docnum, weight) for docnum, weight in zip(ids, weights, strict=True)
+                        if docnum not in deleted]  # fmt: skip
+                live_ids.extend(docnum + offset for docnum, _weight in kept)
+                live_weights.extend(weight for _docnum, weight in kept)
+            else:
+                live_ids.extend([docnum + offset for docnum in ids] if offset else ids)
+                live_weights.extend(weights)
         if self._deletions:
-            self._frequencies.setdefault((name, text), counted - gone)
-        if not live:
+            self._frequencies.setdefault((name, text), len(live_ids))
+        if not live_ids:
             return {}
         factor = self._idf(name, text) * (K1 + 1)
         norms = self._field_norms(name)
-        return {docnum: factor * weight / (weight + norms[docnum]) for docnum, weight in live}
+        return {
+            docnum: factor * weight / (weight + norms[docnum])
+            for docnum, weight in zip(live_ids, live_weights, strict=True)
+        }
 
     def phrase(self, name: str, words: tuple[str, ...]) -> Scores:
         """The phrase's score in field ``name`` for every document holding the phrase."""
