@@ -46,9 +46,6 @@ from kb.search.meaning import identity, with_vectors, without_model
 FORMAT_VERSION = 4
 #: How long an update waits for another kb process to finish its own.
 LOCK_TIMEOUT = 30.0
-#: How long a compaction whose copy is made waits to switch to it, however short its
-#: caller's own timeout (the app's: none).
-SWITCH_WAIT = 5.0
 
 Progress = Callable[[int, int, str], None]
 
@@ -182,9 +179,7 @@ class SearchIndex:
         started = time.perf_counter()
         report = IndexReport()
         paths.local_folder(self.root, "index")
-        with FileLock(
-            self.folder / "lock", "the search index", timeout=LOCK_TIMEOUT, busy=IndexBusy
-        ):
+        with self.lock(LOCK_TIMEOUT):
             current = self._read_current() or {}
             generations.sweep(self.root, self.folder, keep=str(current.get("generation", "")))
             engine: Engine | None = None
@@ -258,7 +253,7 @@ class SearchIndex:
             report.deleted[:0] = deletes
             if new_generation is not None:
                 self._write_manifest(new_generation, manifest)
-                self._switch_to(new_generation, engine)
+                self.switch_to(new_generation, engine)
             elif report.touched or to_read or self._has_journal():
                 assert self._generation is not None
                 self._write_manifest(self._generation, manifest)
@@ -278,9 +273,7 @@ class SearchIndex:
         started = time.perf_counter()
         report = IndexReport()
         try:
-            with FileLock(
-                self.folder / "lock", "the search index", timeout=timeout, busy=IndexBusy
-            ):
+            with self.lock(timeout):
                 engine = self.engine()
                 generation = self.folder / str(self._generation)
                 model = identity(self.settings.meaning)
@@ -323,61 +316,27 @@ class SearchIndex:
             return 0
 
     def compact(self, timeout: float = LOCK_TIMEOUT) -> int:
-        """Write the live documents into a new generation and switch to it, so that the
-        index ranks exactly as a rebuilt one (Tantivy counts a replaced document until it
-        merges the segment holding it, which it cannot be asked to do). Nothing is read from
-        the notes: each document's stored fields are copied. Returns how many stale documents
-        went; 0 when there were none.
+        """Copy the live documents into a new generation and switch to it, so that the index
+        ranks exactly as a rebuilt one (:mod:`kb.search.compaction`). Returns how many stale
+        documents went; 0 when there were none or the copy was made out of date meanwhile."""
+        from kb.search.compaction import compact
 
-        The copy is made without the index's lock, from the state the index had when the
-        compaction began: saves go on meanwhile. The lock is taken again only to switch; a
-        copy that an update made out of date meanwhile is dropped (0; the next compaction
-        starts again)."""
-        with self._lock(timeout):
-            try:
-                engine = self.engine()
-            except IndexUnavailable:
-                return 0
-            stale = engine.stale()
-            if not stale:
-                return 0
-            live, version = str(self._generation), engine.version()
-            generations.sweep(self.root, self.folder, keep=live)  # a killed build's leftovers
-        name = generations.new_name(self.format_id)
-        target = self.folder / name
+        return compact(self, timeout)
 
-        def still_current() -> bool:
-            current = self._read_current() or {}
-            return (
-                current.get("generation") == live
-                and engine.version() == version
-                and paths.is_real_folder(target)
-            )
-
-        switched = False
-        try:
-            compacted = engine.compact_into(target)
-            if compacted is None:
-                return 0
-            with self._lock(max(timeout, SWITCH_WAIT)):
-                if not still_current():
-                    compacted.close()
-                    return 0
-                generations.copy_own_files(self.folder / live, target)
-                self._switch_to(name, compacted)
-                switched = True
-        except Exception:
-            with self._lock(max(timeout, SWITCH_WAIT)):
-                if still_current():
-                    raise
-            return 0  # an update swept the copy, or made it out of date: nothing lost
-        finally:
-            if not switched:  # never published: no other kb reads it
-                generations.remove(self.root, self.folder, name)
-        return stale
-
-    def _lock(self, timeout: float) -> FileLock:
+    def lock(self, timeout: float = LOCK_TIMEOUT) -> FileLock:
+        """The lock held while the index is written (by any kb process)."""
         return FileLock(self.folder / "lock", "the search index", timeout=timeout, busy=IndexBusy)
+
+    @property
+    def live_generation(self) -> str | None:
+        """The generation of the engine this object has open (None: none yet)."""
+        return self._generation
+
+    def current_generation(self) -> str | None:
+        """The generation ``current.json`` names now (another process may have switched)."""
+        current = self._read_current() or {}
+        generation = current.get("generation")
+        return str(generation) if generation is not None else None
 
     def _documents(
         self,
@@ -462,7 +421,9 @@ class SearchIndex:
             self.folder / self._generation
         )
 
-    def _switch_to(self, generation: str, engine: Engine) -> None:
+    def switch_to(self, generation: str, engine: Engine) -> None:
+        """Make ``generation`` (its ``engine``) the live one and sweep the others; called
+        with the lock held (:meth:`lock`)."""
         current = {"format": self.format_id, "generation": generation}
         with self._state:
             path = paths.local_file(self.root, "index", "current.json")

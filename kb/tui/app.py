@@ -23,10 +23,11 @@ from kb.tui.commands import KBCommands, PaletteCommand, palette_commands, screen
 from kb.tui.messages import IndexFinished, IndexProgress
 from kb.tui.navigation import CommitAnyway
 from kb.tui.navigator import Navigator
-from kb.tui.pauses import TYPING_PAUSE, Pauses, aside_while_typing, at_low_priority
+from kb.tui.pauses import TYPING_PAUSE, Pauses, aside_while_typing
 from kb.tui.screens.base import error_text
 from kb.tui.screens.home import HomeScreen
 from kb.tui.styles import ThemeStylesheet
+from kb.tui.tidying import compact_when_quiet
 
 if TYPE_CHECKING:
     from textual.screen import Screen
@@ -271,21 +272,7 @@ class KBApp(Navigator):
                 shared.index_ready.set()
             self.post_message(IndexFinished(report))
             if not (building or every_file or report.touched):
-                self._compact(shared.kb)
-
-    def _compact(self, kb: KnowledgeBase) -> None:
-        """In the index worker, once a look finds nothing new (no save for a few seconds):
-        compact the index if notes were replaced in it (Tantivy; about 5 s of work at
-        40,000 notes, at a low priority), so that it ranks as a rebuilt one. It starts in a
-        pause of typing and steps aside while keys come; a kb busy with the index, or any
-        failure, waits for the next look (``kb index`` reports a real problem)."""
-        try:
-            if not kb.index.stale():
-                return
-            with aside_while_typing(self):
-                at_low_priority(lambda: kb.index.compact(timeout=0))
-        except Exception:  # a tidy-up never bothers the technician
-            return
+                compact_when_quiet(self, shared.kb)
 
     def keep_fresh(self) -> None:
         """Take in what changed on disk (a pull, another editor), unless an update runs."""

@@ -21,7 +21,7 @@ import json
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from whoosh import query
@@ -42,13 +42,13 @@ from kb.search.engines.whoosh_postings import (
     postings,
     postings_in,
 )
+from kb.search.engines.whoosh_scores import Packed, Scores, add, best_of
 from kb.search.ranking import (
     COORDINATION,
     EXPANSION_WEIGHT,
     K1,
     PHRASE_WEIGHT,
     TEXT_FIELDS,
-    TIEBREAK,
     B,
     idf,
 )
@@ -56,8 +56,6 @@ from kb.search.ranking import (
 #: Scores kept between searches, counted in (document, score) entries of 12 bytes: the
 #: least recently used terms are dropped beyond this (about 36 MB).
 CACHE_ENTRIES = 3_000_000
-
-Scores = dict[int, float]
 
 
 class Scorer:
@@ -290,7 +288,7 @@ class Scorer:
         def make() -> Packed:
             total: Scores = {}
             for name in names:
-                _add(total, self.term(name, text).items(), TEXT_FIELDS[name])
+                add(total, self.term(name, text).items(), TEXT_FIELDS[name])
             return Packed.of(total)
 
         return self._remember(("fields", text, names), make)
@@ -299,7 +297,7 @@ class Scorer:
         def make() -> Packed:
             total: Scores = {}
             for name, weight in TEXT_FIELDS.items():
-                _add(total, self.phrase(name, words).items(), weight)
+                add(total, self.phrase(name, words).items(), weight)
             return Packed.of(total)
 
         return self._remember(("phrases", words), make)
@@ -332,7 +330,7 @@ class Scorer:
                 complete = False
                 break
             choices.append((weight, make()))
-        scores = _best_of(choices, item.boost)
+        scores = best_of(choices, item.boost)
         if complete:
             shared = any(scores is choice for _weight, choice in choices)
             self._remember(key, lambda: scores, shared)
@@ -348,7 +346,7 @@ class Scorer:
         for item in [*plan.should, *plan.hints]:
             scores, complete = self.match(item, deadline)
             partial = partial or not complete
-            _add(total, scores.items())
+            add(total, scores.items())
         if len(plan.should) > 1:
             self._coordinate(plan.should, total)
         allowed = self._allowed(plan, total)
@@ -401,79 +399,3 @@ class Scorer:
             holding = set(found) if holding is None else holding & found
         assert holding is not None
         return allowed - holding if item.negated else allowed & holding
-
-
-class Packed:
-    """Document numbers and their scores in two arrays: 12 bytes a document, where a
-    dictionary takes about 100, so that many more terms stay cached."""
-
-    __slots__ = ("ids", "scores")
-
-    def __init__(self, ids: array[int], scores: array[float]) -> None:
-        self.ids = ids
-        self.scores = scores
-
-    @classmethod
-    def of(cls, scores: Scores) -> Packed:
-        """Pack a dictionary of scores."""
-        return cls(array("i", scores.keys()), array("d", scores.values()))
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def items(self) -> Iterator[tuple[int, float]]:
-        """(document number, score) pairs."""
-        return zip(self.ids, self.scores, strict=True)
-
-    def as_dict(self) -> Scores:
-        """The scores as a dictionary."""
-        return dict(zip(self.ids, self.scores, strict=True))
-
-    def scaled(self, factor: float) -> Packed:
-        """Every score times ``factor``."""
-        if factor == 1.0:
-            return self
-        return Packed(self.ids, array("d", [score * factor for score in self.scores]))
-
-
-def _add(total: Scores, items: Iterable[tuple[int, float]], weight: float = 1.0) -> None:
-    """Add weighted scores into ``total``."""
-    get = total.get
-    if weight == 1.0:
-        for docnum, score in items:
-            total[docnum] = get(docnum, 0.0) + score
-    else:
-        for docnum, score in items:
-            total[docnum] = get(docnum, 0.0) + weight * score
-
-
-def _best_of(choices: list[tuple[float, Packed]], boost: float) -> Packed:
-    """Per document: its best alternative plus TIEBREAK of the others (Tantivy's
-    disjunction max), times boost."""
-    choices = [(weight, scores) for weight, scores in choices if len(scores)]
-    if not choices:
-        return Packed(array("i"), array("d"))
-    if len(choices) == 1:
-        weight, scores = choices[0]
-        return scores.scaled(weight * boost)
-    best: Scores = {}
-    total: Scores = {}
-    for weight, scores in choices:
-        get_best = best.get
-        get_total = total.get
-        for docnum, score in scores.items():
-            score *= weight
-            total[docnum] = get_total(docnum, 0.0) + score
-            current = get_best(docnum)
-            if current is None or score > current:
-                best[docnum] = score
-    return Packed(
-        array("i", best.keys()),
-        array(
-            "d",
-            [
-                (score + TIEBREAK * (total[docnum] - score)) * boost
-                for docnum, score in best.items()
-            ],
-        ),
-    )
