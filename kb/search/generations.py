@@ -57,7 +57,8 @@ def copy_own_files(source: Path, target: Path) -> None:
 def sweep(root: Path, folder: Path, keep: str) -> None:
     """Remove what earlier updates left in ``folder`` (``.kb/index``): generations that are
     not ``keep`` (the live one), symlinks, temporary files. Called with the index's lock held:
-    no other kb is building a generation meanwhile."""
+    no other kb is building a generation meanwhile, but for a compaction (which copies without
+    the lock: it then finds its copy gone and drops it, :mod:`kb.search.compaction`)."""
     try:
         entries = list(os.scandir(folder))
     except OSError:

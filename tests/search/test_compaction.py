@@ -271,10 +271,11 @@ def test_a_save_during_a_compaction_is_kept(tantivy_kb: KnowledgeBase) -> None:
     def another_kb_saves() -> None:
         if saved:
             return
+        saved.append("")  # first: the save's own checkpoints (if any) come here too
         write(kb.root, "notes/printing/new-case.md", _note(99, "The quetzal tray jams."))
         with KnowledgeBase.open(kb.root) as other:
             report = other.index.add_files(["notes/printing/new-case.md"])
-        saved.extend(report.added + report.changed)
+        saved[:] = report.added + report.changed
 
     with pace.paced(another_kb_saves):
         assert kb.index.compact(timeout=0) == 0  # out of date: dropped
@@ -294,3 +295,24 @@ def test_a_search_begun_before_a_compaction_ends_normally(tantivy_kb: KnowledgeB
     # The old generation's folder is gone; the engine a search already held still answers.
     assert old.count() == kb.index.engine().count()
     assert old.vocabulary("print", 3) == kb.index.engine().vocabulary("print", 3)
+
+
+def test_a_compaction_whose_copy_an_update_swept_is_dropped(tantivy_kb: KnowledgeBase) -> None:
+    kb = tantivy_kb
+    stale = _edited_and_taken_in(kb)
+    assert stale > 0
+    swept: list[bool] = []
+
+    def another_kb_updates() -> None:
+        if not swept:
+            swept.append(True)  # first: the update's own checkpoints come here too
+            with KnowledgeBase.open(kb.root) as other:
+                other.index.update()  # sweeps every generation but the live one
+
+    with pace.paced(another_kb_updates):
+        assert kb.index.compact(timeout=0) == 0
+    assert swept
+    assert len([entry for entry in kb.index.folder.iterdir() if entry.is_dir()]) == 1
+    assert kb.search("spooler", refresh=False)
+    assert kb.index.compact() > 0
+    assert kb.index.stale() == 0

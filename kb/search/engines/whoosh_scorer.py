@@ -163,6 +163,8 @@ class Scorer:
         """The ``limit`` words held by most live documents (ties in alphabetical order).
         Whoosh's counts (deleted documents included) are an upper bound of the live ones:
         live counts are read only while a word's upper bound could still rank it."""
+        if limit <= 0:
+            return []
         reader = self._searcher.reader()
         bounds = sorted((-reader.doc_frequency(name, word), word) for word in words)
         best: list[tuple[int, str]] = []  # (-live count, word), best first
