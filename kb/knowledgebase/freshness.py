@@ -116,7 +116,7 @@ def _unchanged_summary(index: SearchIndex) -> dict[str, Any] | None:
     """The last full pass's summary when nothing changed since it; None otherwise."""
     from kb.git import worktree
     from kb.git.worktree import WorktreeState
-    from kb.search.index import STAMP
+    from kb.search.generations import STAMP
 
     recorded = index.stamp()
     if recorded is None or not isinstance(recorded[1], dict):

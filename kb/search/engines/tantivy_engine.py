@@ -314,24 +314,30 @@ class TantivyEngine:
         """Number of documents."""
         return int(self._current().num_docs)
 
-    def version(self) -> int:
-        """The opstamp of the last commit, as ``meta.json`` records it (-1: unreadable)."""
+    def _meta(self) -> dict[str, Any]:
+        """The index's ``meta.json`` (what Tantivy committed last); empty when unreadable."""
         try:
             meta = json.loads((self._folder / "meta.json").read_text(encoding="utf-8"))
-            return int(meta["opstamp"])
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError):
+            return {}
+        return meta if isinstance(meta, dict) else {}
+
+    def version(self) -> int:
+        """The opstamp of the last commit (-1: ``meta.json`` is unreadable)."""
+        try:
+            return int(self._meta()["opstamp"])
+        except (KeyError, TypeError, ValueError):
             return -1
 
     def stale(self) -> int:
-        """Deleted documents (replaced ones included) still in the index's segments, as its
+        """Deleted documents (replaced ones included) still in the index's segments, as
         ``meta.json`` counts them: Tantivy's statistics count them until a merge."""
         try:
-            meta = json.loads((self._folder / "meta.json").read_text(encoding="utf-8"))
             return sum(
                 int((segment.get("deletes") or {}).get("num_deleted_docs") or 0)
-                for segment in meta["segments"]
+                for segment in self._meta().get("segments", [])
             )
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except (TypeError, ValueError, AttributeError):
             return 0
 
     def compact_into(self, folder: Path) -> TantivyEngine | None:
