@@ -112,14 +112,20 @@ class Searching:
         else:
             report = catch_up(self.index, progress=progress)
         if compact:
-            from kb.search.engine import IndexBusy
-
             started = time.perf_counter()
-            # The update is done; another kb holding the index only puts the compaction off.
-            with contextlib.suppress(IndexBusy):
-                report.compacted = self.index.compact()
+            report.compacted = self.compact_index()
             report.seconds += time.perf_counter() - started
         return report
+
+    def compact_index(self) -> int:
+        """Compact the index when notes were replaced in it (:meth:`SearchIndex.compact`), so
+        that it ranks exactly as a rebuilt one; how many old versions went. Another kb holding
+        the index only puts it off (0)."""
+        from kb.search.engine import IndexBusy
+
+        with contextlib.suppress(IndexBusy):
+            return self.index.compact()
+        return 0
 
     def refresh(self, progress: Progress | None = None) -> IndexReport | None:
         """Bring the index up to date with what changed on disk since it last caught up,

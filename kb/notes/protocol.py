@@ -130,6 +130,14 @@ class KB(Protocol):
         """Bring the index in step with the files (only the paths ``only``, when given)."""
         ...
 
+    def refresh(self) -> IndexReport | None:
+        """Take in what changed on disk since the index last caught up (None: nothing)."""
+        ...
+
+    def compact_index(self) -> int:
+        """Drop replaced notes' old versions from the index's statistics; how many went."""
+        ...
+
     def finish_interrupted_import(self) -> list[str]:
         """Commit the ticket records an interrupted import wrote and did not commit; their
         paths (none when no import was interrupted)."""

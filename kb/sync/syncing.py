@@ -12,6 +12,7 @@ sync shares the result. Conflict markers are never written, committed or pushed.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -215,8 +216,14 @@ def _reindex(kb: KB, report: SyncReport) -> None:
     if (not paths and not logs) or not kb.has_index():
         return
     try:
-        # New link lines change notes' reuse counts, new learned words their search words: a
-        # full incremental pass sees those too (it re-reads only what changed).
-        kb.reindex(only=None if logs else sorted(paths))
+        # What changed since the index last caught up (git tells: the pull, the commits, new
+        # link lines and learned words included), recorded as caught up with, so that the
+        # next search does not take the same notes in again.
+        kb.refresh()
     except (IndexBusy, OSError) as exc:
         report.index_warning = f"search index not updated ({exc}); run 'kb index'"
+        return
+    # Then the pulled notes' old versions leave the ranking's statistics (Tantivy); a busy
+    # index only puts that off to the next kb index, save or sync, or the app.
+    with contextlib.suppress(OSError):
+        kb.compact_index()

@@ -205,6 +205,9 @@ def test_a_sync_that_brings_edits_leaves_the_index_as_rebuilt(
     _edit_some(ana.root)
     assert ana("sync").exit_code == 0
     assert ben("sync").exit_code == 0  # takes in Ana's edits, note by note, then compacts
+    # The sync recorded what the index caught up with: a search does not take the pulled
+    # notes in again (which would replace their documents once more).
+    assert ben("search", "printer").exit_code == 0
     with KnowledgeBase.open(ben.root) as kb:
         assert kb.index.factory.name == "tantivy"
         assert kb.index.stale() == 0
